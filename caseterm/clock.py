@@ -1,0 +1,65 @@
+"""The one place that reads "today" and "now".
+
+Demos, tests and snapshots pin the date with `--today YYYY-MM-DD` or the
+`CASETERM_TODAY` environment variable; everything else asks this module.
+When the date is pinned, `now()` keeps the real wall-clock time of day on the
+pinned date, unless `CASETERM_NOW` (HH:MM) pins the time as well.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from caseterm.errors import BadInput
+
+_pinned_date: dt.date | None = None
+_pinned_time: dt.time | None = None
+
+
+def parse_date(text: str, where: str = "date") -> dt.date:
+    """Parse an ISO date, naming `where` in the error."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInput(f"{where}: {text!r} is not a valid date (YYYY-MM-DD)") from None
+
+
+def parse_hhmm(text: str, where: str = "time") -> dt.time:
+    try:
+        return dt.datetime.strptime(text.strip(), "%H:%M").time()
+    except ValueError:
+        raise BadInput(f"{where}: {text!r} is not a valid time (HH:MM)") from None
+
+
+def pin(day: dt.date | None, time: dt.time | None = None) -> None:
+    """Pin today's date (and optionally the time of day); `None` unpins."""
+    global _pinned_date, _pinned_time
+    _pinned_date = day
+    _pinned_time = time
+
+
+def pinned() -> dt.date | None:
+    """The pinned date, if any (from `pin()` or `CASETERM_TODAY`)."""
+    if _pinned_date is not None:
+        return _pinned_date
+    env = os.environ.get("CASETERM_TODAY")
+    if env:
+        return parse_date(env, "CASETERM_TODAY")
+    return None
+
+
+def today() -> dt.date:
+    return pinned() or dt.date.today()
+
+
+def now() -> dt.datetime:
+    """Local wall-clock time, on the pinned date when one is set."""
+    real = dt.datetime.now().replace(microsecond=0)
+    day = pinned()
+    if day is None:
+        return real
+    time = _pinned_time
+    if time is None and os.environ.get("CASETERM_NOW"):
+        time = parse_hhmm(os.environ["CASETERM_NOW"], "CASETERM_NOW")
+    return dt.datetime.combine(day, time or real.time())

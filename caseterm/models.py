@@ -1,0 +1,344 @@
+"""The records a case manager keeps (DOMAIN.md "What is recorded").
+
+Enum values are the snake_case strings of INTERCHANGE.md; they are stored as
+those strings, so the database reads the same as the interchange file.
+Times are naive local office time (stored as plain DATETIME, not UTC).
+Notes are append-only: a correction is a new `Note` whose `amends_id` points
+at the original (the store also refuses UPDATE and DELETE on notes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+def _enum(enum: type[StrEnum]) -> sa.Enum:
+    """Store an enum as its value string (portable to PostgreSQL as VARCHAR)."""
+    return sa.Enum(
+        enum,
+        values_callable=lambda e: [m.value for m in e],
+        native_enum=False,
+        validate_strings=True,
+        length=32,
+    )
+
+
+class ClientStatus(StrEnum):
+    NOT_INITIALIZED = "not_initialized"
+    OPEN = "open"
+    PENDED = "pended"
+    CLOSED = "closed"
+    DENIED = "denied"
+
+
+class StageOfChange(StrEnum):
+    PRECONTEMPLATION = "precontemplation"
+    CONTEMPLATION = "contemplation"
+    PREPARATION = "preparation"
+    ACTION = "action"
+    MAINTENANCE = "maintenance"
+
+
+class ExitReason(StrEnum):
+    HOUSED = "housed"
+    LEFT_VOLUNTARILY = "left_voluntarily"
+    LEFT_WITHOUT_NOTICE = "left_without_notice"
+    POLICE_COURT = "police_court"
+    ASKED_TO_LEAVE = "asked_to_leave"
+    OTHER = "other"
+
+
+class AppointmentKind(StrEnum):
+    EA = "ea"
+    FSSP = "fssp"
+    DEBRIEFING = "debriefing"
+    INITIAL_INTERVIEW = "initial_interview"
+    HOME_VISIT = "home_visit"
+    CASE_PLAN_REVIEW = "case_plan_review"
+    RE_ENGAGEMENT_STAFFING = "re_engagement_staffing"
+    CASE_CONFERENCE = "case_conference"
+    OTHER = "other"
+
+
+class Place(StrEnum):
+    OFFICE = "office"
+    HOME = "home"
+    NEUTRAL = "neutral"
+    PHONE = "phone"
+
+
+class AppointmentStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    KEPT = "kept"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    RESCHEDULED = "rescheduled"
+
+
+class NoteType(StrEnum):
+    ENGAGEMENT = "engagement"
+    CONTACT = "contact"
+    HOME_VISIT = "home_visit"
+    CASE_PLAN = "case_plan"
+    ASSESSMENT = "assessment"
+    COLLATERAL = "collateral"
+    CASE_CONFERENCE = "case_conference"
+    RE_ENGAGEMENT_STAFFING = "re_engagement_staffing"
+    GOOD_CAUSE = "good_cause"
+    LETTER = "letter"
+
+
+class ContactMethod(StrEnum):
+    PHONE = "phone"
+    TEXT = "text"
+    EMAIL = "email"
+    LETTER = "letter"
+    HOME_VISIT = "home_visit"
+    OFFICE = "office"
+    OTHER = "other"
+
+
+class ContactOutcome(StrEnum):
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    LEFT_MESSAGE = "left_message"
+    RETURNED_MAIL = "returned_mail"
+
+
+class AssessmentKind(StrEnum):
+    VI_SPDAT = "vi_spdat"
+    SPDAT = "spdat"
+    HUD = "hud"
+    FRONT_DOOR = "front_door"
+
+
+class Activity(StrEnum):
+    EMPLOYMENT = "employment"
+    WORK_SEARCH = "work_search"
+    WORK_EXPERIENCE = "work_experience"
+    EDUCATION = "education"
+    BARRIER_RESOLUTION = "barrier_resolution"
+
+
+class VerifiedBy(StrEnum):
+    PAYSTUB = "paystub"
+    TIMESHEET = "timesheet"
+    EMPLOYER_CALL = "employer_call"
+    OTHER = "other"
+
+
+class Responsible(StrEnum):
+    """Who carries out a case-plan task (004)."""
+
+    CLIENT = "client"
+    CASE_MANAGER = "case_manager"
+    PROVIDER = "provider"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class DueAction(StrEnum):
+    """What the user did with one occurrence of a due item."""
+
+    DONE = "done"
+    SNOOZED = "snoozed"
+    DISMISSED = "dismissed"
+
+
+# --------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------
+
+
+class Client(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_number: str = Field(index=True, unique=True, max_length=40)
+    legal_name: str
+    preferred_name: str | None = None
+    birth_date: dt.date | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    contact_preference: str | None = None
+    program: str = "TANF"
+    status: ClientStatus = Field(default=ClientStatus.OPEN, sa_type=_enum(ClientStatus))
+    close_pending: bool = False
+    exempt_hours: float | None = None
+    penalty_start: dt.date | None = None
+    two_parent: bool = False
+    needs_childcare: bool = False
+    remote: bool = False
+    dv_in_home: bool = False
+    stage_of_change: StageOfChange | None = Field(default=None, sa_type=_enum(StageOfChange))
+    months_used: int = 0
+    follow_up_days: int | None = None
+    follow_up_permission: bool = False
+    plan_review_date: dt.date | None = None
+    referral_date: dt.date | None = None
+    initial_contact_date: dt.date | None = None
+    first_interview_date: dt.date | None = None
+    shelter_entry_date: dt.date | None = None
+    exit_date: dt.date | None = None
+    exit_reason: ExitReason | None = Field(default=None, sa_type=_enum(ExitReason))
+
+    @property
+    def display_name(self) -> str:
+        """The name the client asked to be called by, then the legal name."""
+        return self.preferred_name or self.legal_name
+
+
+class Appointment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    start: dt.datetime = Field(index=True, sa_type=sa.DateTime())
+    minutes: int = 60
+    kind: AppointmentKind = Field(default=AppointmentKind.OTHER, sa_type=_enum(AppointmentKind))
+    place: Place = Field(default=Place.OFFICE, sa_type=_enum(Place))
+    status: AppointmentStatus = Field(
+        default=AppointmentStatus.SCHEDULED, sa_type=_enum(AppointmentStatus)
+    )
+    reminder_called: bool = False
+
+
+class Note(SQLModel, table=True):
+    """One entry of the case narrative. Never updated, never deleted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(index=True, unique=True, max_length=36)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    contact_at: dt.datetime = Field(index=True, sa_type=sa.DateTime())
+    written_at: dt.datetime = Field(sa_type=sa.DateTime())
+    type: NoteType = Field(sa_type=_enum(NoteType))
+    method: ContactMethod | None = Field(default=None, sa_type=_enum(ContactMethod))
+    outcome: ContactOutcome | None = Field(default=None, sa_type=_enum(ContactOutcome))
+    minutes: int | None = None
+    author: str = ""
+    text: str = ""
+    late_entry: bool = False
+    amends_id: int | None = Field(default=None, foreign_key="note.id", index=True)
+
+
+class NoteDraft(SQLModel, table=True):
+    """The note being typed, saved on every pause so a crash loses nothing."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    amends_id: int | None = Field(default=None, foreign_key="note.id")
+    fields_json: str = "{}"
+    text: str = ""
+    updated_at: dt.datetime = Field(sa_type=sa.DateTime())
+
+
+class CasePlan(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    reviewed_on: dt.date | None = None
+    signed_on: dt.date | None = None
+    services: str | None = None
+    supports: str | None = None
+
+
+class Goal(SQLModel, table=True):
+    """A long-term goal of a case plan (housing should always be one, 004)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="caseplan.id", index=True)
+    position: int = 0
+    text: str
+
+
+class Objective(SQLModel, table=True):
+    """A measurable short-term objective (SMARTS) toward a goal."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", index=True)
+    position: int = 0
+    text: str
+
+
+class PlanTask(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    objective_id: int = Field(foreign_key="objective.id", index=True)
+    position: int = 0
+    title: str
+    responsible: Responsible = Field(default=Responsible.CLIENT, sa_type=_enum(Responsible))
+    target_date: dt.date | None = None
+    status: TaskStatus = Field(default=TaskStatus.OPEN, sa_type=_enum(TaskStatus))
+
+
+class Assessment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    kind: AssessmentKind = Field(sa_type=_enum(AssessmentKind))
+    date: dt.date
+    score: int | None = None
+
+
+class HoursEntry(SQLModel, table=True):
+    """Participation hours of one activity in one week (week = its Monday)."""
+
+    __tablename__ = "hours"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    week: dt.date = Field(index=True)
+    activity: Activity = Field(sa_type=_enum(Activity))
+    hours: float
+    verified_by: VerifiedBy | None = Field(default=None, sa_type=_enum(VerifiedBy))
+
+
+class Release(SQLModel, table=True):
+    """A signed release of information (consent to share, 004)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    party: str
+    signed_on: dt.date | None = None
+    expires_on: dt.date | None = None
+
+
+class Referral(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    agency: str
+    service: str = ""
+    referred_on: dt.date
+    outcome: str | None = None
+
+
+class ManualTask(SQLModel, table=True):
+    """A task the user added; `client_id` is empty for caseload-wide tasks."""
+
+    __tablename__ = "task"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int | None = Field(default=None, foreign_key="client.id", index=True)
+    title: str
+    due: dt.date
+    priority: int = 2
+    done: bool = False
+
+
+class DueState(SQLModel, table=True):
+    """A due item the user marked done, snoozed or dismissed.
+
+    `item_key` names one occurrence of one rule for one client (see
+    `rules.engine.DueItem.key`), so a dismissal does not hide the next one.
+    """
+
+    __tablename__ = "due_state"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_key: str = Field(index=True, max_length=200)
+    action: DueAction = Field(sa_type=_enum(DueAction))
+    until: dt.date | None = None
+    reason: str | None = None
+    created_at: dt.datetime = Field(sa_type=sa.DateTime())

@@ -1,0 +1,97 @@
+"""What a due item is, and the one registry where each rule is found by its id.
+
+Rules are pure: a caseload snapshot, the policy and a date in; `DueItem`s out.
+No database, no clock, no I/O in here or in any rule module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from typing import Any
+
+
+class RoutineGroup(StrEnum):
+    """The day's routine (DOMAIN.md): the sidebar shows groups in this order."""
+
+    MORNING = "morning routine"
+    INTERVIEWS = "today's interviews"
+    NOTES = "notes to finish"
+    DEADLINES = "deadlines"
+
+    @property
+    def order(self) -> int:
+        return list(RoutineGroup).index(self)
+
+
+class Priority(IntEnum):
+    """004's time-management criteria."""
+
+    URGENT_IMPORTANT = 1
+    IMPORTANT = 2
+    NOT_TIME_LIMITED = 3
+
+
+@dataclass(frozen=True)
+class DueItem:
+    rule: str
+    case_number: str | None
+    title: str
+    why: str
+    source: str
+    due: dt.date
+    overdue: bool
+    priority: Priority
+    group: RoutineGroup
+    #: What distinguishes this occurrence from the next one of the same rule
+    #: for the same client (an appointment id, a month, a due date...).
+    occurrence: str = ""
+    #: Where the item is done: e.g. {"screen": "note", "appointment_id": 12}.
+    target: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self) -> str:
+        """Stable id of this occurrence: what a snooze or dismissal is stored under."""
+        return f"{self.rule}|{self.case_number or '-'}|{self.occurrence or self.due.isoformat()}"
+
+    def sort_key(self) -> tuple:
+        """Routine order, overdue first, then priority, then date."""
+        return (self.group.order, not self.overdue, int(self.priority), self.due, self.case_number or "")
+
+    def to_json(self) -> dict[str, Any]:
+        """The shape DESIGN.md gives for `caseterm agenda --json`."""
+        return {
+            "rule": self.rule,
+            "case_number": self.case_number,
+            "title": self.title,
+            "due": self.due.isoformat(),
+            "overdue": self.overdue,
+            "priority": int(self.priority),
+            "group": self.group.value,
+            "source": self.source,
+        }
+
+
+#: A rule: (snapshot, policy, day) -> items. The snapshot and policy types
+#: are defined in `caseterm.rules.snapshot` and `caseterm.policy`.
+Rule = Callable[[Any, Any, dt.date], Iterable[DueItem]]
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str) -> Callable[[Rule], Rule]:
+    """Register a rule function under its DOMAIN.md id."""
+
+    def register(fn: Rule) -> Rule:
+        if rule_id in RULES:
+            raise ValueError(f"rule {rule_id} registered twice")
+        RULES[rule_id] = fn
+        return fn
+
+    return register
+
+
+def sort_items(items: Iterable[DueItem]) -> list[DueItem]:
+    return sorted(items, key=DueItem.sort_key)

@@ -1,0 +1,229 @@
+"""The database: where it is, how it is opened, and keeping its schema current.
+
+SQLite (the default) runs in WAL mode with foreign keys on and a busy timeout;
+its file is readable by the owner only (0600) in an owner-only directory
+(0700). Opening a database migrates it to the schema this caseterm knows,
+taking an online backup first. Alembic is imported only when a migration is
+actually needed, so a normal start-up does not pay for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlmodel import Session, create_engine
+
+from caseterm import paths
+from caseterm.errors import StoreError
+
+#: The Alembic head this package's code expects. `tests/test_store.py` keeps
+#: it equal to the newest script in `migrations/versions/`.
+HEAD_REVISION = "0001"
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def resolve_url(db: str | None = None) -> str:
+    """`--db PATH|URL`, else `CASETERM_DB`, else the default file."""
+    chosen = db or os.environ.get("CASETERM_DB") or str(paths.default_db_path())
+    if "://" in chosen:
+        return chosen
+    return f"sqlite:///{Path(chosen).expanduser().absolute()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other databases / memory."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Create the directory 0700 and the file 0600 before SQLite touches them."""
+    if not path.parent.exists():
+        paths.ensure_private_dir(path.parent)
+    elif path.parent == paths.data_dir():
+        os.chmod(path.parent, 0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with caseterm's connection settings; does not migrate."""
+    path = sqlite_path(url)
+    if path is not None:
+        _prepare_sqlite_file(path)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _on_connect)
+        # The WAL and shared-memory files carry client data too.
+        old_umask = os.umask(0o077)
+        try:
+            with engine.connect():
+                pass
+        finally:
+            os.umask(old_umask)
+        return engine
+    return create_engine(url)
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The schema revision recorded in the database (None when empty)."""
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    except OperationalError as err:
+        if "no such table" in str(err):
+            return None
+        raise _store_error(url=str(engine.url), err=err) from None
+    except DatabaseError as err:
+        raise _store_error(url=str(engine.url), err=err) from None
+    return row[0] if row else None
+
+
+def _store_error(url: str, err: Exception) -> StoreError:
+    where = sqlite_path(url) or make_url(url).render_as_string(hide_password=True)
+    reason = str(getattr(err, "orig", err))
+    if "locked" in reason:
+        return StoreError(f"{where}: the database is locked by another program; try again")
+    if "not a database" in reason or "malformed" in reason:
+        return StoreError(f"{where}: not a caseterm database, or the file is damaged ({reason})")
+    return StoreError(f"{where}: cannot open the database ({reason})")
+
+
+def has_tables(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            row = conn.execute(
+                text("SELECT count(*) FROM sqlite_master WHERE type='table'")
+            ).scalar_one()
+            return bool(row)
+    from sqlalchemy import inspect
+
+    return bool(inspect(engine).get_table_names())
+
+
+def open_store(url: str) -> Engine:
+    """Open (creating if needed) and migrate to the head; back up before migrating."""
+    engine = make_engine(url)
+    current = stored_revision(engine)
+    if current == HEAD_REVISION:
+        return engine
+    if current is not None and current not in known_revisions():
+        raise StoreError(
+            f"{sqlite_path(url) or url}: schema revision {current} is newer than this "
+            "caseterm knows; upgrade caseterm"
+        )
+    path = sqlite_path(url)
+    if path is not None and current is not None:
+        backup(engine, backup_path_for(path, reason=f"pre-migration-{current}"))
+    migrate(engine)
+    return engine
+
+
+def known_revisions() -> set[str]:
+    from caseterm import migrations_dir
+
+    versions = migrations_dir() / "versions"
+    return {p.name.split("_", 1)[0] for p in versions.glob("*.py") if p.name[0].isdigit()}
+
+
+def migrate(engine: Engine) -> None:
+    """Run Alembic to the head on this engine (imports Alembic: not on the fast path)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from caseterm import migrations_dir
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def backup_path_for(db_path: Path, reason: str = "backup") -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return db_path.with_name(f"{db_path.stem}-{reason}-{stamp}{db_path.suffix}")
+
+
+def backup(engine: Engine, dest: Path) -> Path:
+    """Copy a live SQLite database with the online backup API (file made 0600)."""
+    src_path = sqlite_path(str(engine.url))
+    if src_path is None:
+        raise StoreError("backup: only SQLite databases can be backed up here; use the server's tools")
+    dest = Path(dest)
+    if dest.exists():
+        raise StoreError(f"{dest}: already exists; choose another file")
+    paths.write_private(dest, b"")
+    source = sqlite3.connect(src_path)
+    target = sqlite3.connect(dest)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    os.chmod(dest, 0o600)
+    return dest
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    location: str
+    integrity: str
+    revision: str | None
+    expected_revision: str
+    counts: dict[str, int]
+
+    @property
+    def ok(self) -> bool:
+        return self.integrity == "ok" and self.revision == self.expected_revision
+
+
+def check(engine: Engine) -> CheckReport:
+    """Integrity check and schema revision, without migrating."""
+    revision = stored_revision(engine)
+    integrity = "ok"
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.execute(text("PRAGMA integrity_check")).fetchall()
+            integrity = "; ".join(r[0] for r in rows)
+        counts: dict[str, int] = {}
+        if revision is not None:
+            for table in ("client", "appointment", "note", "hours", "task"):
+                counts[table] = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+    location = str(sqlite_path(str(engine.url)) or engine.url.render_as_string(hide_password=True))
+    return CheckReport(location, integrity, revision, HEAD_REVISION, counts)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back on any error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,1 @@
+"""Migration scripts, named NNNN_subject.py."""
