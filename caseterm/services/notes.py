@@ -1,27 +1,78 @@
-"""The case narrative: notes are added, amended, never changed or deleted."""
+"""The case narrative: notes are added, amended, never changed or deleted.
+
+Also the note being typed (drafts, which may be deleted: they are not notes),
+the quick log of a contact attempt, and full-text search over all notes.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import uuid
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlalchemy import text as sql_text
+from sqlmodel import Session, col, func, select
 
 from caseterm import clock
-from caseterm.models import Client, ContactMethod, ContactOutcome, Note, NoteType
+from caseterm.errors import BadInput
+from caseterm.models import Client, ContactMethod, ContactOutcome, Note, NoteDraft, NoteType
 
 #: A note written more than this long after its contact is a "late entry" (004).
 #: Overridden by the policy's value when the policy module provides one.
 _DEFAULT_LATE_AFTER = dt.timedelta(hours=24)
 
+#: Note types shown by the engagement filter: engagement contacts and attempts,
+#: re-engagement efforts and good-cause decisions (003), and letters, which are
+#: written contact attempts (000).
+ENGAGEMENT_TYPES: frozenset[NoteType] = frozenset(
+    {NoteType.ENGAGEMENT, NoteType.RE_ENGAGEMENT_STAFFING, NoteType.GOOD_CAUSE, NoteType.LETTER}
+)
 
-def late_entry_threshold() -> dt.timedelta:
+#: Methods a quick-logged contact attempt may use (003: "one in writing and one
+#: in another format").
+ATTEMPT_METHODS: tuple[ContactMethod, ...] = (
+    ContactMethod.PHONE,
+    ContactMethod.TEXT,
+    ContactMethod.EMAIL,
+    ContactMethod.LETTER,
+    ContactMethod.HOME_VISIT,
+)
+
+#: Longest note text accepted (a sanity bound, not a policy number).
+MAX_TEXT = 100_000
+
+
+def _policy_notes() -> Any:
     try:
         from caseterm.policy import load_policy
 
-        return dt.timedelta(hours=load_policy().notes.late_entry_hours)
+        return load_policy().notes
     except (ImportError, AttributeError):
-        return _DEFAULT_LATE_AFTER
+        return None
+
+
+def late_entry_threshold() -> dt.timedelta:
+    """004: documented within 24 hours; the policy's [notes] section sets the hours."""
+    section = _policy_notes()
+    for name in ("late_entry_hours", "finish_within_hours"):
+        hours = getattr(section, name, None)
+        if isinstance(hours, (int, float)):
+            return dt.timedelta(hours=hours)
+    return _DEFAULT_LATE_AFTER
+
+
+def written_methods() -> frozenset[ContactMethod]:
+    """Methods that count as "in writing" for the engagement rule (policy, 003)."""
+    try:
+        from caseterm.policy import load_policy
+
+        names = load_policy().engagement.written_methods
+        return frozenset(ContactMethod(n) for n in names)
+    except (ImportError, AttributeError, ValueError):
+        return frozenset({ContactMethod.LETTER})
 
 
 def is_late_entry(
@@ -35,6 +86,26 @@ def is_late_entry(
 
 def latest_contact_at(session: Session, client_id: int) -> dt.datetime | None:
     return session.exec(select(func.max(Note.contact_at)).where(Note.client_id == client_id)).one()
+
+
+def would_be_late(session: Session, client: Client, contact_at: dt.datetime) -> bool:
+    """What the late-entry flag would be if the note were saved now (shown while typing)."""
+    assert client.id is not None
+    return is_late_entry(contact_at, clock.now(), latest_contact_at(session, client.id))
+
+
+def _check_note_fields(text: str, contact_at: dt.datetime, written_at: dt.datetime, minutes: int | None) -> None:
+    errors: list[str] = []
+    if not text.strip():
+        errors.append("text: a note needs some text")
+    if len(text) > MAX_TEXT:
+        errors.append(f"text: longer than {MAX_TEXT} characters")
+    if contact_at > written_at:
+        errors.append("contact date/time: the contact cannot be after the time the note is written")
+    if minutes is not None and not (0 <= minutes <= 24 * 60):
+        errors.append("minutes: must be between 0 and 1440")
+    if errors:
+        raise BadInput(*errors)
 
 
 def add_note(
@@ -51,13 +122,24 @@ def add_note(
     author: str | None = None,
     amends: Note | None = None,
     uid: str | None = None,
+    validate: bool = True,
 ) -> Note:
-    """Append a note; the author and written-at are filled in, late entry is derived."""
+    """Append a note; the author and written-at are filled in, late entry is derived.
+
+    An amendment keeps the late-entry flag of what it corrects: the correction
+    is not itself a contact out of order.
+    """
     from caseterm.config import load_settings
 
     written = written_at or clock.now()
     contact = contact_at or written
+    if validate:
+        _check_note_fields(text, contact, written, minutes)
     assert client.id is not None
+    if amends is not None:
+        late = amends.late_entry
+    else:
+        late = is_late_entry(contact, written, latest_contact_at(session, client.id))
     note = Note(
         uid=uid or str(uuid.uuid4()),
         client_id=client.id,
@@ -69,9 +151,292 @@ def add_note(
         minutes=minutes,
         author=author or load_settings().user,
         text=text,
-        late_entry=is_late_entry(contact, written, latest_contact_at(session, client.id)),
+        late_entry=late,
         amends_id=amends.id if amends else None,
     )
     session.add(note)
     session.flush()
     return note
+
+
+def get_note(session: Session, note_id: int) -> Note:
+    note = session.get(Note, note_id)
+    if note is None:
+        raise BadInput(f"note {note_id}: no such note")
+    return note
+
+
+def amend_note(
+    session: Session,
+    original: Note | int,
+    *,
+    text: str,
+    type: NoteType | None = None,
+    method: ContactMethod | None = None,
+    outcome: ContactOutcome | None = None,
+    minutes: int | None = None,
+    author: str | None = None,
+    written_at: dt.datetime | None = None,
+) -> Note:
+    """Correct a note by appending an amendment linked to it; the original stays as it was.
+
+    The amendment keeps the original's contact time (it is the same contact);
+    unspecified fields are carried over from the original.
+    """
+    if isinstance(original, int):
+        original = get_note(session, original)
+    newer = session.exec(select(Note.id).where(Note.amends_id == original.id)).first()
+    if newer is not None:
+        raise BadInput("note: it has already been amended; amend the latest version")
+    if text == original.text and (type is None or type == original.type):
+        raise BadInput("text: the amendment is the same as the original")
+    client = session.get(Client, original.client_id)
+    assert client is not None
+    return add_note(
+        session,
+        client,
+        type=type or original.type,
+        text=text,
+        contact_at=original.contact_at,
+        written_at=written_at,
+        method=method if method is not None else original.method,
+        outcome=outcome if outcome is not None else original.outcome,
+        minutes=minutes if minutes is not None else original.minutes,
+        author=author,
+        amends=original,
+    )
+
+
+def list_notes(session: Session, client: Client, engagement_only: bool = False) -> list[Note]:
+    """Every note of a client, amendments included, newest contact first."""
+    query = select(Note).where(Note.client_id == client.id)
+    if engagement_only:
+        query = query.where(col(Note.type).in_([t.value for t in ENGAGEMENT_TYPES]))
+    query = query.order_by(col(Note.contact_at).desc(), col(Note.written_at).desc(), col(Note.id).desc())
+    return list(session.exec(query).all())
+
+
+@dataclass
+class NoteThread:
+    """A note as it reads now, with the versions it replaced (newest first).
+
+    The timeline shows `current`, and each of `superseded` struck through beside
+    it: the "line through, initial and date" rule of 004.
+    """
+
+    current: Note
+    superseded: list[Note] = field(default_factory=list)
+
+    @property
+    def original(self) -> Note:
+        return self.superseded[-1] if self.superseded else self.current
+
+    @property
+    def is_engagement(self) -> bool:
+        return self.current.type in ENGAGEMENT_TYPES
+
+
+def note_threads(session: Session, client: Client, engagement_only: bool = False) -> list[NoteThread]:
+    """The timeline: one thread per original note, newest contact first."""
+    notes = list_notes(session, client)
+    by_id = {n.id: n for n in notes}
+    replaced_by = {n.amends_id: n for n in notes if n.amends_id is not None}
+    threads: list[NoteThread] = []
+    for note in notes:
+        if note.amends_id is not None and note.amends_id in by_id:
+            continue  # shown inside its original's thread
+        chain = [note]
+        while chain[-1].id in replaced_by:
+            chain.append(replaced_by[chain[-1].id])
+        thread = NoteThread(current=chain[-1], superseded=list(reversed(chain[:-1])))
+        if engagement_only and not (thread.is_engagement or thread.original.type in ENGAGEMENT_TYPES):
+            continue
+        threads.append(thread)
+    return threads
+
+
+def quick_log(
+    session: Session,
+    client: Client,
+    method: ContactMethod,
+    outcome: ContactOutcome,
+    *,
+    text: str = "",
+    contact_at: dt.datetime | None = None,
+    author: str | None = None,
+) -> Note:
+    """Log a contact attempt as an engagement note (003: two attempts, one in writing)."""
+    if method not in ATTEMPT_METHODS:
+        raise BadInput(f"method: {method.value} is not a contact attempt (use phone, text, e-mail, letter or home visit)")
+    kind = "written" if method in written_methods() else "contact"
+    summary = f"Engagement {kind} attempt by {method.value.replace('_', ' ')}: {outcome.value.replace('_', ' ')}."
+    body = summary if not text.strip() else f"{summary}\n{text.strip()}"
+    return add_note(
+        session,
+        client,
+        type=NoteType.ENGAGEMENT,
+        text=body,
+        contact_at=contact_at,
+        method=method,
+        outcome=outcome,
+        author=author,
+    )
+
+
+# --------------------------------------------------------------------------
+# Drafts: the note being typed, saved on every pause
+# --------------------------------------------------------------------------
+
+
+def save_draft(
+    session: Session,
+    client: Client,
+    *,
+    text: str,
+    fields: dict[str, Any] | None = None,
+    amends_id: int | None = None,
+) -> NoteDraft | None:
+    """Keep what is being typed (one draft per client and note being amended).
+
+    An empty text with no fields removes the draft: there is nothing to lose.
+    """
+    draft = load_draft(session, client, amends_id=amends_id)
+    if not text.strip():
+        if draft is not None:
+            session.delete(draft)
+            session.flush()
+        return None
+    if draft is None:
+        assert client.id is not None
+        draft = NoteDraft(client_id=client.id, amends_id=amends_id, updated_at=clock.now())
+    draft.text = text
+    draft.fields_json = json.dumps(fields or {}, sort_keys=True, default=str)
+    draft.updated_at = clock.now()
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def load_draft(session: Session, client: Client, amends_id: int | None = None) -> NoteDraft | None:
+    query = select(NoteDraft).where(NoteDraft.client_id == client.id)
+    if amends_id is None:
+        query = query.where(col(NoteDraft.amends_id).is_(None))
+    else:
+        query = query.where(NoteDraft.amends_id == amends_id)
+    return session.exec(query.order_by(col(NoteDraft.updated_at).desc())).first()
+
+
+def drafts_for(session: Session, client: Client) -> list[NoteDraft]:
+    """Every unsaved draft of a client (new notes and amendments), newest first."""
+    query = select(NoteDraft).where(NoteDraft.client_id == client.id).order_by(col(NoteDraft.updated_at).desc())
+    return list(session.exec(query).all())
+
+
+def draft_fields(draft: NoteDraft) -> dict[str, Any]:
+    try:
+        data = json.loads(draft.fields_json or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def discard_draft(session: Session, client: Client, amends_id: int | None = None) -> bool:
+    """Delete the draft (drafts may be deleted; notes never). True if there was one."""
+    draft = load_draft(session, client, amends_id=amends_id)
+    if draft is None:
+        return False
+    session.delete(draft)
+    session.flush()
+    return True
+
+
+# --------------------------------------------------------------------------
+# Search
+# --------------------------------------------------------------------------
+
+#: Markers put around matched words by snippet(); control characters cannot be
+#: typed into a note, so they never collide with its text.
+HIT_START = "\x02"
+HIT_END = "\x03"
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(user_text: str) -> str:
+    """A safe FTS5 query from whatever was typed: each word quoted, all required.
+
+    Quotes, `-`, `AND(`, `NEAR`, `*` and column filters lose their meaning, so
+    no input raises. The last word matches as a prefix (search as you type).
+    """
+    words = _TOKEN.findall(user_text)
+    if not words:
+        return ""
+    quoted = [f'"{w}"' for w in words]
+    if user_text and user_text[-1].isalnum():
+        quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    note_id: int
+    case_number: str
+    client_name: str
+    contact_at: dt.datetime
+    type: NoteType
+    author: str
+    snippet: str
+    """The matched passage, hits wrapped in HIT_START/HIT_END."""
+    amended: bool
+
+
+def search_notes(session: Session, query: str, limit: int = 50, offset: int = 0) -> list[SearchHit]:
+    """Notes matching the words typed, best first (bm25), one page at a time."""
+    match = fts_query(query)
+    if not match:
+        return []
+    if session.get_bind().dialect.name != "sqlite":
+        return _search_like(session, query, limit, offset)
+    rows = session.execute(
+        sql_text(
+            """
+            SELECT n.id, c.case_number, c.legal_name, c.preferred_name, n.contact_at, n.type,
+                   n.author, snippet(note_fts, 0, :hs, :he, '…', 16) AS snip,
+                   EXISTS (SELECT 1 FROM note a WHERE a.amends_id = n.id) AS amended
+            FROM note_fts
+            JOIN note n ON n.id = note_fts.rowid
+            JOIN client c ON c.id = n.client_id
+            WHERE note_fts MATCH :match
+            ORDER BY bm25(note_fts), n.contact_at DESC
+            LIMIT :limit OFFSET :offset
+            """
+        ),
+        {"match": match, "hs": HIT_START, "he": HIT_END, "limit": limit, "offset": offset},
+    ).all()
+    return [
+        SearchHit(
+            note_id=r[0],
+            case_number=r[1],
+            client_name=r[3] or r[2],
+            contact_at=r[4] if isinstance(r[4], dt.datetime) else dt.datetime.fromisoformat(str(r[4])),
+            type=NoteType(r[5]),
+            author=r[6],
+            snippet=r[7],
+            amended=bool(r[8]),
+        )
+        for r in rows
+    ]
+
+
+def _search_like(session: Session, query: str, limit: int, offset: int) -> list[SearchHit]:
+    """Fallback for a server database without FTS5: every word must appear."""
+    stmt = select(Note, Client).join(Client, Client.id == Note.client_id)
+    for word in _TOKEN.findall(query):
+        stmt = stmt.where(col(Note.text).ilike(f"%{word}%"))
+    stmt = stmt.order_by(col(Note.contact_at).desc()).limit(limit).offset(offset)
+    hits = []
+    for note, client in session.exec(stmt).all():
+        assert note.id is not None
+        hits.append(
+            SearchHit(note.id, client.case_number, client.display_name, note.contact_at, note.type, note.author, note.text[:160], False)
+        )
+    return hits
