@@ -81,6 +81,8 @@ def make_engine(url: str) -> Engine:
         try:
             with engine.connect():
                 pass
+        except DatabaseError as err:
+            raise _store_error(url, err) from None
         finally:
             os.umask(old_umask)
         return engine

@@ -1,0 +1,126 @@
+"""Moving data in and out: import, export, demo, backup, check."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from caseterm import clock, paths
+from caseterm.cli import CliContext
+from caseterm.errors import BadInput
+
+EXPORT_FORMATS = ("json", "csv", "ics", "html")
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_obj
+def import_cmd(ctx: CliContext, file: Path) -> None:
+    """Import FILE: a caseterm/1 .json file, or a .csv of clients.
+
+    All or nothing: any error aborts the import and leaves the database as it was.
+    """
+    from caseterm.services import interchange
+    from caseterm.store import session_scope
+
+    data = interchange.read_file(file)  # validate before opening the database
+    with session_scope(ctx.engine()) as session:
+        added = interchange.import_data(session, data, where=str(file))
+    summary = ", ".join(f"{count} {kind}" for kind, count in sorted(added.items())) or "nothing new"
+    click.echo(f"Imported {file}: {summary}.")
+
+
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="File to write (json: default standard output).")
+@click.option("--schema", is_flag=True, help="Print the JSON Schema of the interchange format and exit.")
+@click.pass_obj
+def export_cmd(ctx: CliContext, fmt: str, output: Path | None, schema: bool) -> None:
+    """Export the caseload. Every export is marked CONFIDENTIAL and written owner-only."""
+    if schema:
+        from caseterm.services.interchange import json_schema
+
+        click.echo(json.dumps(json_schema(), indent=2))
+        return
+    from caseterm.store import session_scope
+
+    with session_scope(ctx.engine()) as session:
+        if fmt == "json":
+            from caseterm.services.interchange import export_json
+
+            text = export_json(session)
+            if output is None or str(output) == "-":
+                sys.stdout.write(text)
+                return
+            _write_export(output, text)
+            click.echo(f"Wrote {output} (CONFIDENTIAL).", err=True)
+            return
+        try:
+            from caseterm.services import reports
+        except ImportError:
+            raise BadInput(f"--format {fmt}: not available in this version") from None
+        written = reports.export(session, fmt, output, clock.today())
+    click.echo(f"Wrote {written} (CONFIDENTIAL).")
+
+
+def _write_export(output: Path, text: str) -> None:
+    if output.is_dir():
+        raise BadInput(f"-o {output}: is a folder; name a file")
+    try:
+        paths.write_private(output, text)
+    except OSError as err:
+        raise BadInput(f"-o {output}: cannot write ({err.strerror})") from None
+
+
+@click.command("demo")
+@click.pass_obj
+def demo_cmd(ctx: CliContext) -> None:
+    """Fill the database (--db) with the demo caseload, dated relative to today.
+
+    Refuses a database that already holds clients.
+    """
+    from caseterm.services import demo
+    from caseterm.store import session_scope
+
+    with session_scope(ctx.engine()) as session:
+        if not demo.is_empty(session):
+            raise BadInput(f"{ctx.url.removeprefix('sqlite:///')}: already holds clients; the demo fills an empty database only")
+        demo.populate(session, clock.today())
+    click.echo(f"Demo caseload written to {ctx.url.removeprefix('sqlite:///')}, dated around {clock.today().isoformat()}.")
+
+
+@click.command("backup")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Backup file (default: beside the database, dated).")
+@click.pass_obj
+def backup_cmd(ctx: CliContext, output: Path | None) -> None:
+    """Copy the database with SQLite's online backup (safe while caseterm runs)."""
+    from caseterm.store import backup, backup_path_for, sqlite_path
+
+    engine = ctx.engine()
+    source = sqlite_path(ctx.url)
+    if source is None:
+        raise BadInput("backup: only SQLite databases can be backed up here; use the server's own tools")
+    dest = output or backup_path_for(source)
+    backup(engine, dest)
+    click.echo(f"Backed up to {dest}.")
+
+
+@click.command("check")
+@click.pass_obj
+def check_cmd(ctx: CliContext) -> None:
+    """Check the database: integrity, schema revision, record counts. Exit 2 if not ok."""
+    from caseterm.store import check, make_engine
+
+    report = check(make_engine(ctx.url))
+    click.echo(f"database:     {report.location}")
+    click.echo(f"integrity:    {report.integrity}")
+    revision = report.revision or "(empty: no schema yet)"
+    state = "current" if report.revision == report.expected_revision else f"expected {report.expected_revision}"
+    click.echo(f"schema:       {revision} ({state})")
+    for table, count in report.counts.items():
+        click.echo(f"{table + ':':<14}{count}")
+    if not report.ok:
+        raise BadInput(f"{report.location}: check failed (integrity {report.integrity}, schema {revision})")
