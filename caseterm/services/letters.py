@@ -1,0 +1,492 @@
+"""Letters to clients, from templates, each one logged as a written contact attempt.
+
+Why: 000 asks for "multiple attempts to contact clients", one of them in
+writing (003), and 001 makes mail the norm for remote clients. A letter is
+rendered from a Jinja2 template (the shipped ones in `caseterm/templates/
+letters/`, or an agency's same-named file under the config dir's
+`templates/letters/`, which wins), written as plain text and as printable
+HTML (both 0600, both marked CONFIDENTIAL), and a `letter` note is added in
+the caller's transaction, so the engagement rule sees the written attempt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import textwrap
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from sqlmodel import Session, select
+
+from caseterm import clock, paths
+from caseterm.errors import BadInput
+from caseterm.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    Client,
+    ContactMethod,
+    Note,
+    NoteType,
+    Place,
+)
+
+CONFIDENTIAL = "CONFIDENTIAL"
+#: The marking of reports and exports (004: "do not remove client information from your agency").
+CONFIDENTIAL_NOTICE = (
+    "this document contains client information. "
+    "Do not remove it from the agency or share it without a signed release of information."
+)
+#: The marking of a letter, which does leave the agency: for its addressee only.
+LETTER_NOTICE = "personal information for the person named above only."
+WRAP_WIDTH = 72
+
+
+class LetterTemplate(StrEnum):
+    """The letters caseterm ships; an agency may override any of them."""
+
+    ENGAGEMENT = "engagement"
+    APPOINTMENT = "appointment"
+    RE_ENGAGEMENT = "re_engagement"
+
+    @property
+    def title(self) -> str:
+        return {
+            LetterTemplate.ENGAGEMENT: "engagement letter",
+            LetterTemplate.APPOINTMENT: "appointment letter",
+            LetterTemplate.RE_ENGAGEMENT: "re-engagement notice",
+        }[self]
+
+    @classmethod
+    def parse(cls, text: str, where: str = "--template") -> LetterTemplate:
+        """Accept `re-engagement` as well as `re_engagement` (CLI spelling)."""
+        value = text.strip().lower().replace("-", "_")
+        try:
+            return cls(value)
+        except ValueError:
+            choices = ", ".join(t.value.replace("_", "-") for t in cls)
+            raise BadInput(f"{where}: unknown letter template {text!r} (choose {choices})") from None
+
+
+#: How an appointment kind reads in a letter to the client.
+KIND_WORDS: dict[AppointmentKind, str] = {
+    AppointmentKind.EA: "eligibility appointment",
+    AppointmentKind.FSSP: "family plan (FSSP) meeting",
+    AppointmentKind.DEBRIEFING: "check-in meeting",
+    AppointmentKind.INITIAL_INTERVIEW: "first meeting",
+    AppointmentKind.HOME_VISIT: "home visit",
+    AppointmentKind.CASE_PLAN_REVIEW: "case plan review",
+    AppointmentKind.RE_ENGAGEMENT_STAFFING: "re-engagement meeting",
+    AppointmentKind.CASE_CONFERENCE: "case conference",
+    AppointmentKind.OTHER: "appointment",
+}
+
+
+#: How an appointment's place reads in a letter.
+PLACE_WORDS: dict[Place, str] = {
+    Place.OFFICE: "at the office",
+    Place.HOME: "at your home",
+    Place.NEUTRAL: "at a place close and convenient for you",
+    Place.PHONE: "by phone",
+}
+
+
+@dataclass(frozen=True)
+class LetterResult:
+    """What producing a letter left behind: the two files and the logged note."""
+
+    template: LetterTemplate
+    text_path: Path
+    html_path: Path
+    note: Note
+
+
+# --------------------------------------------------------------------------
+# Templates
+# --------------------------------------------------------------------------
+
+
+def _autoescape(name: str | None) -> bool:
+    """HTML templates escape every value; text templates must not."""
+    return bool(name) and (name.endswith(".html.j2") or name.endswith(".html"))  # type: ignore[union-attr]
+
+
+def template_environment() -> jinja2.Environment:
+    """Agency templates (config dir) first, then the shipped ones; undefined is an error.
+
+    Not cached: the override folder is looked up through platformdirs each
+    time, so a test or an agency that adds a file sees it at once.
+    """
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader(str(paths.templates_override_dir())),
+            jinja2.PackageLoader("caseterm", "templates"),
+        ]
+    )
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=_autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["longdate"] = long_date
+    env.filters["clocktime"] = clock_time
+    env.filters["hours"] = format_hours
+    env.globals["CONFIDENTIAL"] = CONFIDENTIAL
+    env.filters["wraptext"] = wrap_text
+    env.globals["CONFIDENTIAL_NOTICE"] = CONFIDENTIAL_NOTICE
+    env.globals["LETTER_NOTICE"] = LETTER_NOTICE
+    return env
+
+
+def render(name: str | list[str], context: dict[str, Any]) -> str:
+    """Render one template (the first of a list that exists), template mistakes as BadInput naming the file."""
+    env = template_environment()
+    names = [name] if isinstance(name, str) else name
+    try:
+        template = env.select_template(names)
+    except jinja2.TemplatesNotFound:
+        raise BadInput(f"template {names[0]}: not found in {paths.templates_override_dir()} or the shipped templates") from None
+    except jinja2.TemplateSyntaxError as err:
+        raise BadInput(f"template {err.filename or name}:{err.lineno}: {err.message}") from None
+    try:
+        return template.render(**context)
+    except jinja2.UndefinedError as err:
+        raise BadInput(f"template {template.filename or name}: {err.message}") from None
+
+
+def long_date(value: dt.date | dt.datetime | None) -> str:
+    """`Tuesday, November 17, 2026`: how a date reads in a letter."""
+    if value is None:
+        return ""
+    return f"{value:%A}, {value:%B} {value.day}, {value.year}"
+
+
+def clock_time(value: dt.datetime | dt.time | None) -> str:
+    """`8:30 a.m.`: how a time of day reads in a letter."""
+    if value is None:
+        return ""
+    hour = value.hour % 12 or 12
+    suffix = "a.m." if value.hour < 12 else "p.m."
+    return f"{hour}:{value.minute:02d} {suffix}"
+
+
+def paragraphs(body: str) -> list[list[str]]:
+    """Blank lines separate paragraphs; lines inside one (a list, a signature) stay lines."""
+    paras: list[list[str]] = []
+    for block in re.split(r"\n\s*\n", body.strip()):
+        lines = [line.rstrip() for line in block.splitlines() if line.strip()]
+        if lines:
+            paras.append(lines)
+    return paras
+
+
+def wrap_text(body: str, width: int = WRAP_WIDTH) -> str:
+    """Wrap each line of a letter body for plain text; list items get a hanging indent."""
+    out: list[str] = []
+    for para in paragraphs(body):
+        for line in para:
+            indent = "  " if line.startswith("- ") else ""
+            out.append(textwrap.fill(line, width=width, subsequent_indent=indent, break_on_hyphens=False))
+        out.append("")
+    return "\n".join(out).rstrip("\n")
+
+
+def format_hours(value: float | None) -> str:
+    """`40` rather than `40.0`; `37.5` stays."""
+    if value is None:
+        return ""
+    return f"{value:g}"
+
+
+# --------------------------------------------------------------------------
+# Fields
+# --------------------------------------------------------------------------
+
+
+def required_weekly_hours(client: Client) -> float:
+    """Hours a week the client is expected to participate (001): the exempt allowance, else the policy's."""
+    if client.exempt_hours is not None:
+        return client.exempt_hours
+    from caseterm.policy import load_policy
+
+    return float(_policy_weekly_hours(load_policy()))
+
+
+def _policy_weekly_hours(policy: Any) -> float:
+    """The policy's required weekly participation hours (DOMAIN.md: participation)."""
+    for path in (
+        ("participation", "weekly_hours"),
+        ("participation", "required_weekly_hours"),
+        ("participation", "hours_per_week"),
+        ("participation", "required_hours"),
+        ("participation", "hours"),
+        ("participation", "weekly_required_hours"),
+        ("required_weekly_hours",),
+        ("weekly_hours",),
+    ):
+        value: Any = policy
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
+            if value is None:
+                break
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    raise BadInput("policy: no required weekly participation hours found (participation.weekly_hours)")
+
+
+def _case_manager() -> dict[str, str]:
+    """The case manager's own details (settings.toml); a letter without a phone number is useless."""
+    from caseterm.config import load_settings
+
+    s = load_settings()
+    if not s.phone.strip():
+        raise BadInput(
+            f"{paths.settings_path()}: phone is not set; a letter must tell the client how to "
+            'reach you (add phone = "503-555-0100")'
+        )
+    return {
+        "name": s.full_name or s.user,
+        "user": s.user,
+        "phone": s.phone,
+        "email": s.email,
+        "agency": s.agency,
+        "office_address": s.office_address,
+        "work_hours": s.work_hours,
+    }
+
+
+def _client_fields(client: Client) -> dict[str, Any]:
+    return {
+        "case_number": client.case_number,
+        "name": client.display_name,
+        "legal_name": client.legal_name,
+        "first_name": client.display_name.split()[0] if client.display_name.split() else client.display_name,
+        "address_lines": [line.strip() for line in re.split(r"[\n;]", client.address or "") if line.strip()],
+        "phone": client.phone or "",
+        "remote": client.remote,
+        # 004: never a home visit for a client flagged for domestic violence in the home.
+        "home_visits_ok": not client.dv_in_home,
+        "required_hours": required_weekly_hours(client),
+    }
+
+
+def _appointment_fields(appt: Appointment) -> dict[str, Any]:
+    end = appt.start + dt.timedelta(minutes=appt.minutes)
+    return {
+        "id": appt.id,
+        "start": appt.start,
+        "end": end,
+        "minutes": appt.minutes,
+        "kind": appt.kind.value,
+        "kind_words": KIND_WORDS.get(appt.kind, "appointment"),
+        "place": appt.place.value,
+        "place_words": PLACE_WORDS.get(appt.place, ""),
+    }
+
+
+def _resolve_appointment(
+    session: Session, client: Client, appointment_id: int | None, now: dt.datetime, required: bool
+) -> Appointment | None:
+    """The appointment named, else the client's next scheduled one (None if not required)."""
+    if appointment_id is not None:
+        appt = session.get(Appointment, appointment_id)
+        if appt is None:
+            raise BadInput(f"--appointment {appointment_id}: no such appointment")
+        if appt.client_id != client.id:
+            raise BadInput(f"--appointment {appointment_id}: not an appointment of case {client.case_number}")
+        return appt
+    appt = session.exec(
+        select(Appointment)
+        .where(Appointment.client_id == client.id)
+        .where(Appointment.status == AppointmentStatus.SCHEDULED)
+        .where(Appointment.start >= now)
+        .order_by(Appointment.start)
+    ).first()
+    if appt is None and required:
+        raise BadInput(
+            f"--appointment: required for the appointment letter; case {client.case_number} "
+            "has no scheduled appointment to name"
+        )
+    return appt
+
+
+def _last_missed_on(session: Session, client: Client, today: dt.date) -> dt.date | None:
+    """The date of the client's most recent no-show up to today."""
+    start = session.exec(
+        select(Appointment.start)
+        .where(Appointment.client_id == client.id)
+        .where(Appointment.status == AppointmentStatus.NO_SHOW)
+        .where(Appointment.start < dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
+        .order_by(Appointment.start.desc())  # type: ignore[attr-defined]
+    ).first()
+    return start.date() if start else None
+
+
+def _recent_attempts(session: Session, client: Client, since: dt.date) -> list[dict[str, Any]]:
+    """Contact attempts since `since` (engagement, contact, letter notes), oldest first."""
+    notes = session.exec(
+        select(Note)
+        .where(Note.client_id == client.id)
+        .where(Note.contact_at >= dt.datetime.combine(since, dt.time()))
+        .where(Note.type.in_([NoteType.ENGAGEMENT, NoteType.CONTACT, NoteType.LETTER, NoteType.HOME_VISIT]))  # type: ignore[attr-defined]
+        .where(Note.amends_id.is_(None))  # type: ignore[union-attr]
+        .order_by(Note.contact_at)
+    ).all()
+    words = {
+        ContactMethod.PHONE: "a phone call",
+        ContactMethod.TEXT: "a text message",
+        ContactMethod.EMAIL: "an e-mail",
+        ContactMethod.LETTER: "a letter",
+        ContactMethod.HOME_VISIT: "a visit to your home",
+        ContactMethod.OFFICE: "a meeting at the office",
+        ContactMethod.OTHER: "a message",
+    }
+    return [
+        {"on": n.contact_at.date(), "how": words.get(n.method, "a message") if n.method else "a message"}
+        for n in notes
+    ]
+
+
+def _safe_stem(text: str) -> str:
+    """A file-name-safe form of a case number."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "client"
+
+
+def default_out_dir() -> Path:
+    """`letters/` under the caseterm data folder, owner-only."""
+    return paths.ensure_private_dir(paths.data_dir() / "letters")
+
+
+def _free_stem(out_dir: Path, stem: str) -> str:
+    """`stem`, or `stem-2`, `stem-3`... so a second letter never overwrites the first."""
+    candidate, n = stem, 1
+    while (out_dir / f"{candidate}.txt").exists() or (out_dir / f"{candidate}.html").exists():
+        n += 1
+        candidate = f"{stem}-{n}"
+    return candidate
+
+
+# --------------------------------------------------------------------------
+# The service
+# --------------------------------------------------------------------------
+
+
+def write_letter(
+    session: Session,
+    case_number: str,
+    template: LetterTemplate | str,
+    *,
+    missed_on: dt.date | None = None,
+    appointment_id: int | None = None,
+    out_dir: Path | None = None,
+) -> LetterResult:
+    """Render a letter to text and HTML, write both (0600), log a `letter` note.
+
+    The note is flushed in the caller's transaction before any file is
+    written, so a database error leaves no letter behind; a file error raises
+    and the caller's transaction rolls the note back.
+
+    Occasion fields: the engagement letter needs `missed_on` (default: the
+    client's last no-show); the appointment letter needs an appointment
+    (default: the next scheduled one); the re-engagement notice uses both when
+    known and lists this month's contact attempts.
+    """
+    from caseterm.services.clients import get_client
+    from caseterm.services.notes import add_note
+
+    if not isinstance(template, LetterTemplate):
+        template = LetterTemplate.parse(str(template), "template")
+    client = get_client(session, case_number)
+    now = clock.now()
+    today = now.date()
+
+    appointment: Appointment | None = None
+    if template is LetterTemplate.ENGAGEMENT:
+        missed_on = missed_on or _last_missed_on(session, client, today)
+        if missed_on is None:
+            raise BadInput(
+                f"--missed-on: required for the engagement letter; case {case_number} "
+                "has no missed appointment on file"
+            )
+    elif template is LetterTemplate.APPOINTMENT:
+        appointment = _resolve_appointment(session, client, appointment_id, now, required=True)
+    else:
+        appointment = _resolve_appointment(session, client, appointment_id, now, required=False)
+        missed_on = missed_on or _last_missed_on(session, client, today)
+    if missed_on is not None and missed_on > today:
+        raise BadInput(f"--missed-on: {missed_on.isoformat()} is after today ({today.isoformat()})")
+
+    attempts_since = today - dt.timedelta(days=30)
+    if missed_on is not None:
+        attempts_since = min(attempts_since, missed_on)
+    context: dict[str, Any] = {
+        "template": template.value,
+        "title": template.title,
+        "today": today,
+        "client": _client_fields(client),
+        "cm": _case_manager(),
+        "missed_on": missed_on,
+        "appointment": _appointment_fields(appointment) if appointment else None,
+        "attempts": _recent_attempts(session, client, attempts_since),
+    }
+    name = template.value
+    body = render(f"letters/{name}.txt.j2", context)
+    text = render("letters/_letter.txt.j2", {**context, "body": body})
+    # An agency may give one letter its own HTML (letters/<name>.html.j2); else the shared frame.
+    html = render(
+        [f"letters/{name}.html.j2", "letters/_letter.html.j2"],
+        {**context, "body": body, "paragraphs": paragraphs(body)},
+    )
+    if CONFIDENTIAL not in text or CONFIDENTIAL not in html:
+        raise BadInput(f"template letters/{name}: must print the word {CONFIDENTIAL} (every export is marked)")
+
+    note = add_note(
+        session,
+        client,
+        type=NoteType.LETTER,
+        method=ContactMethod.LETTER,
+        contact_at=now,
+        text=_note_text(template, client, missed_on, appointment),
+    )
+
+    target = Path(out_dir) if out_dir is not None else default_out_dir()
+    if not target.exists():
+        paths.ensure_private_dir(target)
+    elif not target.is_dir():
+        raise BadInput(f"-o {target}: not a folder")
+    stem = _free_stem(target, f"{_safe_stem(client.case_number)}-{name.replace('_', '-')}-{now:%Y%m%d-%H%M%S}")
+    text_path = paths.write_private(target / f"{stem}.txt", text)
+    html_path = paths.write_private(target / f"{stem}.html", html)
+    return LetterResult(template, text_path, html_path, note)
+
+
+def _note_text(
+    template: LetterTemplate, client: Client, missed_on: dt.date | None, appointment: Appointment | None
+) -> str:
+    """The narrative line a letter leaves in the case file (a written contact attempt)."""
+    parts = [f"Written contact attempt: {template.title} mailed"]
+    if client.remote:
+        parts[0] += " (remote client: mail is the norm)"
+    parts[0] += "."
+    if missed_on is not None and template is not LetterTemplate.APPOINTMENT:
+        parts.append(f"About the missed appointment on {missed_on.isoformat()}.")
+    if appointment is not None:
+        parts.append(
+            f"Names the {KIND_WORDS.get(appointment.kind, 'appointment')} on "
+            f"{appointment.start:%Y-%m-%d %H:%M} ({appointment.place.value})."
+        )
+    if template is LetterTemplate.ENGAGEMENT:
+        if client.dv_in_home:
+            parts.append("Offered to meet at the office or a neutral place.")
+        else:
+            parts.append("Offered to meet at home or a neutral place.")
+    if template is LetterTemplate.RE_ENGAGEMENT:
+        parts.append("Explained good cause and the possible outcomes of not participating.")
+    return " ".join(parts)
