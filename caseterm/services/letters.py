@@ -212,33 +212,9 @@ def format_hours(value: float | None) -> str:
 
 def required_weekly_hours(client: Client) -> float:
     """Hours a week the client is expected to participate (001): the exempt allowance, else the policy's."""
-    if client.exempt_hours is not None:
-        return client.exempt_hours
-    from caseterm.policy import load_policy
+    from caseterm.services.hours import required_hours
 
-    return float(_policy_weekly_hours(load_policy()))
-
-
-def _policy_weekly_hours(policy: Any) -> float:
-    """The policy's required weekly participation hours (DOMAIN.md: participation)."""
-    for path in (
-        ("participation", "weekly_hours"),
-        ("participation", "required_weekly_hours"),
-        ("participation", "hours_per_week"),
-        ("participation", "required_hours"),
-        ("participation", "hours"),
-        ("participation", "weekly_required_hours"),
-        ("required_weekly_hours",),
-        ("weekly_hours",),
-    ):
-        value: Any = policy
-        for part in path:
-            value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
-            if value is None:
-                break
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-    raise BadInput("policy: no required weekly participation hours found (participation.weekly_hours)")
+    return required_hours(client)
 
 
 def _case_manager() -> dict[str, str]:
@@ -462,8 +438,14 @@ def write_letter(
     elif not target.is_dir():
         raise BadInput(f"-o {target}: not a folder")
     stem = _free_stem(target, f"{_safe_stem(client.case_number)}-{name.replace('_', '-')}-{now:%Y%m%d-%H%M%S}")
-    text_path = paths.write_private(target / f"{stem}.txt", text)
-    html_path = paths.write_private(target / f"{stem}.html", html)
+    text_path, html_path = target / f"{stem}.txt", target / f"{stem}.html"
+    try:
+        paths.write_private(text_path, text)
+        paths.write_private(html_path, html)
+    except OSError as err:
+        text_path.unlink(missing_ok=True)
+        html_path.unlink(missing_ok=True)
+        raise BadInput(f"-o {target}: cannot write the letter ({err.strerror})") from None
     return LetterResult(template, text_path, html_path, note)
 
 
