@@ -1,26 +1,376 @@
-"""Note entry for one client (placeholder; being built)."""
+"""Note entry for one client: opened with one key from a client or a due item.
+
+The text is kept as a draft on every pause (never more than about a second
+of typing at risk); saving appends the note, deletes the draft and tells the
+app that data changed, so the due items the note satisfies clear at once.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+from typing import TYPE_CHECKING, Any
+
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from caseterm import clock
+from caseterm.errors import BadInput
+from caseterm.models import AppointmentKind, AppointmentStatus, ContactMethod, ContactOutcome, NoteType, Place
+from caseterm.services import notes as notes_service
+from caseterm.services.clients import get_client
+from caseterm.widgets.note_editor import NoteEditor, NoteValues
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+#: A pause this long after typing saves the draft...
+DRAFT_IDLE_SECONDS = 0.5
+#: ...and continuous typing is saved at least this often.
+DRAFT_MAX_SECONDS = 1.0
+
+#: Note type to start with for an appointment of each kind.
+TYPE_FOR_APPOINTMENT: dict[AppointmentKind, NoteType] = {
+    AppointmentKind.HOME_VISIT: NoteType.HOME_VISIT,
+    AppointmentKind.CASE_PLAN_REVIEW: NoteType.CASE_PLAN,
+    AppointmentKind.RE_ENGAGEMENT_STAFFING: NoteType.RE_ENGAGEMENT_STAFFING,
+    AppointmentKind.CASE_CONFERENCE: NoteType.CASE_CONFERENCE,
+}
+METHOD_FOR_PLACE: dict[Place, ContactMethod] = {
+    Place.OFFICE: ContactMethod.OFFICE,
+    Place.HOME: ContactMethod.HOME_VISIT,
+    Place.PHONE: ContactMethod.PHONE,
+    Place.NEUTRAL: ContactMethod.OTHER,
+}
+#: Note type to start with for a due item of each rule.
+TYPE_FOR_RULE: dict[str, NoteType] = {
+    "engagement": NoteType.ENGAGEMENT,
+    "missed-activity": NoteType.ENGAGEMENT,
+    "penalty": NoteType.ENGAGEMENT,
+    "good-cause": NoteType.GOOD_CAUSE,
+    "case-plan-review": NoteType.CASE_PLAN,
+    "follow-up": NoteType.CONTACT,
+    "referral-follow-up": NoteType.COLLATERAL,
+}
+#: Rules a single note completes. If the engine still lists such an item after
+#: the note is saved (its data rule does not look at notes), it is marked done.
+NOTE_COMPLETES: frozenset[str] = frozenset({"finish-note", "missed-activity", "good-cause", "follow-up"})
+
+
+def _post_data_changed(screen: Screen) -> None:
+    try:
+        from caseterm.messages import DataChanged
+    except ImportError:  # pragma: no cover - the app module not there yet
+        return
+    screen.app.post_message(DataChanged())
+
 
 class NoteScreen(Screen):
-    """Write a note for a client, optionally for an appointment or a due item."""
+    """Write a note for a client, optionally for an appointment or a due item, or amend one."""
 
     CSS_PATH = "client.tcss"
-    BINDINGS = [("escape", "app.pop_screen", "Back")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save note", priority=True),
+        Binding("f2", "save", "Save", show=False, priority=True),
+        Binding("ctrl+t", "template", "Template", priority=True),
+        Binding("escape", "close", "Close (keep draft)", priority=True),
+        Binding("f8", "discard", "Discard draft", priority=True),
+    ]
 
     def __init__(
-        self, case_number: str, appointment_id: int | None = None, due_item_key: str | None = None
+        self,
+        case_number: str,
+        appointment_id: int | None = None,
+        due_item_key: str | None = None,
+        *,
+        amends_id: int | None = None,
     ) -> None:
         super().__init__()
         self.case_number = case_number
         self.appointment_id = appointment_id
         self.due_item_key = due_item_key
+        self.amends_id = amends_id
+        self.client_id: int | None = None
+        self._baseline: NoteValues | None = None
+        self._dirty_since: float | None = None
+        self._last_edit = 0.0
+        self._discard_armed = False
+        self._restored_at: dt.datetime | None = None
+        self._saved = False
+        self._title = ""
+        self._initial = NoteValues()
+        self._error: str | None = None
+
+    # -- data ----------------------------------------------------------------
+
+    def _session(self) -> Any:
+        return self.app.session()
+
+    def _prefill(self, session: "Session") -> NoteValues:
+        """Values to start with: the draft if one survived, else a prefilled form."""
+        client = get_client(session, self.case_number)
+        self.client_id = client.id
+        now = clock.now()
+        self._title = f"{client.display_name} · {client.case_number}"
+        draft = notes_service.load_draft(session, client, amends_id=self.amends_id)
+        if draft is not None:
+            self._restored_at = draft.updated_at
+            return NoteValues.from_fields(notes_service.draft_fields(draft), draft.text)
+        if self.amends_id is not None:
+            original = notes_service.get_note(session, self.amends_id)
+            if original.client_id != client.id:
+                raise BadInput(f"note {self.amends_id}: belongs to another client")
+            self._title = f"Amend note of {original.contact_at:%Y-%m-%d %H:%M} · {self._title}"
+            return NoteValues(
+                contact_date=f"{original.contact_at:%Y-%m-%d}",
+                contact_time=f"{original.contact_at:%H:%M}",
+                type=original.type.value,
+                method=original.method.value if original.method else "",
+                outcome=original.outcome.value if original.outcome else "",
+                minutes=str(original.minutes) if original.minutes is not None else "",
+                text=original.text,
+            )
+        values = NoteValues(contact_date=f"{now:%Y-%m-%d}", contact_time=f"{now:%H:%M}")
+        if self.appointment_id is not None:
+            from caseterm.services.records import get_appointment
+
+            appt = get_appointment(session, self.appointment_id)
+            if appt is not None and appt.client_id == client.id:
+                values.contact_date, values.contact_time = f"{appt.start:%Y-%m-%d}", f"{appt.start:%H:%M}"
+                values.type = TYPE_FOR_APPOINTMENT.get(appt.kind, NoteType.CONTACT).value
+                values.method = METHOD_FOR_PLACE.get(appt.place, ContactMethod.OFFICE).value
+                if appt.status is AppointmentStatus.KEPT:
+                    values.outcome = ContactOutcome.REACHED.value
+                    values.minutes = str(appt.minutes)
+                elif appt.status is AppointmentStatus.NO_SHOW:
+                    values.type = NoteType.ENGAGEMENT.value
+                    values.method = ""
+                self._title = f"Note for the {appt.kind.value.replace('_', ' ')} of {appt.start:%Y-%m-%d %H:%M} · {self._title}"
+        elif self.due_item_key:
+            rule = self.due_item_key.split("|", 1)[0]
+            values.type = TYPE_FOR_RULE.get(rule, NoteType.CONTACT).value
+        values.text = notes_service.note_template(NoteType(values.type))
+        return values
+
+    # -- layout --------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(f"New note for {self.case_number}")
+        try:
+            with self._session() as session:
+                self._initial = self._prefill(session)
+        except BadInput as err:
+            self._error = "\n".join(err.errors)
+            yield Static(self._error, classes="banner -error")
+            yield Footer()
+            return
+        with Vertical(id="note-screen"):
+            yield Static(self._title, id="note-title", classes="screen-title")
+            if self._restored_at is not None:
+                yield Static(
+                    f"Restored your unsaved draft from {self._restored_at:%Y-%m-%d %H:%M}. "
+                    "Ctrl+S saves it as a note; F8 twice discards it.",
+                    id="draft-banner",
+                    classes="banner",
+                )
+            yield NoteEditor(self._initial, locked_contact=self.amends_id is not None, id="note-editor")
         yield Footer()
+
+    def on_mount(self) -> None:
+        if self._error is not None:
+            self.notify(self._error, severity="error")
+            self.dismiss(None)
+            return
+        self._baseline = None if self._restored_at is not None else self._initial
+        self._refresh_status()
+        self.set_interval(0.25, self._maybe_save_draft)
+
+    @property
+    def editor(self) -> NoteEditor:
+        return self.query_one(NoteEditor)
+
+    # -- status and late entry ----------------------------------------------
+
+    def _contact_at(self, values: NoteValues) -> dt.datetime:
+        errors: list[str] = []
+        day = time_ = None
+        try:
+            day = clock.parse_date(values.contact_date, "contact date")
+        except BadInput as err:
+            errors += err.errors
+        try:
+            time_ = clock.parse_hhmm(values.contact_time, "contact time")
+        except BadInput as err:
+            errors += err.errors
+        if errors:
+            raise BadInput(*errors)
+        assert day is not None and time_ is not None
+        return dt.datetime.combine(day, time_)
+
+    def _refresh_status(self) -> None:
+        from caseterm.config import load_settings
+
+        values = self.editor.values()
+        parts = [f"Author {load_settings().user}", f"written {clock.now():%Y-%m-%d %H:%M}"]
+        late = False
+        try:
+            contact_at = self._contact_at(values)
+        except BadInput as err:
+            parts.append(err.errors[0])
+        else:
+            if self.amends_id is None:
+                with self._session() as session:
+                    client = get_client(session, self.case_number)
+                    late = notes_service.would_be_late(session, client, contact_at)
+            if late:
+                parts.append("LATE ENTRY")
+        self.editor.late = late
+        self.editor.status = "  ·  ".join(parts)
+
+    @on(NoteEditor.Changed)
+    def _edited(self, event: NoteEditor.Changed) -> None:
+        self._discard_armed = False
+        if event.field in ("contact_date", "contact_time"):
+            self._refresh_status()
+        if event.field == "type":
+            self._swap_template()
+        if self._baseline is not None and self.editor.values() == self._baseline:
+            return
+        self._last_edit = time.monotonic()
+        if self._dirty_since is None:
+            self._dirty_since = self._last_edit
+
+    def _swap_template(self) -> None:
+        """A new type brings its template, unless the user has written something."""
+        text = self.editor.text
+        if text.strip() and text not in notes_service.all_templates().values():
+            return
+        new_type = NoteType(self.editor.values().type)
+        self.editor.set_text(notes_service.note_template(new_type))
+
+    # -- drafts ---------------------------------------------------------------
+
+    def _maybe_save_draft(self) -> None:
+        if self._dirty_since is None or self._saved:
+            return
+        now = time.monotonic()
+        if now - self._last_edit >= DRAFT_IDLE_SECONDS or now - self._dirty_since >= DRAFT_MAX_SECONDS:
+            self.save_draft_now()
+
+    def save_draft_now(self) -> None:
+        """Write the draft at once (also called when the screen closes)."""
+        if self._dirty_since is None or self._saved:
+            return
+        values = self.editor.values()
+        fields = values.fields() | {"appointment_id": self.appointment_id, "due_item_key": self.due_item_key}
+        try:
+            with self._session() as session:
+                client = get_client(session, self.case_number)
+                notes_service.save_draft(session, client, text=values.text, fields=fields, amends_id=self.amends_id)
+        except Exception as err:  # noqa: BLE001 - a draft failure must never lose the screen
+            self.notify(f"Draft not saved: {err}", severity="error", timeout=4)
+            return
+        self._dirty_since = None
+        self.sub_title = f"draft saved {clock.now():%H:%M:%S}"
+
+    # -- actions -------------------------------------------------------------
+
+    def action_template(self) -> None:
+        """Insert the template for the chosen type at the cursor."""
+        body = notes_service.note_template(NoteType(self.editor.values().type))
+        if body:
+            self.query_one("#note-text").insert(body)  # type: ignore[attr-defined]
+
+    def action_close(self) -> None:
+        self.save_draft_now()
+        if self._dirty_since is None and self._has_draft_text():
+            self.notify("Draft kept: it is offered back next time.", timeout=3)
+        self.dismiss(None)
+
+    def _has_draft_text(self) -> bool:
+        return bool(self.editor.text.strip()) and (self._baseline is None or self.editor.values() != self._baseline)
+
+    def action_discard(self) -> None:
+        if not self._discard_armed:
+            self._discard_armed = True
+            self.notify("Press F8 again to discard this draft (the text is lost).", severity="warning", timeout=4)
+            return
+        with self._session() as session:
+            client = get_client(session, self.case_number)
+            notes_service.discard_draft(session, client, amends_id=self.amends_id)
+        self._saved = True
+        self.notify("Draft discarded.", timeout=3)
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        values = self.editor.values()
+        try:
+            note_id, late = self._save(values)
+        except BadInput as err:
+            self.notify("\n".join(err.errors), title="Note not saved", severity="error", timeout=6)
+            return
+        self._saved = True
+        self._dirty_since = None
+        _post_data_changed(self)
+        self.notify("Note saved" + (" (late entry)" if late else "") + ".", timeout=3)
+        self.dismiss(note_id)
+
+    def _parse_minutes(self, text: str) -> int | None:
+        if not text.strip():
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            raise BadInput(f"minutes: {text!r} is not a whole number") from None
+
+    def _save(self, values: NoteValues) -> tuple[int, bool]:
+        """One transaction: the note (or amendment) in, the draft out."""
+        errors: list[str] = []
+        contact_at = None
+        try:
+            contact_at = self._contact_at(values)
+        except BadInput as err:
+            errors += err.errors
+        try:
+            minutes = self._parse_minutes(values.minutes)
+        except BadInput as err:
+            errors += err.errors
+            minutes = None
+        if not values.type:
+            errors.append("type: choose a note type")
+        if errors:
+            raise BadInput(*errors)
+        method = ContactMethod(values.method) if values.method else None
+        outcome = ContactOutcome(values.outcome) if values.outcome else None
+        with self._session() as session:
+            client = get_client(session, self.case_number)
+            if self.amends_id is not None:
+                note = notes_service.amend_note(
+                    session, self.amends_id, text=values.text, type=NoteType(values.type),
+                    method=method, outcome=outcome, minutes=minutes,
+                )
+            else:
+                note = notes_service.add_note(
+                    session, client, type=NoteType(values.type), text=values.text,
+                    contact_at=contact_at, method=method, outcome=outcome, minutes=minutes,
+                )
+            notes_service.discard_draft(session, client, amends_id=self.amends_id)
+            session.flush()
+            self._complete_due_item(session)
+            assert note.id is not None
+            return note.id, note.late_entry
+
+    def _complete_due_item(self, session: "Session") -> None:
+        """Most items clear by data; one a note completes but whose rule cannot see it is marked done."""
+        if not self.due_item_key or self.due_item_key.split("|", 1)[0] not in NOTE_COMPLETES:
+            return
+        try:
+            from caseterm.services import due
+        except ImportError:
+            return
+        still_due = {item.key for item in due.due_items(session, clock.today())}
+        if self.due_item_key in still_due:
+            due.mark_done(session, self.due_item_key)

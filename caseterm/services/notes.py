@@ -440,3 +440,23 @@ def _search_like(session: Session, query: str, limit: int, offset: int) -> list[
             SearchHit(note.id, client.case_number, client.display_name, note.contact_at, note.type, note.author, note.text[:160], False)
         )
     return hits
+
+
+# --------------------------------------------------------------------------
+# Templates
+# --------------------------------------------------------------------------
+
+
+def note_template(note_type: NoteType) -> str:
+    """The starting text for a note of this type (templates/notes/<type>.txt), or ""."""
+    from importlib.resources import files
+
+    resource = files("caseterm").joinpath("templates", "notes", f"{note_type.value}.txt")
+    try:
+        return resource.read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return ""
+
+
+def all_templates() -> dict[NoteType, str]:
+    return {t: body for t in NoteType if (body := note_template(t))}

@@ -1,0 +1,131 @@
+"""Pilot tests of note entry: typing, saving, late entry, drafts, amendments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import select
+from textual.app import App
+
+from caseterm import clock
+from caseterm.models import Client, Note, NoteDraft, NoteType
+from caseterm.screens.note import NoteScreen
+from caseterm.services import notes as notes_service
+from caseterm.store import session_scope
+from caseterm.widgets.note_editor import NoteEditor
+
+NOW = dt.datetime(2026, 11, 2, 10, 0)
+
+
+class Host(App):
+    """Just enough app for a screen: `session()` as CasetermApp provides it."""
+
+    def __init__(self, engine, screen_factory) -> None:
+        super().__init__()
+        self.engine = engine
+        self.screen_factory = screen_factory
+        self.results: list = []
+
+    def session(self):
+        return session_scope(self.engine)
+
+    def on_mount(self) -> None:
+        self.push_screen(self.screen_factory(), callback=self.results.append)
+
+
+@pytest.fixture
+def client(engine) -> Client:
+    clock.pin(NOW.date(), NOW.time())
+    with session_scope(engine) as s:
+        c = Client(case_number="C100", legal_name="Katherine Example", preferred_name="Kate")
+        s.add(c)
+        s.flush()
+        return c
+
+
+def _notes(engine) -> list[Note]:
+    with session_scope(engine) as s:
+        return list(s.exec(select(Note).order_by(Note.id)).all())
+
+
+async def test_type_and_save_a_note(engine, client):
+    app = Host(engine, lambda: NoteScreen("C100"))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        editor = app.screen.query_one(NoteEditor)
+        editor.set_text("")
+        await pilot.press(*"Met client", "ctrl+s")
+        await pilot.pause()
+    saved = _notes(engine)
+    assert [n.text for n in saved] == ["Met client"]
+    assert saved[0].contact_at == NOW and not saved[0].late_entry
+    assert saved[0].type is NoteType.CONTACT
+
+
+async def test_late_entry_flag_shown_and_stored(engine, client):
+    app = Host(engine, lambda: NoteScreen("C100"))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        screen = app.screen
+        date_input = screen.query_one("#contact-date")
+        date_input.value = "2026-10-30"
+        await pilot.pause()
+        assert "LATE ENTRY" in str(screen.query_one("#note-status").render())
+        screen.query_one(NoteEditor).set_text("Phone call on Friday")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    saved = _notes(engine)
+    assert saved[-1].late_entry and saved[-1].contact_at.date() == dt.date(2026, 10, 30)
+
+
+async def test_bad_field_is_named_and_nothing_saved(engine, client):
+    app = Host(engine, lambda: NoteScreen("C100"))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        app.screen.query_one("#contact-time").value = "25:99"
+        await pilot.press("x", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteScreen)
+        messages = [n.message for n in app._notifications]
+        assert any("contact time" in m for m in messages)
+    assert _notes(engine) == []
+
+
+async def test_draft_saved_on_pause_and_offered_back(engine, client):
+    app = Host(engine, lambda: NoteScreen("C100"))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        app.screen.query_one(NoteEditor).set_text("")
+        await pilot.press(*"Client reports new job")
+        await pilot.pause(1.0)
+        with session_scope(engine) as s:
+            draft = s.exec(select(NoteDraft)).one()
+            assert draft.text == "Client reports new job"
+    # a new screen restores it
+    app = Host(engine, lambda: NoteScreen("C100"))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert app.screen.query_one(NoteEditor).text == "Client reports new job"
+        assert app.screen.query("#draft-banner")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    with session_scope(engine) as s:
+        assert s.exec(select(NoteDraft)).all() == []
+    assert _notes(engine)[-1].text == "Client reports new job"
+
+
+async def test_amend_keeps_original(engine, client):
+    with session_scope(engine) as s:
+        original = notes_service.add_note(s, client, type=NoteType.CONTACT, text="Has three children.", contact_at=NOW)
+    app = Host(engine, lambda: NoteScreen("C100", amends_id=original.id))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        editor = app.screen.query_one(NoteEditor)
+        assert editor.text == "Has three children."
+        editor.set_text("Has two children.")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    saved = _notes(engine)
+    assert [n.text for n in saved] == ["Has three children.", "Has two children."]
+    assert saved[1].amends_id == saved[0].id
