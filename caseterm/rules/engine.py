@@ -95,3 +95,33 @@ def rule(rule_id: str) -> Callable[[Rule], Rule]:
 
 def sort_items(items: Iterable[DueItem]) -> list[DueItem]:
     return sorted(items, key=DueItem.sort_key)
+
+
+#: The modules whose @rule functions make up the registry (imported on first use).
+RULE_MODULES = (
+    "caseterm.rules.contact",
+    "caseterm.rules.engagement",
+    "caseterm.rules.monthly",
+    "caseterm.rules.participation",
+    "caseterm.rules.enrollment",
+    "caseterm.rules.caseload",
+)
+
+
+def load_rules() -> dict[str, Rule]:
+    """Import every rule module so RULES holds every rule id of DOMAIN.md."""
+    import importlib
+
+    for name in RULE_MODULES:
+        importlib.import_module(name)
+    return RULES
+
+
+def compute_due(snapshot: Any, policy: Any, day: dt.date, only: Iterable[str] | None = None) -> list[DueItem]:
+    """Run every rule (or the ids in `only`) and sort: routine group, overdue first, priority, date."""
+    rules = load_rules()
+    chosen = rules if only is None else {rid: rules[rid] for rid in only}
+    items: list[DueItem] = []
+    for fn in chosen.values():
+        items.extend(fn(snapshot, policy, day))
+    return sort_items(items)

@@ -1,0 +1,191 @@
+"""Business days: not a weekend, not a US federal holiday, not an agency closure.
+
+Federal holidays come from the `holidays` package with observed dates (a
+Saturday holiday is observed on the Friday before, a Sunday one on the Monday
+after). Closure days come from the policy file. "Within N business days",
+"business days 1-10 of the month" and "the last 5 business days" all use this.
+"""
+
+from __future__ import annotations
+
+import calendar as _stdlib_calendar
+import datetime as dt
+from collections.abc import Iterable
+from functools import lru_cache
+
+import holidays
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+@lru_cache(maxsize=64)
+def federal_holidays(year: int) -> frozenset[dt.date]:
+    """US federal holidays of one year, observed dates included."""
+    return frozenset(holidays.US(years=year, observed=True).keys())
+
+
+class BusinessCalendar:
+    """Business-day arithmetic with a fixed set of agency closure days."""
+
+    def __init__(self, closure_days: Iterable[dt.date] = ()) -> None:
+        self.closure_days = frozenset(closure_days)
+        self._cache: dict[dt.date, bool] = {}
+        self._months: dict[tuple[int, int], tuple[dt.date, ...]] = {}
+
+    def is_business_day(self, day: dt.date) -> bool:
+        known = self._cache.get(day)
+        if known is None:
+            known = (
+                day.weekday() < 5
+                and day not in federal_holidays(day.year)
+                and day not in self.closure_days
+            )
+            self._cache[day] = known
+        return known
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        """Why a weekday is not a business day (for display), or None."""
+        if day in self.closure_days:
+            return "agency closure"
+        name = holidays.US(years=day.year, observed=True).get(day)
+        return name
+
+    def next_business_day(self, day: dt.date) -> dt.date:
+        """`day` itself when it is a business day, else the next one."""
+        while not self.is_business_day(day):
+            day += ONE_DAY
+        return day
+
+    def previous_business_day(self, day: dt.date) -> dt.date:
+        """`day` itself when it is a business day, else the one before."""
+        while not self.is_business_day(day):
+            day -= ONE_DAY
+        return day
+
+    def add_business_days(self, day: dt.date, n: int) -> dt.date:
+        """The n-th business day after `day` (before it when n < 0).
+
+        n = 0 rolls a non-business day forward to the next business day, so the
+        result is always a business day. "Within 1 business day of Friday" is
+        the following Monday (or Tuesday after a Monday holiday).
+        """
+        if n == 0:
+            return self.next_business_day(day)
+        step = ONE_DAY if n > 0 else -ONE_DAY
+        remaining = abs(n)
+        while remaining:
+            day += step
+            if self.is_business_day(day):
+                remaining -= 1
+        return day
+
+    def business_days_between(self, start: dt.date, end: dt.date) -> int:
+        """Business days d with start < d <= end (negative when end < start)."""
+        if end < start:
+            return -self.business_days_between(end, start)
+        count = 0
+        day = start + ONE_DAY
+        while day <= end:
+            if self.is_business_day(day):
+                count += 1
+            day += ONE_DAY
+        return count
+
+    def business_days_of_month(self, year: int, month: int) -> tuple[dt.date, ...]:
+        known = self._months.get((year, month))
+        if known is None:
+            last = _stdlib_calendar.monthrange(year, month)[1]
+            known = tuple(
+                d
+                for d in (dt.date(year, month, i) for i in range(1, last + 1))
+                if self.is_business_day(d)
+            )
+            self._months[(year, month)] = known
+        return known
+
+    def nth_business_day(self, year: int, month: int, n: int) -> dt.date | None:
+        """The n-th (1-based) business day of a month; negative n counts from its end."""
+        days = self.business_days_of_month(year, month)
+        if n == 0 or abs(n) > len(days):
+            return None
+        return days[n - 1] if n > 0 else days[n]
+
+    def business_day_index(self, day: dt.date) -> int | None:
+        """Which business day of its month `day` is (1-based), None if it is not one."""
+        if not self.is_business_day(day):
+            return None
+        return self.business_days_of_month(day.year, day.month).index(day) + 1
+
+    def last_business_days(self, year: int, month: int, n: int) -> tuple[dt.date, ...]:
+        """The last n business days of a month, in date order."""
+        days = self.business_days_of_month(year, month)
+        return days[-n:] if n > 0 else ()
+
+    def in_last_business_days(self, day: dt.date, n: int) -> bool:
+        return day in self.last_business_days(day.year, day.month, n)
+
+    def in_first_business_days(self, day: dt.date, n: int) -> bool:
+        index = self.business_day_index(day)
+        return index is not None and index <= n
+
+
+# --------------------------------------------------------------------------
+# Plain date helpers the rules share
+# --------------------------------------------------------------------------
+
+
+def monday_of(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def first_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def previous_month(day: dt.date) -> dt.date:
+    """The first day of the month before `day`'s month."""
+    return (first_of_month(day) - ONE_DAY).replace(day=1)
+
+
+def last_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=_stdlib_calendar.monthrange(day.year, day.month)[1])
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Same day-of-month `months` later, clamped to the month's end."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = _stdlib_calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def month_key(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+@lru_cache(maxsize=16)
+def calendar_for(closure_days: tuple[dt.date, ...]) -> BusinessCalendar:
+    """One shared calendar per closure-day list (its cache is worth keeping)."""
+    return BusinessCalendar(closure_days)
+
+
+# Module-level conveniences with the agency's closure days passed explicitly.
+def is_business_day(day: dt.date, closure_days: Iterable[dt.date] = ()) -> bool:
+    return calendar_for(tuple(sorted(closure_days))).is_business_day(day)
+
+
+def add_business_days(day: dt.date, n: int, closure_days: Iterable[dt.date] = ()) -> dt.date:
+    return calendar_for(tuple(sorted(closure_days))).add_business_days(day, n)
+
+
+def business_days_between(start: dt.date, end: dt.date, closure_days: Iterable[dt.date] = ()) -> int:
+    return calendar_for(tuple(sorted(closure_days))).business_days_between(start, end)
+
+
+def nth_business_day(year: int, month: int, n: int, closure_days: Iterable[dt.date] = ()) -> dt.date | None:
+    return calendar_for(tuple(sorted(closure_days))).nth_business_day(year, month, n)
+
+
+def last_business_days(year: int, month: int, n: int, closure_days: Iterable[dt.date] = ()) -> tuple[dt.date, ...]:
+    return calendar_for(tuple(sorted(closure_days))).last_business_days(year, month, n)

@@ -1,0 +1,93 @@
+"""Small helpers the rule modules share: building items, groups, the calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from caseterm.rules.calendar import BusinessCalendar, calendar_for
+from caseterm.rules.engine import DueItem, Priority, RoutineGroup
+from caseterm.rules.snapshot import ClientSnap
+
+#: The source documents by their number in seeds/ (what `source` names).
+DOCS = {
+    "000": "000 Due diligence and engagement",
+    "001": "001 Case management best practices / A day in the life",
+    "003": "003 Engagement and re-engagement transmittal",
+    "004": "004 Homeless-services case management standards",
+}
+
+
+def business_calendar(policy: Any) -> BusinessCalendar:
+    return calendar_for(tuple(sorted(policy.calendar.closure_days)))
+
+
+def group_for(client: ClientSnap | None, day: dt.date, default: RoutineGroup) -> RoutineGroup:
+    """Things to bring up with a client seen today belong to today's interviews."""
+    if client is not None and client.has_appointment_on(day):
+        return RoutineGroup.INTERVIEWS
+    return default
+
+
+def deadline_priority(day: dt.date, due: dt.date) -> Priority:
+    """Due today or late: urgent and important; still ahead: important, not urgent."""
+    return Priority.URGENT_IMPORTANT if day >= due else Priority.IMPORTANT
+
+
+def item(
+    rule_id: str,
+    client: ClientSnap | None,
+    *,
+    title: str,
+    why: str,
+    source: str,
+    due: dt.date,
+    day: dt.date,
+    priority: Priority,
+    group: RoutineGroup,
+    occurrence: str,
+    target: dict[str, Any],
+    overdue: bool | None = None,
+) -> DueItem:
+    """A DueItem; overdue by default when `day` is past `due`."""
+    case_number = client.case_number if client is not None else None
+    full_target = dict(target)
+    if case_number is not None:
+        full_target.setdefault("case_number", case_number)
+    return DueItem(
+        rule=rule_id,
+        case_number=case_number,
+        title=title,
+        why=why,
+        source=source,
+        due=due,
+        overdue=(day > due) if overdue is None else overdue,
+        priority=priority,
+        group=group,
+        occurrence=occurrence,
+        target=full_target,
+    )
+
+
+def fmt_day(day: dt.date) -> str:
+    """'Mon Nov 2' — how a case manager writes a date on a to-do list."""
+    return f"{day:%a %b} {day.day}"
+
+
+def fmt_time(moment: dt.datetime) -> str:
+    return f"{moment:%H:%M}"
+
+
+def kind_label(kind: str) -> str:
+    labels = {
+        "ea": "EA",
+        "fssp": "FSSP",
+        "debriefing": "debriefing",
+        "initial_interview": "initial interview",
+        "home_visit": "home visit",
+        "case_plan_review": "case plan review",
+        "re_engagement_staffing": "re-engagement staffing",
+        "case_conference": "case conference",
+        "other": "appointment",
+    }
+    return labels.get(str(kind), str(kind).replace("_", " "))

@@ -1,0 +1,138 @@
+"""Day-to-day contact rules: reminder calls, notes, follow-up, referrals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from caseterm.models import AppointmentStatus
+from caseterm.rules.common import deadline_priority, fmt_day, fmt_time, group_for, item, kind_label
+from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
+from caseterm.rules.snapshot import Snapshot
+
+
+@rule("reminder-call")
+def reminder_call(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
+    """Each of today's scheduled appointments without a logged reminder call (001)."""
+    for client in snap.clients:
+        for appt in client.appointments:
+            if appt.day != day or appt.status != AppointmentStatus.SCHEDULED or appt.reminder_called:
+                continue
+            yield item(
+                "reminder-call",
+                client,
+                title=f"Reminder call: {client.name}, {kind_label(appt.kind)} at {fmt_time(appt.start)}",
+                why="Morning routine: review today's appointments and make reminder calls (001).",
+                source="001",
+                due=day,
+                day=day,
+                priority=Priority.URGENT_IMPORTANT,
+                group=RoutineGroup.MORNING,
+                occurrence=f"appt{appt.id}",
+                target={"screen": "schedule", "appointment_id": appt.id},
+            )
+
+
+@rule("finish-note")
+def finish_note(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
+    """Every kept appointment without a client note; overdue once 24 h have passed (001, 004).
+
+    A note for the same client whose contact is on the appointment's date
+    documents it. Due on the date the 24 hours run out.
+    """
+    hours = dt.timedelta(hours=policy.notes.finish_within_hours)
+    first = day - dt.timedelta(days=policy.notes.lookback_days)
+    for client in snap.clients:
+        noted_days = {n.contact_at.date() for n in client.notes}
+        for appt in client.appointments:
+            if appt.status != AppointmentStatus.KEPT or not first <= appt.day <= day:
+                continue
+            if appt.day in noted_days:
+                continue
+            deadline = appt.start + hours
+            due = deadline.date()
+            yield item(
+                "finish-note",
+                client,
+                title=(
+                    f"Write the note: {client.name}, {kind_label(appt.kind)} of "
+                    f"{fmt_day(appt.day)} {fmt_time(appt.start)} (due by {fmt_day(due)} {fmt_time(deadline)})"
+                ),
+                why=(
+                    "\"Enter a client note each time you speak with a client. If a client note is not "
+                    "entered, it didn't happen\" (001); document within 24 hours (004)."
+                ),
+                source="001, 004",
+                due=due,
+                day=day,
+                priority=deadline_priority(day, due),
+                group=RoutineGroup.NOTES,
+                occurrence=f"appt{appt.id}",
+                target={"screen": "note", "appointment_id": appt.id},
+            )
+
+
+@rule("follow-up")
+def follow_up(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
+    """No contact within the follow-up interval agreed with the client (004, 000).
+
+    Counted from the last contact in which the client was reached (a note or a
+    kept appointment). Exited clients are followed up only with their permission.
+    """
+    for client in snap.clients:
+        if not client.is_active(day) and not (client.exit_date is not None and client.follow_up_permission):
+            continue
+        interval = client.follow_up_days or policy.follow_up.default_days
+        if client.last_contact_at is not None:
+            since = client.last_contact_at.date()
+        elif client.initial_contact_date is not None:
+            since = client.initial_contact_date
+        else:
+            continue
+        due = since + dt.timedelta(days=interval)
+        if day < due:
+            continue
+        yield item(
+            "follow-up",
+            client,
+            title=f"Follow up with {client.name}: no contact since {fmt_day(since)} (every {interval} days agreed)",
+            why=(
+                "Set a schedule for follow-up contacts and assure consistent, timely follow-up (004); "
+                "it is the case manager's responsibility to follow up (000)."
+            ),
+            source="004, 000",
+            due=due,
+            day=day,
+            priority=deadline_priority(day, due),
+            group=group_for(client, day, RoutineGroup.DEADLINES),
+            occurrence=f"since-{since.isoformat()}",
+            target={"screen": "note", "note_type": "contact"},
+        )
+
+
+@rule("referral-follow-up")
+def referral_follow_up(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
+    """A referral with no outcome after 7 days: confirm linkage (004)."""
+    wait = dt.timedelta(days=policy.referral.outcome_within_days)
+    for client in snap.clients:
+        if not client.is_active(day):
+            continue
+        for ref in client.open_referrals:
+            due = ref.referred_on + wait
+            if day < due:
+                continue
+            service = f" ({ref.service})" if ref.service else ""
+            yield item(
+                "referral-follow-up",
+                client,
+                title=f"Confirm linkage: {client.name}'s referral to {ref.agency}{service} of {fmt_day(ref.referred_on)}",
+                why="Case managers provide referrals and routine follow-up; record the outcome of each referral (004).",
+                source="004",
+                due=due,
+                day=day,
+                priority=Priority.IMPORTANT if day <= due else Priority.URGENT_IMPORTANT,
+                group=group_for(client, day, RoutineGroup.DEADLINES),
+                occurrence=f"ref{ref.id}",
+                target={"screen": "client", "tab": "referrals", "referral_id": ref.id},
+            )

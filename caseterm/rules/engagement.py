@@ -1,0 +1,269 @@
+"""Engagement and re-engagement (003, 000) and penalties (001).
+
+An engagement episode starts at the first no-show after the last time the
+client was reached, and ends the next time they are reached (a note with
+outcome "reached", or a kept appointment).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from caseterm.models import AppointmentKind, AppointmentStatus, ContactMethod, NoteType
+from caseterm.rules.calendar import add_months
+from caseterm.rules.common import business_calendar, deadline_priority, fmt_day, group_for, item, kind_label
+from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
+from caseterm.rules.snapshot import ApptSnap, ClientSnap, NoteSnap, Snapshot
+
+
+@dataclass(frozen=True)
+class Episode:
+    """Known non-participation: a no-show not followed by reaching the client."""
+
+    first_missed: ApptSnap
+    missed: tuple[ApptSnap, ...]
+    attempts: tuple[NoteSnap, ...]
+    written: bool
+    other: bool
+
+    @property
+    def start(self) -> dt.date:
+        return self.first_missed.day
+
+
+def is_written(note: NoteSnap, policy: Any) -> bool:
+    methods = {ContactMethod(m) for m in policy.engagement.written_methods if m in ContactMethod._value2member_map_}
+    return note.type == NoteType.LETTER or (note.method is not None and note.method in methods)
+
+
+def episode(client: ClientSnap, day: dt.date, policy: Any) -> Episode | None:
+    """The client's open engagement episode on `day`, if any."""
+    reached = client.last_contact_at
+    missed = tuple(
+        a
+        for a in client.appointments
+        if a.status == AppointmentStatus.NO_SHOW and a.day <= day and (reached is None or a.start > reached)
+    )
+    if not missed:
+        return None
+    first = missed[0]
+    attempts = tuple(n for n in client.notes if n.is_attempt and n.contact_at >= first.start)
+    written = any(is_written(n, policy) for n in attempts)
+    other = any(not is_written(n, policy) for n in attempts)
+    return Episode(first, missed, attempts, written, other)
+
+
+def reengagement_reached(ep: Episode, policy: Any) -> bool:
+    """Two or more unsuccessful attempts, one in writing and one otherwise (003)."""
+    return len(ep.attempts) >= policy.engagement.attempts_required and ep.written and ep.other
+
+
+def reengagement_started(client: ClientSnap, since: dt.date) -> bool:
+    """A re-engagement staffing is booked or held (appointment) since `since`."""
+    return any(
+        a.kind == AppointmentKind.RE_ENGAGEMENT_STAFFING
+        and a.status in (AppointmentStatus.SCHEDULED, AppointmentStatus.KEPT)
+        and a.day >= since
+        for a in client.appointments
+    )
+
+
+@rule("missed-activity")
+def missed_activity(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
+    """A no-show: an engagement contact within 1 business day (003).
+
+    Cleared by any contact attempt (engagement, contact, letter, home-visit
+    note) after the missed appointment, or by reaching the client.
+    """
+    cal = business_calendar(policy)
+    first_day = day - dt.timedelta(days=policy.notes.lookback_days)
+    for client in snap.clients:
+        if not client.is_active(day):
+            continue
+        ep = episode(client, day, policy)
+        if ep is None:
+            continue
+        for appt in ep.missed:
+            if appt.day < first_day:
+                continue
+            if any(n.contact_at >= appt.start for n in ep.attempts):
+                continue
+            due = cal.add_business_days(appt.day, policy.engagement.missed_activity_business_days)
+            yield item(
+                "missed-activity",
+                client,
+                title=f"Engagement contact: {client.name} missed the {kind_label(appt.kind)} of {fmt_day(appt.day)}",
+                why=(
+                    "When a client misses an activity without calling in advance, initiate an engagement "
+                    "contact within one business day (003)."
+                ),
+                source="003",
+                due=due,
+                day=day,
+                priority=deadline_priority(day, due),
+                group=RoutineGroup.DEADLINES,
+                occurrence=f"appt{appt.id}",
+                target={"screen": "note", "note_type": "engagement", "appointment_id": appt.id},
+            )
+
+
+@rule("engagement")
+def engagement(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
+    """Known non-participation: 2 attempts (one in writing) within 5 business days;
+    after two unsuccessful attempts, begin re-engagement (003, 000)."""
+    cal = business_calendar(policy)
+    need = policy.engagement.attempts_required
+    for client in snap.clients:
+        if not client.is_active(day):
+            continue
+        ep = episode(client, day, policy)
+        if ep is None:
+            continue
+        if reengagement_reached(ep, policy):
+            if reengagement_started(client, ep.start):
+                continue
+            reached_on = ep.attempts[-1].contact_at.date()
+            yield item(
+                "engagement",
+                client,
+                title=f"Begin re-engagement: {client.name}, {len(ep.attempts)} contact attempts since {fmt_day(ep.start)} unsuccessful",
+                why=(
+                    "If the worker makes at least two attempted contacts and they are unsuccessful, "
+                    "begin the Re-Engagement process (003)."
+                ),
+                source="003, 000",
+                due=reached_on,
+                day=day,
+                priority=Priority.URGENT_IMPORTANT,
+                group=RoutineGroup.DEADLINES,
+                occurrence=f"reengage-{ep.start.isoformat()}",
+                target={"screen": "schedule", "kind": AppointmentKind.RE_ENGAGEMENT_STAFFING.value},
+            )
+            continue
+        due = cal.add_business_days(ep.start, policy.engagement.attempt_business_days)
+        missing: list[str] = []
+        if not ep.written:
+            missing.append("one in writing")
+        if not ep.other:
+            missing.append("one by phone, text, e-mail or visit")
+        left = max(need - len(ep.attempts), len(missing))
+        yield item(
+            "engagement",
+            client,
+            title=(
+                f"Engage {client.name}: {len(ep.attempts)} of {need} contact attempts since {fmt_day(ep.start)}"
+                f" ({left} to go: {', '.join(missing) or 'any channel'})"
+            ),
+            why=(
+                "Once aware of non-participation, attempt at least two contacts, one in writing and one in "
+                "another format, no more than five business days (003); demonstrate multiple attempts (000)."
+            ),
+            source="003, 000",
+            due=due,
+            day=day,
+            priority=deadline_priority(day, due),
+            group=RoutineGroup.DEADLINES,
+            occurrence=ep.start.isoformat(),
+            target={"screen": "note", "note_type": "engagement"},
+        )
+
+
+@rule("good-cause")
+def good_cause(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
+    """Before re-engagement or a penalty: determine good cause and document it (000).
+
+    Triggers: the engagement episode reached re-engagement, a re-engagement
+    staffing is booked, or the client is in penalty. Cleared by a good-cause
+    note dated on or after the trigger (for a penalty: on or after the
+    lookback before the penalty start).
+    """
+    for client in snap.clients:
+        if not client.is_active(day):
+            continue
+        last_gc = client.last_good_cause_at.date() if client.last_good_cause_at else None
+        trigger: tuple[dt.date, dt.date, str, str] | None = None  # (since, due, occurrence, reason)
+        ep = episode(client, day, policy)
+        staffing = [
+            a
+            for a in client.appointments
+            if a.kind == AppointmentKind.RE_ENGAGEMENT_STAFFING and a.status == AppointmentStatus.SCHEDULED and a.day >= day
+        ]
+        if ep is not None and reengagement_reached(ep, policy):
+            due = staffing[0].day if staffing else ep.attempts[-1].contact_at.date()
+            trigger = (ep.start, due, f"reengage-{ep.start.isoformat()}", "before re-engagement")
+        elif staffing:
+            since = day - dt.timedelta(days=policy.notes.lookback_days)
+            trigger = (since, staffing[0].day, f"staffing-appt{staffing[0].id}", "before the re-engagement staffing")
+        elif client.penalty_start is not None:
+            since = client.penalty_start - dt.timedelta(days=policy.notes.lookback_days)
+            trigger = (since, client.penalty_start, f"penalty-{client.penalty_start.isoformat()}", "for the penalty")
+        if trigger is None:
+            continue
+        since, due, occurrence, reason = trigger
+        if last_gc is not None and last_gc >= since:
+            continue
+        yield item(
+            "good-cause",
+            client,
+            title=f"Determine good cause (can't vs. won't) {reason}: {client.name}",
+            why=(
+                "Determine whether any failure to engage is an indication of Good Cause or a choice not to "
+                "participate, and document all efforts (000)."
+            ),
+            source="000",
+            due=due,
+            day=day,
+            priority=deadline_priority(day, due),
+            group=group_for(client, day, RoutineGroup.DEADLINES),
+            occurrence=occurrence,
+            target={"screen": "note", "note_type": "good_cause"},
+        )
+
+
+@rule("penalty")
+def penalty(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
+    """A client in penalty: re-engage early, offer a penalty-resolution home visit,
+    warn before month 3 (001). Cleared by a home visit booked or held since
+    the penalty started, or by the penalty ending."""
+    warn_month = policy.penalty.warn_before_month
+    for client in snap.clients:
+        start = client.penalty_start
+        if start is None or not client.is_active(day) or start > day:
+            continue
+        visited = any(
+            a.kind == AppointmentKind.HOME_VISIT
+            and a.status in (AppointmentStatus.SCHEDULED, AppointmentStatus.KEPT)
+            and a.day >= start
+            for a in client.appointments
+        )
+        if visited:
+            continue
+        month_n_start = add_months(start, warn_month - 1)
+        due = month_n_start - dt.timedelta(days=1)
+        month_now = 1
+        while add_months(start, month_now) <= day:
+            month_now += 1
+        offer = (
+            "meet in the office (domestic violence flagged: no home visits)"
+            if client.dv_in_home
+            else "offer a penalty-resolution home visit"
+        )
+        yield item(
+            "penalty",
+            client,
+            title=f"{client.name} in penalty month {month_now}: re-engage and {offer} before {fmt_day(month_n_start)}",
+            why=(
+                "Penalties: re-engage early. Don't wait until the third month: clients are only removed from "
+                "participation rates the first 3 months of penalty in the last 12 months (001)."
+            ),
+            source="001",
+            due=due,
+            day=day,
+            priority=Priority.URGENT_IMPORTANT if month_now >= warn_month - 1 else Priority.IMPORTANT,
+            group=group_for(client, day, RoutineGroup.DEADLINES),
+            occurrence=f"penalty-{start.isoformat()}",
+            target={"screen": "schedule", "kind": AppointmentKind.HOME_VISIT.value if not client.dv_in_home else AppointmentKind.OTHER.value},
+        )

@@ -1,0 +1,184 @@
+"""A read-only picture of the caseload, as much as the rules need.
+
+Plain frozen dataclasses, built by `caseterm.services.due.load_snapshot` from a
+handful of bulk queries (or by hand in tests). Recent rows only: appointments
+and notes in a window around the day, hours for the work-search window; older
+history is summarised (last contact, last good-cause note, last plan review).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from caseterm.models import (
+    Activity,
+    AppointmentKind,
+    AppointmentStatus,
+    AssessmentKind,
+    ClientStatus,
+    ContactMethod,
+    ContactOutcome,
+    NoteType,
+    Place,
+)
+
+#: Statuses of a case the case manager still works.
+ACTIVE_STATUSES = frozenset({ClientStatus.OPEN, ClientStatus.PENDED, ClientStatus.NOT_INITIALIZED})
+
+#: Note types that are an attempt to reach the client (003 "engagement contact").
+ATTEMPT_TYPES = frozenset({NoteType.ENGAGEMENT, NoteType.CONTACT, NoteType.HOME_VISIT, NoteType.LETTER})
+
+#: Note types that are no contact with the client themself.
+NOT_CONTACT_TYPES = frozenset(
+    {NoteType.COLLATERAL, NoteType.CASE_CONFERENCE, NoteType.RE_ENGAGEMENT_STAFFING, NoteType.LETTER}
+)
+
+
+@dataclass(frozen=True)
+class ApptSnap:
+    id: int
+    start: dt.datetime
+    minutes: int
+    kind: AppointmentKind
+    status: AppointmentStatus
+    reminder_called: bool = False
+    place: Place = Place.OFFICE
+
+    @property
+    def day(self) -> dt.date:
+        return self.start.date()
+
+
+@dataclass(frozen=True)
+class NoteSnap:
+    id: int
+    contact_at: dt.datetime
+    type: NoteType
+    method: ContactMethod | None = None
+    outcome: ContactOutcome | None = None
+
+    @property
+    def is_attempt(self) -> bool:
+        return self.type in ATTEMPT_TYPES
+
+    @property
+    def reached(self) -> bool:
+        """The client was actually reached (not a letter, no answer or returned mail)."""
+        return is_reached(self.type, self.method, self.outcome)
+
+
+def is_reached(note_type: NoteType, method: ContactMethod | None, outcome: ContactOutcome | None) -> bool:
+    if outcome is not None:
+        return outcome == ContactOutcome.REACHED
+    return note_type not in NOT_CONTACT_TYPES and method != ContactMethod.LETTER
+
+
+@dataclass(frozen=True)
+class HoursSnap:
+    week: dt.date
+    activity: Activity
+    hours: float
+
+
+@dataclass(frozen=True)
+class ReleaseSnap:
+    party: str
+    signed_on: dt.date | None
+    expires_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class ReferralSnap:
+    id: int
+    agency: str
+    service: str
+    referred_on: dt.date
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class AssessmentSnap:
+    kind: AssessmentKind
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class TaskSnap:
+    id: int
+    title: str
+    due: dt.date
+    priority: int
+    case_number: str | None = None
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class ClientSnap:
+    id: int
+    case_number: str
+    name: str
+    program: str = "TANF"
+    status: ClientStatus = ClientStatus.OPEN
+    close_pending: bool = False
+    exempt_hours: float | None = None
+    penalty_start: dt.date | None = None
+    needs_childcare: bool = False
+    remote: bool = False
+    dv_in_home: bool = False
+    follow_up_days: int | None = None
+    follow_up_permission: bool = False
+    plan_review_date: dt.date | None = None
+    referral_date: dt.date | None = None
+    initial_contact_date: dt.date | None = None
+    first_interview_date: dt.date | None = None
+    shelter_entry_date: dt.date | None = None
+    exit_date: dt.date | None = None
+    #: appointments in the snapshot window, by start
+    appointments: tuple[ApptSnap, ...] = ()
+    #: notes whose contact is in the snapshot window, by contact time (amendments excluded)
+    notes: tuple[NoteSnap, ...] = ()
+    #: hours entries in the hours window, by week
+    hours: tuple[HoursSnap, ...] = ()
+    releases: tuple[ReleaseSnap, ...] = ()
+    #: referrals still without an outcome
+    open_referrals: tuple[ReferralSnap, ...] = ()
+    assessments: tuple[AssessmentSnap, ...] = ()
+    has_plan: bool = False
+    #: newest reviewed (or signed) date over the client's case plans
+    plan_reviewed_on: dt.date | None = None
+    #: newest contact in which the client was reached: a note or a kept appointment (all history)
+    last_contact_at: dt.datetime | None = None
+    #: newest good-cause note (all history)
+    last_good_cause_at: dt.datetime | None = None
+
+    def is_active(self, day: dt.date) -> bool:
+        """A case still worked on `day`: open, pended or not initialized, not exited."""
+        return self.status in ACTIVE_STATUSES and (self.exit_date is None or self.exit_date > day)
+
+    def appointments_on(self, day: dt.date) -> tuple[ApptSnap, ...]:
+        return tuple(a for a in self.appointments if a.day == day)
+
+    def has_appointment_on(self, day: dt.date) -> bool:
+        return any(
+            a.day == day and a.status in (AppointmentStatus.SCHEDULED, AppointmentStatus.KEPT)
+            for a in self.appointments
+        )
+
+    def notes_since(self, moment: dt.datetime) -> tuple[NoteSnap, ...]:
+        return tuple(n for n in self.notes if n.contact_at >= moment)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    day: dt.date
+    clients: tuple[ClientSnap, ...] = ()
+    #: manual tasks not done yet
+    tasks: tuple[TaskSnap, ...] = ()
+    #: first day covered by `appointments` / `notes` of each client
+    window_start: dt.date | None = None
+    by_case: dict[str, ClientSnap] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.by_case:
+            self.by_case.update({c.case_number: c for c in self.clients})
