@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 from sqlmodel import Session, select
 
 from caseterm import clock, paths
@@ -140,6 +141,7 @@ def template_environment() -> jinja2.Environment:
     env.filters["hours"] = format_hours
     env.globals["CONFIDENTIAL"] = CONFIDENTIAL
     env.filters["wraptext"] = wrap_text
+    env.filters["css_string"] = css_string
     env.globals["CONFIDENTIAL_NOTICE"] = CONFIDENTIAL_NOTICE
     env.globals["LETTER_NOTICE"] = LETTER_NOTICE
     return env
@@ -159,6 +161,14 @@ def render(name: str | list[str], context: dict[str, Any]) -> str:
         return template.render(**context)
     except jinja2.UndefinedError as err:
         raise BadInput(f"template {template.filename or name}: {err.message}") from None
+
+
+def css_string(value: object) -> Markup:
+    """Text safe inside a double-quoted CSS string in a <style> block (page headers)."""
+    text = str(value)
+    for char, escaped in (("\\", "\\5C "), ('"', "\\22 "), ("<", "\\3C "), (">", "\\3E "), ("&", "\\26 "), ("\n", " ")):
+        text = text.replace(char, escaped)
+    return Markup(text)
 
 
 def long_date(value: dt.date | dt.datetime | None) -> str:
