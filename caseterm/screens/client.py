@@ -1,23 +1,773 @@
-"""One client's file: header card and tabs (placeholder; being built)."""
+"""One client's file: a header card and tabs for every record kept on them.
+
+Notes are only added or amended here (never edited or deleted); every other
+record is added and edited through a small form whose service call names any
+bad field. `n` writes a note and `l` logs a contact attempt from any tab.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import DataTable, Footer, Header, ListView, Static, TabbedContent, TabPane
+
+from caseterm import clock
+from caseterm.errors import BadInput
+from caseterm.models import (
+    Activity,
+    AppointmentKind,
+    AppointmentStatus,
+    AssessmentKind,
+    Client,
+    Place,
+    Responsible,
+    TaskStatus,
+    VerifiedBy,
+)
+from caseterm.services import hours as hours_service
+from caseterm.services import notes as notes_service
+from caseterm.services import plans as plans_service
+from caseterm.services import records
+from caseterm.services.clients import get_client
+from caseterm.widgets.note_card import NoteCard
+from caseterm.widgets.quick_log import Attempt, QuickLog
+from caseterm.widgets.record_form import FormField, RecordForm
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+#: Tab ids, in order; `ClientScreen(tab=...)` accepts any of them.
+TABS: list[tuple[str, str]] = [
+    ("notes", "Notes"),
+    ("appointments", "Appointments"),
+    ("plan", "Case plan"),
+    ("assessments", "Assessments"),
+    ("hours", "Hours"),
+    ("releases", "Releases"),
+    ("referrals", "Referrals"),
+]
+TAB_ALIASES = {"case_plan": "plan", "caseplan": "plan", "participation": "hours", "appointment": "appointments"}
+#: Record tabs whose rows are edited with `e`.
+RECORD_TABS = {"appointments", "plan", "assessments", "hours", "releases", "referrals"}
+BAR_WIDTH = 20
+
+
+def _label(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(getattr(value, "value", value)).replace("_", " ")
+
+
+def _date(value: dt.date | None) -> str:
+    return f"{value:%Y-%m-%d}" if value else ""
+
+
+def hours_bar(total: float, required: float, width: int = BAR_WIDTH) -> str:
+    """A text bar of hours against the requirement (full width = required)."""
+    if required <= 0:
+        return ""
+    filled = min(width, round(width * total / required))
+    return "█" * filled + "░" * (width - filled)
+
+
+def _hours(value: float) -> str:
+    return f"{value:g}"
+
+
+class RecordTable(DataTable):
+    """A table of one kind of record; row keys are "<kind>:<id>"."""
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+
+    @property
+    def selected_key(self) -> str | None:
+        if self.row_count == 0:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        except Exception:  # noqa: BLE001 - empty or moving table
+            return None
+        return key.value
 
 
 class ClientScreen(Screen):
-    """A client's file, opened by case number."""
+    """A client's file, opened by case number (optionally on one tab)."""
 
     CSS_PATH = "client.tcss"
-    BINDINGS = [("escape", "app.pop_screen", "Back")]
+    BINDINGS = [
+        Binding("n", "new_note", "Note"),
+        Binding("l", "quick_log", "Log attempt"),
+        Binding("a", "add", "Add"),
+        Binding("e", "edit", "Edit"),
+        Binding("m", "amend", "Amend"),
+        Binding("f", "filter_engagement", "Engagement only"),
+        Binding("w", "appointment_note", "Note for appt"),
+        Binding("g", "add_goal", "Goal"),
+        Binding("o", "add_objective", "Objective"),
+        Binding("t", "add_task", "Task"),
+        Binding("r", "reviewed", "Reviewed today"),
+        Binding("p", "edit_plan", "Plan dates"),
+        Binding("ctrl+f", "search", "Search notes"),
+        Binding("right_square_bracket", "next_tab", "Next tab", key_display="]"),
+        Binding("left_square_bracket", "previous_tab", "Prev tab", key_display="[", show=False),
+        Binding("escape", "back", "Back"),
+    ]
 
-    def __init__(self, case_number: str, tab: str | None = None) -> None:
+    engagement_only: reactive[bool] = reactive(False, init=False)
+
+    def __init__(self, case_number: str, tab: str | None = None, *, note_id: int | None = None) -> None:
         super().__init__()
         self.case_number = case_number
-        self.initial_tab = tab
+        self.note_id = note_id
+        self.initial_tab = TAB_ALIASES.get(tab or "", tab) if tab else None
+        self.client: Client | None = None
+        self._stale = False
+
+    # -- layout --------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Client {self.case_number}")
+        yield Header()
+        with Horizontal(classes="main"):
+            with Vertical(id="client-pane", classes="pane"):
+                with Vertical(id="client-card"):
+                    yield Static("", id="card-name", markup=False)
+                    yield Static("", id="card-line", markup=False)
+                    yield Static("", id="card-flags", markup=False)
+                    yield Static("", id="card-dates", markup=False)
+                yield Static("", id="client-drafts", classes="banner", markup=False)
+                initial = self.initial_tab if self.initial_tab in dict(TABS) else "notes"
+                with TabbedContent(initial=initial, id="client-tabs"):
+                    with TabPane("Notes", id="notes"):
+                        yield Static("", id="notes-summary", markup=False)
+                        yield ListView(id="note-list")
+                    with TabPane("Appointments", id="appointments"):
+                        yield RecordTable(id="appointments-table")
+                    with TabPane("Case plan", id="plan"):
+                        yield Static("", id="plan-summary", markup=False)
+                        yield RecordTable(id="plan-table")
+                    with TabPane("Assessments", id="assessments"):
+                        yield RecordTable(id="assessments-table")
+                    with TabPane("Hours", id="hours"):
+                        yield Static("", id="hours-summary", markup=False)
+                        yield RecordTable(id="hours-table")
+                    with TabPane("Releases", id="releases"):
+                        yield RecordTable(id="releases-table")
+                    with TabPane("Referrals", id="referrals"):
+                        yield RecordTable(id="referrals-table")
+            try:
+                from caseterm.widgets.due_today import DueToday
+            except ImportError:  # pragma: no cover - sidebar not there
+                pass
+            else:
+                yield DueToday(id="sidebar")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self._setup_tables()
+        try:
+            self.reload()
+        except BadInput as err:
+            self.notify("\n".join(err.errors), severity="error")
+            self.dismiss(None)
+            return
+        app = self.app
+        if hasattr(app, "data_version"):
+            self.watch(app, "data_version", self._data_changed, init=False)
+        if hasattr(app, "show_sidebar"):
+            self.watch(app, "show_sidebar", self._sidebar_shown)
+        self.call_after_refresh(self._focus_tab)
+        if self.note_id is not None:
+            self.call_after_refresh(self.select_note, self.note_id)
+        self._offer_drafts()
+
+    def _setup_tables(self) -> None:
+        columns = {
+            "appointments-table": ["Start", "Min", "Kind", "Place", "Status", "Reminder"],
+            "plan-table": ["", "Goal / objective / task", "Responsible", "Target", "Status"],
+            "assessments-table": ["Date", "Kind", "Score"],
+            "hours-table": ["Week of", "Activity", "Hours", "Verified", "Week total", "Required", "", "Short"],
+            "releases-table": ["Party", "Signed", "Expires", "State"],
+            "referrals-table": ["Referred", "Agency", "Service", "Outcome"],
+        }
+        for table_id, headings in columns.items():
+            self.query_one(f"#{table_id}", RecordTable).add_columns(*headings)
+
+    # -- data ------------------------------------------------------------------
+
+    def _session(self) -> Any:
+        return self.app.session()  # type: ignore[attr-defined]
+
+    def reload(self) -> None:
+        """Read the whole file again (a client's records are a handful of queries)."""
+        with self._session() as session:
+            client = get_client(session, self.case_number)
+            self.client = client
+            self._show_card(client)
+            self._show_notes(session, client)
+            self._show_appointments(session, client)
+            self._show_plan(session, client)
+            self._show_assessments(session, client)
+            self._show_hours(session, client)
+            self._show_releases(session, client)
+            self._show_referrals(session, client)
+            self._show_drafts(session, client)
+        self._stale = False
+
+    def _data_changed(self, _version: int) -> None:
+        if self.is_current:
+            self.reload()
+        else:
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        # Coming back from note entry or a form: show what was written.
+        if self.is_mounted:
+            self.reload()
+
+    def _sidebar_shown(self, shown: bool) -> None:
+        self.set_class(not shown, "-no-sidebar")
+
+    # -- header card -------------------------------------------------------------
+
+    def _show_card(self, c: Client) -> None:
+        name = c.display_name
+        if c.preferred_name and c.preferred_name != c.legal_name:
+            name = f"{c.preferred_name} (legal name {c.legal_name})"
+        self.query_one("#card-name", Static).update(f"{name} · case {c.case_number}")
+        line = [c.program, _label(c.status)]
+        if c.close_pending:
+            line.append("closing")
+        line.append(f"months used {c.months_used}")
+        if c.contact_preference:
+            line.append(f"stay in touch: {c.contact_preference}")
+        contact = [x for x in (c.phone, c.email) if x]
+        if contact:
+            line.append(" / ".join(contact))
+        if c.stage_of_change:
+            line.append(f"stage: {_label(c.stage_of_change)}")
+        self.query_one("#card-line", Static).update(" · ".join(line))
+        flags = []
+        if c.exempt_hours is not None:
+            flags.append(f"EXEMPT ({_hours(c.exempt_hours)} h/week)")
+        if c.penalty_start:
+            flags.append(f"IN PENALTY since {_date(c.penalty_start)}")
+        if c.dv_in_home:
+            flags.append("DV IN HOME: no home visits")
+        if c.remote:
+            flags.append("REMOTE: mail everything")
+        if c.two_parent:
+            flags.append("two-parent family")
+        if c.needs_childcare:
+            flags.append("needs child care")
+        flag_widget = self.query_one("#card-flags", Static)
+        flag_widget.update(" · ".join(flags) if flags else "no flags")
+        flag_widget.set_class(bool(flags), "-flagged")
+        dates = [
+            ("referred", c.referral_date),
+            ("first contact", c.initial_contact_date),
+            ("first interview", c.first_interview_date),
+            ("shelter entry", c.shelter_entry_date),
+            ("exit", c.exit_date),
+            ("plan review due", c.plan_review_date),
+        ]
+        shown = [f"{label} {_date(day)}" for label, day in dates if day]
+        if c.exit_reason:
+            shown.append(f"exit reason {_label(c.exit_reason)}")
+        self.query_one("#card-dates", Static).update("Enrollment: " + (" · ".join(shown) if shown else "no dates recorded"))
+        self.sub_title = f"{c.display_name} · {c.case_number}"
+
+    def _show_drafts(self, session: "Session", client: Client) -> None:
+        drafts = notes_service.drafts_for(session, client)
+        banner = self.query_one("#client-drafts", Static)
+        banner.display = bool(drafts)
+        if drafts:
+            latest = drafts[0]
+            what = "an amendment" if latest.amends_id else "a note"
+            banner.update(
+                f"Unsaved draft of {what} from {latest.updated_at:%Y-%m-%d %H:%M} "
+                f"({len(latest.text.split())} words). Press {'m on the note' if latest.amends_id else 'n'} to continue it."
+            )
+        self._drafts = drafts
+
+    def _offer_drafts(self) -> None:
+        if getattr(self, "_drafts", None):
+            self.notify("An unsaved note draft is waiting: press n to continue it.", title="Draft", timeout=6)
+
+    # -- notes -------------------------------------------------------------------
+
+    def _show_notes(self, session: "Session", client: Client) -> None:
+        threads = notes_service.note_threads(session, client, engagement_only=self.engagement_only)
+        all_count = len(notes_service.note_threads(session, client)) if self.engagement_only else len(threads)
+        engagement = sum(1 for t in threads if t.is_engagement) if not self.engagement_only else len(threads)
+        summary = (
+            f"Engagement notes only: {len(threads)} of {all_count} (f shows all)"
+            if self.engagement_only
+            else f"{len(threads)} notes, {engagement} engagement (◆) · f: engagement only · n: new · m: amend · l: log attempt"
+        )
+        self.query_one("#notes-summary", Static).update(summary)
+        note_list = self.query_one("#note-list", ListView)
+        keep = note_list.index
+        note_list.clear()
+        note_list.extend(NoteCard(t) for t in threads)
+        if threads:
+            note_list.index = min(keep or 0, len(threads) - 1)
+
+    def watch_engagement_only(self) -> None:
+        self.reload()
+
+    @property
+    def active_tab(self) -> str:
+        return self.query_one("#client-tabs", TabbedContent).active
+
+    def _selected_note_id(self) -> int | None:
+        note_list = self.query_one("#note-list", ListView)
+        item = note_list.highlighted_child
+        return item.note_id if isinstance(item, NoteCard) else None
+
+    # -- appointments --------------------------------------------------------------
+
+    def _show_appointments(self, session: "Session", client: Client) -> None:
+        table = self._reset("appointments-table")
+        for a in records.list_appointments(session, client):
+            table.add_row(
+                f"{a.start:%Y-%m-%d %H:%M}", str(a.minutes), _label(a.kind), _label(a.place), _label(a.status),
+                "called" if a.reminder_called else "", key=f"appointment:{a.id}",
+            )
+
+    def _reset(self, table_id: str) -> RecordTable:
+        table = self.query_one(f"#{table_id}", RecordTable)
+        self._cursor_rows = getattr(self, "_cursor_rows", {})
+        if table.row_count:
+            self._cursor_rows[table_id] = table.cursor_row
+        table.clear()
+        self.call_after_refresh(self._restore_cursor, table_id)
+        return table
+
+    def _restore_cursor(self, table_id: str) -> None:
+        table = self.query_one(f"#{table_id}", RecordTable)
+        row = self._cursor_rows.get(table_id, 0)
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+
+    # -- case plan ---------------------------------------------------------------------
+
+    def _show_plan(self, session: "Session", client: Client) -> None:
+        view = plans_service.plan_view(session, client)
+        table = self._reset("plan-table")
+        summary = self.query_one("#plan-summary", Static)
+        if view is None:
+            summary.update("No case plan yet: g adds its first goal (SMARTS: specific, measurable, achievable, realistic, time-limited, in the client's words).")
+            return
+        plan = view.plan
+        summary.update(
+            f"Last reviewed {_date(plan.reviewed_on) or 'never'} · client signed {_date(plan.signed_on) or 'not yet'}"
+            f" · services: {plan.services or '-'} · supports: {plan.supports or '-'}"
+        )
+        for gi, gv in enumerate(view.goals, 1):
+            table.add_row(f"G{gi}", gv.goal.text, "", "", "", key=f"goal:{gv.goal.id}")
+            for oi, ov in enumerate(gv.objectives, 1):
+                table.add_row(f"  O{gi}.{oi}", "  " + ov.objective.text, "", "", "", key=f"objective:{ov.objective.id}")
+                for task in ov.tasks:
+                    overdue = task.status is TaskStatus.OPEN and task.target_date and task.target_date < clock.today()
+                    table.add_row(
+                        "    •", "    " + task.title, _label(task.responsible), _date(task.target_date),
+                        _label(task.status) + (" (late)" if overdue else ""), key=f"task:{task.id}",
+                    )
+
+    # -- assessments, releases, referrals -------------------------------------------------
+
+    def _show_assessments(self, session: "Session", client: Client) -> None:
+        table = self._reset("assessments-table")
+        for a in records.list_assessments(session, client):
+            table.add_row(_date(a.date), _label(a.kind), "" if a.score is None else str(a.score), key=f"assessment:{a.id}")
+
+    def _show_releases(self, session: "Session", client: Client) -> None:
+        table = self._reset("releases-table")
+        today = clock.today()
+        for r in records.list_releases(session, client):
+            if r.signed_on is None:
+                state = "not signed"
+            elif r.expires_on and r.expires_on < today:
+                state = "EXPIRED"
+            elif r.expires_on:
+                state = f"{(r.expires_on - today).days} days left"
+            else:
+                state = "signed"
+            table.add_row(r.party, _date(r.signed_on), _date(r.expires_on), state, key=f"release:{r.id}")
+
+    def _show_referrals(self, session: "Session", client: Client) -> None:
+        table = self._reset("referrals-table")
+        for r in records.list_referrals(session, client):
+            table.add_row(_date(r.referred_on), r.agency, r.service, r.outcome or "(no outcome yet)", key=f"referral:{r.id}")
+
+    # -- hours --------------------------------------------------------------------------
+
+    def _show_hours(self, session: "Session", client: Client) -> None:
+        weeks = hours_service.weekly_hours(session, client)
+        ws = hours_service.work_search_weeks(session, client)
+        required = hours_service.required_hours(client)
+        basis = "exempt: allowed hours" if client.exempt_hours is not None else "policy"
+        summary = self.query_one("#hours-summary", Static)
+        summary.update(
+            f"Required {_hours(required)} h/week ({basis}) · work search: {ws.weeks} of {ws.limit} weeks"
+            f" since {_date(ws.window_start)} (warn at {ws.warn_at})"
+        )
+        summary.set_class(ws.level == "warn", "-warn")
+        summary.set_class(ws.level == "limit", "-limit")
+        table = self._reset("hours-table")
+        for wk in weeks:
+            for index, entry in enumerate(wk.entries):
+                first = index == 0
+                table.add_row(
+                    _date(wk.week) if first else "",
+                    _label(entry.activity),
+                    _hours(entry.hours),
+                    _label(entry.verified_by),
+                    _hours(wk.total) if first else "",
+                    _hours(wk.required) if first else "",
+                    hours_bar(wk.total, wk.required) if first else "",
+                    ("SHORT " + _hours(wk.required - wk.total)) if first and wk.short else "",
+                    key=f"hours:{entry.id}",
+                )
+
+    # -- focus and tabs --------------------------------------------------------------------
+
+    def _focus_tab(self) -> None:
+        tab = self.active_tab
+        target = self.query_one("#note-list") if tab == "notes" else self.query_one(f"#{tab}-table")
+        target.focus()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()
+        self.call_after_refresh(self._focus_tab)
+
+    def _switch_tab(self, step: int) -> None:
+        ids = [t for t, _ in TABS]
+        tabs = self.query_one("#client-tabs", TabbedContent)
+        tabs.active = ids[(ids.index(tabs.active) + step) % len(ids)]
+
+    def action_next_tab(self) -> None:
+        self._switch_tab(1)
+
+    def action_previous_tab(self) -> None:
+        self._switch_tab(-1)
+
+    def show_tab(self, tab: str) -> None:
+        self.query_one("#client-tabs", TabbedContent).active = TAB_ALIASES.get(tab, tab)
+
+    #: Which tab each contextual action belongs to (None: every tab).
+    _ACTION_TABS: dict[str, set[str]] = {
+        "amend": {"notes"},
+        "filter_engagement": {"notes"},
+        "appointment_note": {"appointments"},
+        "add_goal": {"plan"},
+        "add_objective": {"plan"},
+        "add_task": {"plan"},
+        "reviewed": {"plan"},
+        "edit_plan": {"plan"},
+        "edit": RECORD_TABS,
+        "add": RECORD_TABS - {"plan"},
+    }
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        tabs = self._ACTION_TABS.get(action)
+        if tabs is None or not self.is_mounted:
+            return True
+        try:
+            return self.active_tab in tabs
+        except Exception:  # noqa: BLE001 - during compose
+            return True
+
+    # -- actions: notes ------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_new_note(self) -> None:
+        from caseterm.screens.note import NoteScreen
+
+        self.app.push_screen(NoteScreen(self.case_number))
+
+    def action_amend(self) -> None:
+        from caseterm.screens.note import NoteScreen
+
+        note_id = self._selected_note_id()
+        if note_id is None:
+            self.notify("No note selected to amend.", severity="warning")
+            return
+        self.app.push_screen(NoteScreen(self.case_number, amends_id=note_id))
+
+    def action_filter_engagement(self) -> None:
+        self.engagement_only = not self.engagement_only
+
+    def action_search(self) -> None:
+        from caseterm.screens.search import SearchScreen
+
+        self.app.push_screen(SearchScreen())
+
+    def action_quick_log(self) -> None:
+        label = self.client.display_name if self.client else self.case_number
+
+        def logged(attempt: Attempt | None) -> None:
+            if attempt is None:
+                return
+            try:
+                with self._session() as session:
+                    client = get_client(session, self.case_number)
+                    note = notes_service.quick_log(session, client, attempt.method, attempt.outcome)
+                    text = note.text
+            except BadInput as err:
+                self.notify("\n".join(err.errors), severity="error")
+                return
+            self._data_written()
+            self.notify(f"Logged: {text}", timeout=3)
+
+        self.app.push_screen(QuickLog(label), callback=logged)
+
+    def _data_written(self) -> None:
+        from caseterm.messages import DataChanged
+
+        self.app.post_message(DataChanged())
+        self.reload()
+
+    def on_list_view_selected(self, event: ListView.Selected) -> None:
+        """Enter on a note: nothing to open (the text is shown); amend is `m`."""
+        event.stop()
+
+    def select_note(self, note_id: int) -> None:
+        """Show the Notes tab with this note (or the thread holding it) highlighted."""
+        if self.engagement_only:
+            self.engagement_only = False
+        self.show_tab("notes")
+        note_list = self.query_one("#note-list", ListView)
+        for index, card in enumerate(note_list.children):
+            thread = getattr(card, "thread", None)
+            if thread and any(n.id == note_id for n in [thread.current, *thread.superseded]):
+                note_list.index = index
+                note_list.focus()
+                card.scroll_visible()
+                return
+
+    # -- actions: records ----------------------------------------------------------------
+
+    def _selected(self) -> tuple[str, int] | None:
+        tab = self.active_tab
+        if tab not in RECORD_TABS:
+            return None
+        key = self.query_one(f"#{tab}-table", RecordTable).selected_key
+        if not key:
+            return None
+        kind, _, record_id = key.partition(":")
+        return kind, int(record_id)
+
+    def _open_form(self, title: str, fields: list[FormField], save: Any, help_text: str = "") -> None:
+        def submit(values: dict[str, Any]) -> None:
+            with self._session() as session:
+                client = get_client(session, self.case_number)
+                save(session, client, values)
+
+        def done(saved: bool | None) -> None:
+            if saved:
+                self._data_written()
+                self.notify("Saved.", timeout=2)
+
+        self.app.push_screen(RecordForm(title, fields, submit, help_text), callback=done)
+
+    def action_add(self) -> None:
+        tab = self.active_tab
+        if tab == "notes":
+            self.action_new_note()
+        elif tab == "plan":
+            self.action_add_goal()
+        else:
+            self._record_form(tab, None)
+
+    def action_edit(self) -> None:
+        selected = self._selected()
+        if selected is None:
+            self.notify("Nothing selected to edit.", severity="warning")
+            return
+        kind, record_id = selected
+        if kind in ("goal", "objective", "task"):
+            self._plan_form(kind, record_id)
+        else:
+            self._record_form(self.active_tab, record_id)
+
+    def _record_form(self, tab: str, record_id: int | None) -> None:
+        with self._session() as session:
+            client = get_client(session, self.case_number)
+            builders = {
+                "appointments": self._appointment_fields,
+                "assessments": self._assessment_fields,
+                "hours": self._hours_fields,
+                "releases": self._release_fields,
+                "referrals": self._referral_fields,
+            }
+            title, fields, save = builders[tab](session, client, record_id)
+        verb = "Edit" if record_id else "Add"
+        self._open_form(f"{verb} {title} · {self.case_number}", fields, lambda s, c, v: save(s, c, v, record_id))
+
+    def _appointment_fields(self, session: "Session", client: Client, record_id: int | None) -> tuple:
+        from caseterm.models import Appointment
+
+        a = session.get(Appointment, record_id) if record_id else None
+        start = f"{a.start:%Y-%m-%d %H:%M}" if a else f"{clock.today():%Y-%m-%d} 09:00"
+        return "appointment", [
+            FormField("start", "Start", start, placeholder="YYYY-MM-DD HH:MM", required=True),
+            FormField("minutes", "Minutes", str(a.minutes) if a else "60", required=True),
+            FormField.choice("kind", "Kind", AppointmentKind, a.kind if a else AppointmentKind.FSSP),
+            FormField.choice("place", "Place", Place, a.place if a else Place.OFFICE),
+            FormField.choice("status", "Status", AppointmentStatus, a.status if a else AppointmentStatus.SCHEDULED),
+        ], records.save_appointment
+
+    def _assessment_fields(self, session: "Session", client: Client, record_id: int | None) -> tuple:
+        from caseterm.models import Assessment
+
+        a = session.get(Assessment, record_id) if record_id else None
+        return "assessment", [
+            FormField.choice("kind", "Kind", AssessmentKind, a.kind if a else AssessmentKind.VI_SPDAT),
+            FormField("date", "Date", _date(a.date) if a else _date(clock.today()), placeholder="YYYY-MM-DD", required=True),
+            FormField("score", "Score", "" if not a or a.score is None else str(a.score)),
+        ], records.save_assessment
+
+    def _hours_fields(self, session: "Session", client: Client, record_id: int | None) -> tuple:
+        e = hours_service.get_entry(session, record_id) if record_id else None
+        last_week = hours_service.monday(clock.today()) - dt.timedelta(days=7)
+        return "participation hours", [
+            FormField("week", "Week (any day)", _date(e.week) if e else _date(last_week), placeholder="YYYY-MM-DD", required=True),
+            FormField.choice("activity", "Activity", Activity, e.activity if e else Activity.EMPLOYMENT),
+            FormField("hours", "Hours", _hours(e.hours) if e else "", required=True),
+            FormField.choice("verified_by", "Verified by", VerifiedBy, e.verified_by if e else "", required=False),
+        ], hours_service.save_hours
+
+    def _release_fields(self, session: "Session", client: Client, record_id: int | None) -> tuple:
+        from caseterm.models import Release
+
+        r = session.get(Release, record_id) if record_id else None
+        return "release of information", [
+            FormField("party", "Party", r.party if r else "", required=True),
+            FormField("signed_on", "Signed on", _date(r.signed_on) if r else _date(clock.today()), placeholder="YYYY-MM-DD"),
+            FormField("expires_on", "Expires on", _date(r.expires_on) if r else "", placeholder="YYYY-MM-DD"),
+        ], records.save_release
+
+    def _referral_fields(self, session: "Session", client: Client, record_id: int | None) -> tuple:
+        from caseterm.models import Referral
+
+        r = session.get(Referral, record_id) if record_id else None
+        return "referral", [
+            FormField("agency", "Agency", r.agency if r else "", required=True),
+            FormField("service", "Service", r.service if r else ""),
+            FormField("referred_on", "Referred on", _date(r.referred_on) if r else _date(clock.today()), placeholder="YYYY-MM-DD", required=True),
+            FormField("outcome", "Outcome", (r.outcome or "") if r else "", placeholder="linked? result"),
+        ], records.save_referral
+
+    def action_appointment_note(self) -> None:
+        from caseterm.screens.note import NoteScreen
+
+        selected = self._selected()
+        if selected is None or selected[0] != "appointment":
+            self.notify("Select an appointment first.", severity="warning")
+            return
+        self.app.push_screen(NoteScreen(self.case_number, appointment_id=selected[1]))
+
+    # -- actions: case plan --------------------------------------------------------------
+
+    def _plan_parent(self, want: str) -> int | None:
+        """The goal (or objective) the cursor is on or under, for adding a child."""
+        table = self.query_one("#plan-table", RecordTable)
+        if table.row_count == 0:
+            return None
+        row = table.cursor_row
+        keys = [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(row, -1, -1)]
+        for key in keys:
+            kind, _, rid = (key or "").partition(":")
+            if kind == want:
+                return int(rid)
+            if want == "objective" and kind == "goal":
+                return None
+        return None
+
+    def action_add_goal(self) -> None:
+        self._open_form(
+            f"Add goal · {self.case_number}",
+            [FormField("text", "Goal", required=True, placeholder="long-term goal, in the client's words")],
+            plans_service.save_goal,
+            "Housing should be one of the goals (004).",
+        )
+
+    def action_add_objective(self) -> None:
+        goal_id = self._plan_parent("goal")
+        if goal_id is None:
+            self.notify("goal: put the cursor on a goal first (g adds one).", severity="warning")
+            return
+        self._open_form(
+            f"Add objective · {self.case_number}",
+            [FormField("text", "Objective", required=True)],
+            lambda s, c, v: plans_service.save_objective(s, c, v | {"goal_id": goal_id}),
+            "SMARTS: specific, measurable, achievable, realistic, time-limited, stated in the client's words.",
+        )
+
+    def action_add_task(self) -> None:
+        objective_id = self._plan_parent("objective")
+        if objective_id is None:
+            self.notify("objective: put the cursor on an objective or one of its tasks first.", severity="warning")
+            return
+        self._open_form(
+            f"Add task · {self.case_number}",
+            self._task_fields(None),
+            lambda s, c, v: plans_service.save_task(s, c, v | {"objective_id": objective_id}),
+        )
+
+    def _task_fields(self, task: Any) -> list[FormField]:
+        return [
+            FormField("title", "Task", task.title if task else "", required=True),
+            FormField.choice("responsible", "Responsible", Responsible, task.responsible if task else Responsible.CLIENT),
+            FormField("target_date", "Target date", _date(task.target_date) if task else "", placeholder="YYYY-MM-DD"),
+            FormField.choice("status", "Status", TaskStatus, task.status if task else TaskStatus.OPEN),
+        ]
+
+    def _plan_form(self, kind: str, record_id: int) -> None:
+        from caseterm.models import Goal, Objective, PlanTask
+
+        with self._session() as session:
+            if kind == "goal":
+                goal = session.get(Goal, record_id)
+                fields = [FormField("text", "Goal", goal.text if goal else "", required=True)]
+                save = plans_service.save_goal
+            elif kind == "objective":
+                obj = session.get(Objective, record_id)
+                fields = [FormField("text", "Objective", obj.text if obj else "", required=True)]
+                save = plans_service.save_objective
+            else:
+                fields = self._task_fields(session.get(PlanTask, record_id))
+                save = plans_service.save_task
+        self._open_form(f"Edit {kind} · {self.case_number}", fields, lambda s, c, v: save(s, c, v, record_id))
+
+    def action_reviewed(self) -> None:
+        with self._session() as session:
+            plans_service.mark_reviewed(session, get_client(session, self.case_number))
+        self._data_written()
+        self.notify(f"Case plan reviewed {clock.today():%Y-%m-%d}.", timeout=2)
+
+    def action_edit_plan(self) -> None:
+        with self._session() as session:
+            plan = plans_service.current_plan(session, get_client(session, self.case_number))
+        self._open_form(
+            f"Case plan · {self.case_number}",
+            [
+                FormField("reviewed_on", "Last reviewed", _date(plan.reviewed_on) if plan else "", placeholder="YYYY-MM-DD"),
+                FormField("signed_on", "Client signed", _date(plan.signed_on) if plan else "", placeholder="YYYY-MM-DD"),
+                FormField("services", "Services and providers", (plan.services or "") if plan else ""),
+                FormField("supports", "Formal / informal supports", (plan.supports or "") if plan else ""),
+            ],
+            plans_service.save_plan,
+        )

@@ -75,7 +75,6 @@ class NoteScreen(Screen):
     CSS_PATH = "client.tcss"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save note", priority=True),
-        Binding("f2", "save", "Save", show=False, priority=True),
         Binding("ctrl+t", "template", "Template", priority=True),
         Binding("escape", "close", "Close (keep draft)", priority=True),
         Binding("f8", "discard", "Discard draft", priority=True),

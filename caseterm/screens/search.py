@@ -1,0 +1,134 @@
+"""Full-text search over every note (SQLite FTS5): client, date and a
+highlighted snippet; Enter opens the note in its client's file.
+
+Each keystroke runs one LIMITed query in a worker (exclusive, so a newer
+query cancels an older one); whatever is typed is quoted into a safe query.
+"""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from caseterm.services.notes import HIT_END, HIT_START, SearchHit, search_notes
+
+PAGE = 50
+
+
+class SearchResults(OptionList):
+    """The hits; matched words take the `search-results--match` style (TCSS)."""
+
+    COMPONENT_CLASSES = {"search-results--match", "search-results--meta"}
+
+
+def hit_prompt(hit: SearchHit, match: Style, meta: Style) -> Text:
+    """Client and date on the first line, the snippet with the matches styled below."""
+    head = Text()
+    head.append(f"{hit.client_name} · {hit.case_number}", style="bold")
+    head.append(f"  {hit.contact_at:%Y-%m-%d %H:%M} · {hit.type.value.replace('_', ' ')} · {hit.author}", style=meta)
+    if hit.amended:
+        head.append("  (amended)", style=meta)
+    body = Text("  ")
+    snippet = " ".join(hit.snippet.split())
+    inside = False
+    for part in snippet.replace(HIT_END, HIT_START).split(HIT_START):
+        if part:
+            body.append(part, style=match if inside else "")
+        inside = not inside
+    return Text("\n").join([head, body])
+
+
+class SearchScreen(Screen):
+    """Search all notes; Enter opens the note in its client's file."""
+
+    CSS_PATH = "client.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("down", "to_results", "Results", show=False),
+        Binding("ctrl+n", "more", "More results"),
+    ]
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.initial_query = query
+        self.hits: list[SearchHit] = []
+        self._query = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="search-pane"):
+            yield Input(self.initial_query, placeholder="Search all notes (words; the last one may be a prefix)", id="search-input")
+            yield Static("Type to search.", id="search-status", markup=False)
+            yield SearchResults(id="search-results")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#search-input", Input).focus()
+        if self.initial_query:
+            self.run_search(self.initial_query)
+
+    @on(Input.Changed, "#search-input")
+    def _typed(self, event: Input.Changed) -> None:
+        self.run_search(event.value)
+
+    @on(Input.Submitted, "#search-input")
+    def _submitted(self) -> None:
+        self.action_to_results()
+
+    @work(thread=True, exclusive=True, group="note-search")
+    def run_search(self, query: str, offset: int = 0) -> None:
+        with self.app.session() as session:  # type: ignore[attr-defined]
+            hits = search_notes(session, query, limit=PAGE, offset=offset)
+        self.app.call_from_thread(self._show, query, hits, offset)
+
+    def _show(self, query: str, hits: list[SearchHit], offset: int) -> None:
+        results = self.query_one(SearchResults)
+        if offset == 0:
+            self.hits = []
+            results.clear_options()
+        self._query = query
+        self.hits.extend(hits)
+        match = results.get_component_rich_style("search-results--match")
+        meta = results.get_component_rich_style("search-results--meta")
+        results.add_options(Option(hit_prompt(h, match, meta), id=str(h.note_id)) for h in hits)
+        status = self.query_one("#search-status", Static)
+        if not query.strip():
+            status.update("Type to search.")
+        elif not self.hits:
+            status.update(f"No note contains {query.strip()!r}.")
+        else:
+            more = " · Ctrl+N for more" if len(hits) == PAGE else ""
+            status.update(f"{len(self.hits)} notes, best match first · Enter opens{more}")
+        if offset == 0 and self.hits:
+            results.highlighted = 0
+
+    def action_more(self) -> None:
+        if self.hits and len(self.hits) % PAGE == 0:
+            self.run_search(self._query, offset=len(self.hits))
+
+    def action_to_results(self) -> None:
+        if self.hits:
+            self.query_one(SearchResults).focus()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    @on(OptionList.OptionSelected, "#search-results")
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        hit = self.hits[event.option_index]
+        self.open_hit(hit)
+
+    def open_hit(self, hit: SearchHit) -> None:
+        """Replace this screen with the client's file, the note highlighted."""
+        from caseterm.screens.client import ClientScreen
+
+        app = self.app
+        self.dismiss(None)
+        app.push_screen(ClientScreen(hit.case_number, tab="notes", note_id=hit.note_id))

@@ -1,0 +1,106 @@
+"""Quick log: one key opens it, one key per choice, Enter logs the attempt.
+
+A contact attempt (phone, text, e-mail, letter, home visit) and its outcome
+become an engagement note (003: "at least two contacts..., one in writing
+and one in another format").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from caseterm.models import ContactMethod, ContactOutcome
+
+
+@dataclass(frozen=True)
+class Attempt:
+    method: ContactMethod
+    outcome: ContactOutcome
+
+
+METHOD_KEYS: dict[str, ContactMethod] = {
+    "p": ContactMethod.PHONE,
+    "t": ContactMethod.TEXT,
+    "e": ContactMethod.EMAIL,
+    "l": ContactMethod.LETTER,
+    "h": ContactMethod.HOME_VISIT,
+}
+OUTCOME_KEYS: dict[str, ContactOutcome] = {
+    "1": ContactOutcome.REACHED,
+    "2": ContactOutcome.NO_ANSWER,
+    "3": ContactOutcome.LEFT_MESSAGE,
+    "4": ContactOutcome.RETURNED_MAIL,
+}
+
+
+def _name(value: str) -> str:
+    return value.replace("_", " ")
+
+
+class QuickLog(ModalScreen[Attempt | None]):
+    """Pick a method and an outcome with single keys; Enter logs it."""
+
+    CSS_PATH = "../screens/client.tcss"
+    BINDINGS = [
+        *(Binding(k, f"method('{k}')", _name(m.value), show=False) for k, m in METHOD_KEYS.items()),
+        *(Binding(k, f"outcome('{k}')", _name(o.value), show=False) for k, o in OUTCOME_KEYS.items()),
+        Binding("enter", "log", "Log attempt", priority=True),
+        Binding("escape", "cancel", "Cancel", priority=True),
+    ]
+
+    method: reactive[ContactMethod] = reactive(ContactMethod.PHONE)
+    outcome: reactive[ContactOutcome] = reactive(ContactOutcome.NO_ANSWER)
+
+    def __init__(self, client_label: str) -> None:
+        super().__init__(classes="quick-log")
+        self.client_label = client_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form-box"):
+            yield Label(f"Log a contact attempt · {self.client_label}", classes="form-title")
+            yield Static("", id="ql-methods", classes="ql-line")
+            yield Static("", id="ql-outcomes", classes="ql-line")
+            yield Static("Enter logs it as an engagement note · Esc cancels", classes="form-keys")
+
+    def on_mount(self) -> None:
+        self._render_choices()
+
+    def _line(self, title: str, keys: dict, current: object) -> str:
+        parts = []
+        for key, value in keys.items():
+            label = f"{key} {_name(value.value)}"
+            parts.append(f"[reverse] {label} [/]" if value == current else f" {label} ")
+        return f"{title:<9}" + " ".join(parts)
+
+    def _render_choices(self) -> None:
+        if not self.is_mounted:
+            return
+        self.query_one("#ql-methods", Static).update(self._line("Method", METHOD_KEYS, self.method))
+        self.query_one("#ql-outcomes", Static).update(self._line("Outcome", OUTCOME_KEYS, self.outcome))
+
+    def watch_method(self) -> None:
+        self._render_choices()
+
+    def watch_outcome(self) -> None:
+        self._render_choices()
+
+    def action_method(self, key: str) -> None:
+        self.method = METHOD_KEYS[key]
+        if self.method is ContactMethod.LETTER and self.outcome is ContactOutcome.NO_ANSWER:
+            self.outcome = ContactOutcome.LEFT_MESSAGE
+
+    def action_outcome(self, key: str) -> None:
+        self.outcome = OUTCOME_KEYS[key]
+
+    def action_log(self) -> None:
+        self.dismiss(Attempt(self.method, self.outcome))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

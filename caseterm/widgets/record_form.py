@@ -1,0 +1,111 @@
+"""A small modal form for one record (appointment, assessment, hours, ...).
+
+The form only collects strings; `submit` (a service call in one transaction)
+validates them. On BadInput the form stays open with the bad fields named
+and nothing written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, Label, Select, Static
+
+from caseterm.errors import BadInput
+
+
+@dataclass
+class FormField:
+    """One field: `kind` is "text", "choice" (from `choices`) or "flag"."""
+
+    name: str
+    label: str
+    value: str = ""
+    kind: str = "text"
+    choices: list[tuple[str, str]] = field(default_factory=list)
+    placeholder: str = ""
+    required: bool = False
+
+    @classmethod
+    def choice(cls, name: str, label: str, enum: type[StrEnum], value: Any = "", required: bool = True) -> "FormField":
+        current = value.value if isinstance(value, StrEnum) else (value or "")
+        return cls(name, label, current, "choice", [(m.value.replace("_", " "), m.value) for m in enum], required=required)
+
+
+class RecordForm(ModalScreen[bool]):
+    """Edit some fields; Enter or Ctrl+S submits, Esc cancels."""
+
+    CSS_PATH = "../screens/client.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel", priority=True),
+    ]
+
+    def __init__(self, title: str, fields: list[FormField], submit: Callable[[dict[str, Any]], None], help_text: str = "") -> None:
+        super().__init__(classes="record-form")
+        self.form_title = title
+        self.fields = fields
+        self.submit = submit
+        self.help_text = help_text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form-box"):
+            yield Label(self.form_title, classes="form-title")
+            if self.help_text:
+                yield Static(self.help_text, classes="form-help")
+            with VerticalScroll(classes="form-fields"):
+                for f in self.fields:
+                    with Horizontal(classes="form-row"):
+                        yield Label(f.label + (" *" if f.required else ""), classes="form-label")
+                        wid = f"field-{f.name}"
+                        if f.kind == "choice":
+                            yield Select(f.choices, value=f.value or Select.NULL, allow_blank=not f.required or not f.value, prompt="-", id=wid)
+                        elif f.kind == "flag":
+                            yield Checkbox("", value=f.value in ("1", "true", "True", "yes"), id=wid)
+                        else:
+                            yield Input(f.value, placeholder=f.placeholder, id=wid)
+            yield Static("", id="form-errors", classes="form-errors")
+            yield Static("Enter / Ctrl+S save · Esc cancel", classes="form-keys")
+
+    def on_mount(self) -> None:
+        first = self.query(".form-row > Input, .form-row > Select, .form-row > Checkbox").first()
+        first.focus()
+
+    def values(self) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for f in self.fields:
+            widget = self.query_one(f"#field-{f.name}")
+            if isinstance(widget, Select):
+                value = widget.value
+                result[f.name] = "" if value is Select.NULL or value is Select.BLANK else str(value)
+            elif isinstance(widget, Checkbox):
+                result[f.name] = widget.value
+            else:
+                result[f.name] = widget.value  # type: ignore[attr-defined]
+        return result
+
+    @on(Input.Submitted)
+    def _enter(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        try:
+            self.submit(self.values())
+        except BadInput as err:
+            self.query_one("#form-errors", Static).update("\n".join(err.errors))
+            self.set_class(True, "-invalid")
+            self.notify("\n".join(err.errors), title="Not saved", severity="error", timeout=5)
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
