@@ -1,0 +1,217 @@
+"""Pilot tests of the client file inside the real app, on a real SQLite file."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import select
+from textual.widgets import ListView
+
+from caseterm import clock
+from caseterm.app import CasetermApp
+from caseterm.models import (
+    Activity,
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    Client,
+    ContactMethod,
+    HoursEntry,
+    Note,
+    NoteType,
+    Objective,
+    PlanTask,
+)
+from caseterm.screens.client import ClientScreen
+from caseterm.screens.note import NoteScreen
+from caseterm.services import notes as notes_service
+from caseterm.store import session_scope
+from caseterm.widgets.note_card import NoteCard
+from caseterm.widgets.note_editor import NoteEditor
+from caseterm.widgets.record_form import RecordForm
+
+NOW = dt.datetime(2026, 11, 2, 10, 0)
+SIZE = (150, 45)
+
+
+@pytest.fixture
+def client(engine) -> Client:
+    clock.pin(NOW.date(), NOW.time())
+    with session_scope(engine) as s:
+        c = Client(case_number="C100", legal_name="Katherine Example", preferred_name="Kate")
+        s.add(c)
+        s.flush()
+        return c
+
+
+async def settle(app, pilot) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_client(app, pilot, tab: str | None = None) -> ClientScreen:
+    await settle(app, pilot)
+    app.open_client("C100", tab)
+    await settle(app, pilot)
+    assert isinstance(app.screen, ClientScreen)
+    return app.screen
+
+
+def cards(screen: ClientScreen) -> list[NoteCard]:
+    return list(screen.query(NoteCard))
+
+
+async def test_note_from_due_item_clears_it(engine, client):
+    with session_scope(engine) as s:
+        appt = Appointment(client_id=client.id, start=NOW.replace(hour=8, minute=30), minutes=45,
+                           kind=AppointmentKind.FSSP, status=AppointmentStatus.KEPT)
+        s.add(appt)
+        s.flush()
+        appt_id = appt.id
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        item = next(i for i in app.due_items if i.rule == "finish-note" and i.case_number == "C100")
+        app.open_note("C100", item.target.get("appointment_id"), item.key)
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, NoteScreen)
+        values = screen.editor.values()
+        assert (values.contact_date, values.contact_time, values.minutes) == ("2026-11-02", "08:30", "45")
+        screen.editor.set_text("")
+        await pilot.press(*"Reviewed FSSP goals; client starts job search Monday.", "ctrl+s")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, NoteScreen)
+        assert all(i.key != item.key for i in app.due_items)
+    with session_scope(engine) as s:
+        note = s.exec(select(Note)).one()
+        assert note.contact_at == NOW.replace(hour=8, minute=30) and note.minutes == 45
+        assert appt_id is not None
+
+
+async def test_amend_shows_both_versions(engine, client):
+    with session_scope(engine) as s:
+        notes_service.add_note(s, client, type=NoteType.CONTACT, text="Client has three children.",
+                               contact_at=NOW - dt.timedelta(hours=1), author="jdoe")
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_client(app, pilot)
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert isinstance(app.screen, NoteScreen)
+        app.screen.query_one(NoteEditor).set_text("Client has two children.")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen
+        [card] = cards(screen)
+        texts = [str(w.render()) for w in card.query(".note-text")]
+        assert texts == ["Client has three children.", "Client has two children."]
+        assert card.query(".note-text.-superseded")
+        by = str(card.query_one(".note-amended-by").render())
+        assert "Amendment by" in by and "2026-11-02 10:00" in by
+    with session_scope(engine) as s:
+        rows = s.exec(select(Note).order_by(Note.id)).all()
+        assert [r.text for r in rows] == ["Client has three children.", "Client has two children."]
+        assert rows[1].amends_id == rows[0].id
+
+
+async def test_late_entry_marked_on_timeline(engine, client):
+    with session_scope(engine) as s:
+        notes_service.add_note(s, client, type=NoteType.CONTACT, text="Phone call last week.",
+                               contact_at=NOW - dt.timedelta(days=3))
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_client(app, pilot)
+        [card] = cards(screen)
+        assert card.has_class("-late")
+        assert "LATE ENTRY" in str(card.query_one(".note-sig").render())
+
+
+async def test_quick_log_and_engagement_filter(engine, client):
+    with session_scope(engine) as s:
+        notes_service.add_note(s, client, type=NoteType.CONTACT, text="Office visit.", contact_at=NOW - dt.timedelta(hours=2))
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_client(app, pilot)
+        await pilot.press("l", "l", "enter")  # log attempt: letter
+        await settle(app, pilot)
+        assert len(cards(screen)) == 2
+        await pilot.press("f")
+        await settle(app, pilot)
+        [card] = cards(screen)
+        assert card.has_class("-engagement")
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert len(cards(screen)) == 2
+    with session_scope(engine) as s:
+        logged = s.exec(select(Note).where(Note.type == NoteType.ENGAGEMENT)).one()
+        assert logged.method is ContactMethod.LETTER
+
+
+async def test_hours_form_names_the_bad_field(engine, client):
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_client(app, pilot, tab="hours")
+        await pilot.press("a")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        form.query_one("#field-hours").value = "lots"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form
+        assert "hours: 'lots' is not a number" in str(form.query_one("#form-errors").render())
+        form.query_one("#field-hours").value = "12.5"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert "12.5" in str(screen.query_one("#hours-table").get_row_at(0))
+    with session_scope(engine) as s:
+        entry = s.exec(select(HoursEntry)).one()
+        assert entry.hours == 12.5 and entry.week == dt.date(2026, 10, 26) and entry.activity is Activity.EMPLOYMENT
+
+
+async def test_case_plan_goal_objective_task(engine, client):
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_client(app, pilot, tab="plan")
+        await pilot.press("g")
+        await settle(app, pilot)
+        app.screen.query_one("#field-text").value = "Stable housing"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("o")
+        await settle(app, pilot)
+        app.screen.query_one("#field-text").value = "Apply to 3 apartments by Nov 30"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        screen.query_one("#plan-table").move_cursor(row=1)
+        await pilot.press("t")
+        await settle(app, pilot)
+        app.screen.query_one("#field-title").value = "Get ID card"
+        app.screen.query_one("#field-target_date").value = "2026-11-15"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert screen.query_one("#plan-table").row_count == 3
+        assert "Last reviewed 2026-11-02" in str(screen.query_one("#plan-summary").render())
+    with session_scope(engine) as s:
+        task = s.exec(select(PlanTask)).one()
+        assert task.title == "Get ID card" and task.target_date == dt.date(2026, 11, 15)
+        assert s.exec(select(Objective)).one().text.startswith("Apply")
+
+
+async def test_draft_is_offered_when_the_client_opens(engine, client):
+    with session_scope(engine) as s:
+        notes_service.save_draft(s, client, text="Half-written note about the voucher", fields={"type": "contact"})
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_client(app, pilot)
+        banner = screen.query_one("#client-drafts")
+        assert banner.display and "Unsaved draft" in str(banner.render())
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen.query_one(NoteEditor).text == "Half-written note about the voucher"

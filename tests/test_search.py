@@ -1,0 +1,82 @@
+"""Note search: FTS5 through the service and the screen; Enter opens the note."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from caseterm import clock
+from caseterm.app import CasetermApp
+from caseterm.models import Client, NoteType
+from caseterm.screens.client import ClientScreen
+from caseterm.screens.search import SearchResults, SearchScreen
+from caseterm.services import notes as notes_service
+from caseterm.store import session_scope
+from caseterm.widgets.note_card import NoteCard
+
+NOW = dt.datetime(2026, 11, 2, 10, 0)
+
+
+@pytest.fixture
+def clients(engine) -> None:
+    clock.pin(NOW.date(), NOW.time())
+    with session_scope(engine) as s:
+        a = Client(case_number="A1", legal_name="Ann Able")
+        b = Client(case_number="B2", legal_name="Robert Baker", preferred_name="Bob")
+        s.add_all([a, b])
+        s.flush()
+        notes_service.add_note(s, a, type=NoteType.CONTACT, text="Talked about the bus pass.", contact_at=NOW - dt.timedelta(days=1, hours=-1))
+        notes_service.add_note(s, b, type=NoteType.HOME_VISIT, text="Landlord agreed to fix the heating; voucher inspection next week.", contact_at=NOW - dt.timedelta(hours=3))
+        for i in range(5):
+            notes_service.add_note(s, a, type=NoteType.ENGAGEMENT, text=f"Attempt {i}: no answer.", contact_at=NOW - dt.timedelta(hours=2 - i * 0.1))
+
+
+async def settle(app, pilot) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_search_finds_a_note_by_a_word_and_opens_it(engine, clients):
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        app.push_screen(SearchScreen())
+        await settle(app, pilot)
+        await pilot.press(*"heating")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        assert [h.case_number for h in screen.hits] == ["B2"]
+        prompt = str(screen.query_one(SearchResults).get_option_at_index(0).prompt)
+        assert "Bob · B2" in prompt and "2026-11-02 07:00" in prompt and "heating" in prompt
+        await pilot.press("enter", "enter")
+        await settle(app, pilot)
+        client_screen = app.screen
+        assert isinstance(client_screen, ClientScreen) and client_screen.case_number == "B2"
+        highlighted = client_screen.query_one("#note-list").highlighted_child
+        assert isinstance(highlighted, NoteCard) and "heating" in highlighted.thread.current.text
+
+
+async def test_hostile_input_never_raises(engine, clients):
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        app.push_screen(SearchScreen())
+        await settle(app, pilot)
+        await pilot.press(*'"bus AND( -pass* NEAR(', "quotation_mark")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SearchScreen)
+
+
+def test_search_pages_and_is_fast(engine, clients):
+    with session_scope(engine) as s:
+        first = notes_service.search_notes(s, "answer", limit=3)
+        rest = notes_service.search_notes(s, "answer", limit=3, offset=3)
+        assert len(first) == 3 and len(rest) == 2
+        assert not {h.note_id for h in first} & {h.note_id for h in rest}
+        start = time.perf_counter()
+        notes_service.search_notes(s, "no answ", limit=50)
+        assert time.perf_counter() - start < 0.5
