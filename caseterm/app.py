@@ -1,0 +1,302 @@
+"""CasetermApp: the shell around the screens.
+
+Header (date, user), footer (the current screen's keys), the due-today list
+worked out in a worker and shared by every sidebar, the command palette,
+help, the privacy key and idle lock, and a crash handler that writes a report
+instead of showing a traceback that could hold client data. Screens do the
+work; this file routes messages between them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from textual import events, on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.worker import Worker, WorkerState
+
+from caseterm import clock
+from caseterm.errors import BadInput
+from caseterm.messages import DataChanged, DueTarget, OpenClient, OpenNote, OpenSchedule
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+    from textual.screen import Screen
+
+
+def _caseload_screen() -> "Screen":
+    from caseterm.screens.caseload import CaseloadScreen
+
+    return CaseloadScreen()
+
+
+def _schedule_screen() -> "Screen":
+    from caseterm.screens.schedule import ScheduleScreen
+
+    return ScheduleScreen()
+
+
+def _clients_provider():  # noqa: ANN202 - lazy provider for the palette
+    from caseterm.commands_palette import ClientsProvider
+
+    return ClientsProvider
+
+
+def _actions_provider():  # noqa: ANN202
+    from caseterm.commands_palette import ActionsProvider
+
+    return ActionsProvider
+
+
+class CasetermApp(App[None]):
+    CSS_PATH = "caseterm.tcss"
+    TITLE = "caseterm"
+    MODES = {"caseload": _caseload_screen, "schedule": _schedule_screen}
+    DEFAULT_MODE = "caseload"
+    COMMANDS = App.COMMANDS | {_clients_provider, _actions_provider}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    NOTIFICATION_TIMEOUT = 4
+
+    BINDINGS = [
+        Binding("f12", "hide", "Hide", show=True, priority=True, tooltip="Blank the screen now"),
+        Binding("question_mark,f1", "help", "Help", show=True, key_display="?"),
+        # Shown in the footer by the screens that have room for them.
+        Binding("1", "switch_mode('caseload')", "Caseload", show=False),
+        Binding("2", "switch_mode('schedule')", "Schedule", show=False),
+        Binding("f2", "toggle_sidebar", "Due list", show=False),
+    ]
+
+    #: The one due-today list every sidebar shows; None while it is worked out.
+    due_items: reactive[list[Any] | None] = reactive(None, always_update=True, init=False)
+    #: Bumped after every write so screens reload what they show.
+    data_version: reactive[int] = reactive(0, init=False)
+    show_sidebar: reactive[bool] = reactive(True, init=False)
+    locked: reactive[bool] = reactive(False, init=False)
+
+    def __init__(self, engine: "Engine", idle_lock_seconds: float | None = None) -> None:
+        super().__init__()
+        self.engine = engine
+        self._idle_lock_seconds = idle_lock_seconds
+        self._last_input = time.monotonic()
+        self.crash_report = None
+
+    # -- helpers -----------------------------------------------------------
+
+    @contextmanager
+    def session(self) -> Iterator["Session"]:
+        """One transaction on the app's database (store.session_scope)."""
+        from caseterm.store import session_scope
+
+        with session_scope(self.engine) as session:
+            yield session
+
+    @property
+    def idle_lock_seconds(self) -> float:
+        if self._idle_lock_seconds is None:
+            from caseterm.policy import load_policy
+
+            self._idle_lock_seconds = float(load_policy().privacy.idle_lock_minutes) * 60
+        return self._idle_lock_seconds
+
+    def on_mount(self) -> None:
+        from caseterm.config import load_settings
+
+        self.sub_title = f"{clock.today():%a %b %d %Y} · {load_settings().user}"
+        self.refresh_due()
+        if self.idle_lock_seconds > 0:
+            self.set_interval(min(15.0, max(self.idle_lock_seconds / 4, 0.05)), self._check_idle)
+
+    # -- the due list --------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="due", exit_on_error=False)
+    def refresh_due(self) -> list[Any]:
+        """Work out today's due list off the UI thread, then hand it to the sidebars."""
+        from caseterm.services import due
+
+        with self.session() as session:
+            items = due.due_items(session, clock.today())
+        self.call_from_thread(setattr, self, "due_items", list(items))
+        return items
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            if isinstance(error, BadInput):
+                self.notify("\n".join(error.errors), severity="error")
+                return
+            from caseterm.crash import write_report
+
+            report = write_report(error)
+            self.notify(
+                f"Something went wrong ({type(error).__name__}); a report was written to {report}",
+                severity="error",
+                timeout=10,
+            )
+
+    @on(DataChanged)
+    def _data_changed(self) -> None:
+        self.data_version += 1
+        self.refresh_due()
+
+    # -- navigation ------------------------------------------------------------
+
+    @on(OpenClient)
+    def _open_client_message(self, message: OpenClient) -> None:
+        self.open_client(message.case_number, message.tab)
+
+    @on(OpenNote)
+    def _open_note_message(self, message: OpenNote) -> None:
+        self.open_note(message.case_number, message.appointment_id, message.due_item_key)
+
+    @on(OpenSchedule)
+    def _open_schedule_message(self, message: OpenSchedule) -> None:
+        self.open_schedule(message.appointment_id)
+
+    def open_client(self, case_number: str, tab: str | None = None) -> None:
+        try:
+            from caseterm.screens.client import ClientScreen
+        except ImportError:
+            self.notify("The client file is not available yet.", severity="warning")
+            return
+        self.push_screen(ClientScreen(case_number, tab=tab))
+
+    def open_note(
+        self, case_number: str, appointment_id: int | None = None, due_item_key: str | None = None
+    ) -> None:
+        try:
+            from caseterm.screens.note import NoteScreen
+        except ImportError:
+            self.notify("Note entry is not available yet.", severity="warning")
+            return
+        self.push_screen(NoteScreen(case_number, appointment_id=appointment_id, due_item_key=due_item_key))
+
+    def open_schedule(self, appointment_id: int | None = None) -> None:
+        def select() -> None:
+            selector = getattr(self.screen, "select_appointment", None)
+            if appointment_id is not None and selector is not None:
+                selector(appointment_id)
+
+        if self.current_mode == "schedule":
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+            select()
+        else:
+            self.switch_mode("schedule")
+            self.call_after_refresh(select)
+
+    def run_screen_action(self, mode: str, action: str) -> None:
+        """Switch to a main screen and run one of its actions (palette, due items)."""
+
+        async def run() -> None:
+            await self.screen.run_action(action)
+
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+        self.call_after_refresh(lambda: self.run_worker(run(), exclusive=False))
+
+    @on(DueTarget)
+    def _go_to_due_item(self, message: DueTarget) -> None:
+        item = message.item
+        target = dict(getattr(item, "target", None) or {})
+        where = target.get("screen")
+        case_number = target.get("case_number") or item.case_number
+        if where == "note" and case_number:
+            self.open_note(case_number, target.get("appointment_id"), item.key)
+        elif where == "schedule":
+            self.open_schedule(target.get("appointment_id"))
+        elif where in ("hours", "client") and case_number:
+            self.open_client(case_number, target.get("tab") or ("hours" if where == "hours" else None))
+        elif where == "caseload":
+            self.run_screen_action("caseload", target.get("action", "show_all"))
+        elif case_number:
+            self.open_client(case_number, target.get("tab"))
+        else:
+            self.notify(item.why, title=item.title)
+
+    # -- actions ---------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from caseterm.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_toggle_sidebar(self) -> None:
+        self.show_sidebar = not self.show_sidebar
+
+    def action_switch_mode(self, mode: str) -> None:  # type: ignore[override]
+        if self.current_mode == mode and len(self.screen_stack) > 1:
+            # Pressing the key of the screen you are on leaves any client file on it.
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+            return
+        self.switch_mode(mode)
+
+    # -- privacy -----------------------------------------------------------------
+
+    def action_hide(self) -> None:
+        self.lock(reason="hidden")
+
+    def lock(self, reason: str = "idle") -> None:
+        """Cover the screen at once; nothing with client data shows until unlocked."""
+        if self.locked:
+            return
+        from caseterm.screens.lock import LockScreen
+
+        self.clear_notifications()
+        self.locked = True
+        self.push_screen(LockScreen(reason=reason))
+
+    def unlocked(self) -> None:
+        """Called by the lock screen once the user has confirmed."""
+        self.locked = False
+        self._last_input = time.monotonic()
+
+    def _check_idle(self) -> None:
+        if not self.locked and time.monotonic() - self._last_input >= self.idle_lock_seconds:
+            self.lock(reason="idle")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.locked and action not in ("quit",):
+            return False
+        return True
+
+    def notify(self, message: str, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        if self.locked:
+            return  # a toast could show a client's name over the lock screen
+        super().notify(message, *args, **kwargs)
+
+    # -- crashes -------------------------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Bad input becomes a notification; anything else a crash report, no traceback."""
+        if isinstance(error, BadInput):
+            self.notify("\n".join(error.errors), severity="error")
+            return
+        from rich.text import Text
+
+        from caseterm.crash import write_report
+
+        try:
+            report = write_report(error)
+            where = f"a report was written to {report}"
+        except Exception:  # noqa: BLE001 - never fail while failing
+            report, where = None, "no report could be written"
+        self.crash_report = report
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        self.panic(Text(f"caseterm: unexpected error ({type(error).__name__}); {where}"))

@@ -1,0 +1,50 @@
+"""Typed Textual messages: how widgets and screens tell the app what happened.
+
+Widgets never reach into each other: they post one of these and the app (or
+a screen on the way up) handles it. Other modules may append messages here.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class OpenClient(Message):
+    """Open a client's file (optionally on one tab: "notes", "plan", "hours"...)."""
+
+    def __init__(self, case_number: str, tab: str | None = None) -> None:
+        super().__init__()
+        self.case_number = case_number
+        self.tab = tab
+
+
+class OpenNote(Message):
+    """Open note entry for a client (for an appointment / to clear a due item)."""
+
+    def __init__(
+        self, case_number: str, appointment_id: int | None = None, due_item_key: str | None = None
+    ) -> None:
+        super().__init__()
+        self.case_number = case_number
+        self.appointment_id = appointment_id
+        self.due_item_key = due_item_key
+
+
+class OpenSchedule(Message):
+    """Show the daily schedule (optionally with one appointment selected)."""
+
+    def __init__(self, appointment_id: int | None = None) -> None:
+        super().__init__()
+        self.appointment_id = appointment_id
+
+
+class DataChanged(Message):
+    """Something was written: the due list and the visible screens refresh."""
+
+
+class DueTarget(Message):
+    """A due item was chosen in the sidebar: go where it is done."""
+
+    def __init__(self, item: object) -> None:
+        super().__init__()
+        self.item = item

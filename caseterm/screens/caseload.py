@@ -1,0 +1,313 @@
+"""The caseload: the morning review of every client, filtered and sorted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from caseterm import clock
+from caseterm.messages import OpenClient
+from caseterm.services.caseload import (
+    FLAG_LEGEND,
+    STATUS_LABELS,
+    CaseloadRow,
+    QuickFilter,
+    count_due,
+    filter_rows,
+    short_date,
+    short_datetime,
+    sort_rows,
+    with_due_counts,
+)
+from caseterm.widgets.due_today import DueToday
+
+#: (column key, heading, sort attribute)
+COLUMNS: list[tuple[str, str]] = [
+    ("case_number", "Case #"),
+    ("name", "Name"),
+    ("program", "Program"),
+    ("status", "Status"),
+    ("flags", "Flags"),
+    ("last_contact", "Last contact"),
+    ("next_appointment", "Next appt"),
+    ("due", "Due"),
+]
+
+#: Quick filters: (key, filter, label in the bar)
+QUICK_KEYS: list[tuple[str, QuickFilter, str]] = [
+    ("a", QuickFilter.ALL, "all"),
+    ("d", QuickFilter.DUE, "due today"),
+    ("i", QuickFilter.NOT_INITIALIZED, "not init"),
+    ("p", QuickFilter.PENALTY, "penalty"),
+    ("n", QuickFilter.NO_CONTACT, "no contact {n}d"),
+    ("c", QuickFilter.CLOSING, "closing"),
+]
+
+
+class CaseloadTable(DataTable):
+    """The caseload table (row cursor)."""
+
+
+class CaseloadScreen(Screen):
+    TITLE = "caseterm · Caseload"
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", show=True, key_display="/"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("o", "sort_next", "Sort", show=True),
+        Binding("O", "sort_reverse", "Reverse sort", show=False),
+        Binding("e", "print_caseload", "Print list", show=True),
+        Binding("2", "app.switch_mode('schedule')", "Schedule", show=True),
+        Binding("f2", "app.toggle_sidebar", "Due list", show=True),
+        *[Binding(key, f"quick('{quick.name}')", label.replace(" {n}d", ""), show=False) for key, quick, label in QUICK_KEYS],
+    ]
+
+    quick: reactive[QuickFilter] = reactive(QuickFilter.ALL, init=False)
+    filter_text: reactive[str] = reactive("", init=False)
+    sort_column: reactive[str] = reactive("name", init=False)
+    sort_reverse: reactive[bool] = reactive(False, init=False)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[CaseloadRow] = []
+        self._due_counts: dict[str, int] = {}
+        self._loaded = False
+        self._stale = False
+        self._no_contact_days: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(classes="main"):
+            with Vertical(id="caseload-pane", classes="pane"):
+                yield Static("", id="quick-bar")
+                yield Input(placeholder="filter: name, case #, program… (Enter keeps, Esc clears)", id="caseload-filter")
+                yield CaseloadTable(id="caseload-table", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="caseload-status")
+            yield DueToday(id="sidebar")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(CaseloadTable)
+        for key, heading in COLUMNS:
+            table.add_column(heading, key=key)
+        self.query_one("#caseload-filter", Input).display = False
+        self.watch(self.app, "show_sidebar", self._sidebar_shown)
+        self.watch(self.app, "due_items", self._due_changed)
+        self.watch(self.app, "data_version", self._data_changed, init=False)
+        self._show_quick_bar()
+        self.load_rows()
+        table.focus()
+
+    @property
+    def no_contact_days(self) -> int:
+        if self._no_contact_days is None:
+            from caseterm.services.caseload import follow_up_days
+
+            self._no_contact_days = follow_up_days()
+        return self._no_contact_days
+
+    # -- data ------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="caseload-load", exit_on_error=False)
+    def load_rows(self) -> None:
+        from caseterm.services.caseload import caseload_rows
+
+        with self.app.session() as session:  # type: ignore[attr-defined]
+            rows = caseload_rows(session, clock.today())
+        self.app.call_from_thread(self._rows_loaded, rows)
+
+    def _rows_loaded(self, rows: list[CaseloadRow]) -> None:
+        self._rows = rows
+        self._loaded = True
+        self._stale = False
+        self._populate()
+
+    def _due_changed(self, items: list[Any] | None) -> None:
+        if items is None:
+            return
+        self._due_counts = dict(count_due(items))
+        if self._loaded:
+            self._populate()
+
+    def _data_changed(self, _version: int) -> None:
+        if self.is_current:
+            self.load_rows()
+        else:
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self.load_rows()
+
+    def _sidebar_shown(self, shown: bool) -> None:
+        self.set_class(not shown, "-no-sidebar")
+        if not shown and self.focused is not None and self.query_one(DueToday) in self.focused.ancestors:
+            self.query_one(CaseloadTable).focus()
+
+    # -- showing -----------------------------------------------------------------
+
+    def visible_rows(self) -> list[CaseloadRow]:
+        rows = with_due_counts(self._rows, self._due_counts)
+        days = self.no_contact_days if self.quick is QuickFilter.NO_CONTACT else 0
+        rows = filter_rows(rows, self.quick, self.filter_text, clock.today(), days)
+        return sort_rows(rows, self.sort_column, self.sort_reverse)
+
+    def _populate(self) -> None:
+        table = self.query_one(CaseloadTable)
+        keep = None
+        if table.row_count and table.cursor_row is not None:
+            try:
+                keep = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+            except Exception:  # noqa: BLE001 - cursor past the end after a reload
+                keep = None
+        rows = self.visible_rows()
+        table.clear()
+        for row in rows:
+            table.add_row(*self._cells(row), key=row.case_number)
+        if keep is not None:
+            try:
+                table.move_cursor(row=table.get_row_index(keep), animate=False)
+            except Exception:  # noqa: BLE001 - the row is filtered out now
+                pass
+        self._show_status(len(rows))
+
+    def _cells(self, row: CaseloadRow) -> list[Any]:
+        due = Content.from_markup("[b $text-warning]$n[/]", n=str(row.due)) if row.due else Content("·")
+        status = STATUS_LABELS.get(row.status, row.status.value)
+        if row.close_pending:
+            status += " →close"
+        flags = Content.from_markup("[b $text-error]$f[/]", f=row.flags) if row.dv or row.penalty else Content(row.flags)
+        return [
+            row.case_number,
+            row.name,
+            row.program,
+            status,
+            flags,
+            short_date(row.last_contact),
+            short_datetime(row.next_appointment),
+            due,
+        ]
+
+    def _show_status(self, shown: int) -> None:
+        heading = dict(COLUMNS)[self.sort_column]
+        arrow = "▼" if self.sort_reverse else "▲"
+        loading = "" if self.app.due_items is not None else " · due counts…"  # type: ignore[attr-defined]
+        self.query_one("#caseload-status", Static).update(
+            Content.from_markup(
+                "$shown of $total clients · sorted by $col $arrow$loading\n[$text-muted]$legend[/]",
+                shown=str(shown),
+                total=str(len(self._rows)),
+                col=heading,
+                arrow=arrow,
+                loading=loading,
+                legend=f"flags: {FLAG_LEGEND}",
+            )
+        )
+
+    def _show_quick_bar(self) -> None:
+        parts = []
+        for key, quick, label in QUICK_KEYS:
+            text = label.format(n=self.no_contact_days) if "{n}" in label else label
+            style = "reverse b $text-accent" if quick is self.quick else "$text-muted"
+            parts.append(Content.from_markup(f"[b]$key[/] [{style}] $label [/]", key=key, label=text))
+        self.query_one("#quick-bar", Static).update(Content(" ").join(parts))
+
+    def watch_quick(self) -> None:
+        self._show_quick_bar()
+        self._populate()
+
+    def watch_filter_text(self) -> None:
+        self._populate()
+
+    def watch_sort_column(self) -> None:
+        self._populate()
+
+    def watch_sort_reverse(self) -> None:
+        self._populate()
+
+    # -- actions ---------------------------------------------------------------
+
+    def action_quick(self, name: str) -> None:
+        self.quick = QuickFilter[name]
+
+    def action_show_all(self) -> None:
+        self.quick = QuickFilter.ALL
+        self.query_one("#caseload-filter", Input).value = ""
+
+    def action_filter(self) -> None:
+        box = self.query_one("#caseload-filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#caseload-filter", Input)
+        if box.value or box.display:
+            box.value = ""
+            box.display = False
+            self.query_one(CaseloadTable).focus()
+        elif self.quick is not QuickFilter.ALL:
+            self.quick = QuickFilter.ALL
+
+    @on(Input.Changed, "#caseload-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+
+    @on(Input.Submitted, "#caseload-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        box = self.query_one("#caseload-filter", Input)
+        if not box.value:
+            box.display = False
+        table = self.query_one(CaseloadTable)
+        table.focus()
+        if table.row_count == 1:
+            table.move_cursor(row=0)
+
+    def action_sort_next(self) -> None:
+        keys = [key for key, _ in COLUMNS]
+        self.sort_column = keys[(keys.index(self.sort_column) + 1) % len(keys)]
+
+    def action_sort_reverse(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+
+    def action_sort_by(self, column: str) -> None:
+        if column == self.sort_column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column = column
+
+    @on(DataTable.HeaderSelected)
+    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        self.action_sort_by(str(event.column_key.value))
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value:
+            self.post_message(OpenClient(str(event.row_key.value)))
+
+    def action_print_caseload(self) -> None:
+        self.notify("Writing the caseload list…", timeout=2)
+        self.print_caseload()
+
+    @work(thread=True, exclusive=True, group="caseload-print", exit_on_error=False)
+    def print_caseload(self) -> None:
+        from caseterm.services.caseload import export_caseload
+
+        with self.app.session() as session:  # type: ignore[attr-defined]
+            written = export_caseload(session, clock.today(), self.app.due_items or [])  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._printed, written)
+
+    def _printed(self, written: list[Any]) -> None:
+        from caseterm.messages import DataChanged
+
+        names = "\n".join(str(path) for path in written)
+        self.notify(f"CONFIDENTIAL caseload list written (owner-only files):\n{names}", timeout=10)
+        self.post_message(DataChanged())

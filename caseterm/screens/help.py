@@ -1,0 +1,95 @@
+"""`?`: every key of caseterm, by screen, the current screen first."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Label, Static
+
+#: Keys that belong to Textual's own widgets but matter to a keyboard user.
+MOVING = [
+    ("tab / shift+tab", "move between the list and the due-today sidebar"),
+    ("↑ ↓ pgup pgdn home end", "move in a list or table"),
+    ("enter", "open the highlighted client / appointment / due item"),
+    ("ctrl+q", "quit caseterm"),
+]
+
+
+def _bindings(bindings: list[BindingType]) -> list[Binding]:
+    return list(Binding.make_bindings(bindings))
+
+
+def _sections(under: Screen | None) -> list[tuple[str, list[BindingType]]]:
+    from caseterm.app import CasetermApp
+    from caseterm.screens.caseload import CaseloadScreen
+    from caseterm.widgets.due_today import DueToday
+
+    sections: list[tuple[str, list[BindingType]]] = [
+        ("Everywhere", list(CasetermApp.BINDINGS)),
+        ("Caseload (1)", list(CaseloadScreen.BINDINGS)),
+    ]
+    try:
+        from caseterm.screens.schedule import ScheduleScreen
+
+        sections.append(("Schedule (2)", list(ScheduleScreen.BINDINGS)))
+    except ImportError:
+        pass
+    sections.append(("Due-today sidebar", list(DueToday.BINDINGS)))
+    for module, cls, title in (
+        ("caseterm.screens.client", "ClientScreen", "Client file"),
+        ("caseterm.screens.note", "NoteScreen", "Note entry"),
+    ):
+        try:
+            imported = __import__(module, fromlist=[cls])
+            sections.append((title, list(getattr(imported, cls).BINDINGS)))
+        except (ImportError, AttributeError):
+            continue
+    if under is not None:
+        # The screen you came from goes first after the global keys.
+        for index, (_title, bindings) in enumerate(sections):
+            if index > 0 and bindings == list(type(under).BINDINGS):
+                sections.insert(1, sections.pop(index))
+                break
+    return sections
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,question_mark,q,f1", "dismiss", "Close", show=True),
+    ]
+
+    def __init__(self, under: Screen | None = None) -> None:
+        super().__init__()
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Label("caseterm keys  ·  Esc closes  ·  ctrl+p finds any client or action", id="help-title")
+            with VerticalScroll(id="help-scroll"):
+                for title, bindings in _sections(self.under):
+                    yield Static(self._section(title, bindings), classes="help-section")
+                yield Static(self._pairs("Moving around", MOVING), classes="help-section")
+
+    def _section(self, title: str, bindings: list[BindingType]) -> Content:
+        merged: dict[tuple[str, str], list[str]] = {}
+        for binding in _bindings(bindings):
+            keys = binding.key_display or self.app.get_key_display(binding)
+            description = binding.tooltip or binding.description or binding.action
+            merged.setdefault((binding.action, description), [])
+            if keys not in merged[(binding.action, description)]:
+                merged[(binding.action, description)].append(keys)
+        pairs = [(" / ".join(keys), description) for (_action, description), keys in merged.items()]
+        return self._pairs(title, pairs)
+
+    def _pairs(self, title: str, pairs: list[tuple[str, str]]) -> Content:
+        lines = [Content.from_markup("[b $text-accent]$t[/]", t=title)]
+        width = max((len(k) for k, _ in pairs), default=0)
+        for keys, description in pairs:
+            lines.append(Content.from_markup("  [b]$k[/]  $d", k=keys.ljust(width), d=description))
+        return Content("\n").join(lines)
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)

@@ -1,0 +1,103 @@
+"""The privacy screen: blank at once, no client data, unlock by key + confirm.
+
+Shown by the privacy key (hidden) and after the policy's idle minutes (idle).
+With `passphrase_sha256` set in the settings, unlocking asks for the passphrase.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.containers import Center, Middle, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Input, Label, Static
+
+
+def passphrase_matches(text: str, expected_sha256: str) -> bool:
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hmac.compare_digest(digest, expected_sha256.strip().lower())
+
+
+class LockScreen(Screen):
+    """Covers everything; nothing behind it shows through."""
+
+    AUTO_FOCUS = ""  # nothing focused: every key goes to on_key
+    BINDINGS = []  # every key is handled in on_key; the app's keys are off while locked
+
+    #: "blank" until a key is pressed, then "confirm".
+    state: reactive[str] = reactive("blank", init=False)
+
+    def __init__(self, reason: str = "hidden") -> None:
+        super().__init__()
+        self.reason = reason
+
+    def compose(self) -> ComposeResult:
+        from caseterm.config import load_settings
+
+        self._expected = load_settings().passphrase_sha256
+        with Middle():
+            with Center():
+                with Vertical(id="lock-box"):
+                    yield Label("caseterm", id="lock-title")
+                    yield Static(self._blank_text(), id="lock-message")
+                    yield Input(password=True, placeholder="passphrase", id="lock-passphrase")
+                    yield Label("", id="lock-error")
+
+    def _blank_text(self) -> str:
+        why = "Locked after a period without input." if self.reason == "idle" else "Screen hidden."
+        return f"{why}\nPress any key to unlock."
+
+    def on_mount(self) -> None:
+        self.query_one("#lock-passphrase", Input).display = False
+
+    def watch_state(self, state: str) -> None:
+        message = self.query_one("#lock-message", Static)
+        box = self.query_one("#lock-passphrase", Input)
+        self.query_one("#lock-error", Label).update("")
+        if state == "blank":
+            message.update(self._blank_text())
+            box.value = ""
+            box.display = False
+            self.set_focus(None)
+        elif self._expected:
+            message.update("Type your passphrase and press Enter.  Esc keeps the screen hidden.")
+            box.display = True
+            box.focus()
+        else:
+            message.update("Unlock caseterm?\nEnter or y: unlock    Esc: keep hidden")
+
+    def on_key(self, event: events.Key) -> None:
+        if self.state == "blank":
+            event.stop()
+            event.prevent_default()
+            self.state = "confirm"
+            return
+        if event.key == "escape":
+            event.stop()
+            event.prevent_default()
+            self.state = "blank"
+            return
+        if not self._expected:
+            event.stop()
+            event.prevent_default()
+            if event.key in ("enter", "y"):
+                self._unlock()
+
+    @on(Input.Submitted, "#lock-passphrase")
+    def _passphrase(self, event: Input.Submitted) -> None:
+        event.stop()
+        if passphrase_matches(event.value, self._expected):
+            self._unlock()
+        else:
+            event.input.value = ""
+            self.query_one("#lock-error", Label).update("That is not the passphrase.")
+
+    def _unlock(self) -> None:
+        unlocked = getattr(self.app, "unlocked", None)
+        self.app.pop_screen()
+        if unlocked is not None:
+            unlocked()

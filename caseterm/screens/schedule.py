@@ -1,0 +1,338 @@
+"""The daily schedule: the day template with the real appointments in their
+blocks, each block's due items beside it, and one key per appointment outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Label, Static
+
+from caseterm import clock
+from caseterm.errors import BadInput
+from caseterm.messages import DataChanged, OpenClient, OpenNote
+from caseterm.models import AppointmentStatus
+from caseterm.services.appointments import AppointmentRow, ScheduleBlock
+from caseterm.widgets.due_today import PRIORITY_MARK, PRIORITY_STYLE, DueToday
+
+#: How many of a block's due items are listed beside it (the sidebar has them all).
+BLOCK_DUE_SHOWN = 4
+
+
+class AppointmentItem(Static, can_focus=True):
+    """One appointment: focus it and press a key to record what happened."""
+
+    def __init__(self, row: AppointmentRow) -> None:
+        super().__init__(id=f"appt-{row.id}", classes=f"-{row.status.value}")
+        self.row = row
+        if row.status is not AppointmentStatus.SCHEDULED:
+            self.add_class("-done")
+
+    def render(self) -> Content:
+        row = self.row
+        called = "[$text-success]✓ called[/]" if row.reminder_called else "[$text-warning]not called[/]"
+        if row.status is not AppointmentStatus.SCHEDULED:
+            called = ""
+        dv = " [b $text-error]no home visits[/]" if row.dv else ""
+        return Content.from_markup(
+            f"[b]$time[/] $name [$text-muted]$case[/] · $kind · $place{dv}\n"
+            f"      [b]$status[/] {called}",
+            time=f"{row.start:%H:%M}",
+            name=row.name,
+            case=row.case_number,
+            kind=row.kind_label,
+            place=row.place.value,
+            status=row.status_label,
+        )
+
+
+class BlockView(Horizontal):
+    """A block of the day: title and appointments, due items beside."""
+
+    def __init__(self, block: ScheduleBlock) -> None:
+        classes = f"-{block.kind}" + (" -current" if block.current else "")
+        super().__init__(classes=classes)
+        self.block = block
+
+    def compose(self) -> ComposeResult:
+        block = self.block
+        with Vertical(classes="block-main"):
+            now = "  [reverse $text-accent] now [/]" if block.current else ""
+            yield Label(
+                Content.from_markup(f"$time  $title{now}", time=block.time_label, title=block.title),
+                classes="block-title",
+            )
+            for row in block.appointments:
+                yield AppointmentItem(row)
+            if not block.appointments and block.kind == "interview":
+                yield Label("no appointments", classes="block-empty")
+            if block.due:
+                yield Label(
+                    Content.from_markup("[$text-muted]$n due in this block · see the due list[/]", n=str(len(block.due))),
+                    classes="block-due-count",
+                )
+        if block.due:
+            lines = []
+            for item in block.due[:BLOCK_DUE_SHOWN]:
+                style = PRIORITY_STYLE.get(int(item.priority), "")
+                mark = PRIORITY_MARK.get(int(item.priority), "·")
+                lines.append(Content.from_markup(f"[{style}]{mark}[/] $title", title=item.title))
+            more = len(block.due) - BLOCK_DUE_SHOWN
+            if more > 0:
+                lines.append(Content.from_markup("[$text-muted]+$n more in the due list[/]", n=str(more)))
+            yield Static(Content("\n").join(lines), classes="block-due")
+
+
+
+class ScheduleScreen(Screen):
+    TITLE = "caseterm · Schedule"
+
+    BINDINGS = [
+        Binding("left_square_bracket", "prev_day", "Prev day", show=False, key_display="["),
+        Binding("right_square_bracket", "next_day", "Next day", show=False, key_display="]"),
+        Binding("t", "today", "Today", show=False),
+        Binding("k", "mark('kept')", "Kept", show=True),
+        Binding("n", "mark('no_show')", "No-show", show=True),
+        Binding("x", "mark('cancelled')", "Cancel", show=True),
+        Binding("r", "reschedule", "Resched", show=True),
+        Binding("l", "reminder", "Called", show=True, tooltip="Log the reminder call"),
+        Binding("u", "mark('scheduled')", "Undo", show=False, tooltip="Back to scheduled"),
+        Binding("enter", "note", "Note", show=True, tooltip="Write the note for this appointment"),
+        Binding("o", "open_client", "Client", show=False, tooltip="Open the client's file"),
+        Binding("down,j", "move(1)", "Next", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+    ]
+
+    day: reactive[dt.date] = reactive(clock.today, init=False)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stale = False
+        self._select: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(classes="main"):
+            with Vertical(id="schedule-pane", classes="pane"):
+                yield Label("", id="day-heading")
+                yield VerticalScroll(id="day")
+                yield Label("", id="schedule-status")
+            yield DueToday(id="sidebar")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.day = clock.today()
+        self.watch(self.app, "show_sidebar", self._sidebar_shown)
+        self.watch(self.app, "due_items", self._due_changed, init=False)
+        self.watch(self.app, "data_version", self._data_changed, init=False)
+        self.load_day()
+
+    def _sidebar_shown(self, shown: bool) -> None:
+        self.set_class(not shown, "-no-sidebar")
+
+    def watch_day(self) -> None:
+        self.load_day()
+
+    def _due_changed(self, _items: Any) -> None:
+        if self.day == clock.today():
+            self.load_day()
+
+    def _data_changed(self, _version: int) -> None:
+        if self.is_current:
+            self.load_day()
+        else:
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.load_day()
+
+    # -- loading ------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="schedule-load", exit_on_error=False)
+    def load_day(self) -> None:
+        from caseterm.services.appointments import day_schedule
+
+        day = self.day
+        # Today's due items are the app's shared list; another day asks the agenda.
+        items = self.app.due_items if day == clock.today() else None  # type: ignore[attr-defined]
+        with self.app.session() as session:  # type: ignore[attr-defined]
+            blocks = day_schedule(session, day, clock.now(), items)
+        self.app.call_from_thread(self._show_day, day, blocks)
+
+    async def _show_day(self, day: dt.date, blocks: list[ScheduleBlock]) -> None:
+        if day != self.day:
+            return
+        keep = self._select
+        if keep is None and isinstance(self.focused, AppointmentItem):
+            keep = self.focused.row.id
+        self._select = None
+        container = self.query_one("#day", VerticalScroll)
+        with self.app.batch_update():
+            await container.remove_children()
+            await container.mount_all([BlockView(block) for block in blocks])
+        today = clock.today()
+        heading = Content.from_markup("[b]\\[[/] $day [b]][/]", day=f"{day:%A %B %d %Y}")
+        if day != today:
+            heading += Content.from_markup("  [b $text-warning]not today[/] · [b]t[/] today")
+        else:
+            heading += Content.from_markup("  [$text-muted]\\[ ] other days[/]")
+        label = self.query_one("#day-heading", Label)
+        label.update(heading)
+        label.set_class(day != today, "-not-today")
+        appts = [row for block in blocks for row in block.appointments]
+        open_count = sum(1 for row in appts if row.status is AppointmentStatus.SCHEDULED)
+        uncalled = sum(1 for row in appts if row.status is AppointmentStatus.SCHEDULED and not row.reminder_called)
+        self.query_one("#schedule-status", Label).update(
+            f"{len(appts)} appointments · {open_count} still scheduled · {uncalled} without a reminder call"
+        )
+        self._focus_after_load(keep, blocks)
+
+    def _focus_after_load(self, keep: int | None, blocks: list[ScheduleBlock]) -> None:
+        if isinstance(self.focused, Widget) and self.query_one(DueToday) in self.focused.ancestors:
+            return  # the user is working in the sidebar
+        items = list(self.query(AppointmentItem))
+        target = None
+        if keep is not None:
+            target = next((item for item in items if item.row.id == keep), None)
+        if target is None:
+            current = next((block for block in blocks if block.current), None)
+            if current is not None:
+                later = [i for i in items if i.row.start.time() >= current.start]
+                target = later[0] if later else None
+                current_view = next(v for v in self.query(BlockView) if v.block is current)
+                self.query_one("#day", VerticalScroll).scroll_to_widget(current_view, top=True, animate=False)
+        if target is None and items:
+            target = items[0]
+        if target is not None:
+            target.focus()
+        else:
+            self.set_focus(None)
+
+    def select_appointment(self, appointment_id: int) -> None:
+        for item in self.query(AppointmentItem):
+            if item.row.id == appointment_id:
+                item.focus()
+                return
+        self._select = appointment_id
+        if self.day != clock.today():
+            self.day = clock.today()
+
+    # -- actions --------------------------------------------------------------------
+
+    @property
+    def appointment(self) -> AppointmentRow | None:
+        focused = self.focused
+        return focused.row if isinstance(focused, AppointmentItem) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("mark", "reschedule", "reminder", "note", "open_client"):
+            return True if self.appointment is not None else None
+        return True
+
+    def action_prev_day(self) -> None:
+        from caseterm.services.appointments import shift_day
+
+        self.day = shift_day(self.day, -1)
+
+    def action_next_day(self) -> None:
+        from caseterm.services.appointments import shift_day
+
+        self.day = shift_day(self.day, 1)
+
+    def action_today(self) -> None:
+        self.day = clock.today()
+
+    def action_move(self, step: int) -> None:
+        items = list(self.query(AppointmentItem))
+        if not items:
+            return
+        current = self.focused
+        if current in items:
+            index = items.index(current) + step  # type: ignore[arg-type]
+        else:
+            index = 0 if step > 0 else len(items) - 1
+        if 0 <= index < len(items):
+            items[index].focus()
+            items[index].scroll_visible()
+
+    def _write(self, fn, *args: Any, message: str) -> bool:  # noqa: ANN001
+        try:
+            with self.app.session() as session:  # type: ignore[attr-defined]
+                fn(session, *args)
+        except BadInput as err:
+            self.notify("\n".join(err.errors), severity="error")
+            return False
+        self.notify(message, timeout=3)
+        self.post_message(DataChanged())
+        return True
+
+    def action_mark(self, status: str) -> None:
+        from caseterm.services.appointments import STATUS_LABELS, set_status
+
+        row = self.appointment
+        if row is None:
+            return
+        new = AppointmentStatus(status)
+        self._select = row.id
+        self._write(set_status, row.id, new, message=f"{row.name} {row.start:%H:%M}: {STATUS_LABELS[new]}")
+
+    def action_reminder(self) -> None:
+        from caseterm.services.appointments import log_reminder_call
+
+        row = self.appointment
+        if row is None:
+            return
+        self._select = row.id
+        called = not row.reminder_called
+        self._write(
+            log_reminder_call,
+            row.id,
+            called,
+            message=f"Reminder call {'logged' if called else 'taken back'}: {row.name} {row.start:%H:%M}",
+        )
+
+    def action_reschedule(self) -> None:
+        from caseterm.services.appointments import parse_new_start, reschedule
+        from caseterm.widgets.prompts import TextPrompt
+
+        row = self.appointment
+        if row is None:
+            return
+        today = clock.today()
+
+        def chosen(new_start: Any) -> None:
+            if new_start is not None:
+                self._select = row.id
+                self._write(
+                    reschedule, row.id, new_start, message=f"{row.name}: rescheduled to {new_start:%a %b %d %H:%M}"
+                )
+
+        self.app.push_screen(
+            TextPrompt(
+                f"Reschedule {row.name}, {row.start:%a %b %d %H:%M}",
+                help_text="New time: YYYY-MM-DD HH:MM, a date (same time), HH:MM (same day) or +days",
+                placeholder="+7",
+                parse=lambda text: parse_new_start(text, row.start, today),
+            ),
+            chosen,
+        )
+
+    def action_note(self) -> None:
+        row = self.appointment
+        if row is not None:
+            self.post_message(OpenNote(row.case_number, appointment_id=row.id))
+
+    def action_open_client(self) -> None:
+        row = self.appointment
+        if row is not None:
+            self.post_message(OpenClient(row.case_number))

@@ -1,0 +1,241 @@
+"""The caseload list: one row per client with what the morning review needs.
+
+Last contact and next appointment are aggregated in SQL (one grouped query
+each, not one per client), so the list stays fast at 10,000 clients. Due-item
+counts are not computed here: the caller passes counts taken from the one due
+list it already has (`count_due`), so the rules run once, not once per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from enum import StrEnum
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from caseterm.models import Appointment, AppointmentStatus, Client, ClientStatus, ContactOutcome, Note
+
+#: Note outcomes that mean the client was not actually reached.
+_NOT_REACHED = (ContactOutcome.NO_ANSWER.value, ContactOutcome.RETURNED_MAIL.value)
+
+
+class QuickFilter(StrEnum):
+    ALL = "all"
+    DUE = "due today"
+    NOT_INITIALIZED = "not initialized"
+    PENALTY = "in penalty"
+    NO_CONTACT = "no recent contact"
+    CLOSING = "closing"
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    case_number: str
+    name: str
+    legal_name: str
+    program: str
+    status: ClientStatus
+    penalty: bool
+    exempt: bool
+    remote: bool
+    dv: bool
+    close_pending: bool
+    last_contact: dt.date | None
+    next_appointment: dt.datetime | None
+    due: int = 0
+
+    @property
+    def flags(self) -> str:
+        """Fixed-position flag letters: P penalty, E exempt, R remote, D DV in home."""
+        letters = (("P", self.penalty), ("E", self.exempt), ("R", self.remote), ("D", self.dv))
+        return "".join(letter if on else "·" for letter, on in letters)
+
+    def search_text(self) -> str:
+        return f"{self.case_number} {self.name} {self.legal_name} {self.program} {self.status.value}".casefold()
+
+
+FLAG_LEGEND = "P penalty · E exempt · R remote (mail) · D DV in home"
+
+
+def follow_up_days() -> int:
+    """The policy's default follow-up interval (the "no contact in N days" filter)."""
+    from caseterm.policy import load_policy
+
+    return int(load_policy().follow_up.default_days)
+
+
+def caseload_rows(session: Session, day: dt.date) -> list[CaseloadRow]:
+    """Every client, with last contact and next appointment from `day` on."""
+    last_contact = (
+        select(Note.client_id, func.max(Note.contact_at).label("last"))
+        .where(or_(col(Note.outcome).is_(None), col(Note.outcome).not_in(_NOT_REACHED)))
+        .group_by(Note.client_id)
+        .subquery()
+    )
+    start_of_day = dt.datetime.combine(day, dt.time.min)
+    next_appt = (
+        select(Appointment.client_id, func.min(Appointment.start).label("next"))
+        .where(Appointment.start >= start_of_day, Appointment.status == AppointmentStatus.SCHEDULED)
+        .group_by(Appointment.client_id)
+        .subquery()
+    )
+    query = (
+        select(Client, last_contact.c.last, next_appt.c.next)
+        .outerjoin(last_contact, last_contact.c.client_id == Client.id)
+        .outerjoin(next_appt, next_appt.c.client_id == Client.id)
+        .order_by(Client.case_number)
+    )
+    rows: list[CaseloadRow] = []
+    for client, last, nxt in session.exec(query).all():
+        rows.append(
+            CaseloadRow(
+                case_number=client.case_number,
+                name=client.display_name,
+                legal_name=client.legal_name,
+                program=client.program,
+                status=ClientStatus(client.status),
+                penalty=client.penalty_start is not None,
+                exempt=client.exempt_hours is not None,
+                remote=client.remote,
+                dv=client.dv_in_home,
+                close_pending=client.close_pending,
+                last_contact=_as_date(last),
+                next_appointment=_as_datetime(nxt),
+            )
+        )
+    return rows
+
+
+def _as_date(value: object) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.datetime.fromisoformat(str(value)).date()
+
+
+def _as_datetime(value: object) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value  # type: ignore[return-value]
+    return dt.datetime.fromisoformat(str(value))
+
+
+def count_due(items: Iterable[object]) -> Counter[str]:
+    """Due items per case number (caseload-wide items are not counted)."""
+    counts: Counter[str] = Counter()
+    for item in items:
+        case_number = getattr(item, "case_number", None)
+        if case_number:
+            counts[case_number] += 1
+    return counts
+
+
+def with_due_counts(rows: Iterable[CaseloadRow], counts: Counter[str] | dict[str, int]) -> list[CaseloadRow]:
+    return [replace(row, due=counts.get(row.case_number, 0)) for row in rows]
+
+
+def matches(row: CaseloadRow, quick: QuickFilter, day: dt.date, no_contact_days: int) -> bool:
+    """Does a row pass a quick filter on `day`?"""
+    if quick is QuickFilter.ALL:
+        return True
+    if quick is QuickFilter.DUE:
+        return row.due > 0
+    if quick is QuickFilter.NOT_INITIALIZED:
+        return row.status is ClientStatus.NOT_INITIALIZED
+    if quick is QuickFilter.PENALTY:
+        return row.penalty
+    if quick is QuickFilter.CLOSING:
+        return row.close_pending
+    if quick is QuickFilter.NO_CONTACT:
+        if row.status in (ClientStatus.CLOSED, ClientStatus.DENIED):
+            return False
+        return row.last_contact is None or row.last_contact < day - dt.timedelta(days=no_contact_days)
+    raise ValueError(quick)
+
+
+def filter_rows(
+    rows: Iterable[CaseloadRow], quick: QuickFilter, text: str, day: dt.date, no_contact_days: int
+) -> list[CaseloadRow]:
+    """Quick filter, then every word of `text` must appear in the row."""
+    words = text.casefold().split()
+    return [
+        row
+        for row in rows
+        if matches(row, quick, day, no_contact_days) and all(w in row.search_text() for w in words)
+    ]
+
+
+# -- display helpers (formatting only; no rules) -----------------------------
+
+STATUS_LABELS = {
+    ClientStatus.NOT_INITIALIZED: "not init",
+    ClientStatus.OPEN: "open",
+    ClientStatus.PENDED: "pended",
+    ClientStatus.CLOSED: "closed",
+    ClientStatus.DENIED: "denied",
+}
+
+
+def short_date(day: dt.date | None) -> str:
+    return day.strftime("%b %d") if day else "—"
+
+
+def short_datetime(when: dt.datetime | None) -> str:
+    return when.strftime("%b %d %H:%M") if when else "—"
+
+
+def client_index(session: Session) -> list[tuple[str, str, str]]:
+    """(case number, name they go by, legal name) of every client, for lookups."""
+    rows = session.exec(select(Client.case_number, Client.preferred_name, Client.legal_name)).all()
+    return [(cn, preferred or legal, legal) for cn, preferred, legal in rows]
+
+
+def _sort_value(row: CaseloadRow, column: str) -> tuple:
+    value = getattr(row, column)
+    if value is None:
+        return (1, "")  # blanks sort last
+    if isinstance(value, str):
+        return (0, value.casefold())
+    return (0, value)
+
+
+def sort_rows(rows: Iterable[CaseloadRow], column: str, reverse: bool = False) -> list[CaseloadRow]:
+    """Sort by any column; blanks stay at the end either way, ties by case number."""
+    rows = sorted(rows, key=lambda r: r.case_number)
+    present = [r for r in rows if getattr(r, column) is not None]
+    blank = [r for r in rows if getattr(r, column) is None]
+    return sorted(present, key=lambda r: _sort_value(r, column), reverse=reverse) + blank
+
+
+def export_dir() -> Path:
+    from caseterm import paths
+
+    return paths.ensure_private_dir(paths.data_dir() / "exports")
+
+
+def export_caseload(session: Session, day: dt.date, due_items: Iterable[object] = ()) -> list[Path]:
+    """The Monday "print caseload" action: CSV + HTML print view (CONFIDENTIAL, 0600).
+
+    Writing the list is doing the caseload-print item, so today's one is marked done.
+    """
+    from caseterm.services import reports
+
+    directory = export_dir()
+    csv_path = directory / f"caseload-{day.isoformat()}.csv"
+    html_path = directory / f"caseload-{day.isoformat()}.html"
+    reports.write_caseload_csv(session, csv_path, day)
+    reports.write_caseload_html(session, html_path, day)
+    done = [item for item in due_items if getattr(item, "rule", None) == "caseload-print"]
+    if done:
+        from caseterm.services import due
+
+        for item in done:
+            due.mark_done(session, item.key)  # type: ignore[attr-defined]
+    return [csv_path, html_path]

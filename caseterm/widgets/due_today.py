@@ -1,0 +1,225 @@
+"""The due-today sidebar: the engine's items in routine order, overdue first.
+
+It shows the app's one due list (`app.due_items`, computed in a worker) and
+asks the app to go where an item is done (`DueTarget`). Done / snooze /
+dismiss write through `caseterm.services.due` and post `DataChanged`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from caseterm import clock
+from caseterm.errors import BadInput
+from caseterm.messages import DataChanged, DueTarget
+
+#: Theme variables (not colours) per priority: they follow light and dark themes.
+PRIORITY_STYLE = {1: "$text-error", 2: "$text-warning", 3: "$text-primary"}
+PRIORITY_MARK = {1: "▲", 2: "■", 3: "·"}
+
+
+def item_prompt(item: Any) -> Content:
+    """Two lines: what to do (coloured by priority), then whose and when."""
+    priority = int(item.priority)
+    style = PRIORITY_STYLE.get(priority, "")
+    overdue = "[b reverse $text-error] overdue [/] " if item.overdue else ""
+    title = Content(item.title)
+    first = Content.assemble(
+        Content.from_markup(f"[{style}]{PRIORITY_MARK.get(priority, '·')}[/] {overdue}"),
+        title.stylize("bold") if item.overdue else title,
+    )
+    who = item.case_number or "caseload"
+    second = Content.from_markup(
+        "  [$text-muted]$who · due $due[/]", who=who, due=item.due.strftime("%b %d")
+    )
+    return Content("\n").join([first, second])
+
+
+def group_prompt(title: str, count: int) -> Content:
+    return Content.from_markup("[b $text-accent]$title[/] [$text-muted]$count[/]", title=title.upper(), count=str(count))
+
+
+class DueList(OptionList):
+    """The list itself (focusable); its keys are the sidebar's."""
+
+
+class DueToday(Vertical):
+    """Sidebar: what is due today, and why."""
+
+    BINDINGS = [
+        Binding("enter", "go", "Go", show=True),
+        Binding("x", "done", "Done", show=True),
+        Binding("z", "snooze", "Snooze", show=True),
+        Binding("D", "dismiss_item", "Dismiss", show=True),
+    ]
+
+    #: None while the app is still working the list out.
+    items: reactive[list[Any] | None] = reactive(None, always_update=True, init=False)
+
+    def compose(self) -> ComposeResult:
+        yield Label("Due today", id="due-title")
+        yield DueList(id="due-list")
+        yield Static("", id="due-why")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "due_items", self._app_items_changed)
+
+    def _app_items_changed(self, items: list[Any] | None) -> None:
+        self.items = items
+
+    def watch_items(self, items: list[Any] | None) -> None:
+        option_list = self.query_one(DueList)
+        title = self.query_one("#due-title", Label)
+        if items is None:
+            title.update("Due today · working it out…")
+            return
+        keep = option_list.highlighted_option.id if option_list.highlighted_option else None
+        overdue = sum(1 for item in items if item.overdue)
+        title.update(
+            Content.from_markup(
+                "[b]Due today[/] $n" + (" · [$text-error]$o overdue[/]" if overdue else ""),
+                n=str(len(items)),
+                o=str(overdue),
+            )
+        )
+        options: list[Option | None] = []
+        self._by_id: dict[str, Any] = {}
+        group = None
+        counts: dict[Any, int] = {}
+        for item in items:
+            counts[item.group] = counts.get(item.group, 0) + 1
+        for index, item in enumerate(items):
+            if item.group != group:
+                group = item.group
+                options.append(Option(group_prompt(str(group.value), counts[group]), disabled=True))
+            option_id = item.key if item.key not in self._by_id else f"{item.key}#{index}"
+            self._by_id[option_id] = item
+            options.append(Option(item_prompt(item), id=option_id))
+        if not items:
+            options.append(Option(Content.from_markup("[$text-success]Nothing due today.[/]"), disabled=True))
+        option_list.set_options(options)
+        if keep and keep in self._by_id:
+            option_list.highlighted = option_list.get_option_index(keep)
+        elif items:
+            option_list.highlighted = next(
+                (i for i, opt in enumerate(option_list.options) if not opt.disabled), None
+            )
+        self._show_why()
+
+    @property
+    def current(self) -> Any | None:
+        option = self.query_one(DueList).highlighted_option
+        if option is None or option.id is None:
+            return None
+        return getattr(self, "_by_id", {}).get(option.id)
+
+    @on(OptionList.OptionHighlighted)
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._show_why()
+
+    def _show_why(self) -> None:
+        item = self.current
+        why = self.query_one("#due-why", Static)
+        if item is None:
+            why.update("")
+            return
+        why.update(
+            Content.from_markup(
+                "$why\n[$text-muted]$rule · source $source[/]",
+                why=item.why,
+                rule=item.rule,
+                source=item.source,
+            )
+        )
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_go()
+
+    def action_go(self) -> None:
+        item = self.current
+        if item is not None:
+            self.post_message(DueTarget(item))
+
+    # -- done / snooze / dismiss ---------------------------------------------
+
+    def _write(self, fn_name: str, *args: Any, message: str) -> None:
+        item = self.current
+        if item is None:
+            return
+        from caseterm.services import due
+
+        try:
+            with self.app.session() as session:  # type: ignore[attr-defined]
+                getattr(due, fn_name)(session, item.key, *args)
+        except BadInput as err:
+            self.notify("\n".join(err.errors), severity="error")
+            return
+        self.notify(message, timeout=3)
+        self._move_off(item)
+        self.post_message(DataChanged())
+
+    def _move_off(self, item: Any) -> None:
+        """Highlight the next item so the list does not jump back to the top."""
+        option_list = self.query_one(DueList)
+        index = option_list.highlighted
+        if index is None:
+            return
+        for next_index in list(range(index + 1, option_list.option_count)) + list(range(index - 1, -1, -1)):
+            option = option_list.get_option_at_index(next_index)
+            if not option.disabled:
+                option_list.highlighted = next_index
+                return
+
+    def action_done(self) -> None:
+        item = self.current
+        if item is not None:
+            self._write("mark_done", message=f"Done: {item.title}")
+
+    def action_snooze(self) -> None:
+        item = self.current
+        if item is None:
+            return
+        from caseterm.services.snooze import parse_snooze, snooze_choices
+        from caseterm.widgets.prompts import SnoozePrompt
+
+        today = clock.today()
+
+        def snoozed(until: Any) -> None:
+            if until is not None:
+                self._write("snooze", until, message=f"Snoozed until {until:%a %b %d}: {item.title}")
+
+        self.app.push_screen(
+            SnoozePrompt(item.title, snooze_choices(today), lambda text: parse_snooze(text, today)),
+            snoozed,
+        )
+
+    def action_dismiss_item(self) -> None:
+        item = self.current
+        if item is None:
+            return
+        from caseterm.widgets.prompts import TextPrompt, required_reason
+
+        def dismissed(reason: Any) -> None:
+            if reason:
+                self._write("dismiss", reason, message=f"Dismissed: {item.title}")
+
+        self.app.push_screen(
+            TextPrompt(
+                f"Dismiss: {item.title}",
+                help_text="Why? The reason is kept with the item.",
+                placeholder="reason",
+                parse=required_reason,
+            ),
+            dismissed,
+        )
