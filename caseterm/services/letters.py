@@ -334,10 +334,12 @@ def _recent_attempts(session: Session, client: Client, since: dt.date) -> list[d
         ContactMethod.OFFICE: "a meeting at the office",
         ContactMethod.OTHER: "a message",
     }
-    return [
-        {"on": n.contact_at.date(), "how": words.get(n.method, "a message") if n.method else "a message"}
-        for n in notes
-    ]
+    attempts: list[dict[str, Any]] = []
+    for n in notes:
+        attempt = {"on": n.contact_at.date(), "how": words.get(n.method, "a message") if n.method else "a message"}
+        if attempt not in attempts:  # two letters on one day read as one attempt to the client
+            attempts.append(attempt)
+    return attempts
 
 
 def _safe_stem(text: str) -> str:
