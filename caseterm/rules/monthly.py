@@ -51,14 +51,17 @@ def weeks_of_month(month_first: dt.date) -> list[dt.date]:
     return weeks
 
 
-def missing_weeks(client: ClientSnap, month_first: dt.date) -> list[dt.date]:
-    """Weeks of a month with no hours entered (weeks before the client started excluded)."""
+def missing_weeks(client: ClientSnap, month_first: dt.date, day: dt.date) -> list[dt.date]:
+    """Weeks of a month with no hours entered: weeks that ended before `day` and
+    did not end before the client started."""
     entered = {h.week for h in client.hours}
     started = client.initial_contact_date or client.referral_date
     return [
         w
         for w in weeks_of_month(month_first)
-        if w not in entered and (started is None or w + dt.timedelta(days=6) >= started)
+        if w not in entered
+        and w + dt.timedelta(days=6) < day
+        and (started is None or w + dt.timedelta(days=6) >= started)
     ]
 
 
@@ -84,7 +87,7 @@ def work_verification(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Due
     for client in snap.clients:
         if not participates(client, day, policy):
             continue
-        missing = missing_weeks(client, hours_month)
+        missing = missing_weeks(client, hours_month, day)
         if not missing:
             continue
         total = len(weeks_of_month(hours_month))
@@ -157,7 +160,7 @@ def close_case(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         if not client.close_pending or client.status in (ClientStatus.CLOSED, ClientStatus.DENIED):
             continue
         missing = (
-            missing_weeks(client, last_month) if policy.applies_to(client.program, policy.participation.programs) else []
+            missing_weeks(client, last_month, day) if policy.applies_to(client.program, policy.participation.programs) else []
         )
         first = f"enter {last_month:%B} activities ({len(missing)} weeks missing), then " if missing else ""
         when = "now" if day >= close_on else f"after {fmt_day(threshold)}"

@@ -288,8 +288,13 @@ def populate(session: Session, today: dt.date) -> None:
             b.s.add(Assessment(client_id=client.id, kind=AssessmentKind.SPDAT, date=client.shelter_entry_date + dt.timedelta(days=8), score=34))
         if client.program == HF and home_visit:
             # this month's home visit is booked (home-visits stays quiet)
-            hv_day = T + dt.timedelta(days=1) if (T + dt.timedelta(days=1)).month == T.month else T
-            b.appt(client, b.at(hv_day, "11:00"), AppointmentKind.HOME_VISIT, AppointmentStatus.SCHEDULED, place=Place.HOME)
+            hv_day = b.bd(1 + client.id % 3)
+            if hv_day.month == T.month:
+                b.appt(client, b.at(hv_day, "11:00"), AppointmentKind.HOME_VISIT, AppointmentStatus.SCHEDULED, place=Place.HOME)
+            else:  # late in the month: the visit already happened, and is noted
+                hv_day = T - dt.timedelta(days=1 + client.id % 5)
+                b.appt(client, b.at(hv_day, "11:00"), AppointmentKind.HOME_VISIT, AppointmentStatus.KEPT, place=Place.HOME, called=True)
+                b.contact_note(client, b.at(hv_day, "11:05"), ContactMethod.HOME_VISIT)
         if client.program != HF and hours:
             required = client.exempt_hours if client.exempt_hours is not None else policy.participation.weekly_hours
             week = last_week

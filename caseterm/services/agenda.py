@@ -1,0 +1,180 @@
+"""One day at a glance: the day template (001) with the day's appointments placed
+in their blocks, the month-phase block (work verification, childcare) and the
+due list. `Agenda.to_json()` is the `caseterm agenda --json` contract (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from caseterm.models import Appointment, AppointmentKind, AppointmentStatus, Client, Place
+from caseterm.policy import Block, BlockKind, Policy, load_policy
+from caseterm.rules.common import business_calendar
+from caseterm.rules.engine import DueItem
+from caseterm.rules.monthly import in_childcare_phase, in_verification_phase
+from caseterm.services.due import due_items
+
+
+@dataclass(frozen=True)
+class AgendaAppointment:
+    id: int
+    case_number: str
+    name: str
+    start: dt.datetime
+    minutes: int
+    kind: AppointmentKind
+    status: AppointmentStatus
+    place: Place
+    reminder_called: bool
+
+    @property
+    def end(self) -> dt.datetime:
+        return self.start + dt.timedelta(minutes=self.minutes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "case_number": self.case_number,
+            "start": self.start.strftime("%Y-%m-%dT%H:%M"),
+            "minutes": self.minutes,
+            "kind": self.kind.value,
+            "status": self.status.value,
+        }
+
+
+@dataclass(frozen=True)
+class AgendaBlock:
+    start: dt.time
+    end: dt.time
+    kind: BlockKind
+    title: str
+    appointments: tuple[AgendaAppointment, ...] = ()
+
+    def contains(self, moment: dt.time) -> bool:
+        return self.start <= moment < self.end
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "start": self.start.strftime("%H:%M"),
+            "end": self.end.strftime("%H:%M"),
+            "kind": self.kind.value,
+            "title": self.title,
+            "appointments": [a.to_json() for a in self.appointments],
+        }
+
+
+@dataclass(frozen=True)
+class Agenda:
+    date: dt.date
+    blocks: tuple[AgendaBlock, ...]
+    appointments: tuple[AgendaAppointment, ...]
+    due: tuple[DueItem, ...]
+    #: why the day is special, in words (not a business day, month phase...)
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def loose_appointments(self) -> tuple[AgendaAppointment, ...]:
+        """Appointments outside every block of the template."""
+        placed = {a.id for b in self.blocks for a in b.appointments}
+        return tuple(a for a in self.appointments if a.id not in placed)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "blocks": [b.to_json() for b in self.blocks],
+            "appointments": [a.to_json() for a in self.appointments],
+            "due": [i.to_json() for i in self.due],
+        }
+
+
+def phase_blocks(day: dt.date, policy: Policy) -> list[Block]:
+    """The month-phase blocks of `day` (001): verification early, childcare late."""
+    cal = business_calendar(policy)
+    if not cal.is_business_day(day):
+        return []
+    phase = policy.month_phase
+    out = []
+    if in_verification_phase(day, policy, cal):
+        out.append(Block(phase.block_start, phase.block_end, BlockKind.WORK_VERIFICATION,
+                         "Work Activity Verification: verify and enter last month's hours"))
+    elif in_childcare_phase(day, policy, cal):
+        out.append(Block(phase.block_start, phase.block_end, BlockKind.CHILDCARE,
+                         "Issue childcare requests"))
+    return out
+
+
+def _overlay(template: tuple[Block, ...], phases: list[Block]) -> list[Block]:
+    """Lay phase blocks over the template: what they cover gives way (trimmed)."""
+    blocks = list(template)
+    for ph in phases:
+        kept: list[Block] = []
+        for b in blocks:
+            if b.end <= ph.start or b.start >= ph.end:
+                kept.append(b)
+                continue
+            if b.start < ph.start:
+                kept.append(Block(b.start, ph.start, b.kind, b.title))
+            if b.end > ph.end:
+                kept.append(Block(ph.end, b.end, b.kind, b.title))
+        kept.append(ph)
+        blocks = sorted(kept, key=lambda b: (b.start, b.end))
+    return blocks
+
+
+def day_appointments(session: Session, day: dt.date) -> list[AgendaAppointment]:
+    start = dt.datetime.combine(day, dt.time())
+    end = start + dt.timedelta(days=1)
+    a = Appointment.__table__.c
+    c = Client.__table__.c
+    rows = session.execute(
+        sa.select(a.id, c.case_number, c.legal_name, c.preferred_name, a.start, a.minutes, a.kind, a.status, a.place, a.reminder_called)
+        .select_from(Appointment.__table__.join(Client.__table__, a.client_id == c.id))
+        .where(a.start >= start, a.start < end)
+        .order_by(a.start, a.id)
+    )
+    return [
+        AgendaAppointment(
+            id=r.id,
+            case_number=r.case_number,
+            name=r.preferred_name or r.legal_name,
+            start=r.start,
+            minutes=r.minutes,
+            kind=AppointmentKind(r.kind),
+            status=AppointmentStatus(r.status),
+            place=Place(r.place),
+            reminder_called=bool(r.reminder_called),
+        )
+        for r in rows
+    ]
+
+
+def build_agenda(session: Session, day: dt.date, policy: Policy | None = None) -> Agenda:
+    """The agenda of `day`: template blocks, appointments placed, due list."""
+    policy = policy or load_policy()
+    appointments = day_appointments(session, day)
+    blocks = []
+    placed: set[int] = set()
+    for b in _overlay(policy.day.blocks, phase_blocks(day, policy)):
+        inside = []
+        for appt in appointments:
+            if appt.id not in placed and b.start <= appt.start.time() < b.end:
+                inside.append(appt)
+                placed.add(appt.id)
+        blocks.append(AgendaBlock(b.start, b.end, b.kind, b.title, tuple(inside)))
+    cal = business_calendar(policy)
+    notes: list[str] = []
+    if not cal.is_business_day(day):
+        reason = "weekend" if day.weekday() >= 5 else (cal.holiday_name(day) or "closed")
+        notes.append(f"Not a business day ({reason}).")
+    else:
+        index = cal.business_day_index(day)
+        notes.append(f"Business day {index} of {day:%B}.")
+    for b in blocks:
+        if b.kind in (BlockKind.WORK_VERIFICATION, BlockKind.CHILDCARE):
+            notes.append(f"{b.title} ({b.start:%H:%M}-{b.end:%H:%M}).")
+    due = due_items(session, day, policy)
+    return Agenda(day, tuple(blocks), tuple(appointments), tuple(due), tuple(notes))
