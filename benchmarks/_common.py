@@ -1,0 +1,108 @@
+"""Helpers shared by the bench_*.py scripts (timing, medians, environment, results)."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+PYTHON = sys.executable
+
+sys.path.insert(0, str(HERE))
+from generate import TODAY, ensure  # noqa: E402
+
+TODAY_ISO = TODAY.isoformat()
+
+
+def isolated_env(**extra: str) -> dict[str, str]:
+    """The environment for a child process: pinned date, private config/data dirs.
+
+    The user's own settings, data folder and logs are never touched.
+    """
+    home = OUT / "home"
+    for sub in ("data", "config", "state", "cache"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.update(
+        CASETERM_TODAY=TODAY_ISO,
+        CASETERM_NOW="09:00",
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_STATE_HOME=str(home / "state"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        PYTHONDONTWRITEBYTECODE="",
+        COLUMNS="160",
+        LINES="48",
+    )
+    env.pop("CASETERM_DB", None)
+    env.update(extra)
+    return env
+
+
+def pin_in_process() -> None:
+    """Pin the date (and time) in this process, as the env does for children."""
+    os.environ["CASETERM_TODAY"] = TODAY_ISO
+    os.environ["CASETERM_NOW"] = "09:00"
+    for key, value in isolated_env().items():
+        if key.startswith("XDG_"):
+            os.environ[key] = value
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def fmt_ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def time_call(fn: Callable[[], object], repeat: int, warmup: int = 1) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def copy_db(src: Path, tag: str) -> Path:
+    """A scratch copy of a generated database (benchmarks that write use this)."""
+    import sqlite3
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    dest = Path(tempfile.mkdtemp(prefix=f"{tag}-", dir=OUT)) / src.name
+    source = sqlite3.connect(src)
+    target = sqlite3.connect(dest)
+    with target:
+        source.backup(target)
+    source.close()
+    target.close()
+    os.chmod(dest, 0o600)
+    return dest
+
+
+def record(figure: str, values: dict[str, object]) -> None:
+    """Keep the latest result of each figure in benchmarks/out/results.json."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / "results.json"
+    data = json.loads(path.read_text()) if path.exists() else {}
+    values = dict(values, when=time.strftime("%Y-%m-%d %H:%M:%S"))
+    data[figure] = values
+    path.write_text(json.dumps(data, indent=2, default=str))
+
+
+def line(label: str, value: str, note: str = "") -> None:
+    print(f"  {label:<44} {value:>14}  {note}")
+
+
+__all__ = ["ensure", "TODAY", "TODAY_ISO", "PYTHON", "ROOT", "OUT", "HERE"]
