@@ -163,6 +163,62 @@ class DueLine:
     priority: int
 
 
+#: Short labels of DOMAIN.md's rule ids, for the printed list (the CSV keeps full titles).
+RULE_LABELS: dict[str, str] = {
+    "reminder-call": "Reminder call",
+    "finish-note": "Finish note",
+    "missed-activity": "Engagement contact (missed activity)",
+    "engagement": "Engagement attempts",
+    "good-cause": "Determine good cause",
+    "not-initialized": "Initialize case",
+    "caseload-print": "Check caseload list",
+    "work-verification": "Verify last month's hours",
+    "close-case": "Close case",
+    "childcare": "Childcare request",
+    "participation": "Debrief hours",
+    "work-search-limit": "Work-search weeks",
+    "penalty": "Penalty: re-engage",
+    "initial-interview": "First interview",
+    "vi-spdat": "VI-SPDAT / SPDAT",
+    "case-plan-review": "Case plan review",
+    "release": "Release of information",
+    "home-visits": "Schedule home visit",
+    "follow-up": "Follow-up contact",
+    "referral-follow-up": "Referral follow-up",
+    "plan-date": "FSSP / FPR date",
+}
+
+
+@dataclass(frozen=True)
+class DueGroup:
+    """The due items of one rule for one client, as one printed line."""
+
+    label: str
+    count: int
+    overdue: bool
+    first_due: dt.date
+    titles: tuple[str, ...]
+
+
+def group_due(items: list[DueLine]) -> list[DueGroup]:
+    """One line per rule (manual tasks keep their own titles), overdue first, in order of due date."""
+    groups: dict[str, list[DueLine]] = {}
+    for d in items:
+        key = f"manual:{d.title}" if d.rule == "manual" else d.rule
+        groups.setdefault(key, []).append(d)
+    out = [
+        DueGroup(
+            label=ds[0].title if key.startswith("manual:") else RULE_LABELS.get(key, key),
+            count=len(ds),
+            overdue=any(d.overdue for d in ds),
+            first_due=min(d.due for d in ds),
+            titles=tuple(d.title for d in ds),
+        )
+        for key, ds in groups.items()
+    ]
+    return sorted(out, key=lambda g: (not g.overdue, g.first_due, g.label))
+
+
 @dataclass
 class WeekColumn:
     week: dt.date
@@ -237,6 +293,10 @@ class CaseloadLine:
             return ""
         kind = KIND_LABELS.get(self.next_kind, "") if self.next_kind else ""
         return f"{self.next_appointment:%a %m/%d %H:%M} {kind}".strip()
+
+    @property
+    def due_groups(self) -> list[DueGroup]:
+        return group_due(self.due)
 
     @property
     def next_kind_label(self) -> str:
@@ -587,7 +647,6 @@ def appointments_ics(session: Session, today: dt.date) -> bytes:
         )
         event.add("class", "CONFIDENTIAL")
         event.add("status", "CANCELLED" if appt.status == AppointmentStatus.CANCELLED else "CONFIRMED")
-        event.add("categories", [kind])
         cal.add_component(event)
     return cal.to_ical()
 
