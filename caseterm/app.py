@@ -65,7 +65,7 @@ class CasetermApp(App[None]):
 
     BINDINGS = [
         Binding("f12", "hide", "Hide", show=True, priority=True, tooltip="Blank the screen now"),
-        Binding("question_mark,f1", "help", "Help", show=True, key_display="?"),
+        Binding("question_mark,f1", "help", "Help", show=True),
         # Shown in the footer by the screens that have room for them.
         Binding("1", "switch_mode('caseload')", "Caseload", show=False),
         Binding("2", "switch_mode('schedule')", "Schedule", show=False),

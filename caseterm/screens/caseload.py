@@ -23,22 +23,24 @@ from caseterm.services.caseload import (
     count_due,
     filter_rows,
     short_date,
-    short_datetime,
+    next_label,
     sort_rows,
     with_due_counts,
 )
 from caseterm.widgets.due_today import DueToday
 
 #: (column key, heading, sort attribute)
+#: (column key = CaseloadRow attribute, heading). What the morning review
+#: needs first comes first, so it is on screen at 80 columns with the sidebar.
 COLUMNS: list[tuple[str, str]] = [
     ("case_number", "Case #"),
     ("name", "Name"),
-    ("program", "Program"),
-    ("status", "Status"),
-    ("flags", "Flags"),
-    ("last_contact", "Last contact"),
-    ("next_appointment", "Next appt"),
     ("due", "Due"),
+    ("flags", "Flags"),
+    ("next_appointment", "Next appt"),
+    ("last_contact", "Last contact"),
+    ("status", "Status"),
+    ("program", "Program"),
 ]
 
 #: Quick filters: (key, filter, label in the bar)
@@ -91,6 +93,7 @@ class CaseloadScreen(Screen):
                 yield Input(placeholder="filter: name, case #, program… (Enter keeps, Esc clears)", id="caseload-filter")
                 yield CaseloadTable(id="caseload-table", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="caseload-status")
+                yield Static(Content.from_markup("[$text-muted]flags: $legend[/]", legend=FLAG_LEGEND), id="flag-legend")
             yield DueToday(id="sidebar")
         yield Footer(compact=True)
 
@@ -185,16 +188,17 @@ class CaseloadScreen(Screen):
         if row.close_pending:
             status += " →close"
         flags = Content.from_markup("[b $text-error]$f[/]", f=row.flags) if row.dv or row.penalty else Content(row.flags)
-        return [
-            row.case_number,
-            row.name,
-            row.program,
-            status,
-            flags,
-            short_date(row.last_contact),
-            short_datetime(row.next_appointment),
-            due,
-        ]
+        cells = {
+            "case_number": row.case_number,
+            "name": row.name,
+            "due": due,
+            "flags": flags,
+            "next_appointment": next_label(row.next_appointment, clock.today()),
+            "last_contact": short_date(row.last_contact),
+            "status": status,
+            "program": row.program,
+        }
+        return [cells[key] for key, _ in COLUMNS]
 
     def _show_status(self, shown: int) -> None:
         heading = dict(COLUMNS)[self.sort_column]
@@ -202,13 +206,12 @@ class CaseloadScreen(Screen):
         loading = "" if self.app.due_items is not None else " · due counts…"  # type: ignore[attr-defined]
         self.query_one("#caseload-status", Static).update(
             Content.from_markup(
-                "$shown of $total clients · sorted by $col $arrow$loading\n[$text-muted]$legend[/]",
+                "$shown of $total clients · sorted by $col $arrow$loading",
                 shown=str(shown),
                 total=str(len(self._rows)),
                 col=heading,
                 arrow=arrow,
                 loading=loading,
-                legend=f"flags: {FLAG_LEGEND}",
             )
         )
 

@@ -77,7 +77,9 @@ class HelpScreen(ModalScreen[None]):
         merged: dict[tuple[str, str], list[str]] = {}
         for binding in _bindings(bindings):
             keys = binding.key_display or self.app.get_key_display(binding)
-            description = binding.tooltip or binding.description or binding.action
+            description = binding.description or binding.action
+            if binding.tooltip and binding.tooltip != description:
+                description = f"{description} — {binding.tooltip}"
             merged.setdefault((binding.action, description), [])
             if keys not in merged[(binding.action, description)]:
                 merged[(binding.action, description)].append(keys)

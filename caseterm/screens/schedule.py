@@ -4,6 +4,7 @@ blocks, each block's due items beside it, and one key per appointment outcome.""
 from __future__ import annotations
 
 import datetime as dt
+import asyncio
 from typing import Any
 
 from textual import on, work
@@ -107,6 +108,7 @@ class ScheduleScreen(Screen):
         Binding("u", "mark('scheduled')", "Undo", show=False, tooltip="Back to scheduled"),
         Binding("enter", "note", "Note", show=True, tooltip="Write the note for this appointment"),
         Binding("o", "open_client", "Client", show=False, tooltip="Open the client's file"),
+        Binding("tab,shift+tab", "switch_pane", "Sidebar ⇄ day", show=False),
         Binding("down,j", "move(1)", "Next", show=False),
         Binding("up", "move(-1)", "Previous", show=False),
     ]
@@ -116,7 +118,11 @@ class ScheduleScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._stale = False
+        #: The appointment to keep selected across reloads (None: pick by the clock).
         self._select: int | None = None
+        #: An explicit request (a due item, the palette) that wins over focus history.
+        self._pending: int | None = None
+        self._show_lock = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -139,7 +145,13 @@ class ScheduleScreen(Screen):
         self.set_class(not shown, "-no-sidebar")
 
     def watch_day(self) -> None:
+        self._select = None
+        self._pending = None
         self.load_day()
+
+    def on_descendant_focus(self, event: Any) -> None:
+        if isinstance(event.widget, AppointmentItem) and not self._show_lock.locked():
+            self._select = event.widget.row.id
 
     def _due_changed(self, _items: Any) -> None:
         if self.day == clock.today():
@@ -170,12 +182,13 @@ class ScheduleScreen(Screen):
         self.app.call_from_thread(self._show_day, day, blocks)
 
     async def _show_day(self, day: dt.date, blocks: list[ScheduleBlock]) -> None:
+        async with self._show_lock:
+            await self._show_day_now(day, blocks)
+
+    async def _show_day_now(self, day: dt.date, blocks: list[ScheduleBlock]) -> None:
         if day != self.day:
             return
-        keep = self._select
-        if keep is None and isinstance(self.focused, AppointmentItem):
-            keep = self.focused.row.id
-        self._select = None
+        keep = self._pending if self._pending is not None else self._select
         container = self.query_one("#day", VerticalScroll)
         with self.app.batch_update():
             await container.remove_children()
@@ -214,6 +227,9 @@ class ScheduleScreen(Screen):
         if target is None and items:
             target = items[0]
         if target is not None:
+            if target.row.id == self._pending:
+                self._pending = None
+            self._select = target.row.id
             target.focus()
         else:
             self.set_focus(None)
@@ -221,11 +237,13 @@ class ScheduleScreen(Screen):
     def select_appointment(self, appointment_id: int) -> None:
         for item in self.query(AppointmentItem):
             if item.row.id == appointment_id:
+                self._select = appointment_id
                 item.focus()
+                item.scroll_visible()
                 return
-        self._select = appointment_id
         if self.day != clock.today():
             self.day = clock.today()
+        self._pending = appointment_id
 
     # -- actions --------------------------------------------------------------------
 
@@ -251,6 +269,22 @@ class ScheduleScreen(Screen):
 
     def action_today(self) -> None:
         self.day = clock.today()
+
+    def action_switch_pane(self) -> None:
+        """Tab: between the day's appointments and the due-today sidebar."""
+        sidebar = self.query_one(DueToday)
+        if self.focused is not None and sidebar in self.focused.ancestors_with_self:
+            items = list(self.query(AppointmentItem))
+            last = getattr(self, "_last_appointment", None)
+            target = next((i for i in items if i.row.id == last), items[0] if items else None)
+            if target is not None:
+                target.focus()
+        elif sidebar.display:
+            if isinstance(self.focused, AppointmentItem):
+                self._last_appointment = self.focused.row.id
+            from caseterm.widgets.due_today import DueList
+
+            self.query_one(DueList).focus()
 
     def action_move(self, step: int) -> None:
         items = list(self.query(AppointmentItem))

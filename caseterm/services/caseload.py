@@ -59,7 +59,8 @@ class CaseloadRow:
         return f"{self.case_number} {self.name} {self.legal_name} {self.program} {self.status.value}".casefold()
 
 
-FLAG_LEGEND = "P penalty · E exempt · R remote (mail) · D DV in home"
+#: "D" is the DV flag, worded by what it means for the worker: a passer-by reads it too.
+FLAG_LEGEND = "P penalty · E exempt · R remote (mail only) · D no home visits"
 
 
 def follow_up_days() -> int:
@@ -189,6 +190,18 @@ def short_date(day: dt.date | None) -> str:
 
 def short_datetime(when: dt.datetime | None) -> str:
     return when.strftime("%b %d %H:%M") if when else "—"
+
+
+def next_label(when: dt.datetime | None, today: dt.date) -> str:
+    """Next appointment, short: "today 10:00", "Wed 13:30" within the week, else "Nov 12"."""
+    if when is None:
+        return "—"
+    days = (when.date() - today).days
+    if days == 0:
+        return f"today {when:%H:%M}"
+    if 0 < days < 7:
+        return f"{when:%a %H:%M}"
+    return when.strftime("%b %d")
 
 
 def client_index(session: Session) -> list[tuple[str, str, str]]:

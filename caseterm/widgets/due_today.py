@@ -38,9 +38,8 @@ def item_prompt(item: Any) -> Content:
         title.stylize("bold") if item.overdue else title,
     )
     who = item.case_number or "caseload"
-    second = Content.from_markup(
-        "  [$text-muted]$who · due $due[/]", who=who, due=item.due.strftime("%b %d")
-    )
+    when = f" · due {item.due:%b %d}" if item.overdue else ""
+    second = Content.from_markup("  [$text-muted]$who$when[/]", who=who, when=when)
     return Content("\n").join([first, second])
 
 

@@ -66,32 +66,27 @@ class TextPrompt(ModalScreen[Any]):
 
 
 class SnoozePrompt(TextPrompt):
-    """Snooze until: 1 / 3 / 7 days with one key, or a typed date."""
+    """Snooze until: 1 / 3 / 7 days with one key, or a typed date.
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", show=True),
-        Binding("1", "quick(0)", "+1 day", show=True, priority=True),
-        Binding("3", "quick(1)", "+3 days", show=True, priority=True),
-        Binding("7", "quick(2)", "+7 days", show=True, priority=True),
-    ]
+    A typed date starts with the year or "+", so a lone 1, 3 or 7 typed into
+    the empty box can only mean a quick choice (a binding could not see the
+    digit: the input consumes printable keys).
+    """
 
     def __init__(self, what: str, choices: list[tuple[int, dt.date]], parse: Callable[[str], dt.date]) -> None:
-        self.choices = choices
+        self.choices = {str(days): day for days, day in choices}
         lines = "   ".join(f"[b]{days}[/b] {day:%a %b %d}" for days, day in choices)
         super().__init__(
             f"Snooze: {what}",
             help_text=f"{lines}\nor type a date (YYYY-MM-DD or +days) and press Enter",
-            placeholder="YYYY-MM-DD or +days",
+            placeholder="1, 3, 7, YYYY-MM-DD or +days",
             parse=parse,
         )
 
-    def action_quick(self, index: int) -> None:
-        # A digit starts a typed "+N" only after "+"; a bare 1/3/7 is a quick choice.
-        value = self.query_one(Input).value
-        if value:
-            self.query_one(Input).insert_text_at_cursor(str(self.choices[index][0]))
-            return
-        self.dismiss(self.choices[index][1])
+    @on(Input.Changed)
+    def _quick(self, event: Input.Changed) -> None:
+        if event.value in self.choices:
+            self.dismiss(self.choices[event.value])
 
 
 def required_reason(text: str) -> str:

@@ -1,0 +1,351 @@
+"""A case manager's morning, pressed key by key on a real SQLite file.
+
+Open the caseload, filter it, open a client, go to the schedule, mark a
+no-show and see the missed-activity item appear in the sidebar, snooze it,
+hide the screen and unlock it. Also the shared test caseload for the other
+TUI tests (`seed_caseload`, `settle`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from caseterm import clock, config, paths
+from caseterm.app import CasetermApp
+from caseterm.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    Client,
+    ClientStatus,
+    ContactMethod,
+    ContactOutcome,
+    NoteType,
+    Place,
+)
+from caseterm.services.notes import add_note
+from caseterm.store import session_scope
+
+TODAY = dt.date(2026, 11, 2)  # a Monday (conftest.PINNED_TODAY)
+NINE = dt.time(9, 0)
+
+
+def at(hour: int, minute: int = 0, days: int = 0) -> dt.datetime:
+    return dt.datetime.combine(TODAY + dt.timedelta(days=days), dt.time(hour, minute))
+
+
+def seed_caseload(engine: Engine) -> None:
+    """Five households and today's appointments (deterministic, no demo data)."""
+    with session_scope(engine) as s:
+        clients = [
+            Client(case_number="TA-1001", legal_name="Maria Lopez", preferred_name="Mari", program="TANF"),
+            Client(
+                case_number="TA-1002",
+                legal_name="James Carter",
+                program="TANF",
+                penalty_start=TODAY - dt.timedelta(days=40),
+            ),
+            Client(case_number="TA-1003", legal_name="Ana Silva", program="SNAP E&T", status=ClientStatus.NOT_INITIALIZED),
+            Client(
+                case_number="HF-2001",
+                legal_name="Robert King",
+                preferred_name="Bob",
+                program="Housing First",
+                dv_in_home=True,
+                remote=True,
+            ),
+            Client(case_number="TA-1004", legal_name="Lena Park", program="TANF", close_pending=True, exempt_hours=20),
+        ]
+        for client in clients:
+            s.add(client)
+        s.flush()
+        mari, james, _ana, bob, lena = clients
+        s.add(Appointment(client_id=mari.id, start=at(8, 30), minutes=60, kind=AppointmentKind.FSSP))
+        s.add(Appointment(client_id=james.id, start=at(10), minutes=60, kind=AppointmentKind.EA, reminder_called=True))
+        s.add(Appointment(client_id=bob.id, start=at(13, 30), minutes=60, kind=AppointmentKind.DEBRIEFING, place=Place.NEUTRAL))
+        s.add(Appointment(client_id=mari.id, start=at(15, days=2), minutes=60, kind=AppointmentKind.DEBRIEFING))
+        s.add(
+            Appointment(
+                client_id=lena.id, start=at(10, days=-5), minutes=60, kind=AppointmentKind.EA, status=AppointmentStatus.KEPT
+            )
+        )
+        add_note(
+            s,
+            mari,
+            type=NoteType.CONTACT,
+            text="Talked about the FSSP.",
+            contact_at=at(10, days=-3),
+            written_at=at(11, days=-3),
+            method=ContactMethod.PHONE,
+            outcome=ContactOutcome.REACHED,
+            minutes=15,
+            author="casey",
+        )
+        add_note(
+            s,
+            lena,
+            type=NoteType.CONTACT,
+            text="EA kept.",
+            contact_at=at(10, days=-5),
+            written_at=at(12, days=-5),
+            method=ContactMethod.OFFICE,
+            outcome=ContactOutcome.REACHED,
+            minutes=45,
+            author="casey",
+        )
+
+
+def write_settings(text: str = 'user = "casey"\n') -> None:
+    path = paths.settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    config.load_settings.cache_clear()
+
+
+async def settle(pilot, rounds: int = 3) -> None:  # noqa: ANN001
+    """Let the workers (due list, loads) finish and the screen redraw."""
+    for _ in range(rounds):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.fixture
+def seeded(engine: Engine) -> Engine:
+    clock.pin(TODAY, NINE)
+    write_settings()
+    seed_caseload(engine)
+    yield engine
+    config.load_settings.cache_clear()
+
+
+def screen_text(app: CasetermApp) -> str:
+    return app.export_screenshot()
+
+
+async def test_a_morning_with_the_keyboard(seeded: Engine, tmp_path: Path) -> None:
+    from caseterm.screens.caseload import CaseloadScreen, CaseloadTable
+    from caseterm.screens.client import ClientScreen
+    from caseterm.screens.lock import LockScreen
+    from caseterm.screens.schedule import AppointmentItem, ScheduleScreen
+    from caseterm.widgets.due_today import DueList, DueToday
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, CaseloadScreen)
+        table = app.screen.query_one(CaseloadTable)
+        assert table.row_count == 5
+
+        # Filter as you type, Enter keeps the filter and goes to the table.
+        await pilot.press("slash", *"lopez")
+        await settle(pilot)
+        assert table.row_count == 1
+        await pilot.press("enter")
+        assert app.focused is table
+        # Enter opens the client.
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientScreen)
+        assert app.screen.case_number == "TA-1001"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseloadScreen)
+
+        # The schedule: it opens on the current block's appointment (09:00 -> Mari's 08:30).
+        await pilot.press("2")
+        await settle(pilot)
+        assert isinstance(app.screen, ScheduleScreen)
+        assert isinstance(app.focused, AppointmentItem)
+        assert app.focused.row.case_number == "TA-1001"
+        assert not any(i.rule == "missed-activity" for i in app.due_items)
+
+        # A no-show makes the missed-activity item appear in the sidebar at once.
+        await pilot.press("n")
+        await settle(pilot)
+        missed = [i for i in app.due_items if i.rule == "missed-activity" and i.case_number == "TA-1001"]
+        assert missed, [i.rule for i in app.due_items]
+        sidebar = app.screen.query_one(DueToday)
+        assert any(item.key == missed[0].key for item in sidebar.items or [])
+        assert isinstance(app.focused, AppointmentItem) and app.focused.row.status is AppointmentStatus.NO_SHOW
+
+        # Tab to the sidebar, walk down to the item, snooze it three days.
+        await pilot.press("tab")
+        assert isinstance(app.focused, DueList)
+        for _ in range(60):
+            if sidebar.current is not None and sidebar.current.key == missed[0].key:
+                break
+            await pilot.press("down")
+        assert sidebar.current is not None and sidebar.current.key == missed[0].key
+        await pilot.press("z")
+        await pilot.pause()
+        await pilot.press("3")
+        await settle(pilot)
+        assert all(i.key != missed[0].key for i in app.due_items)
+
+        # Hide the screen: nothing with client data shows; unlock with a key and a confirm.
+        await pilot.press("f12")
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        text = screen_text(app)
+        for secret in ("Mari", "Lopez", "TA-1001", "Carter", "Bob"):
+            assert secret not in text
+        await pilot.press("2")  # app keys are off while locked: this only wakes the lock
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ScheduleScreen)
+        assert not app.locked
+
+
+async def test_enter_on_a_due_item_goes_where_it_is_done(seeded: Engine) -> None:
+    from caseterm.screens.note import NoteScreen
+    from caseterm.screens.schedule import ScheduleScreen
+    from caseterm.widgets.due_today import DueList, DueToday
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        sidebar = app.screen.query_one(DueToday)
+        app.screen.query_one(DueList).focus()
+        await pilot.pause()
+        # The first item of the morning is a reminder call: Enter goes to its appointment.
+        assert sidebar.current is not None and sidebar.current.rule == "reminder-call"
+        appointment_id = sidebar.current.target["appointment_id"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ScheduleScreen)
+        assert app.focused.row.id == appointment_id  # type: ignore[union-attr]
+        # l logs the call: the reminder item goes away at once.
+        await pilot.press("l")
+        await settle(pilot)
+        assert not any(
+            i.rule == "reminder-call" and i.target.get("appointment_id") == appointment_id for i in app.due_items
+        )
+        # Enter on an appointment writes its note.
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteScreen)
+        assert app.screen.appointment_id == appointment_id
+
+
+async def test_dismiss_needs_a_reason_and_done_clears(seeded: Engine) -> None:
+    from caseterm.widgets.due_today import DueList, DueToday
+    from caseterm.widgets.prompts import TextPrompt
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        sidebar = app.screen.query_one(DueToday)
+        app.screen.query_one(DueList).focus()
+        await pilot.pause()
+        first = sidebar.current
+        assert first is not None
+        await pilot.press("D")
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        await pilot.press("enter")  # no reason: refused, the dialog stays
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        await pilot.press(*"called already", "enter")
+        await settle(pilot)
+        assert all(i.key != first.key for i in app.due_items)
+        second = sidebar.current
+        assert second is not None and second.key != first.key
+        await pilot.press("x")
+        await settle(pilot)
+        assert all(i.key != second.key for i in app.due_items)
+
+
+async def test_help_lists_every_binding(seeded: Engine) -> None:
+    from caseterm.screens.caseload import CaseloadScreen
+    from caseterm.screens.help import HelpScreen
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(100, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = " ".join(str(s.render()) for s in app.screen.query(".help-section"))
+        for binding in CaseloadScreen.BINDINGS:
+            assert binding.description in text  # type: ignore[union-attr]
+        for words in ("Hide", "No-show", "Snooze", "Dismiss", "Log the reminder call"):
+            assert words in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseloadScreen)
+
+
+async def test_palette_jumps_to_a_client_by_name(seeded: Engine) -> None:
+    from caseterm.screens.client import ClientScreen
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"lena")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientScreen)
+        assert app.screen.case_number == "TA-1004"
+
+
+async def test_palette_runs_an_action(seeded: Engine) -> None:
+    from caseterm.screens.caseload import CaseloadScreen
+    from caseterm.services.caseload import QuickFilter
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"in penalty")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseloadScreen)
+        assert app.screen.quick is QuickFilter.PENALTY
+
+
+async def test_a_crash_writes_a_report_without_client_data(seeded: Engine) -> None:
+    def boom() -> None:
+        raise RuntimeError("Maria Lopez TA-1001 secret")
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.screen.call_later(boom)  # an error inside the message loop, like a bug in a handler
+            await pilot.pause()
+            await pilot.pause()
+    assert app.return_code == 1
+    assert app.crash_report is not None
+    report = Path(app.crash_report).read_text()
+    assert "RuntimeError" in report and "Maria" not in report and "TA-1001" not in report
+    assert oct(Path(app.crash_report).stat().st_mode & 0o777) == "0o600"
+
+
+async def test_bad_input_is_a_notification_not_a_crash(seeded: Engine) -> None:
+    from caseterm.screens.schedule import AppointmentItem
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await settle(pilot)
+        assert isinstance(app.focused, AppointmentItem)  # Mari's debriefing in two days
+        await pilot.press("k")  # cannot be kept before it happens
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("before it happens" in m for m in messages)
+        assert app.return_code is None or app.return_code == 0
