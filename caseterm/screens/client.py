@@ -130,6 +130,7 @@ class ClientScreen(Screen):
         self.initial_tab = TAB_ALIASES.get(tab or "", tab) if tab else None
         self.client: Client | None = None
         self._stale = False
+        self._shown_once = False
 
     # -- layout --------------------------------------------------------------
 
@@ -229,8 +230,9 @@ class ClientScreen(Screen):
 
     def on_screen_resume(self) -> None:
         # Coming back from note entry or a form: show what was written.
-        if self.is_mounted:
+        if self._shown_once and self.is_mounted:
             self.reload()
+        self._shown_once = True
 
     def _sidebar_shown(self, shown: bool) -> None:
         self.set_class(not shown, "-no-sidebar")
@@ -318,7 +320,14 @@ class ClientScreen(Screen):
         note_list.clear()
         note_list.extend(NoteCard(t) for t in threads)
         if threads:
-            note_list.index = min(keep or 0, len(threads) - 1)
+            self.call_after_refresh(self._highlight_note, min(keep or 0, len(threads) - 1))
+
+    def _highlight_note(self, index: int) -> None:
+        """Highlight once the cards are mounted (the class is set by the index watcher)."""
+        note_list = self.query_one("#note-list", ListView)
+        if index < len(note_list.children):
+            note_list.index = None
+            note_list.index = index
 
     def watch_engagement_only(self) -> None:
         self.reload()

@@ -103,6 +103,9 @@ class NoteScreen(Screen):
         self._title = ""
         self._initial = NoteValues()
         self._error: str | None = None
+        self._late = False
+        self._status_problem = ""
+        self._draft_state = ""
 
     # -- data ----------------------------------------------------------------
 
@@ -114,7 +117,7 @@ class NoteScreen(Screen):
         client = get_client(session, self.case_number)
         self.client_id = client.id
         now = clock.now()
-        self._title = f"{client.display_name} · {client.case_number}"
+        self._title = f"New note · {client.display_name} · {client.case_number}"
         draft = notes_service.load_draft(session, client, amends_id=self.amends_id)
         if draft is not None:
             self._restored_at = draft.updated_at
@@ -123,7 +126,7 @@ class NoteScreen(Screen):
             original = notes_service.get_note(session, self.amends_id)
             if original.client_id != client.id:
                 raise BadInput(f"note {self.amends_id}: belongs to another client")
-            self._title = f"Amend note of {original.contact_at:%Y-%m-%d %H:%M} · {self._title}"
+            self._title = f"Amend the note of {original.contact_at:%Y-%m-%d %H:%M} (the original stays) · {client.display_name} · {client.case_number}"
             return NoteValues(
                 contact_date=f"{original.contact_at:%Y-%m-%d}",
                 contact_time=f"{original.contact_at:%H:%M}",
@@ -148,7 +151,7 @@ class NoteScreen(Screen):
                 elif appt.status is AppointmentStatus.NO_SHOW:
                     values.type = NoteType.ENGAGEMENT.value
                     values.method = ""
-                self._title = f"Note for the {appt.kind.value.replace('_', ' ')} of {appt.start:%Y-%m-%d %H:%M} · {self._title}"
+                self._title = f"Note for the {appt.kind.value.replace('_', ' ')} of {appt.start:%Y-%m-%d %H:%M} · {client.display_name} · {client.case_number}"
         elif self.due_item_key:
             rule = self.due_item_key.split("|", 1)[0]
             values.type = TYPE_FOR_RULE.get(rule, NoteType.CONTACT).value
@@ -209,24 +212,31 @@ class NoteScreen(Screen):
         assert day is not None and time_ is not None
         return dt.datetime.combine(day, time_)
 
-    def _refresh_status(self) -> None:
+    def _refresh_status(self, recheck: bool = True) -> None:
+        """Author, written-at, the late-entry flag as it would be saved, and the draft state."""
         from caseterm.config import load_settings
 
-        values = self.editor.values()
+        if recheck:
+            self._status_problem = ""
+            self._late = False
+            try:
+                contact_at = self._contact_at(self.editor.values())
+            except BadInput as err:
+                self._status_problem = err.errors[0]
+            else:
+                if self.amends_id is None:
+                    with self._session() as session:
+                        client = get_client(session, self.case_number)
+                        self._late = notes_service.would_be_late(session, client, contact_at)
         parts = [f"Author {load_settings().user}", f"written {clock.now():%Y-%m-%d %H:%M}"]
-        late = False
-        try:
-            contact_at = self._contact_at(values)
-        except BadInput as err:
-            parts.append(err.errors[0])
-        else:
-            if self.amends_id is None:
-                with self._session() as session:
-                    client = get_client(session, self.case_number)
-                    late = notes_service.would_be_late(session, client, contact_at)
-            if late:
-                parts.append("LATE ENTRY")
-        self.editor.late = late
+        if self._status_problem:
+            parts.append(self._status_problem)
+        if self._late:
+            hours = int(notes_service.late_entry_threshold().total_seconds() // 3600)
+            parts.append(f"LATE ENTRY (written more than {hours} h after the contact, or out of order)")
+        if self._draft_state:
+            parts.append(self._draft_state)
+        self.editor.late = self._late
         self.editor.status = "  ·  ".join(parts)
 
     @on(NoteEditor.Changed)
@@ -273,7 +283,8 @@ class NoteScreen(Screen):
             self.notify(f"Draft not saved: {err}", severity="error", timeout=4)
             return
         self._dirty_since = None
-        self.sub_title = f"draft saved {clock.now():%H:%M:%S}"
+        self._draft_state = f"draft kept {clock.now():%H:%M:%S}"
+        self._refresh_status(recheck=False)
 
     # -- actions -------------------------------------------------------------
 

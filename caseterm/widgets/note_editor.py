@@ -77,24 +77,24 @@ class NoteEditor(Widget):
     def compose(self) -> ComposeResult:
         v = self._initial
         with Horizontal(classes="note-fields"):
-            with Vertical(classes="note-field"):
+            with Vertical(classes="note-field date"):
                 yield Label("Contact date", classes="field-label")
-                yield Input(v.contact_date, placeholder="YYYY-MM-DD", id="contact-date", disabled=self.locked_contact)
+                yield Input(v.contact_date, placeholder="YYYY-MM-DD", id="contact-date", disabled=self.locked_contact, compact=True)
             with Vertical(classes="note-field"):
                 yield Label("Time", classes="field-label")
-                yield Input(v.contact_time, placeholder="HH:MM", id="contact-time", disabled=self.locked_contact)
+                yield Input(v.contact_time, placeholder="HH:MM", id="contact-time", disabled=self.locked_contact, compact=True)
             with Vertical(classes="note-field wide"):
                 yield Label("Type", classes="field-label")
-                yield Select([(_label(t.value), t.value) for t in NoteType], value=v.type or NoteType.CONTACT.value, allow_blank=False, id="note-type")
+                yield Select([(_label(t.value), t.value) for t in NoteType], value=v.type or NoteType.CONTACT.value, allow_blank=False, id="note-type", compact=True)
             with Vertical(classes="note-field wide"):
                 yield Label("Method", classes="field-label")
-                yield Select([(_label(m.value), m.value) for m in ContactMethod], value=v.method or Select.NULL, prompt="-", id="note-method")
+                yield Select([(_label(m.value), m.value) for m in ContactMethod], value=v.method or Select.NULL, prompt="-", id="note-method", compact=True)
             with Vertical(classes="note-field wide"):
                 yield Label("Outcome", classes="field-label")
-                yield Select([(_label(o.value), o.value) for o in ContactOutcome], value=v.outcome or Select.NULL, prompt="-", id="note-outcome")
+                yield Select([(_label(o.value), o.value) for o in ContactOutcome], value=v.outcome or Select.NULL, prompt="-", id="note-outcome", compact=True)
             with Vertical(classes="note-field"):
                 yield Label("Minutes", classes="field-label")
-                yield Input(v.minutes, placeholder="0", id="note-minutes", restrict=r"\d{0,4}")
+                yield Input(v.minutes, placeholder="0", id="note-minutes", restrict=r"\d{0,4}", compact=True)
         yield Static("", id="note-status")
         yield TextArea(v.text, id="note-text", soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
 
@@ -128,7 +128,8 @@ class NoteEditor(Widget):
     def set_text(self, text: str) -> None:
         area = self.query_one("#note-text", TextArea)
         area.load_text(text)
-        area.move_cursor((0, len(text.split("\n", 1)[0])))
+        # A template: start typing under its first heading.
+        area.move_cursor((1, 0) if "\n" in text else (0, len(text)))
 
     def watch_status(self, status: str) -> None:
         if self.is_mounted:
