@@ -266,3 +266,20 @@ def test_a_letter_needs_the_case_managers_phone(caseload: Engine, tmp_path: Path
         with session_scope(caseload) as s:
             write_letter(s, "TA-10432", "engagement", out_dir=tmp_path)
     assert notes_of(caseload, "TA-10432") == []
+
+
+def test_engagement_letter_says_where_the_missed_meeting_was_and_skips_hours_without_a_requirement(
+    engine: Engine, tmp_path: Path
+) -> None:
+    with session_scope(engine) as s:
+        client = Client(case_number="HF-1", legal_name="Lou Reyes", program="Housing First")
+        s.add(client)
+        s.flush()
+        s.add(Appointment(client_id=client.id, start=dt.datetime(2026, 10, 30, 14, 0), kind=AppointmentKind.HOME_VISIT,
+                          place=Place.HOME, status=AppointmentStatus.NO_SHOW))
+    with session_scope(engine) as s:
+        result = write_letter(s, "HF-1", "engagement", out_dir=tmp_path)
+    flat = " ".join(result.text_path.read_text(encoding="utf-8").split())
+    assert "on Friday, October 30, 2026, when we were to meet at your home." in flat
+    assert "hours a week" not in flat  # Housing First has no participation hours in the policy
+    assert "how your plan is going" in flat

@@ -186,3 +186,20 @@ def test_report_queries_do_not_grow_with_the_caseload(engine: Engine, tmp_path: 
     event.remove(engine, "before_cursor_execute", count)
     assert len(report.lines) == 43
     assert len(statements) == small
+
+
+def test_due_items_print_one_line_per_rule_overdue_first() -> None:
+    d = reports.DueLine
+    items = [
+        d("finish-note", "Write the note: A, EA of Oct 1", dt.date(2026, 10, 2), True, 1),
+        d("finish-note", "Write the note: A, EA of Oct 5", dt.date(2026, 10, 6), True, 1),
+        d("release", "Get a signed release", dt.date(2026, 11, 20), False, 2),
+        d("manual", "Call the landlord", dt.date(2026, 11, 3), False, 2),
+    ]
+    groups = reports.group_due(items)
+    assert [(g.label, g.count, g.overdue, g.first_due) for g in groups] == [
+        ("Finish note", 2, True, dt.date(2026, 10, 2)),
+        ("Call the landlord", 1, False, dt.date(2026, 11, 3)),
+        ("Release of information", 1, False, dt.date(2026, 11, 20)),
+    ]
+    assert groups[0].titles == ("Write the note: A, EA of Oct 1", "Write the note: A, EA of Oct 5")

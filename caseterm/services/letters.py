@@ -260,7 +260,15 @@ def _client_fields(client: Client) -> dict[str, Any]:
         # 004: never a home visit for a client flagged for domestic violence in the home.
         "home_visits_ok": not client.dv_in_home,
         "required_hours": required_weekly_hours(client),
+        # Only programs with a participation requirement (policy) mention weekly hours.
+        "participation_required": _has_participation_requirement(client),
     }
+
+
+def _has_participation_requirement(client: Client) -> bool:
+    from caseterm.policy import load_policy
+
+    return client.exempt_hours is not None or client.program in load_policy().participation.programs
 
 
 def _appointment_fields(appt: Appointment) -> dict[str, Any]:
@@ -301,6 +309,18 @@ def _resolve_appointment(
             "has no scheduled appointment to name"
         )
     return appt
+
+
+def _missed_appointment(session: Session, client: Client, day: dt.date) -> Appointment | None:
+    """The client's no-show on `day` (the last one that day), to say where they were to meet."""
+    start = dt.datetime.combine(day, dt.time.min)
+    return session.exec(
+        select(Appointment)
+        .where(Appointment.client_id == client.id)
+        .where(Appointment.status == AppointmentStatus.NO_SHOW)
+        .where(Appointment.start >= start, Appointment.start < start + dt.timedelta(days=1))
+        .order_by(Appointment.start.desc())  # type: ignore[attr-defined]
+    ).first()
 
 
 def _last_missed_on(session: Session, client: Client, today: dt.date) -> dt.date | None:
@@ -421,6 +441,7 @@ def write_letter(
         "client": _client_fields(client),
         "cm": _case_manager(),
         "missed_on": missed_on,
+        "missed": _appointment_fields(m) if missed_on and (m := _missed_appointment(session, client, missed_on)) else None,
         "appointment": _appointment_fields(appointment) if appointment else None,
         "attempts": _recent_attempts(session, client, attempts_since),
     }
