@@ -23,7 +23,10 @@ class RoutineGroup(StrEnum):
 
     @property
     def order(self) -> int:
-        return list(RoutineGroup).index(self)
+        return _GROUP_ORDER[self]
+
+
+_GROUP_ORDER: dict[RoutineGroup, int] = {g: i for i, g in enumerate(RoutineGroup)}
 
 
 class Priority(IntEnum):

@@ -83,13 +83,12 @@ def work_search_limit(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Due
     for client in snap.clients:
         if not participates(client, day, policy):
             continue
-        weeks = sorted(
-            {
-                h.week
-                for h in client.hours
-                if h.activity == Activity.WORK_SEARCH and h.hours > 0 and window_start < h.week <= day
-            }
+        source = (
+            client.work_search_weeks
+            if client.work_search_weeks is not None
+            else [h.week for h in client.hours if h.activity == Activity.WORK_SEARCH and h.hours > 0]
         )
+        weeks = sorted({w for w in source if window_start < w <= day})
         count = len(weeks)
         if count >= p.work_search_limit_weeks:
             level, threshold, priority = "limit", p.work_search_limit_weeks, Priority.URGENT_IMPORTANT

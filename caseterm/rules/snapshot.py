@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from caseterm.models import (
     Activity,
@@ -45,7 +46,7 @@ class ApptSnap:
     reminder_called: bool = False
     place: Place = Place.OFFICE
 
-    @property
+    @cached_property
     def day(self) -> dt.date:
         return self.start.date()
 
@@ -138,8 +139,11 @@ class ClientSnap:
     appointments: tuple[ApptSnap, ...] = ()
     #: notes whose contact is in the snapshot window, by contact time (amendments excluded)
     notes: tuple[NoteSnap, ...] = ()
-    #: hours entries in the hours window, by week
+    #: hours entries of the recent weeks (those the monthly and weekly rules look at), by week
     hours: tuple[HoursSnap, ...] = ()
+    #: Mondays of the weeks with work-search hours in the work-search window
+    #: (None: derive them from `hours`)
+    work_search_weeks: tuple[dt.date, ...] | None = None
     releases: tuple[ReleaseSnap, ...] = ()
     #: referrals still without an outcome
     open_referrals: tuple[ReferralSnap, ...] = ()

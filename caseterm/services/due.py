@@ -9,8 +9,10 @@ drifts); only the user's decisions about single occurrences are stored, in
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -40,7 +42,9 @@ from caseterm.models import (
     Release,
 )
 from caseterm.policy import Policy, load_policy
-from caseterm.rules.calendar import add_months
+from caseterm.rules.calendar import add_months, monday_of, previous_month
+from caseterm.rules.common import business_calendar
+from caseterm.rules.monthly import verification_month
 from caseterm.rules.engine import RULES, DueItem, compute_due, load_rules
 from caseterm.rules.snapshot import (
     ACTIVE_STATUSES,
@@ -67,195 +71,227 @@ def _e(enum: type, value: object):  # noqa: ANN202 - tiny converter
     return enum._value2member_map_.get(value, value) if isinstance(value, str) else value
 
 
-def _windows(day: dt.date, policy: Policy) -> tuple[dt.date, dt.date]:
+def _windows(day: dt.date, policy: Policy) -> tuple[dt.date, dt.date, dt.date]:
+    """(notes/appointments window start, recent hours start, work-search window start)."""
     lookback = max(policy.notes.lookback_days, 1)
-    return day - dt.timedelta(days=lookback), add_months(day, -(policy.participation.work_search_window_months + 2))
+    # work-verification looks at the month before the one being verified,
+    # close-case at last month, participation at last week.
+    cal = business_calendar(policy)
+    recent_hours = monday_of(previous_month(verification_month(day, cal))) - dt.timedelta(days=7)
+    work_search = add_months(day, -policy.participation.work_search_window_months) - dt.timedelta(days=7)
+    return day - dt.timedelta(days=lookback), recent_hours, work_search
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Building ~100k small immutable objects: the cyclic GC only slows it (by half)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _rows(session: Session, sql: str, **params: object) -> list:
+    """Plain rows, without per-value type processing (fast on 100k rows)."""
+    return session.execute(sa.text(sql), params).all()
+
+
+def _dtm(value: object) -> dt.datetime:
+    """SQLite returns DATETIME as text; other databases as datetime."""
+    if value.__class__ is str:
+        return dt.datetime.fromisoformat(value)  # type: ignore[arg-type]
+    return value  # type: ignore[return-value]
+
+
+def _d(value: object) -> dt.date | None:
+    if value.__class__ is str:
+        return dt.date.fromisoformat(value[:10])  # type: ignore[index]
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
 
 
 def load_snapshot(session: Session, day: dt.date, policy: Policy | None = None) -> Snapshot:
     """The caseload as the rules see it on `day`, from a handful of bulk queries.
 
-    Clients worked on (active statuses, a pending close, or follow-up permission
-    after exit); their appointments and notes in the window; hours for the
-    work-search window; releases, open referrals, assessments; summaries of
-    the whole history (last reached contact, last good-cause note, last plan review).
+    See `_load_snapshot`.
     """
-    policy = policy or load_policy()
-    window_start, hours_start = _windows(day, policy)
-    start_dt = dt.datetime.combine(window_start, dt.time())
-    end_of_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
-    ahead = dt.datetime.combine(day + dt.timedelta(days=AHEAD_DAYS), dt.time())
+    with _no_gc():
+        return _load_snapshot(session, day, policy or load_policy())
 
-    c = Client.__table__.c
-    client_rows = session.execute(
-        sa.select(
-            c.id, c.case_number, c.legal_name, c.preferred_name, c.program, c.status, c.close_pending,
-            c.exempt_hours, c.penalty_start, c.needs_childcare, c.remote, c.dv_in_home, c.follow_up_days,
-            c.follow_up_permission, c.plan_review_date, c.referral_date, c.initial_contact_date,
-            c.first_interview_date, c.shelter_entry_date, c.exit_date,
-        ).where(
-            sa.or_(
-                c.status.in_([s.value for s in ACTIVE_STATUSES]),
-                c.close_pending.is_(True),
-                c.follow_up_permission.is_(True),
-            )
-        )
-    ).all()
-    wanted = {row.id for row in client_rows}
 
+def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
+    """The caseload as the rules see it on `day`, from a handful of bulk queries.
+
+    Clients worked on (active statuses, a pending close, or follow-up permission
+    after exit); their appointments and notes in the window; hours of the
+    recent weeks and the work-search weeks of the window; releases, open
+    referrals, assessments; summaries of the whole history (last reached
+    contact, last good-cause note, last plan review), aggregated in SQL.
+    """
+    window_start, hours_start, ws_start = _windows(day, policy)
+    p = {
+        "start": dt.datetime.combine(window_start, dt.time()).isoformat(sep=" "),
+        "end": dt.datetime.combine(day + dt.timedelta(days=1), dt.time()).isoformat(sep=" "),
+        "ahead": dt.datetime.combine(day + dt.timedelta(days=AHEAD_DAYS), dt.time()).isoformat(sep=" "),
+    }
+    if session.get_bind().dialect.name != "sqlite":
+        p = {k: dt.datetime.fromisoformat(v) for k, v in p.items()}
+    active = ", ".join(f"'{s.value}'" for s in ACTIVE_STATUSES)
+    client_rows = _rows(
+        session,
+        "SELECT id, case_number, legal_name, preferred_name, program, status, close_pending, exempt_hours,"
+        " penalty_start, needs_childcare, remote, dv_in_home, follow_up_days, follow_up_permission,"
+        " plan_review_date, referral_date, initial_contact_date, first_interview_date, shelter_entry_date,"
+        f" exit_date FROM client WHERE status IN ({active}) OR close_pending OR follow_up_permission",
+    )
+    wanted = {row[0] for row in client_rows}
+
+    kinds, astatuses, places = AppointmentKind._value2member_map_, AppointmentStatus._value2member_map_, Place._value2member_map_
     appts: dict[int, list[ApptSnap]] = defaultdict(list)
-    a = Appointment.__table__.c
-    for row in session.execute(
-        sa.select(a.id, a.client_id, a.start, a.minutes, a.kind, a.status, a.reminder_called, a.place)
-        .where(a.start >= start_dt, a.start < ahead)
-        .order_by(a.start)
+    for aid, cid, start, minutes, kind, status, called, place in _rows(
+        session,
+        "SELECT id, client_id, start, minutes, kind, status, reminder_called, place FROM appointment"
+        " WHERE start >= :start AND start < :ahead ORDER BY start",
+        **p,
     ):
-        if row.client_id in wanted:
-            appts[row.client_id].append(
-                ApptSnap(row.id, row.start, row.minutes, _e(AppointmentKind, row.kind), _e(AppointmentStatus, row.status), bool(row.reminder_called), _e(Place, row.place))
-            )
+        if cid in wanted:
+            appts[cid].append(ApptSnap(aid, _dtm(start), minutes, kinds[kind], astatuses[status], bool(called), places[place]))
 
+    ntypes, methods, outcomes = NoteType._value2member_map_, ContactMethod._value2member_map_, ContactOutcome._value2member_map_
     notes: dict[int, list[NoteSnap]] = defaultdict(list)
-    n = Note.__table__.c
-    for row in session.execute(
-        sa.select(n.id, n.client_id, n.contact_at, n.type, n.method, n.outcome)
-        .where(n.contact_at >= start_dt, n.contact_at < end_of_day, n.amends_id.is_(None))
-        .order_by(n.contact_at)
+    # (amendments are filtered here: "amends_id IS NULL" in SQL makes SQLite pick the wrong index)
+    for nid, cid, contact_at, ntype, method, outcome, amends in _rows(
+        session,
+        "SELECT id, client_id, contact_at, type, method, outcome, amends_id FROM note"
+        " WHERE contact_at >= :start AND contact_at < :end ORDER BY contact_at",
+        **p,
     ):
-        if row.client_id in wanted:
-            notes[row.client_id].append(
-                NoteSnap(row.id, row.contact_at, _e(NoteType, row.type), _e(ContactMethod, row.method), _e(ContactOutcome, row.outcome))
+        if cid in wanted and amends is None:
+            notes[cid].append(
+                NoteSnap(nid, _dtm(contact_at), ntypes[ntype], methods.get(method), outcomes.get(outcome))
             )
 
     # Whole-history summaries, aggregated in the database.
-    reached = sa.or_(
-        n.outcome == ContactOutcome.REACHED.value,
-        sa.and_(
-            n.outcome.is_(None),
-            n.type.not_in([t.value for t in NOT_CONTACT_TYPES]),
-            sa.or_(n.method.is_(None), n.method != ContactMethod.LETTER.value),
-        ),
-    )
+    not_contact = ", ".join(f"'{t.value}'" for t in NOT_CONTACT_TYPES)
     last_contact: dict[int, dt.datetime] = {}
     last_gc: dict[int, dt.datetime] = {}
-    for row in session.execute(
-        sa.select(
-            n.client_id,
-            sa.func.max(sa.case((reached, n.contact_at), else_=None)).label("contact"),
-            sa.func.max(sa.case((n.type == NoteType.GOOD_CAUSE.value, n.contact_at), else_=None)).label("gc"),
-        )
-        .where(n.contact_at < end_of_day)
-        .group_by(n.client_id)
+    for cid, contact, gc in _rows(
+        session,
+        "SELECT client_id,"
+        " MAX(CASE WHEN outcome = 'reached' OR (outcome IS NULL AND type NOT IN"
+        f" ({not_contact}) AND (method IS NULL OR method <> 'letter')) THEN contact_at END),"
+        " MAX(CASE WHEN type = 'good_cause' THEN contact_at END)"
+        " FROM note WHERE contact_at < :end GROUP BY client_id",
+        end=p["end"],
     ):
-        if row.contact is not None:
-            last_contact[row.client_id] = _as_datetime(row.contact)
-        if row.gc is not None:
-            last_gc[row.client_id] = _as_datetime(row.gc)
-    for row in session.execute(
-        sa.select(a.client_id, sa.func.max(a.start).label("kept"))
-        .where(a.status == AppointmentStatus.KEPT.value, a.start < end_of_day)
-        .group_by(a.client_id)
+        if contact is not None:
+            last_contact[cid] = _dtm(contact)
+        if gc is not None:
+            last_gc[cid] = _dtm(gc)
+    for cid, kept in _rows(
+        session,
+        "SELECT client_id, MAX(start) FROM appointment WHERE status = 'kept' AND start < :end GROUP BY client_id",
+        end=p["end"],
     ):
-        kept = _as_datetime(row.kept)
-        if row.client_id not in last_contact or kept > last_contact[row.client_id]:
-            last_contact[row.client_id] = kept
+        kept_at = _dtm(kept)
+        if cid not in last_contact or kept_at > last_contact[cid]:
+            last_contact[cid] = kept_at
 
+    activities = Activity._value2member_map_
     hours: dict[int, list[HoursSnap]] = defaultdict(list)
-    h = HoursEntry.__table__.c
-    for row in session.execute(
-        sa.select(h.client_id, h.week, h.activity, h.hours).where(h.week >= hours_start).order_by(h.week)
+    for cid, week, activity, amount in _rows(
+        session,
+        "SELECT client_id, week, activity, hours FROM hours WHERE week >= :since ORDER BY week",
+        since=hours_start,
     ):
-        if row.client_id in wanted:
-            hours[row.client_id].append(HoursSnap(row.week, _e(Activity, row.activity), float(row.hours)))
+        if cid in wanted:
+            hours[cid].append(HoursSnap(_d(week), activities[activity], float(amount)))
+    ws_weeks: dict[int, list[dt.date]] = defaultdict(list)
+    for cid, week in _rows(
+        session,
+        "SELECT client_id, week FROM hours WHERE activity = 'work_search' AND hours > 0 AND week >= :since"
+        " GROUP BY client_id, week ORDER BY week",
+        since=ws_start,
+    ):
+        ws_weeks[cid].append(_d(week))
 
     releases: dict[int, list[ReleaseSnap]] = defaultdict(list)
-    r = Release.__table__.c
-    for row in session.execute(sa.select(r.client_id, r.party, r.signed_on, r.expires_on)):
-        releases[row.client_id].append(ReleaseSnap(row.party, row.signed_on, row.expires_on))
+    for cid, party, signed, expires in _rows(session, 'SELECT client_id, party, signed_on, expires_on FROM "release"'):
+        releases[cid].append(ReleaseSnap(party, _d(signed), _d(expires)))
 
     referrals: dict[int, list[ReferralSnap]] = defaultdict(list)
-    f = Referral.__table__.c
-    for row in session.execute(
-        sa.select(f.id, f.client_id, f.agency, f.service, f.referred_on, f.outcome)
-        .where(sa.or_(f.outcome.is_(None), f.outcome == ""))
-        .order_by(f.referred_on)
+    for rid, cid, agency, service, referred in _rows(
+        session,
+        "SELECT id, client_id, agency, service, referred_on FROM referral"
+        " WHERE outcome IS NULL OR outcome = '' ORDER BY referred_on",
     ):
-        referrals[row.client_id].append(ReferralSnap(row.id, row.agency, row.service or "", row.referred_on, None))
+        referrals[cid].append(ReferralSnap(rid, agency, service or "", _d(referred), None))
 
+    akinds = AssessmentKind._value2member_map_
     assessments: dict[int, list[AssessmentSnap]] = defaultdict(list)
-    s = Assessment.__table__.c
-    for row in session.execute(sa.select(s.client_id, s.kind, s.date).order_by(s.date)):
-        assessments[row.client_id].append(AssessmentSnap(_e(AssessmentKind, row.kind), row.date))
+    for cid, kind, date in _rows(session, "SELECT client_id, kind, date FROM assessment ORDER BY date"):
+        assessments[cid].append(AssessmentSnap(akinds[kind], _d(date)))
 
-    plans: dict[int, tuple[bool, dt.date | None]] = {}
-    p = CasePlan.__table__.c
-    for row in session.execute(
-        sa.select(p.client_id, sa.func.max(sa.func.coalesce(p.reviewed_on, p.signed_on)).label("last"))
-        .group_by(p.client_id)
+    plans: dict[int, dt.date | None] = {}
+    for cid, last in _rows(
+        session, "SELECT client_id, MAX(COALESCE(reviewed_on, signed_on)) FROM caseplan GROUP BY client_id"
     ):
-        plans[row.client_id] = (True, _as_date(row.last))
+        plans[cid] = _d(last)
 
-    t = ManualTask.__table__.c
-    task_rows = session.execute(
-        sa.select(t.id, t.title, t.due, t.priority, t.done, c.case_number)
-        .select_from(ManualTask.__table__.outerjoin(Client.__table__, t.client_id == c.id))
-        .where(t.done.is_(False))
-        .order_by(t.due, t.id)
-    ).all()
+    task_rows = _rows(
+        session,
+        "SELECT task.id, task.title, task.due, task.priority, client.case_number FROM task"
+        " LEFT JOIN client ON task.client_id = client.id WHERE NOT task.done ORDER BY task.due, task.id",
+    )
 
+    statuses = ClientStatus._value2member_map_
     clients = []
     for row in client_rows:
-        has_plan, reviewed = plans.get(row.id, (False, None))
+        cid = row[0]
         clients.append(
             ClientSnap(
-                id=row.id,
+                id=cid,
                 case_number=row.case_number,
                 name=row.preferred_name or row.legal_name,
                 program=row.program,
-                status=_e(ClientStatus, row.status),
+                status=statuses[row.status],
                 close_pending=bool(row.close_pending),
                 exempt_hours=row.exempt_hours,
-                penalty_start=row.penalty_start,
+                penalty_start=_d(row.penalty_start),
                 needs_childcare=bool(row.needs_childcare),
                 remote=bool(row.remote),
                 dv_in_home=bool(row.dv_in_home),
                 follow_up_days=row.follow_up_days,
                 follow_up_permission=bool(row.follow_up_permission),
-                plan_review_date=row.plan_review_date,
-                referral_date=row.referral_date,
-                initial_contact_date=row.initial_contact_date,
-                first_interview_date=row.first_interview_date,
-                shelter_entry_date=row.shelter_entry_date,
-                exit_date=row.exit_date,
-                appointments=tuple(appts.get(row.id, ())),
-                notes=tuple(notes.get(row.id, ())),
-                hours=tuple(hours.get(row.id, ())),
-                releases=tuple(releases.get(row.id, ())),
-                open_referrals=tuple(referrals.get(row.id, ())),
-                assessments=tuple(assessments.get(row.id, ())),
-                has_plan=has_plan,
-                plan_reviewed_on=reviewed,
-                last_contact_at=last_contact.get(row.id),
-                last_good_cause_at=last_gc.get(row.id),
+                plan_review_date=_d(row.plan_review_date),
+                referral_date=_d(row.referral_date),
+                initial_contact_date=_d(row.initial_contact_date),
+                first_interview_date=_d(row.first_interview_date),
+                shelter_entry_date=_d(row.shelter_entry_date),
+                exit_date=_d(row.exit_date),
+                appointments=tuple(appts.get(cid, ())),
+                notes=tuple(notes.get(cid, ())),
+                hours=tuple(hours.get(cid, ())),
+                work_search_weeks=tuple(ws_weeks.get(cid, ())),
+                releases=tuple(releases.get(cid, ())),
+                open_referrals=tuple(referrals.get(cid, ())),
+                assessments=tuple(assessments.get(cid, ())),
+                has_plan=cid in plans,
+                plan_reviewed_on=plans.get(cid),
+                last_contact_at=last_contact.get(cid),
+                last_good_cause_at=last_gc.get(cid),
             )
         )
-    tasks = tuple(
-        TaskSnap(row.id, row.title, row.due, int(row.priority), row.case_number, bool(row.done)) for row in task_rows
-    )
+    tasks = tuple(TaskSnap(tid, title, _d(due), int(prio), case) for tid, title, due, prio, case in task_rows)
     return Snapshot(day=day, clients=tuple(clients), tasks=tasks, window_start=window_start)
-
-
-def _as_datetime(value: object) -> dt.datetime:
-    """Aggregates over DATETIME columns come back as text from SQLite."""
-    if isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value))
-
-
-def _as_date(value: object) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value  # type: ignore[return-value]
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 # --------------------------------------------------------------------------
@@ -287,9 +323,10 @@ def apply_states(items: Iterable[DueItem], states: dict[str, DueState], day: dt.
 def due_items(session: Session, day: dt.date, policy: Policy | None = None) -> list[DueItem]:
     """What is due on `day`, sorted (routine group, overdue first, priority, date)."""
     policy = policy or load_policy()
-    snap = load_snapshot(session, day, policy)
-    items = compute_due(snap, policy, day)
-    return apply_states(items, _latest_states(session), day)
+    with _no_gc():
+        snap = _load_snapshot(session, day, policy)
+        items = compute_due(snap, policy, day)
+        return apply_states(items, _latest_states(session), day)
 
 
 def _check_key(item_key: str) -> str:
