@@ -315,7 +315,6 @@ class CaseloadReport:
     lines: list[CaseloadLine]
     caseload_due: list[DueLine]
     summaries: list[ParticipationSummary]
-    due_available: bool
 
     @property
     def counts(self) -> list[tuple[str, int]]:
@@ -355,12 +354,10 @@ def _flags(client: Client, today: dt.date) -> list[str]:
     return flags
 
 
-def _due_lines(session: Session, today: dt.date) -> tuple[dict[str | None, list[DueLine]], bool]:
-    """Due items by case number (None = caseload-wide); False when the rules are not available."""
-    try:
-        from caseterm.services.due import due_items
-    except ImportError:
-        return {}, False
+def _due_lines(session: Session, today: dt.date) -> dict[str | None, list[DueLine]]:
+    """Due items by case number (None = caseload-wide), from the same engine as the sidebar."""
+    from caseterm.services.due import due_items
+
     grouped: dict[str | None, list[DueLine]] = defaultdict(list)
     for item in due_items(session, today):
         grouped[item.case_number].append(
@@ -368,7 +365,7 @@ def _due_lines(session: Session, today: dt.date) -> tuple[dict[str | None, list[
         )
     for items in grouped.values():
         items.sort(key=lambda d: (not d.overdue, d.priority, d.due, d.rule))
-    return grouped, True
+    return grouped
 
 
 def caseload_report(session: Session, today: dt.date) -> CaseloadReport:
@@ -417,7 +414,7 @@ def caseload_report(session: Session, today: dt.date) -> CaseloadReport:
     for client_id, start, kind in next_rows:
         next_of.setdefault(client_id, (start, AppointmentKind(kind)))
 
-    due, due_available = _due_lines(session, today)
+    due = _due_lines(session, today)
     programs = set(policy.participation.programs)
 
     lines: list[CaseloadLine] = []
@@ -458,7 +455,6 @@ def caseload_report(session: Session, today: dt.date) -> CaseloadReport:
         lines=lines,
         caseload_due=due.get(None, []),
         summaries=summaries,
-        due_available=due_available,
     )
 
 
@@ -493,14 +489,14 @@ def caseload_csv_text(report: CaseloadReport) -> str:
     month = f"{report.month:%Y-%m}"
     writer.writerow([
         "case_number", "name", "legal_name", "status", "program", "flags", "required_hours",
-        f"hours_week_of_{report.last_week.isoformat()}", f"hours_{month}",
+        "last_week", "hours_last_week", "month", "hours_month",
         "next_appointment", "next_appointment_kind", "due_count", "due_items",
     ])
     for line in report.lines:
         writer.writerow([
             line.case_number, line.name, line.legal_name, line.status.value, line.program,
-            "; ".join(line.flags), f"{line.required_hours:g}", f"{line.hours_last_week:g}",
-            f"{line.hours_month:g}",
+            "; ".join(line.flags), f"{line.required_hours:g}",
+            report.last_week.isoformat(), f"{line.hours_last_week:g}", month, f"{line.hours_month:g}",
             line.next_appointment.isoformat(timespec="minutes") if line.next_appointment else "",
             line.next_kind.value if line.next_kind else "",
             len(line.due),
