@@ -172,8 +172,19 @@ def test_re_engagement_notice_lists_attempts_and_explains_good_cause(caseload: E
     assert "- a phone call on Friday, October 30, 2026" in flat
     assert "good cause" in flat and "penalty" in flat
     assert "Thursday, October 29, 2026" in flat  # the missed appointment
-    assert "Thursday, November 5, 2026 at 1:30 p.m., at the office" in flat
+    assert "November 5" not in flat  # the debriefing is not the re-engagement meeting
+    assert "Please call me so that we can set a time to meet." in flat
     assert result.note.type == NoteType.LETTER
+
+    with session_scope(caseload) as s:
+        kate = s.exec(select(Client).where(Client.case_number == "TA-10432")).one()
+        s.add(Appointment(client_id=kate.id, start=dt.datetime(2026, 11, 6, 10, 0),
+                          kind=AppointmentKind.RE_ENGAGEMENT_STAFFING, place=Place.NEUTRAL))
+    with session_scope(caseload) as s:
+        staffed = write_letter(s, "TA-10432", "re-engagement", out_dir=tmp_path)
+    flat = " ".join(staffed.text_path.read_text(encoding="utf-8").split())
+    assert "The re-engagement meeting is on Friday, November 6, 2026 at 10:00 a.m., at a place close and convenient for you." in flat
+    assert "- a letter on Monday, November 2, 2026" in flat  # the first notice is now an attempt
 
 
 def test_letter_counts_as_the_written_attempt_of_the_engagement_rule(caseload: Engine, tmp_path: Path) -> None:

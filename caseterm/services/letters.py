@@ -286,9 +286,14 @@ def _appointment_fields(appt: Appointment) -> dict[str, Any]:
 
 
 def _resolve_appointment(
-    session: Session, client: Client, appointment_id: int | None, now: dt.datetime, required: bool
+    session: Session,
+    client: Client,
+    appointment_id: int | None,
+    now: dt.datetime,
+    required: bool,
+    kind: AppointmentKind | None = None,
 ) -> Appointment | None:
-    """The appointment named, else the client's next scheduled one (None if not required)."""
+    """The appointment named, else the client's next scheduled one (of `kind`, if given)."""
     if appointment_id is not None:
         appt = session.get(Appointment, appointment_id)
         if appt is None:
@@ -296,13 +301,16 @@ def _resolve_appointment(
         if appt.client_id != client.id:
             raise BadInput(f"--appointment {appointment_id}: not an appointment of case {client.case_number}")
         return appt
-    appt = session.exec(
+    query = (
         select(Appointment)
         .where(Appointment.client_id == client.id)
         .where(Appointment.status == AppointmentStatus.SCHEDULED)
         .where(Appointment.start >= now)
         .order_by(Appointment.start)
-    ).first()
+    )
+    if kind is not None:
+        query = query.where(Appointment.kind == kind)
+    appt = session.exec(query).first()
     if appt is None and required:
         raise BadInput(
             f"--appointment: required for the appointment letter; case {client.case_number} "
@@ -404,7 +412,8 @@ def write_letter(
     Occasion fields: the engagement letter needs `missed_on` (default: the
     client's last no-show); the appointment letter needs an appointment
     (default: the next scheduled one); the re-engagement notice uses both when
-    known and lists this month's contact attempts.
+    known (default appointment: the next re-engagement staffing) and lists the
+    contact attempts since the missed appointment (or the last 30 days).
     """
     from caseterm.services.clients import get_client
     from caseterm.services.notes import add_note
@@ -426,7 +435,10 @@ def write_letter(
     elif template is LetterTemplate.APPOINTMENT:
         appointment = _resolve_appointment(session, client, appointment_id, now, required=True)
     else:
-        appointment = _resolve_appointment(session, client, appointment_id, now, required=False)
+        # Only a booked re-engagement staffing is "the re-engagement meeting" unless one is named.
+        appointment = _resolve_appointment(
+            session, client, appointment_id, now, required=False, kind=AppointmentKind.RE_ENGAGEMENT_STAFFING
+        )
         missed_on = missed_on or _last_missed_on(session, client, today)
     if missed_on is not None and missed_on > today:
         raise BadInput(f"--missed-on: {missed_on.isoformat()} is after today ({today.isoformat()})")
