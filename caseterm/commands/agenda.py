@@ -17,7 +17,7 @@ def _console():  # noqa: ANN202 - rich is imported only when printing text
     from rich.console import Console
 
     width = None if sys.stdout.isatty() else 120
-    return Console(file=click.get_text_stream("stdout"), width=width, highlight=False, soft_wrap=False)
+    return Console(width=width, highlight=False, soft_wrap=False)  # writes to sys.stdout as it is then
 
 
 @click.command("agenda")
