@@ -259,7 +259,7 @@ def quick_log(
     session: Session,
     client: Client,
     method: ContactMethod,
-    outcome: ContactOutcome,
+    outcome: ContactOutcome | None,
     *,
     text: str = "",
     contact_at: dt.datetime | None = None,
@@ -269,7 +269,8 @@ def quick_log(
     if method not in ATTEMPT_METHODS:
         raise BadInput(f"method: {method.value} is not a contact attempt (use phone, text, e-mail, letter or home visit)")
     kind = "written" if method in written_methods() else "contact"
-    summary = f"Engagement {kind} attempt by {method.value.replace('_', ' ')}: {outcome.value.replace('_', ' ')}."
+    result = outcome.value.replace("_", " ") if outcome else "sent"
+    summary = f"Engagement {kind} attempt by {method.value.replace('_', ' ')}: {result}."
     body = summary if not text.strip() else f"{summary}\n{text.strip()}"
     return add_note(
         session,

@@ -22,7 +22,8 @@ from caseterm.models import ContactMethod, ContactOutcome
 @dataclass(frozen=True)
 class Attempt:
     method: ContactMethod
-    outcome: ContactOutcome
+    #: None: no outcome yet (a letter or e-mail just sent)
+    outcome: ContactOutcome | None
 
 
 METHOD_KEYS: dict[str, ContactMethod] = {
@@ -32,7 +33,8 @@ METHOD_KEYS: dict[str, ContactMethod] = {
     "l": ContactMethod.LETTER,
     "h": ContactMethod.HOME_VISIT,
 }
-OUTCOME_KEYS: dict[str, ContactOutcome] = {
+OUTCOME_KEYS: dict[str, ContactOutcome | None] = {
+    "0": None,
     "1": ContactOutcome.REACHED,
     "2": ContactOutcome.NO_ANSWER,
     "3": ContactOutcome.LEFT_MESSAGE,
@@ -44,19 +46,23 @@ def _name(value: str) -> str:
     return value.replace("_", " ")
 
 
+def _choice_name(value: ContactMethod | ContactOutcome | None) -> str:
+    return "sent" if value is None else _name(value.value)
+
+
 class QuickLog(ModalScreen[Attempt | None]):
     """Pick a method and an outcome with single keys; Enter logs it."""
 
     CSS_PATH = "../screens/client.tcss"
     BINDINGS = [
         *(Binding(k, f"method('{k}')", _name(m.value), show=False) for k, m in METHOD_KEYS.items()),
-        *(Binding(k, f"outcome('{k}')", _name(o.value), show=False) for k, o in OUTCOME_KEYS.items()),
+        *(Binding(k, f"outcome('{k}')", _choice_name(o), show=False) for k, o in OUTCOME_KEYS.items()),
         Binding("enter", "log", "Log attempt", priority=True),
         Binding("escape", "cancel", "Cancel", priority=True),
     ]
 
     method: reactive[ContactMethod] = reactive(ContactMethod.PHONE)
-    outcome: reactive[ContactOutcome] = reactive(ContactOutcome.NO_ANSWER)
+    outcome: reactive[ContactOutcome | None] = reactive(ContactOutcome.NO_ANSWER)
 
     def __init__(self, client_label: str) -> None:
         super().__init__(classes="quick-log")
@@ -75,12 +81,12 @@ class QuickLog(ModalScreen[Attempt | None]):
     def _line(self, title: str, keys: dict, current: object) -> str:
         parts = []
         for key, value in keys.items():
-            label = f"{key} {_name(value.value)}"
+            label = f"{key} {_choice_name(value)}"
             parts.append(f"[reverse] {label} [/]" if value == current else f" {label} ")
         return f"{title:<9}" + " ".join(parts)
 
     def _render_choices(self) -> None:
-        if not self.is_mounted:
+        if not self.query("#ql-methods"):
             return
         self.query_one("#ql-methods", Static).update(self._line("Method", METHOD_KEYS, self.method))
         self.query_one("#ql-outcomes", Static).update(self._line("Outcome", OUTCOME_KEYS, self.outcome))
@@ -93,8 +99,11 @@ class QuickLog(ModalScreen[Attempt | None]):
 
     def action_method(self, key: str) -> None:
         self.method = METHOD_KEYS[key]
-        if self.method is ContactMethod.LETTER and self.outcome is ContactOutcome.NO_ANSWER:
-            self.outcome = ContactOutcome.LEFT_MESSAGE
+        written = self.method in (ContactMethod.LETTER, ContactMethod.EMAIL)
+        if written and self.outcome in (ContactOutcome.NO_ANSWER, ContactOutcome.LEFT_MESSAGE):
+            self.outcome = None
+        elif not written and self.outcome is None:
+            self.outcome = ContactOutcome.NO_ANSWER
 
     def action_outcome(self, key: str) -> None:
         self.outcome = OUTCOME_KEYS[key]
