@@ -95,6 +95,7 @@ def test_caseload_rows_carry_what_the_monday_check_needs(caseload: Engine) -> No
     assert ben.required_hours == 20 and not ben.short_last_week
     assert "exempt 20 h" in ben.flags and "2P" in ben.flags and "penalty month 3" in ben.flags
     assert cy.flags == ["no home visits"]  # the printout does not name domestic violence
+    assert not cy.participation_required and not cy.short_last_week  # Housing First: no hours requirement
     assert cy.status_label == "not initialized"
     # Due items come from the rules engineer's due_items(): Ben's no-show asks for engagement.
     assert any(d.rule == "missed-activity" for d in ben.due)

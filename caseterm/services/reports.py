@@ -282,6 +282,8 @@ class CaseloadLine:
     next_appointment: dt.datetime | None
     next_kind: AppointmentKind | None
     due: list[DueLine] = field(default_factory=list)
+    #: The program has participation hours (policy), or the client is exempt with allowed hours.
+    participation_required: bool = True
 
     @property
     def status_label(self) -> str:
@@ -304,7 +306,7 @@ class CaseloadLine:
 
     @property
     def short_last_week(self) -> bool:
-        return self.hours_last_week < self.required_hours
+        return self.participation_required and self.hours_last_week < self.required_hours
 
 
 @dataclass
@@ -437,6 +439,7 @@ def caseload_report(session: Session, today: dt.date) -> CaseloadReport:
                 next_appointment=nxt[0] if nxt else None,
                 next_kind=nxt[1] if nxt else None,
                 due=due.get(client.case_number, []),
+                participation_required=client.program in programs or client.exempt_hours is not None,
             )
         )
         participating = client.program in programs and client.status in (ClientStatus.OPEN, ClientStatus.PENDED)
@@ -495,7 +498,7 @@ def caseload_csv_text(report: CaseloadReport) -> str:
     for line in report.lines:
         writer.writerow([
             line.case_number, line.name, line.legal_name, line.status.value, line.program,
-            "; ".join(line.flags), f"{line.required_hours:g}",
+            "; ".join(line.flags), f"{line.required_hours:g}" if line.participation_required else "",
             report.last_week.isoformat(), f"{line.hours_last_week:g}", month, f"{line.hours_month:g}",
             line.next_appointment.isoformat(timespec="minutes") if line.next_appointment else "",
             line.next_kind.value if line.next_kind else "",
