@@ -167,7 +167,7 @@ class DueLine:
 RULE_LABELS: dict[str, str] = {
     "reminder-call": "Reminder call",
     "finish-note": "Finish note",
-    "missed-activity": "Engagement contact (missed activity)",
+    "missed-activity": "No-show: engagement contact",
     "engagement": "Engagement attempts",
     "good-cause": "Determine good cause",
     "not-initialized": "Initialize case",
