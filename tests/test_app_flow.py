@@ -124,7 +124,13 @@ def seeded(engine: Engine) -> Engine:
 
 
 def screen_text(app: CasetermApp) -> str:
-    return app.export_screenshot()
+    """What is on screen, as plain text (from the SVG screenshot)."""
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    body = svg[svg.find("<g class=") :] if "<g class=" in svg else svg
+    return html.unescape(re.sub(r"<[^>]+>", "", body)).replace("\xa0", " ")
 
 
 async def test_a_morning_with_the_keyboard(seeded: Engine, tmp_path: Path) -> None:
@@ -188,6 +194,7 @@ async def test_a_morning_with_the_keyboard(seeded: Engine, tmp_path: Path) -> No
         assert all(i.key != missed[0].key for i in app.due_items)
 
         # Hide the screen: nothing with client data shows; unlock with a key and a confirm.
+        assert "Mari" in screen_text(app) and "TA-1001" in screen_text(app)
         await pilot.press("f12")
         await pilot.pause()
         assert isinstance(app.screen, LockScreen)

@@ -21,7 +21,7 @@ from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.messages import DataChanged, OpenClient, OpenNote
 from caseterm.models import AppointmentStatus
-from caseterm.services.appointments import AppointmentRow, ScheduleBlock
+from caseterm.services.appointments import AppointmentRow, DaySchedule, ScheduleBlock
 from caseterm.widgets.due_today import PRIORITY_MARK, PRIORITY_STYLE, DueToday
 
 #: How many of a block's due items are listed beside it (the sidebar has them all).
@@ -178,14 +178,15 @@ class ScheduleScreen(Screen):
         # Today's due items are the app's shared list; another day asks the agenda.
         items = self.app.due_items if day == clock.today() else None  # type: ignore[attr-defined]
         with self.app.session() as session:  # type: ignore[attr-defined]
-            blocks = day_schedule(session, day, clock.now(), items)
-        self.app.call_from_thread(self._show_day, day, blocks)
+            schedule = day_schedule(session, day, clock.now(), items)
+        self.app.call_from_thread(self._show_day, schedule)
 
-    async def _show_day(self, day: dt.date, blocks: list[ScheduleBlock]) -> None:
+    async def _show_day(self, schedule: DaySchedule) -> None:
         async with self._show_lock:
-            await self._show_day_now(day, blocks)
+            await self._show_day_now(schedule)
 
-    async def _show_day_now(self, day: dt.date, blocks: list[ScheduleBlock]) -> None:
+    async def _show_day_now(self, schedule: DaySchedule) -> None:
+        day, blocks = schedule.day, schedule.blocks
         if day != self.day:
             return
         keep = self._pending if self._pending is not None else self._select
@@ -194,11 +195,13 @@ class ScheduleScreen(Screen):
             await container.remove_children()
             await container.mount_all([BlockView(block) for block in blocks])
         today = clock.today()
-        heading = Content.from_markup("[b]\\[[/] $day [b]][/]", day=f"{day:%A %B %d %Y}")
+        heading = Content.from_markup(
+            "[b]\\[[/] $day [b]][/] [$text-muted]$note[/]", day=f"{day:%A %B %d %Y}", note=schedule.note
+        )
         if day != today:
             heading += Content.from_markup("  [b $text-warning]not today[/] · [b]t[/] today")
         else:
-            heading += Content.from_markup("  [$text-muted]\\[ ] other days[/]")
+            heading += Content.from_markup("  [$text-muted]· \\[ ] other days[/]")
         label = self.query_one("#day-heading", Label)
         label.update(heading)
         label.set_class(day != today, "-not-today")

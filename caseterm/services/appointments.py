@@ -213,76 +213,104 @@ def current_block_index(blocks: list[ScheduleBlock], day: dt.date, now: dt.datet
     return None
 
 
+#: Rules whose work has a month-phase block of its own (001).
+PHASE_RULES = {"work-verification": "work_verification", "childcare": "childcare"}
+
+
 def _block_for_due(blocks: list[ScheduleBlock], item: object, appointment_block: dict[int, int]) -> int | None:
-    """Where a due item belongs in the day: its appointment's block, else by routine group."""
+    """Where a due item belongs in the day (001's template):
+
+    reminder calls and the morning list in the morning routine; an interview
+    item beside its appointment (else the first interview slot); notes to
+    finish in the first notes block; work verification / childcare in their
+    month-phase block; other deadlines in the day's last notes block.
+    """
     target = getattr(item, "target", None) or {}
-    appt = target.get("appointment_id")
     group = getattr(getattr(item, "group", None), "name", "")
-    kinds = {
-        "MORNING": ("morning",),
-        "INTERVIEWS": ("interview",),
-        "NOTES": ("notes",),
-        "DEADLINES": ("work_verification", "childcare", "notes"),
-    }.get(group, ("notes",))
-    if group in ("INTERVIEWS",) and appt in appointment_block:
-        return appointment_block[appt]
-    for kind in kinds:
-        for index, block in enumerate(blocks):
-            if block.kind == kind:
-                return index
-    return None
+    rule = getattr(item, "rule", "")
+
+    def first(kind: str) -> int | None:
+        return next((i for i, b in enumerate(blocks) if b.kind == kind), None)
+
+    def last(kind: str) -> int | None:
+        return next((i for i in range(len(blocks) - 1, -1, -1) if blocks[i].kind == kind), None)
+
+    if rule in PHASE_RULES and first(PHASE_RULES[rule]) is not None:
+        return first(PHASE_RULES[rule])
+    if group == "MORNING":
+        return first("morning")
+    if group == "INTERVIEWS":
+        appt = target.get("appointment_id")
+        if appt in appointment_block:
+            return appointment_block[appt]
+        return first("interview")
+    if group == "NOTES":
+        return first("notes")
+    return last("notes")
 
 
-def day_schedule(session: Session, day: dt.date, now: dt.datetime, due_items: list | None = None) -> list[ScheduleBlock]:
+@dataclass
+class DaySchedule:
+    day: dt.date
+    blocks: list[ScheduleBlock]
+    #: "Business day 1 of November", "Not a business day (weekend)", ...
+    note: str = ""
+
+
+def template_blocks(day: dt.date) -> list[ScheduleBlock]:
+    """The day template of the policy with the month-phase block laid over it (agenda)."""
+    from caseterm.policy import load_policy
+
+    policy = load_policy()
+    try:
+        from caseterm.services.agenda import _overlay, phase_blocks
+
+        raw = _overlay(policy.day.blocks, phase_blocks(day, policy))
+    except ImportError:  # an agenda without these helpers: the plain template
+        raw = list(policy.day.blocks)
+    return [ScheduleBlock(b.start, b.end, str(getattr(b.kind, "value", b.kind)), b.title, []) for b in raw]
+
+
+def day_note(day: dt.date) -> str:
+    from caseterm.policy import load_policy
+    from caseterm.rules.common import business_calendar
+
+    cal = business_calendar(load_policy())
+    if not cal.is_business_day(day):
+        reason = "weekend" if day.weekday() >= 5 else (cal.holiday_name(day) or "agency closed")
+        return f"not a business day ({reason})"
+    return f"business day {cal.business_day_index(day)} of {day:%B}"
+
+
+def day_schedule(session: Session, day: dt.date, now: dt.datetime, due_items: list | None = None) -> DaySchedule:
     """The day template for `day` with its appointments placed and its due items beside them.
 
-    Uses the agenda (template + month-phase blocks) and puts each appointment
-    in the block its start falls in; appointments outside every block get a
-    block of their own so nothing is hidden.
+    `due_items`: the due list of `day` when the caller has it already (today's,
+    from the app); otherwise it is worked out here. Appointments outside every
+    block get a block of their own so nothing is hidden.
     """
-    try:
-        from caseterm.services.agenda import build_agenda
-    except ImportError:  # the agenda service not installed: the plain template
-        from types import SimpleNamespace
-
-        from caseterm.policy import load_policy
-
-        agenda = SimpleNamespace(blocks=load_policy().day.blocks, due=[])
-    else:
-        agenda = build_agenda(session, day)
-    rows = {row.id: row for row in list_for_day(session, day)}
-    blocks: list[ScheduleBlock] = []
-    for block in agenda.blocks:
-        blocks.append(
-            ScheduleBlock(
-                start=block.start if isinstance(block.start, dt.time) else block.start.time(),
-                end=block.end if isinstance(block.end, dt.time) else block.end.time(),
-                kind=str(getattr(block.kind, "value", block.kind)),
-                title=block.title,
-                appointments=[],
-            )
-        )
-    placed: dict[int, int] = {}
+    blocks = template_blocks(day)
     loose: list[AppointmentRow] = []
-    for row in rows.values():
-        for index, block in enumerate(blocks):
+    for row in list_for_day(session, day):
+        for block in blocks:
             if _contains(block.start, block.end, row.start.time()):
                 block.appointments.append(row)
-                placed[row.id] = index
                 break
         else:
             loose.append(row)
     for row in loose:
-        extra = ScheduleBlock(row.start.time(), row.end.time(), "other", "Outside the day template", [row])
-        blocks.append(extra)
+        blocks.append(ScheduleBlock(row.start.time(), row.end.time(), "other", "Outside the day template", [row]))
     blocks.sort(key=lambda b: (b.start, b.end))
+    if due_items is None:
+        from caseterm.services.due import due_items as compute_due
+
+        due_items = compute_due(session, day)
     placed = {appt.id: index for index, block in enumerate(blocks) for appt in block.appointments}
-    items = due_items if due_items is not None else list(getattr(agenda, "due", []) or [])
-    for item in items:
+    for item in due_items:
         index = _block_for_due(blocks, item, placed)
         if index is not None:
             blocks[index].due.append(item)
     current = current_block_index(blocks, day, now)
     if current is not None:
         blocks[current].current = True
-    return blocks
+    return DaySchedule(day, blocks, day_note(day))

@@ -1,0 +1,111 @@
+"""Privacy: the hide key, the idle lock and the passphrase."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy.engine import Engine
+from test_app_flow import screen_text, seeded, settle, write_settings  # noqa: F401 - fixture
+
+from caseterm.app import CasetermApp
+from caseterm.screens.caseload import CaseloadScreen
+from caseterm.screens.lock import LockScreen, passphrase_matches
+
+SECRETS = ("Mari", "Lopez", "TA-1001", "Carter", "Bob", "Due today")
+
+
+def assert_no_client_data(app: CasetermApp) -> None:
+    text = screen_text(app)
+    assert "caseterm" in text
+    for secret in SECRETS:
+        assert secret not in text, secret
+
+
+async def test_idle_lock_after_the_policy_minutes(seeded: Engine) -> None:  # noqa: F811
+    app = CasetermApp(seeded, idle_lock_seconds=1.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("down")
+        assert isinstance(app.screen, CaseloadScreen)
+        await pilot.pause(1.6)
+        assert isinstance(app.screen, LockScreen)
+        assert app.locked
+        assert_no_client_data(app)
+        # The app's keys are off: the palette, help and screen switches do nothing.
+        for key in ("ctrl+p", "question_mark", "2", "f12"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, LockScreen)
+            if app.screen.state == "confirm":
+                await pilot.press("escape")
+                await pilot.pause()
+        assert_no_client_data(app)
+        await pilot.press("space")
+        await pilot.pause()
+        assert app.screen.state == "confirm"
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseloadScreen)
+        assert not app.locked
+
+
+async def test_keys_typed_keep_the_screen_open(seeded: Engine) -> None:  # noqa: F811
+    app = CasetermApp(seeded, idle_lock_seconds=1.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await pilot.press("down")
+            await pilot.pause(0.3)
+        assert isinstance(app.screen, CaseloadScreen)
+
+
+async def test_escape_keeps_it_hidden(seeded: Engine) -> None:  # noqa: F811
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f12")
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.screen.state == "confirm"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen) and app.screen.state == "blank"
+
+
+async def test_notifications_do_not_show_over_the_lock(seeded: Engine) -> None:  # noqa: F811
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.notify("Mari Lopez TA-1001: note saved")
+        await pilot.press("f12")
+        await pilot.pause()
+        app.notify("Mari Lopez TA-1001: note saved")
+        await pilot.pause()
+        assert_no_client_data(app)
+
+
+async def test_passphrase_when_one_is_set(seeded: Engine) -> None:  # noqa: F811
+    digest = hashlib.sha256(b"blue heron").hexdigest()
+    write_settings(f'user = "casey"\npassphrase_sha256 = "{digest}"\n')
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f12")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.state == "confirm"
+        await pilot.press(*"red fox", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        assert "not the passphrase" in screen_text(app)
+        await pilot.press(*"blue heron", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseloadScreen)
+
+
+def test_passphrase_matches() -> None:
+    digest = hashlib.sha256("ñandú".encode()).hexdigest()
+    assert passphrase_matches("ñandú", digest.upper())
+    assert not passphrase_matches("nandu", digest)
