@@ -203,3 +203,21 @@ def test_due_items_print_one_line_per_rule_overdue_first() -> None:
         ("Release of information", 1, False, dt.date(2026, 11, 20)),
     ]
     assert groups[0].titles == ("Write the note: A, EA of Oct 1", "Write the note: A, EA of Oct 5")
+
+
+def test_page_header_text_is_escaped_for_css(caseload: Engine, tmp_path: Path) -> None:
+    """The case manager's name goes into a CSS string in <style>: quotes and </style> cannot break out."""
+    from caseterm import paths
+    from caseterm.config import load_settings
+
+    paths.settings_path().parent.mkdir(parents=True, exist_ok=True)
+    paths.settings_path().write_text('full_name = "Jo \\"JJ\\" </style> Smith"\nphone = "1"\n', encoding="utf-8")
+    load_settings.cache_clear()
+    try:
+        with session_scope(caseload) as s:
+            html = reports.write_caseload_html(s, tmp_path / "r.html", TODAY).read_text(encoding="utf-8")
+    finally:
+        load_settings.cache_clear()
+    style = html.split("<style>")[1].split("</style>")[0]
+    assert 'Caseload report · Jo \\22 JJ\\22  \\3C /style\\3E  Smith · 2026-11-02"' in style
+    assert "Jo &#34;JJ&#34; &lt;/style&gt; Smith" in html  # and escaped as HTML in the body
