@@ -34,7 +34,7 @@ def clients(engine) -> None:
 
 
 async def settle(app, pilot) -> None:
-    await pilot.pause()
+    await pilot.pause(0.3)  # past the typing pause
     await app.workers.wait_for_complete()
     await pilot.pause()
 

@@ -14,12 +14,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from caseterm.services.notes import HIT_END, HIT_START, SearchHit, search_notes
 
 PAGE = 50
+#: Seconds of no typing before the query runs.
+TYPING_PAUSE = 0.15
 
 
 class SearchResults(OptionList):
@@ -60,6 +64,7 @@ class SearchScreen(Screen):
         self.initial_query = query
         self.hits: list[SearchHit] = []
         self._query = ""
+        self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -76,7 +81,11 @@ class SearchScreen(Screen):
 
     @on(Input.Changed, "#search-input")
     def _typed(self, event: Input.Changed) -> None:
-        self.run_search(event.value)
+        """Search once typing pauses briefly, not on every keystroke."""
+        if self._timer is not None:
+            self._timer.stop()
+        value = event.value
+        self._timer = self.set_timer(TYPING_PAUSE, lambda: self.run_search(value))
 
     @on(Input.Submitted, "#search-input")
     def _submitted(self) -> None:
@@ -86,7 +95,8 @@ class SearchScreen(Screen):
     def run_search(self, query: str, offset: int = 0) -> None:
         with self.app.session() as session:  # type: ignore[attr-defined]
             hits = search_notes(session, query, limit=PAGE, offset=offset)
-        self.app.call_from_thread(self._show, query, hits, offset)
+        if not get_current_worker().is_cancelled:  # a newer query is on its way
+            self.app.call_from_thread(self._show, query, hits, offset)
 
     def _show(self, query: str, hits: list[SearchHit], offset: int) -> None:
         results = self.query_one(SearchResults)
@@ -94,6 +104,8 @@ class SearchScreen(Screen):
             self.hits = []
             results.clear_options()
         self._query = query
+        seen = {h.note_id for h in self.hits}
+        hits = [h for h in hits if h.note_id not in seen]  # a widened window may repeat one
         self.hits.extend(hits)
         match = results.get_component_rich_style("search-results--match")
         meta = results.get_component_rich_style("search-results--meta")
@@ -104,8 +116,8 @@ class SearchScreen(Screen):
         elif not self.hits:
             status.update(f"No note contains {query.strip()!r}.")
         else:
-            more = " · Ctrl+N for more" if len(hits) == PAGE else ""
-            status.update(f"{len(self.hits)} notes, best match first · Enter opens{more}")
+            more = " · Ctrl+N for more" if len(self.hits) % PAGE == 0 else ""
+            status.update(f"{len(self.hits)} notes, best match first (among the newest matches) · Enter opens{more}")
         if offset == 0 and self.hits:
             results.highlighted = 0
 

@@ -360,6 +360,9 @@ def discard_draft(session: Session, client: Client, amends_id: int | None = None
 HIT_START = "\x02"
 HIT_END = "\x03"
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+#: A word being typed matches as a prefix from this many letters on ("h*"
+#: would expand to every word starting with h: slow and useless).
+MIN_PREFIX = 3
 
 
 def fts_query(user_text: str) -> str:
@@ -372,7 +375,7 @@ def fts_query(user_text: str) -> str:
     if not words:
         return ""
     quoted = [f'"{w}"' for w in words]
-    if user_text and user_text[-1].isalnum():
+    if user_text and user_text[-1].isalnum() and len(words[-1]) >= MIN_PREFIX:
         quoted[-1] += "*"
     return " ".join(quoted)
 
@@ -390,42 +393,65 @@ class SearchHit:
     amended: bool
 
 
+#: Relevance (bm25) is ranked among at most this many of the newest matching
+#: notes: ranking half a million matches of a common word takes seconds, and
+#: for such words the recent notes are the ones wanted. Paging past the
+#: window widens it.
+SEARCH_WINDOW = 2000
+
+
 def search_notes(session: Session, query: str, limit: int = 50, offset: int = 0) -> list[SearchHit]:
-    """Notes matching the words typed, best first (bm25), one page at a time."""
+    """Notes matching the words typed, best first (bm25), one page at a time.
+
+    Three short queries: the rowid where the window of newest matches starts,
+    the page of rowids with their snippets in rank order (FTS5 only), then the
+    notes and clients of that page by primary key.
+    """
     match = fts_query(query)
     if not match:
         return []
     if session.get_bind().dialect.name != "sqlite":
         return _search_like(session, query, limit, offset)
-    rows = session.execute(
+    window = max(SEARCH_WINDOW, offset + limit)
+    cut = session.execute(
+        sql_text("SELECT rowid FROM note_fts WHERE note_fts MATCH :m ORDER BY rowid DESC LIMIT 1 OFFSET :w"),
+        {"m": match, "w": window - 1},
+    ).scalar()
+    page = session.execute(
         sql_text(
-            """
-            SELECT n.id, c.case_number, c.legal_name, c.preferred_name, n.contact_at, n.type,
-                   n.author, snippet(note_fts, 0, :hs, :he, '…', 16) AS snip,
-                   EXISTS (SELECT 1 FROM note a WHERE a.amends_id = n.id) AS amended
-            FROM note_fts
-            JOIN note n ON n.id = note_fts.rowid
-            JOIN client c ON c.id = n.client_id
-            WHERE note_fts MATCH :match
-            ORDER BY bm25(note_fts), n.contact_at DESC
-            LIMIT :limit OFFSET :offset
-            """
+            "SELECT rowid, snippet(note_fts, 0, :hs, :he, '…', 16) FROM note_fts "
+            "WHERE note_fts MATCH :m AND rowid >= :cut ORDER BY rank LIMIT :limit OFFSET :offset"
         ),
-        {"match": match, "hs": HIT_START, "he": HIT_END, "limit": limit, "offset": offset},
+        {"m": match, "hs": HIT_START, "he": HIT_END, "cut": cut or 0, "limit": limit, "offset": offset},
     ).all()
-    return [
-        SearchHit(
-            note_id=r[0],
-            case_number=r[1],
-            client_name=r[3] or r[2],
-            contact_at=r[4] if isinstance(r[4], dt.datetime) else dt.datetime.fromisoformat(str(r[4])),
-            type=NoteType(r[5]),
-            author=r[6],
-            snippet=r[7],
-            amended=bool(r[8]),
+    if not page:
+        return []
+    ids = [row[0] for row in page]
+    rows = session.execute(
+        select(Note.id, Client.case_number, Client.legal_name, Client.preferred_name, Note.contact_at, Note.type, Note.author)
+        .join(Client, Client.id == Note.client_id)
+        .where(col(Note.id).in_(ids))
+    ).all()
+    details = {r[0]: r for r in rows}
+    amended = set(session.execute(select(Note.amends_id).where(col(Note.amends_id).in_(ids))).scalars())
+    hits = []
+    for note_id, snip in page:
+        r = details.get(note_id)
+        if r is None:
+            continue
+        hits.append(
+            SearchHit(
+                note_id=note_id,
+                case_number=r[1],
+                client_name=r[3] or r[2],
+                contact_at=r[4],
+                type=NoteType(r[5]),
+                author=r[6],
+                snippet=snip,
+                amended=note_id in amended,
+            )
         )
-        for r in rows
-    ]
+    return hits
 
 
 def _search_like(session: Session, query: str, limit: int, offset: int) -> list[SearchHit]:
