@@ -1,0 +1,135 @@
+"""`caseterm agenda`: the day template, appointments in their blocks, the due list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from sqlalchemy.engine import Engine
+
+from caseterm.cli import cli
+from caseterm.models import Appointment, AppointmentKind, Client
+from caseterm.policy import BlockKind
+from caseterm.services.agenda import build_agenda
+from caseterm.services.demo import populate
+from caseterm.store import session_scope
+
+MON = dt.date(2026, 11, 2)
+
+
+def add_appointment(engine: Engine, start: dt.datetime, kind: AppointmentKind = AppointmentKind.FSSP) -> None:
+    with session_scope(engine) as s:
+        c = s.execute(sa.select(Client).where(Client.case_number == "TA-1")).scalar_one_or_none()
+        if c is None:
+            c = Client(case_number="TA-1", legal_name="Maria Lopez")
+            s.add(c)
+            s.flush()
+        s.add(Appointment(client_id=c.id, start=start, kind=kind))
+
+
+def test_appointments_are_placed_in_their_blocks(engine: Engine) -> None:
+    add_appointment(engine, dt.datetime(2026, 11, 17, 8, 30))
+    add_appointment(engine, dt.datetime(2026, 11, 17, 10, 45))
+    add_appointment(engine, dt.datetime(2026, 11, 17, 17, 0))      # after the template's last block
+    with session_scope(engine) as s:
+        agenda = build_agenda(s, dt.date(2026, 11, 17))
+    by_start = {b.start.strftime("%H:%M"): [a.start.strftime("%H:%M") for a in b.appointments] for b in agenda.blocks}
+    assert by_start["08:30"] == ["08:30"] and by_start["10:00"] == ["10:45"]
+    assert [a.start.strftime("%H:%M") for a in agenda.loose_appointments] == ["17:00"]
+    assert len(agenda.appointments) == 3
+    assert [b.kind for b in agenda.blocks][:5] == [BlockKind.MORNING, BlockKind.INTERVIEW, BlockKind.INTERVIEW, BlockKind.NOTES, BlockKind.LUNCH]
+
+
+@pytest.mark.parametrize(
+    ("day", "phase"),
+    [
+        (dt.date(2026, 11, 2), BlockKind.WORK_VERIFICATION),
+        (dt.date(2026, 11, 10), BlockKind.WORK_VERIFICATION),
+        (dt.date(2026, 11, 12), None),
+        (dt.date(2026, 11, 23), BlockKind.CHILDCARE),
+        (dt.date(2026, 11, 30), BlockKind.CHILDCARE),
+        (dt.date(2026, 11, 26), None),     # Thanksgiving: not a business day
+        (dt.date(2026, 11, 7), None),      # Saturday
+    ],
+)
+def test_month_phase_block(engine: Engine, day: dt.date, phase: BlockKind | None) -> None:
+    with session_scope(engine) as s:
+        agenda = build_agenda(s, day)
+    kinds = [b.kind for b in agenda.blocks]
+    phases = [k for k in kinds if k in (BlockKind.WORK_VERIFICATION, BlockKind.CHILDCARE)]
+    assert phases == ([phase] if phase else [])
+    if phase:
+        block = next(b for b in agenda.blocks if b.kind == phase)
+        assert (block.start, block.end) == (dt.time(15), dt.time(16))
+        assert kinds.count(BlockKind.INTERVIEW) == 3       # the 15:00 slot gave way
+
+
+def test_not_a_business_day_is_said(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        assert "Thanksgiving" in build_agenda(s, dt.date(2026, 11, 26)).notes[0]
+        assert "weekend" in build_agenda(s, dt.date(2026, 11, 7)).notes[0]
+
+
+def test_json_shape(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        populate(s, MON)
+    with session_scope(engine) as s:
+        data = build_agenda(s, MON).to_json()
+    assert set(data) == {"date", "blocks", "appointments", "due"}
+    assert data["date"] == "2026-11-02"
+    for block in data["blocks"]:
+        assert set(block) == {"start", "end", "kind", "title", "appointments"}
+        for a in block["appointments"]:
+            assert set(a) == {"case_number", "start", "minutes", "kind", "status"}
+    assert {a["start"][11:] for a in data["appointments"]} >= {"08:30", "10:00", "13:30", "15:00"}
+    for item in data["due"]:
+        assert set(item) == {"rule", "case_number", "title", "due", "overdue", "priority", "group", "source"}
+        dt.date.fromisoformat(item["due"])
+    groups = [item["group"] for item in data["due"]]
+    order = ["morning routine", "today's interviews", "notes to finish", "deadlines"]
+    assert groups == sorted(groups, key=order.index)
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "caseterm", *args], capture_output=True, text=True,
+                          env={**os.environ}, timeout=120)
+
+
+def test_cli_agenda_json_on_the_demo_shows_every_rule() -> None:
+    from caseterm.rules.engine import load_rules
+
+    result = run("--today", "2026-11-02", "--demo", "agenda", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert {i["rule"] for i in data["due"]} == set(load_rules())
+    assert data["date"] == "2026-11-02"
+
+
+def test_cli_agenda_text_reads_as_a_day(tmp_path: Path) -> None:
+    db = tmp_path / "d.db"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--today", "2026-11-02", "--db", str(db), "demo"]).exit_code == 0
+    result = runner.invoke(cli, ["--today", "2026-11-02", "--db", str(db), "agenda"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Monday, November 2, 2026" in out
+    for heading in ("Morning routine (", "Today's interviews (", "Notes to finish (", "Deadlines ("):
+        assert heading in out
+    assert out.index("Morning routine (") < out.index("Deadlines (")
+    assert "OVERDUE" in out and "Work Activity Verification" in out
+    other = runner.invoke(cli, ["--db", str(db), "agenda", "--date", "2026-11-03", "--json"])
+    assert other.exit_code == 0 and json.loads(other.output)["date"] == "2026-11-03"
+
+
+@pytest.mark.parametrize("bad", ["2026-02-30", "tomorrow"])
+def test_bad_date_is_exit_2(tmp_path: Path, bad: str) -> None:
+    result = run("--db", str(tmp_path / "x.db"), "agenda", "--date", bad)
+    assert result.returncode == 2
+    assert bad in result.stderr and "Traceback" not in result.stderr
