@@ -158,6 +158,7 @@ class _Builder:
         self.cal = cal
         self.rng = random.Random(today.toordinal())
         self.note_counter: dict[str, int] = {}
+        self.plans: list[tuple[Client, dt.date]] = []
 
     # -- dates --------------------------------------------------------------
     def bd(self, n: int) -> dt.date:
@@ -199,27 +200,36 @@ class _Builder:
                               verified_by=self.rng.choice([VerifiedBy.PAYSTUB, VerifiedBy.TIMESHEET, VerifiedBy.EMPLOYER_CALL])))
 
     def plan(self, client: Client, reviewed: dt.date) -> None:
-        plan = CasePlan(client_id=client.id, reviewed_on=reviewed, signed_on=reviewed,
-                        services="Case management; bus passes; job readiness (Goodwill)",
-                        supports="Sister (childcare backup); church food pantry")
-        self.s.add(plan)
+        """Queue a signed case plan; `write_plans` inserts them all with a few flushes."""
+        self.plans.append((client, reviewed))
+
+    def write_plans(self) -> None:
+        plans = []
+        for client, reviewed in self.plans:
+            plans.append(CasePlan(client_id=client.id, reviewed_on=reviewed, signed_on=reviewed,
+                                  services="Case management; bus passes; job readiness (Goodwill)",
+                                  supports="Sister (childcare backup); church food pantry"))
+        self.s.add_all(plans)
         self.s.flush()
-        if client.program == HF:
-            goal_text = "Keep my apartment for the next 12 months"
-            objective = "Pay rent in full by the 5th of each month for the next 3 months"
-            task = "Set up automatic rent payment with the bank"
-        else:
-            goal_text = "Find full-time work that pays enough to leave TANF"
-            objective = "Apply to 5 jobs a week for the next 4 weeks and log them on the timesheet"
-            task = "Update resume with the case manager"
-        goal = Goal(plan_id=plan.id, position=0, text=goal_text)
-        self.s.add(goal)
+        goals = []
+        for (client, _), plan in zip(self.plans, plans):
+            text = "Keep my apartment for the next 12 months" if client.program == HF else \
+                "Find full-time work that pays enough to leave TANF"
+            goals.append(Goal(plan_id=plan.id, position=0, text=text))
+        self.s.add_all(goals)
         self.s.flush()
-        obj = Objective(goal_id=goal.id, position=0, text=objective)
-        self.s.add(obj)
+        objectives = []
+        for (client, _), goal in zip(self.plans, goals):
+            text = "Pay rent in full by the 5th of each month for the next 3 months" if client.program == HF else \
+                "Apply to 5 jobs a week for the next 4 weeks and log them on the timesheet"
+            objectives.append(Objective(goal_id=goal.id, position=0, text=text))
+        self.s.add_all(objectives)
         self.s.flush()
-        self.s.add(PlanTask(objective_id=obj.id, position=0, title=task, responsible=Responsible.CLIENT,
-                            target_date=reviewed + dt.timedelta(days=21), status=TaskStatus.OPEN))
+        for (client, reviewed), objective in zip(self.plans, objectives):
+            title = "Set up automatic rent payment with the bank" if client.program == HF else \
+                "Update resume with the case manager"
+            self.s.add(PlanTask(objective_id=objective.id, position=0, title=title, responsible=Responsible.CLIENT,
+                                target_date=reviewed + dt.timedelta(days=21), status=TaskStatus.OPEN))
 
     def release(self, client: Client, party: str, signed: dt.date, expires: dt.date) -> None:
         self.s.add(Release(client_id=client.id, party=party, signed_on=signed, expires_on=expires))
@@ -477,6 +487,8 @@ def populate(session: Session, today: dt.date) -> None:
         day = b.bd(1 + n % 4)
         kind = AppointmentKind.FSSP if client.program != HF else AppointmentKind.CASE_PLAN_REVIEW
         b.appt(client, b.at(day, slots[n % 4]), kind, AppointmentStatus.SCHEDULED)
+
+    b.write_plans()
 
     # Caseload-wide manual tasks.
     session.add(ManualTask(client_id=None, title="Staff meeting: bring the monthly participation report", due=T, priority=2))
