@@ -72,6 +72,14 @@ def test_engagement_window(missed: dt.date, day: dt.date, due: dt.date, overdue:
     assert "0 of 2" in item.title and "one in writing" in item.title
 
 
+def test_after_a_first_attempt_the_second_has_no_deadline_of_its_own() -> None:
+    """003: contact within five business days; the two attempts precede re-engagement, undated."""
+    c = client(appointments=(no_show(D(2026, 11, 2)),), notes=(call(D(2026, 11, 3)),))
+    item = one("engagement", snap(c), D(2026, 11, 20))
+    assert item is not None and not item.overdue and item.priority == Priority.IMPORTANT
+    assert "1 of 2" in item.title and "one in writing" in item.title
+
+
 def test_engagement_needs_one_attempt_in_writing() -> None:
     c = client(appointments=(no_show(D(2026, 11, 2)),), notes=(call(D(2026, 11, 3)), call(D(2026, 11, 4))))
     item = one("engagement", snap(c), D(2026, 11, 5))

@@ -112,8 +112,11 @@ def missed_activity(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueIt
 
 @rule("engagement")
 def engagement(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
-    """Known non-participation: 2 attempts (one in writing) within 5 business days;
-    after two unsuccessful attempts, begin re-engagement (003, 000)."""
+    """Known non-participation (a no-show not followed by reaching the client):
+    a first contact attempt within 5 business days, at least 2 attempts (one in
+    writing, one in another format), and after two unsuccessful attempts,
+    begin re-engagement (003, 000). Overdue only while no attempt was made by
+    the fifth business day (003 gives the two attempts no deadline of their own)."""
     cal = business_calendar(policy)
     need = policy.engagement.attempts_required
     for client in snap.clients:
@@ -143,6 +146,9 @@ def engagement(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
                 target={"screen": "schedule", "kind": AppointmentKind.RE_ENGAGEMENT_STAFFING.value},
             )
             continue
+        # 003: contact "as soon as possible, but no more than five (5) business
+        # days" after becoming aware; the two attempts (one in writing) come
+        # before re-engagement, with no deadline of their own.
         due = cal.add_business_days(ep.start, policy.engagement.attempt_business_days)
         missing: list[str] = []
         if not ep.written:
@@ -150,6 +156,7 @@ def engagement(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         if not ep.other:
             missing.append("one by phone, text, e-mail or visit")
         left = max(need - len(ep.attempts), len(missing))
+        started = bool(ep.attempts)
         yield item(
             "engagement",
             client,
@@ -158,16 +165,18 @@ def engagement(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
                 f" ({left} to go: {', '.join(missing) or 'any channel'})"
             ),
             why=(
-                "Once aware of non-participation, attempt at least two contacts, one in writing and one in "
-                "another format, no more than five business days (003); demonstrate multiple attempts (000)."
+                "Once aware of non-participation, contact the client as soon as possible, no more than five "
+                "business days; attempt at least two contacts, one in writing and one in another format, before "
+                "re-engagement (003); demonstrate multiple attempts (000)."
             ),
             source="003, 000",
             due=due,
             day=day,
-            priority=deadline_priority(day, due),
+            priority=Priority.IMPORTANT if started else deadline_priority(day, due),
             group=RoutineGroup.DEADLINES,
             occurrence=ep.start.isoformat(),
             target={"screen": "note", "note_type": "engagement"},
+            overdue=False if started else None,
         )
 
 
