@@ -19,6 +19,8 @@ Environment:
                      due:<selector>   -> as rows, and the app's due list loaded
   BENCH_SCREEN       class name of the screen whose first paint is screen_paint
   BENCH_HOLD         seconds to keep running after ready (memory benchmark)
+BENCH_READY=manual never ends the app; each frame calls `driver.on_write(t)`
+(in-process benchmarks that drive a pilot).
 """
 
 from __future__ import annotations
@@ -45,10 +47,13 @@ class PaintDriver(HeadlessDriver):
         self._screen = os.environ.get("BENCH_SCREEN", "")
         self._done = False
         self.bytes_written = 0
+        self.last_write = 0.0
+        self.on_write = None
 
     def start_application_mode(self) -> None:
         super().start_application_mode()
-        self._app.set_timer(_TIMEOUT, self._timeout)
+        if self._mode != "manual":
+            self._app.set_timer(_TIMEOUT, self._timeout)
 
     def _timeout(self) -> None:
         print(f"bench: not ready after {_TIMEOUT}s", file=sys.stderr)
@@ -70,6 +75,11 @@ class PaintDriver(HeadlessDriver):
 
     def write(self, data: str) -> None:
         self.bytes_written += len(data)
+        self.last_write = time.perf_counter()
+        if self._mode == "manual":
+            if self.on_write is not None:
+                self.on_write(self.last_write)
+            return
         if self._done:
             return
         now = time.time()
