@@ -95,7 +95,15 @@ def _no_gc() -> Iterator[None]:
 
 
 def _rows(session: Session, sql: str, **params: object) -> list:
-    """Plain rows, without per-value type processing (fast on 100k rows)."""
+    """Plain rows, without per-value type processing (fast on 100k rows).
+
+    On SQLite, date and datetime parameters are passed as the ISO text the
+    columns hold (sqlite3's implicit date adapters are deprecated)."""
+    if session.get_bind().dialect.name == "sqlite":
+        params = {
+            k: (v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v.isoformat() if isinstance(v, dt.date) else v)
+            for k, v in params.items()
+        }
     return session.execute(sa.text(sql), params).all()
 
 
@@ -138,12 +146,10 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
     """
     window_start, hours_start, ws_start = _windows(day, policy)
     p = {
-        "start": dt.datetime.combine(window_start, dt.time()).isoformat(sep=" "),
-        "end": dt.datetime.combine(day + dt.timedelta(days=1), dt.time()).isoformat(sep=" "),
-        "ahead": dt.datetime.combine(day + dt.timedelta(days=AHEAD_DAYS), dt.time()).isoformat(sep=" "),
+        "start": dt.datetime.combine(window_start, dt.time()),
+        "end": dt.datetime.combine(day + dt.timedelta(days=1), dt.time()),
+        "ahead": dt.datetime.combine(day + dt.timedelta(days=AHEAD_DAYS), dt.time()),
     }
-    if session.get_bind().dialect.name != "sqlite":
-        p = {k: dt.datetime.fromisoformat(v) for k, v in p.items()}
     active = ", ".join(f"'{s.value}'" for s in ACTIVE_STATUSES)
     client_rows = _rows(
         session,
