@@ -51,7 +51,7 @@ class FrameWatch:
             self.time = when
 
     async def wait(self) -> float:
-        await _wait(lambda: self.time is not None, timeout=30)
+        await _wait(lambda: self.time is not None, timeout=120)
         assert self.time is not None
         return self.time
 
@@ -63,7 +63,10 @@ def _client_ready(app) -> bool:  # noqa: ANN001
     found = screen.query("#note-list")
     if not found:
         return False
-    cards = found.first().children
+    timeline = found.first()
+    if hasattr(timeline, "option_count"):  # an OptionList of note entries
+        return timeline.is_mounted and timeline.option_count > 0
+    cards = timeline.children  # a ListView of note cards
     return bool(cards) and all(card.is_mounted for card in cards)
 
 

@@ -270,6 +270,7 @@ class Builder:
         initial = referral + dt.timedelta(days=rng.randint(1, 6)) if status != "not_initialized" else None
         interview = initial + dt.timedelta(days=rng.randint(0, 10)) if initial else None
         exit_date = exit_reason = None
+        self.shelter_entry = referral - dt.timedelta(days=rng.randint(0, 30)) if rng.random() < 0.5 else None
         if status == "closed":
             exit_date = TODAY - dt.timedelta(days=rng.randint(1, 200))
             exit_reason = rng.choice(["housed", "left_voluntarily", "left_without_notice", "other"])
@@ -285,7 +286,7 @@ class Builder:
             int(status == "open" and rng.random() < 0.03),
             rng.choice([20.0, 10.0]) if rng.random() < 0.05 else None,
             _d(TODAY - dt.timedelta(days=rng.randint(1, 60))) if rng.random() < 0.05 else None,
-            int(rng.random() < 0.15), int(rng.random() < 0.3), int(rng.random() < 0.04),
+            int(rng.random() < 0.15), int(rng.random() < 0.12), int(rng.random() < 0.04),
             int(rng.random() < 0.03),
             rng.choice(STAGES) if rng.random() < 0.7 else None,
             rng.randint(0, 58),
@@ -293,31 +294,39 @@ class Builder:
             int(rng.random() < 0.4),
             _d(TODAY + dt.timedelta(days=rng.randint(-20, 150))) if status in ("open", "pended") else None,
             _d(referral), _d(initial), _d(interview),
-            _d(referral - dt.timedelta(days=rng.randint(0, 30))) if rng.random() < 0.5 else None,
-            _d(exit_date), exit_reason,
+            _d(self.shelter_entry), _d(exit_date), exit_reason,
         ))
-        self.notes(cid, referral, status)
+        kept = [] if self.light else self.appointments(cid, status)
+        self.notes(cid, referral, status, kept)
         if self.light:
             return
-        self.appointments(cid, status)
         if status in ("open", "pended"):
             self.hours(cid)
             self.plan(cid)
-        for _ in range(rng.randint(0, 2)):
+        entry = self.shelter_entry
+        if entry is not None and rng.random() < 0.92:
+            vi = entry + dt.timedelta(days=rng.randint(0, 6))
+            self.rows["assessment"].append((self.next_id("assessment"), cid, "vi_spdat", _d(vi), rng.randint(0, 17)))
+            if rng.random() < 0.9:
+                self.rows["assessment"].append((
+                    self.next_id("assessment"), cid, "spdat", _d(vi + dt.timedelta(days=rng.randint(0, 6))), rng.randint(0, 60),
+                ))
+        if rng.random() < 0.3:
             self.rows["assessment"].append((
-                self.next_id("assessment"), cid, rng.choice(["vi_spdat", "spdat", "hud", "front_door"]),
+                self.next_id("assessment"), cid, rng.choice(["hud", "front_door"]),
                 _d(referral + dt.timedelta(days=rng.randint(0, 60))), rng.randint(0, 17),
             ))
         for party in rng.sample(PARTIES, rng.randint(1, 3)):
-            signed = TODAY - dt.timedelta(days=rng.randint(10, 400))
+            signed = TODAY - dt.timedelta(days=rng.randint(10, 360))
             self.rows["release"].append((
                 self.next_id("release"), cid, party, _d(signed), _d(signed + dt.timedelta(days=365)),
             ))
         for agency, service in rng.sample(AGENCIES, rng.randint(0, 3)):
+            referred = TODAY - dt.timedelta(days=rng.randint(0, 300))
+            pending = (TODAY - referred).days <= 10 or rng.random() < 0.05
             self.rows["referral"].append((
-                self.next_id("referral"), cid, agency, service,
-                _d(TODAY - dt.timedelta(days=rng.randint(0, 300))),
-                rng.choice([None, None, "enrolled", "declined", "waitlisted"]),
+                self.next_id("referral"), cid, agency, service, _d(referred),
+                None if pending else rng.choice(["enrolled", "declined", "waitlisted", "completed"]),
             ))
         if rng.random() < 0.1:
             self.rows["task"].append((
@@ -331,18 +340,23 @@ class Builder:
                 _ts(dt.datetime.combine(TODAY, dt.time(9)) - dt.timedelta(hours=rng.randint(1, 72))),
             ))
 
-    def notes(self, cid: int, referral: dt.date, status: str) -> None:
+    def notes(self, cid: int, referral: dt.date, status: str, kept: list[dt.datetime]) -> None:
+        """About 25 notes; a kept appointment is documented the same day (most of the time)."""
         rng = self.rng
         span = max((TODAY - referral).days, 1)
         count = max(1, int(rng.gauss(self.notes_per_client, self.notes_per_client / 5)))
         if self.light:
             count = self.notes_per_client
-        days = sorted(rng.randint(0, span) for _ in range(count))
+        documented = [when + dt.timedelta(minutes=10) for when in kept if rng.random() < 0.93]
+        contacts = [
+            _business_time(rng, referral + dt.timedelta(days=rng.randint(0, span)))
+            for _ in range(max(count - len(documented), 0))
+        ]
+        contacts = sorted(
+            (c if c.date() <= TODAY else _business_time(rng, TODAY - dt.timedelta(days=3))) for c in contacts + documented
+        )
         prev_ids: list[int] = []
-        for off in days:
-            contact = _business_time(rng, referral + dt.timedelta(days=off))
-            if contact.date() > TODAY:
-                contact = _business_time(rng, TODAY - dt.timedelta(days=3))
+        for contact in contacts:
             late = rng.random() < 0.06
             written = contact + (dt.timedelta(hours=rng.randint(25, 96)) if late else dt.timedelta(minutes=rng.randint(5, 240)))
             ntype = rng.choices(NOTE_TYPES, NOTE_TYPE_WEIGHTS)[0]
@@ -361,14 +375,18 @@ class Builder:
             ))
             prev_ids.append(nid)
 
-    def appointments(self, cid: int, status: str) -> None:
+    def appointments(self, cid: int, status: str) -> list[dt.datetime]:
+        """Appointments in the past two months and the next one; returns the kept ones' starts."""
         rng = self.rng
+        kept: list[dt.datetime] = []
         active = status in ("open", "pended", "not_initialized")
         for _ in range(rng.randint(2, 8) if active else rng.randint(0, 3)):
             offset = rng.randint(-60, 30 if active else -1)
             start = _business_time(rng, TODAY + dt.timedelta(days=offset))
             if start.date() < TODAY:
                 st = rng.choices(["kept", "no_show", "cancelled", "rescheduled"], [75, 12, 8, 5])[0]
+                if st == "kept":
+                    kept.append(start)
             else:
                 st = "scheduled"
             self.rows["appointment"].append((
@@ -383,22 +401,28 @@ class Builder:
                 self.next_id("appointment"), cid, _ts(start), 60, rng.choices(APPT_KINDS, APPT_KIND_WEIGHTS)[0],
                 "office", "scheduled", 0,
             ))
+        return kept
 
     def hours(self, cid: int) -> None:
         rng = self.rng
         week = _monday(TODAY)
         for k in range(1, 9):
             monday = week - dt.timedelta(weeks=k)
-            for activity in rng.sample(ACTIVITIES, rng.randint(1, 2)):
+            compliant = rng.random() < 0.85  # most weeks meet the required hours
+            for j, activity in enumerate(rng.sample(ACTIVITIES, 2)):
+                if compliant:
+                    amount = rng.choice([20, 25, 30]) if j == 0 else rng.choice([10, 15, 20])
+                else:
+                    amount = rng.choice([0, 5, 10, 15])
                 self.rows["hours"].append((
-                    self.next_id("hours"), cid, _d(monday), activity, float(rng.choice([0, 5, 10, 15, 20, 25, 30])),
-                    rng.choice([None, "paystub", "timesheet", "employer_call"]),
+                    self.next_id("hours"), cid, _d(monday), activity, float(amount),
+                    rng.choice(["paystub", "timesheet", "employer_call"]) if rng.random() < 0.9 else None,
                 ))
 
     def plan(self, cid: int) -> None:
         rng = self.rng
         pid = self.next_id("caseplan")
-        reviewed = TODAY - dt.timedelta(days=rng.randint(5, 120))
+        reviewed = TODAY - dt.timedelta(days=rng.randint(1, 29) if rng.random() < 0.85 else rng.randint(30, 90))
         self.rows["caseplan"].append((pid, cid, _d(reviewed), _d(reviewed), "case management", "family"))
         for gpos, goal in enumerate(rng.sample(FILL["goal"], 2)):
             gid = self.next_id("goal")
