@@ -202,6 +202,9 @@ def test_snapshot_skips_closed_clients_and_amendments(engine: Engine) -> None:
     with session_scope(engine) as s:
         open_c = add_client(s, "TA-1")
         add_client(s, "TA-2", status="closed")
+        # a no-show in the window: the loader brings this client's notes (engagement rules)
+        s.add(Appointment(client_id=open_c.id, start=dt.datetime(2026, 10, 19, 9), kind=AppointmentKind.FSSP,
+                          status=AppointmentStatus.NO_SHOW))
         original = add_note(s, open_c, dt.datetime(2026, 10, 20, 9))
         amendment = Note(uid=str(uuid.uuid4()), client_id=open_c.id, contact_at=original.contact_at,
                          written_at=dt.datetime(2026, 10, 21, 9), type=NoteType.CONTACT, text="correction",
@@ -212,6 +215,19 @@ def test_snapshot_skips_closed_clients_and_amendments(engine: Engine) -> None:
     assert [c.case_number for c in snap.clients] == ["TA-1"]
     assert len(snap.clients[0].notes) == 1
     assert snap.clients[0].last_contact_at == dt.datetime(2026, 10, 20, 9)
+
+
+def test_kept_appointments_know_whether_they_are_noted(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        c = add_client(s)
+        for day in (26, 27):
+            s.add(Appointment(client_id=c.id, start=dt.datetime(2026, 10, day, 10), kind=AppointmentKind.FSSP,
+                              status=AppointmentStatus.KEPT))
+        add_note(s, c, dt.datetime(2026, 10, 26, 23, 59))
+    with session_scope(engine) as s:
+        appts = due.load_snapshot(s, MON).clients[0].appointments
+    assert [(a.day.day, a.noted) for a in appts] == [(26, True), (27, False)]
+    assert keys(engine, MON, "finish-note") == [f"finish-note|TA-1|appt{appts[1].id}"]
 
 
 @pytest.mark.slow

@@ -51,9 +51,8 @@ def item(
 ) -> DueItem:
     """A DueItem; overdue by default when `day` is past `due`."""
     case_number = client.case_number if client is not None else None
-    full_target = dict(target)
-    if case_number is not None:
-        full_target.setdefault("case_number", case_number)
+    if case_number is not None and "case_number" not in target:
+        target["case_number"] = case_number  # rules pass a fresh dict each time
     return DueItem(
         rule=rule_id,
         case_number=case_number,
@@ -65,17 +64,21 @@ def item(
         priority=priority,
         group=group,
         occurrence=occurrence,
-        target=full_target,
+        target=target,
     )
 
 
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def fmt_day(day: dt.date) -> str:
-    """'Mon Nov 2' — how a case manager writes a date on a to-do list."""
-    return f"{day:%a %b} {day.day}"
+    """'Mon Nov 2' — how a case manager writes a date on a to-do list (English, like the titles)."""
+    return f"{_WEEKDAYS[day.weekday()]} {_MONTHS[day.month]} {day.day}"
 
 
 def fmt_time(moment: dt.datetime) -> str:
-    return f"{moment:%H:%M}"
+    return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
 def kind_label(kind: str) -> str:

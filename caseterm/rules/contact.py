@@ -44,11 +44,16 @@ def finish_note(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
     hours = dt.timedelta(hours=policy.notes.finish_within_hours)
     first = day - dt.timedelta(days=policy.notes.lookback_days)
     for client in snap.clients:
-        noted_days = {n.contact_at.date() for n in client.notes}
+        noted_days: set[dt.date] | None = None
         for appt in client.appointments:
             if appt.status != AppointmentStatus.KEPT or not first <= appt.day <= day:
                 continue
-            if appt.day in noted_days:
+            if appt.noted is None:
+                if noted_days is None:
+                    noted_days = {n.contact_at.date() for n in client.notes}
+                if appt.day in noted_days:
+                    continue
+            elif appt.noted:
                 continue
             deadline = appt.start + hours
             due = deadline.date()

@@ -45,6 +45,9 @@ class ApptSnap:
     status: AppointmentStatus
     reminder_called: bool = False
     place: Place = Place.OFFICE
+    #: whether a note for the client exists on the appointment's date (the
+    #: loader works it out in SQL for kept appointments); None: look at the notes
+    noted: bool | None = None
 
     @cached_property
     def day(self) -> dt.date:
@@ -78,7 +81,8 @@ def is_reached(note_type: NoteType, method: ContactMethod | None, outcome: Conta
 @dataclass(frozen=True)
 class HoursSnap:
     week: dt.date
-    activity: Activity
+    #: None when the loader summed the week's activities into one entry
+    activity: Activity | None
     hours: float
 
 
@@ -137,9 +141,13 @@ class ClientSnap:
     exit_date: dt.date | None = None
     #: appointments in the snapshot window, by start
     appointments: tuple[ApptSnap, ...] = ()
-    #: notes whose contact is in the snapshot window, by contact time (amendments excluded)
+    #: notes whose contact is in the snapshot window, by contact time (amendments
+    #: excluded). The database loader fills them only for clients with a no-show
+    #: in the window (the engagement rules are their only reader); kept
+    #: appointments carry `noted` instead.
     notes: tuple[NoteSnap, ...] = ()
-    #: hours entries of the recent weeks (those the monthly and weekly rules look at), by week
+    #: hours entries of the recent weeks (those the monthly and weekly rules look
+    #: at), by week; the loader gives one summed entry per week
     hours: tuple[HoursSnap, ...] = ()
     #: Mondays of the weeks with work-search hours in the work-search window
     #: (None: derive them from `hours`)

@@ -44,7 +44,7 @@ from caseterm.models import (
 from caseterm.policy import Policy, load_policy
 from caseterm.rules.calendar import add_months, monday_of, previous_month
 from caseterm.rules.common import business_calendar
-from caseterm.rules.monthly import verification_month
+from caseterm.rules.monthly import verification_month, weeks_of_month
 from caseterm.rules.engine import RULES, DueItem, compute_due, load_rules
 from caseterm.rules.snapshot import (
     ACTIVE_STATUSES,
@@ -80,6 +80,14 @@ def _windows(day: dt.date, policy: Policy) -> tuple[dt.date, dt.date, dt.date]:
     recent_hours = monday_of(previous_month(verification_month(day, cal))) - dt.timedelta(days=7)
     work_search = add_months(day, -policy.participation.work_search_window_months) - dt.timedelta(days=7)
     return day - dt.timedelta(days=lookback), recent_hours, work_search
+
+
+def _by_start(a: ApptSnap) -> dt.datetime:
+    return a.start
+
+
+def _by_contact(n: NoteSnap) -> dt.datetime:
+    return n.contact_at
 
 
 @contextmanager
@@ -160,30 +168,58 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
     )
     wanted = {row[0] for row in client_rows}
 
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    # Kept appointments: is there a note for the client on that date? (finish-note)
+    day_start, day_end = (
+        ("date(a.start)", "date(a.start, '+1 day')")
+        if sqlite
+        else ("date_trunc('day', a.start)", "date_trunc('day', a.start) + interval '1 day'")
+    )
     kinds, astatuses, places = AppointmentKind._value2member_map_, AppointmentStatus._value2member_map_, Place._value2member_map_
+    kept, no_show = AppointmentStatus.KEPT, AppointmentStatus.NO_SHOW
     appts: dict[int, list[ApptSnap]] = defaultdict(list)
-    for aid, cid, start, minutes, kind, status, called, place in _rows(
+    engaged: set[int] = set()  # clients with a no-show in the window: their notes are loaded
+    for aid, cid, start, minutes, kind, status, called, place, noted in _rows(
         session,
-        "SELECT id, client_id, start, minutes, kind, status, reminder_called, place FROM appointment"
-        " WHERE start >= :start AND start < :ahead ORDER BY start",
+        "SELECT a.id, a.client_id, a.start, a.minutes, a.kind, a.status, a.reminder_called, a.place,"
+        " CASE WHEN a.status = 'kept' THEN EXISTS (SELECT 1 FROM note n WHERE n.client_id = a.client_id"
+        f" AND n.contact_at >= {day_start} AND n.contact_at < {day_end} AND n.amends_id IS NULL) END"
+        " FROM appointment a WHERE a.start >= :start AND a.start < :ahead"
+        # past appointments still "scheduled", cancelled or rescheduled matter only this month/week
+        " AND (a.status IN ('kept', 'no_show') OR a.start >= :recent)",
+        recent=dt.datetime.combine(min(day.replace(day=1), monday_of(day)), dt.time()),
         **p,
     ):
         if cid in wanted:
-            appts[cid].append(ApptSnap(aid, _dtm(start), minutes, kinds[kind], astatuses[status], bool(called), places[place]))
+            st = astatuses[status]
+            appts[cid].append(
+                ApptSnap(aid, _dtm(start), minutes, kinds[kind], st, bool(called), places[place],
+                         bool(noted) if st is kept else None)
+            )
+            if st is no_show:
+                engaged.add(cid)
+    for rows in appts.values():
+        if len(rows) > 1:
+            rows.sort(key=_by_start)
 
     ntypes, methods, outcomes = NoteType._value2member_map_, ContactMethod._value2member_map_, ContactOutcome._value2member_map_
     notes: dict[int, list[NoteSnap]] = defaultdict(list)
-    # (amendments are filtered here: "amends_id IS NULL" in SQL makes SQLite pick the wrong index)
-    for nid, cid, contact_at, ntype, method, outcome, amends in _rows(
-        session,
-        "SELECT id, client_id, contact_at, type, method, outcome, amends_id FROM note"
-        " WHERE contact_at >= :start AND contact_at < :end ORDER BY contact_at",
-        **p,
-    ):
-        if cid in wanted and amends is None:
-            notes[cid].append(
-                NoteSnap(nid, _dtm(contact_at), ntypes[ntype], methods.get(method), outcomes.get(outcome))
-            )
+    if engaged:
+        for nid, cid, contact_at, ntype, method, outcome in _rows(
+            session,
+            "SELECT n.id, n.client_id, n.contact_at, n.type, n.method, n.outcome FROM note n"
+            " WHERE n.client_id IN (SELECT DISTINCT client_id FROM appointment WHERE status = 'no_show'"
+            " AND start >= :start AND start < :ahead)"
+            " AND n.contact_at >= :start AND n.contact_at < :end AND n.amends_id IS NULL",
+            **p,
+        ):
+            if cid in engaged:
+                notes[cid].append(
+                    NoteSnap(nid, _dtm(contact_at), ntypes[ntype], methods.get(method), outcomes.get(outcome))
+                )
+        for rows in notes.values():
+            if len(rows) > 1:
+                rows.sort(key=_by_contact)
 
     # Whole-history summaries, aggregated in the database.
     not_contact = ", ".join(f"'{t.value}'" for t in NOT_CONTACT_TYPES)
@@ -211,15 +247,27 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
         if cid not in last_contact or kept_at > last_contact[cid]:
             last_contact[cid] = kept_at
 
-    activities = Activity._value2member_map_
     hours: dict[int, list[HoursSnap]] = defaultdict(list)
-    for cid, week, activity, amount in _rows(
+    # the weeks the rules look at: the month being verified (work-verification),
+    # last month (close-case), last week (participation)
+    cal = business_calendar(policy)
+    weeks = sorted(
+        set(weeks_of_month(previous_month(verification_month(day, cal))))
+        | set(weeks_of_month(previous_month(day)))
+        | {monday_of(day) - dt.timedelta(days=7)}
+    )
+    programs = tuple(policy.participation.programs)
+    program_filter = f" AND c.program IN ({', '.join(':p%d' % i for i in range(len(programs)))})" if programs else ""
+    for cid, week, amount in _rows(
         session,
-        "SELECT client_id, week, activity, hours FROM hours WHERE week >= :since ORDER BY week",
-        since=hours_start,
+        "SELECT h.client_id, h.week, SUM(h.hours) FROM hours h JOIN client c ON c.id = h.client_id"
+        f" WHERE h.week IN ({', '.join(':w%d' % i for i in range(len(weeks)))}){program_filter}"
+        " GROUP BY h.client_id, h.week ORDER BY h.week",
+        **{f"w{i}": w for i, w in enumerate(weeks)},
+        **{f"p{i}": prog for i, prog in enumerate(programs)},
     ):
         if cid in wanted:
-            hours[cid].append(HoursSnap(_d(week), activities[activity], float(amount)))
+            hours[cid].append(HoursSnap(_d(week), None, float(amount)))
     ws_weeks: dict[int, list[dt.date]] = defaultdict(list)
     for cid, week in _rows(
         session,
