@@ -70,6 +70,7 @@ class CasetermApp(App[None]):
         Binding("1", "switch_mode('caseload')", "Caseload", show=False),
         Binding("2", "switch_mode('schedule')", "Schedule", show=False),
         Binding("f2", "toggle_sidebar", "Due list", show=False),
+        Binding("ctrl+f", "search_notes", "Search notes", show=False, tooltip="Full-text search of every note"),
     ]
 
     #: The one due-today list every sidebar shows; None while it is worked out.
@@ -203,22 +204,63 @@ class CasetermApp(App[None]):
 
     @on(DueTarget)
     def _go_to_due_item(self, message: DueTarget) -> None:
+        """Go where the item is done (`DueItem.target`, set by its rule)."""
         item = message.item
         target = dict(getattr(item, "target", None) or {})
         where = target.get("screen")
         case_number = target.get("case_number") or item.case_number
         if where == "note" and case_number:
             self.open_note(case_number, target.get("appointment_id"), item.key)
+        elif where == "schedule" and target.get("appointment_id") is not None:
+            self.open_schedule(target["appointment_id"])
+        elif where == "schedule" and case_number:
+            # "Schedule a home visit / staffing": appointments are booked in the client's file.
+            self.open_client(case_number, "appointments")
         elif where == "schedule":
-            self.open_schedule(target.get("appointment_id"))
+            self.open_schedule()
         elif where in ("hours", "client") and case_number:
             self.open_client(case_number, target.get("tab") or ("hours" if where == "hours" else None))
         elif where == "caseload":
-            self.run_screen_action("caseload", target.get("action", "show_all"))
+            action = {"export": "print_caseload"}.get(target.get("action", ""), "show_all")
+            self.run_screen_action("caseload", action)
         elif case_number:
             self.open_client(case_number, target.get("tab"))
         else:
-            self.notify(item.why, title=item.title)
+            self.notify(item.why, title=item.title, timeout=8)
+
+    def action_add_task(self, case_number: str | None = None) -> None:
+        """A manual task on the due list (optionally for one client)."""
+        from caseterm.services import due
+        from caseterm.services.snooze import parse_task_due
+        from caseterm.widgets.prompts import TaskPrompt
+
+        def save(title: str, when: str, priority: str) -> str:
+            if priority.strip() not in ("", "1", "2", "3"):
+                raise BadInput("priority: 1, 2 or 3")
+            with self.session() as session:
+                due.add_task(
+                    session,
+                    title.strip(),
+                    parse_task_due(when, clock.today()),
+                    int(priority.strip() or 2),
+                    case_number=case_number,
+                )
+            return title.strip()
+
+        def saved(title: str | None) -> None:
+            if title:
+                self.notify(f"Task added: {title}", timeout=3)
+                self.post_message(DataChanged())
+
+        self.push_screen(TaskPrompt(save, who=case_number or ""), saved)
+
+    def action_search_notes(self) -> None:
+        try:
+            from caseterm.screens.search import SearchScreen
+        except ImportError:
+            self.notify("Note search is not available yet.", severity="warning")
+            return
+        self.push_screen(SearchScreen())
 
     # -- actions ---------------------------------------------------------------
 

@@ -16,6 +16,8 @@ ACTIONS: list[tuple[str, str, str | None, str]] = [
     ("Due list: show or hide", "the due-today sidebar (F2)", None, "toggle_sidebar"),
     ("Hide the screen", "privacy: blank the screen now (F12)", None, "hide"),
     ("Help: every key", "(?)", None, "help"),
+    ("Search all notes", "full-text search of the case narrative (ctrl+f)", None, "search_notes"),
+    ("Add a task to the due list", "a manual task with a date and priority (+ in the due list)", None, "add_task"),
     ("Caseload: print / export the list", "CSV + HTML print view, marked CONFIDENTIAL (e)", "caseload", "print_caseload"),
     ("Caseload: filter by text", "(/)", "caseload", "filter"),
     ("Caseload: show all clients", "(a)", "caseload", "quick('ALL')"),

@@ -356,3 +356,34 @@ async def test_bad_input_is_a_notification_not_a_crash(seeded: Engine) -> None:
         messages = [n.message for n in app._notifications]
         assert any("before it happens" in m for m in messages)
         assert app.return_code is None or app.return_code == 0
+
+
+async def test_add_a_task_for_a_client_from_the_caseload(seeded: Engine) -> None:
+    from caseterm.widgets.prompts import TaskPrompt
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"lena", "enter")
+        await pilot.pause()
+        await pilot.press("plus")
+        await pilot.pause()
+        assert isinstance(app.screen, TaskPrompt)
+        await pilot.press(*"Call the landlord", "tab", *"2026-10-01", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TaskPrompt)  # a date in the past is refused
+        await pilot.press("tab", "shift+tab", "ctrl+u", "enter")
+        await settle(pilot)
+        tasks = [i for i in app.due_items if i.rule == "manual"]
+        assert [(t.title.startswith("Call the landlord"), t.case_number) for t in tasks] == [(True, "TA-1004")]
+
+
+async def test_ctrl_f_opens_note_search(seeded: Engine) -> None:
+    from caseterm.screens.search import SearchScreen
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)

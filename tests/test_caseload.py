@@ -78,7 +78,7 @@ def test_sort_by_any_column_blanks_last(seeded: Engine) -> None:  # noqa: F811
 def test_next_label() -> None:
     at = dt.datetime.combine
     assert next_label(None, TODAY) == "—"
-    assert next_label(at(TODAY, dt.time(10)), TODAY) == "today 10:00"
+    assert next_label(at(TODAY, dt.time(10)), TODAY) == "10:00"
     assert next_label(at(TODAY + dt.timedelta(days=2), dt.time(15)), TODAY) == "Wed 15:00"
     assert next_label(at(TODAY + dt.timedelta(days=20), dt.time(15)), TODAY) == "Nov 22"
 
@@ -112,13 +112,15 @@ async def test_filter_as_you_type_and_quick_keys(seeded: Engine) -> None:  # noq
         assert table.row_count == 5
         assert app.focused is table
         # o cycles the sort column, O reverses.
-        before = app.screen.sort_column
-        await pilot.press("o")
+        assert app.screen.sort_column == "name"
+        await pilot.press("o")  # name -> due: most due first
         await pilot.pause()
-        assert app.screen.sort_column != before
+        assert app.screen.sort_column == "due" and app.screen.sort_reverse
+        dues = [r.due for r in app.screen.visible_rows()]
+        assert dues == sorted(dues, reverse=True)
         await pilot.press("O")
         await pilot.pause()
-        assert app.screen.sort_reverse
+        assert not app.screen.sort_reverse
 
 
 async def test_due_counts_arrive_from_the_due_list(seeded: Engine) -> None:  # noqa: F811

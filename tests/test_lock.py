@@ -50,10 +50,9 @@ async def test_idle_lock_after_the_policy_minutes(seeded: Engine) -> None:  # no
 
 
 async def test_keys_typed_keep_the_screen_open(seeded: Engine) -> None:  # noqa: F811
-    app = CasetermApp(seeded, idle_lock_seconds=1.0)
+    app = CasetermApp(seeded, idle_lock_seconds=2.0)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        for _ in range(6):
+        for _ in range(12):  # 3.6 s of typing, never 2 s apart
             await pilot.press("down")
             await pilot.pause(0.3)
         assert isinstance(app.screen, CaseloadScreen)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from textual import on, work
@@ -54,6 +55,20 @@ QUICK_KEYS: list[tuple[str, QuickFilter, str]] = [
 ]
 
 
+@lru_cache(maxsize=256)
+def _due_cell(count: int) -> Content:
+    return Content.from_markup("[b $text-warning]$n[/]", n=str(count)) if count else Content("·")
+
+
+@lru_cache(maxsize=64)
+def _flags_cell(flags: str, loud: bool) -> Content:
+    return Content.from_markup("[b $text-error]$f[/]", f=flags) if loud else Content(flags)
+
+
+#: Above this many clients, filtering waits for a pause in typing.
+DEBOUNCE_ROWS = 1500
+
+
 class CaseloadTable(DataTable):
     """The caseload table (row cursor)."""
 
@@ -67,6 +82,7 @@ class CaseloadScreen(Screen):
         Binding("o", "sort_next", "Sort", show=True),
         Binding("O", "sort_reverse", "Reverse sort", show=False),
         Binding("e", "print_caseload", "Print list", show=True),
+        Binding("plus", "add_task", "Add task", show=False, key_display="+", tooltip="A task for the highlighted client"),
         Binding("2", "app.switch_mode('schedule')", "Schedule", show=True),
         Binding("f2", "app.toggle_sidebar", "Due list", show=True),
         *[Binding(key, f"quick('{quick.name}')", label.replace(" {n}d", ""), show=False) for key, quick, label in QUICK_KEYS],
@@ -137,8 +153,10 @@ class CaseloadScreen(Screen):
         if items is None:
             return
         self._due_counts = dict(count_due(items))
-        if self._loaded:
+        if self._loaded and self.is_current:
             self._populate()
+        elif self._loaded:
+            self._due_stale = True
 
     def _data_changed(self, _version: int) -> None:
         if self.is_current:
@@ -149,6 +167,10 @@ class CaseloadScreen(Screen):
     def on_screen_resume(self) -> None:
         if self._stale:
             self.load_rows()
+        elif getattr(self, "_due_stale", False):
+            self._populate()
+        self._due_stale = False
+        self.query_one(DueToday).catch_up()
 
     def _sidebar_shown(self, shown: bool) -> None:
         self.set_class(not shown, "-no-sidebar")
@@ -183,11 +205,11 @@ class CaseloadScreen(Screen):
         self._show_status(len(rows))
 
     def _cells(self, row: CaseloadRow) -> list[Any]:
-        due = Content.from_markup("[b $text-warning]$n[/]", n=str(row.due)) if row.due else Content("·")
+        due = _due_cell(row.due)
         status = STATUS_LABELS.get(row.status, row.status.value)
         if row.close_pending:
             status += " →close"
-        flags = Content.from_markup("[b $text-error]$f[/]", f=row.flags) if row.dv or row.penalty else Content(row.flags)
+        flags = _flags_cell(row.flags, row.dv or row.penalty)
         cells = {
             "case_number": row.case_number,
             "name": row.name,
@@ -261,11 +283,22 @@ class CaseloadScreen(Screen):
 
     @on(Input.Changed, "#caseload-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value
+        if len(self._rows) <= DEBOUNCE_ROWS:
+            self.filter_text = event.value
+            return
+        timer = getattr(self, "_filter_timer", None)
+        if timer is not None:
+            timer.stop()
+        value = event.value
+        self._filter_timer = self.set_timer(0.25, lambda: setattr(self, "filter_text", value))
 
     @on(Input.Submitted, "#caseload-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         box = self.query_one("#caseload-filter", Input)
+        timer = getattr(self, "_filter_timer", None)
+        if timer is not None:
+            timer.stop()
+        self.filter_text = box.value
         if not box.value:
             box.display = False
         table = self.query_one(CaseloadTable)
@@ -274,16 +307,23 @@ class CaseloadScreen(Screen):
             table.move_cursor(row=0)
 
     def action_sort_next(self) -> None:
+        from caseterm.services.caseload import DESCENDING_FIRST
+
         keys = [key for key, _ in COLUMNS]
-        self.sort_column = keys[(keys.index(self.sort_column) + 1) % len(keys)]
+        column = keys[(keys.index(self.sort_column) + 1) % len(keys)]
+        self.set_reactive(CaseloadScreen.sort_reverse, column in DESCENDING_FIRST)
+        self.sort_column = column
 
     def action_sort_reverse(self) -> None:
         self.sort_reverse = not self.sort_reverse
 
     def action_sort_by(self, column: str) -> None:
+        from caseterm.services.caseload import DESCENDING_FIRST
+
         if column == self.sort_column:
             self.sort_reverse = not self.sort_reverse
         else:
+            self.set_reactive(CaseloadScreen.sort_reverse, column in DESCENDING_FIRST)
             self.sort_column = column
 
     @on(DataTable.HeaderSelected)
@@ -295,6 +335,13 @@ class CaseloadScreen(Screen):
         event.stop()
         if event.row_key.value:
             self.post_message(OpenClient(str(event.row_key.value)))
+
+    def action_add_task(self) -> None:
+        table = self.query_one(CaseloadTable)
+        case_number = None
+        if table.row_count:
+            case_number = str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+        self.app.action_add_task(case_number)  # type: ignore[attr-defined]
 
     def action_print_caseload(self) -> None:
         self.notify("Writing the caseload list…", timeout=2)

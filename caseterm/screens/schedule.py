@@ -32,10 +32,15 @@ class AppointmentItem(Static, can_focus=True):
     """One appointment: focus it and press a key to record what happened."""
 
     def __init__(self, row: AppointmentRow) -> None:
-        super().__init__(id=f"appt-{row.id}", classes=f"-{row.status.value}")
+        super().__init__(id=f"appt-{row.id}")
+        self.set_row(row)
+
+    def set_row(self, row: AppointmentRow) -> None:
         self.row = row
-        if row.status is not AppointmentStatus.SCHEDULED:
-            self.add_class("-done")
+        for status in AppointmentStatus:
+            self.set_class(status is row.status, f"-{status.value}")
+        self.set_class(row.status is not AppointmentStatus.SCHEDULED, "-done")
+        self.refresh(layout=True)
 
     def render(self) -> Content:
         row = self.row
@@ -55,42 +60,62 @@ class AppointmentItem(Static, can_focus=True):
         )
 
 
+def block_signature(block: ScheduleBlock) -> tuple:
+    """What decides a block's widgets; the rest is updated in place."""
+    return (block.start, block.end, block.kind, tuple(row.id for row in block.appointments))
+
+
 class BlockView(Horizontal):
     """A block of the day: title and appointments, due items beside."""
 
     def __init__(self, block: ScheduleBlock) -> None:
-        classes = f"-{block.kind}" + (" -current" if block.current else "")
-        super().__init__(classes=classes)
+        super().__init__(classes=f"-{block.kind}")
         self.block = block
 
     def compose(self) -> ComposeResult:
         block = self.block
         with Vertical(classes="block-main"):
-            now = "  [reverse $text-accent] now [/]" if block.current else ""
-            yield Label(
-                Content.from_markup(f"$time  $title{now}", time=block.time_label, title=block.title),
-                classes="block-title",
-            )
+            yield Label("", classes="block-title")
             for row in block.appointments:
                 yield AppointmentItem(row)
             if not block.appointments and block.kind == "interview":
                 yield Label("no appointments", classes="block-empty")
-            if block.due:
-                yield Label(
-                    Content.from_markup("[$text-muted]$n due in this block · see the due list[/]", n=str(len(block.due))),
-                    classes="block-due-count",
-                )
-        if block.due:
-            lines = []
-            for item in block.due[:BLOCK_DUE_SHOWN]:
-                style = PRIORITY_STYLE.get(int(item.priority), "")
-                mark = PRIORITY_MARK.get(int(item.priority), "·")
-                lines.append(Content.from_markup(f"[{style}]{mark}[/] $title", title=item.title))
-            more = len(block.due) - BLOCK_DUE_SHOWN
-            if more > 0:
-                lines.append(Content.from_markup("[$text-muted]+$n more in the due list[/]", n=str(more)))
-            yield Static(Content("\n").join(lines), classes="block-due")
+            yield Label("", classes="block-due-count")
+        yield Static("", classes="block-due")
 
+    def on_mount(self) -> None:
+        self.update_block(self.block)
+
+    def update_block(self, block: ScheduleBlock) -> None:
+        """Show new statuses, due items and the current-block mark without remounting."""
+        self.block = block
+        self.set_class(block.current, "-current")
+        now = "  [reverse $text-accent] now [/]" if block.current else ""
+        self.query_one(".block-title", Label).update(
+            Content.from_markup(f"$time  $title{now}", time=block.time_label, title=block.title)
+        )
+        rows = {row.id: row for row in block.appointments}
+        for item in self.query(AppointmentItem):
+            if item.row.id in rows and rows[item.row.id] != item.row:
+                item.set_row(rows[item.row.id])
+        count = self.query_one(".block-due-count", Label)
+        due = self.query_one(".block-due", Static)
+        count.set_class(not block.due, "-empty")
+        due.set_class(not block.due, "-empty")
+        if not block.due:
+            return
+        count.update(
+            Content.from_markup("[$text-muted]$n due in this block · see the due list[/]", n=str(len(block.due)))
+        )
+        lines = []
+        for item in block.due[:BLOCK_DUE_SHOWN]:
+            style = PRIORITY_STYLE.get(int(item.priority), "")
+            mark = PRIORITY_MARK.get(int(item.priority), "·")
+            lines.append(Content.from_markup(f"[{style}]{mark}[/] $title", title=item.title))
+        more = len(block.due) - BLOCK_DUE_SHOWN
+        if more > 0:
+            lines.append(Content.from_markup("[$text-muted]+$n more in the due list[/]", n=f"{more:,}"))
+        due.update(Content("\n").join(lines))
 
 
 class ScheduleScreen(Screen):
@@ -154,8 +179,12 @@ class ScheduleScreen(Screen):
             self._select = event.widget.row.id
 
     def _due_changed(self, _items: Any) -> None:
-        if self.day == clock.today():
+        if self.day != clock.today():
+            return
+        if self.is_current:
             self.load_day()
+        else:
+            self._stale = True
 
     def _data_changed(self, _version: int) -> None:
         if self.is_current:
@@ -164,6 +193,7 @@ class ScheduleScreen(Screen):
             self._stale = True
 
     def on_screen_resume(self) -> None:
+        self.query_one(DueToday).catch_up()
         if self._stale:
             self._stale = False
             self.load_day()
@@ -191,9 +221,16 @@ class ScheduleScreen(Screen):
             return
         keep = self._pending if self._pending is not None else self._select
         container = self.query_one("#day", VerticalScroll)
-        with self.app.batch_update():
-            await container.remove_children()
-            await container.mount_all([BlockView(block) for block in blocks])
+        views = list(self.query(BlockView))
+        signature = [block_signature(block) for block in blocks]
+        if views and [block_signature(view.block) for view in views] == signature and views[0].block.start == blocks[0].start and getattr(self, "_shown_day", None) == day:
+            for view, block in zip(views, blocks):
+                view.update_block(block)
+        else:
+            with self.app.batch_update():
+                await container.remove_children()
+                await container.mount_all([BlockView(block) for block in blocks])
+        self._shown_day = day
         today = clock.today()
         heading = Content.from_markup(
             "[b]\\[[/] $day [b]][/] [$text-muted]$note[/]", day=f"{day:%A %B %d %Y}", note=schedule.note

@@ -193,12 +193,12 @@ def short_datetime(when: dt.datetime | None) -> str:
 
 
 def next_label(when: dt.datetime | None, today: dt.date) -> str:
-    """Next appointment, short: "today 10:00", "Wed 13:30" within the week, else "Nov 12"."""
+    """Next appointment, short: "10:00" today, "Wed 13:30" within the week, else "Nov 12"."""
     if when is None:
         return "—"
     days = (when.date() - today).days
     if days == 0:
-        return f"today {when:%H:%M}"
+        return f"{when:%H:%M}"
     if 0 < days < 7:
         return f"{when:%a %H:%M}"
     return when.strftime("%b %d")
@@ -217,6 +217,10 @@ def _sort_value(row: CaseloadRow, column: str) -> tuple:
     if isinstance(value, str):
         return (0, value.casefold())
     return (0, value)
+
+
+#: Columns whose natural first sort is descending (most due items first).
+DESCENDING_FIRST = {"due"}
 
 
 def sort_rows(rows: Iterable[CaseloadRow], column: str, reverse: bool = False) -> list[CaseloadRow]:

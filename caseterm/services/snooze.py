@@ -26,3 +26,16 @@ def parse_snooze(text: str, today: dt.date) -> dt.date:
     if until <= today:
         raise BadInput(f"snooze until {until.isoformat()}: pick a date after today ({today.isoformat()})")
     return until
+
+
+def parse_task_due(text: str, today: dt.date) -> dt.date:
+    """A new task's due date: empty for today, "YYYY-MM-DD" or "+N" days; not in the past."""
+    text = text.strip()
+    if not text:
+        return today
+    if text.startswith("+") and text[1:].isdigit():
+        return today + dt.timedelta(days=int(text[1:]))
+    due = clock.parse_date(text, "due")
+    if due < today:
+        raise BadInput(f"due {due.isoformat()}: is in the past")
+    return due

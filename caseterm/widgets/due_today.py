@@ -25,6 +25,9 @@ from caseterm.messages import DataChanged, DueTarget
 #: Theme variables (not colours) per priority: they follow light and dark themes.
 PRIORITY_STYLE = {1: "$text-error", 2: "$text-warning", 3: "$text-primary"}
 PRIORITY_MARK = {1: "▲", 2: "■", 3: "·"}
+#: Items listed per routine group; the rest are counted (a list of thousands
+#: helps nobody, and the most pressing come first in each group anyway).
+SHOWN_PER_GROUP = 60
 
 
 def item_prompt(item: Any) -> Content:
@@ -59,6 +62,7 @@ class DueToday(Vertical):
         Binding("x", "done", "Done", show=True),
         Binding("z", "snooze", "Snooze", show=True),
         Binding("D", "dismiss_item", "Dismiss", show=True),
+        Binding("plus", "app.add_task", "Add task", show=True, key_display="+"),
     ]
 
     #: None while the app is still working the list out.
@@ -73,7 +77,22 @@ class DueToday(Vertical):
         self.watch(self.app, "due_items", self._app_items_changed)
 
     def _app_items_changed(self, items: list[Any] | None) -> None:
-        self.items = items
+        # A sidebar on a screen that is not showing catches up when it shows again:
+        # rebuilding every hidden sidebar on every change costs for nothing.
+        if self.screen.is_current or self.items is None:
+            self._pending = None
+            self.items = items
+        else:
+            self._pending = (items,)
+
+    def on_show(self) -> None:
+        self.catch_up()
+
+    def catch_up(self) -> None:
+        pending = getattr(self, "_pending", None)
+        if pending is not None:
+            self._pending = None
+            self.items = pending[0]
 
     def watch_items(self, items: list[Any] | None) -> None:
         option_list = self.query_one(DueList)
@@ -92,17 +111,25 @@ class DueToday(Vertical):
         )
         options: list[Option | None] = []
         self._by_id: dict[str, Any] = {}
-        group = None
-        counts: dict[Any, int] = {}
+        groups: dict[Any, list[Any]] = {}
         for item in items:
-            counts[item.group] = counts.get(item.group, 0) + 1
-        for index, item in enumerate(items):
-            if item.group != group:
-                group = item.group
-                options.append(Option(group_prompt(str(group.value), counts[group]), disabled=True))
-            option_id = item.key if item.key not in self._by_id else f"{item.key}#{index}"
-            self._by_id[option_id] = item
-            options.append(Option(item_prompt(item), id=option_id))
+            groups.setdefault(item.group, []).append(item)
+        for group, members in groups.items():
+            options.append(Option(group_prompt(str(group.value), len(members)), disabled=True))
+            for index, item in enumerate(members[:SHOWN_PER_GROUP]):
+                option_id = item.key if item.key not in self._by_id else f"{item.key}#{index}"
+                self._by_id[option_id] = item
+                options.append(Option(item_prompt(item), id=option_id))
+            hidden = len(members) - SHOWN_PER_GROUP
+            if hidden > 0:
+                options.append(
+                    Option(
+                        Content.from_markup(
+                            "[$text-muted]… $n more $group (caseload: d shows who)[/]", n=f"{hidden:,}", group=str(group.value)
+                        ),
+                        disabled=True,
+                    )
+                )
         if not items:
             options.append(Option(Content.from_markup("[$text-success]Nothing due today.[/]"), disabled=True))
         option_list.set_options(options)

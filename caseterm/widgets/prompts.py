@@ -94,3 +94,41 @@ def required_reason(text: str) -> str:
     if not text:
         raise BadInput("reason: say why this item is dismissed (it is kept with the item)")
     return text
+
+
+class TaskPrompt(ModalScreen[Any]):
+    """A manual task for the due list: what, when, how important (004 time management)."""
+
+    DEFAULT_CLASSES = "prompt"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=True)]
+
+    def __init__(self, save: Callable[[str, str, str], Any], who: str = "") -> None:
+        super().__init__()
+        self.save = save
+        self.who = who
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="prompt-box"):
+            yield Label(f"New task{' for ' + self.who if self.who else ''}", classes="prompt-title")
+            yield Input(placeholder="what to do", id="task-title")
+            yield Input(placeholder="due: Enter for today, YYYY-MM-DD or +days", id="task-due")
+            yield Input(placeholder="priority: 1 urgent · 2 important (default) · 3 not time limited", id="task-priority", max_length=1)
+            yield Static("Tab moves between fields · Enter saves · Esc cancels", classes="prompt-help")
+            yield Label("", classes="prompt-error", id="prompt-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#task-title", Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        values = [self.query_one(f"#task-{name}", Input).value for name in ("title", "due", "priority")]
+        try:
+            result = self.save(*values)
+        except BadInput as err:
+            self.query_one("#prompt-error", Label).update("\n".join(err.errors))
+            return
+        self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
