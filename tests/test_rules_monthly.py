@@ -23,8 +23,8 @@ def hours(weeks: list[dt.date], amount: float = 40) -> tuple[HoursSnap, ...]:
 
 
 def test_weeks_of_month() -> None:
-    assert weeks_of_month(D(2026, 10, 1)) == OCT_WEEKS
-    assert weeks_of_month(D(2026, 11, 1)) == [D(2026, 11, 2), D(2026, 11, 9), D(2026, 11, 16), D(2026, 11, 23), D(2026, 11, 30)]
+    assert list(weeks_of_month(D(2026, 10, 1))) == OCT_WEEKS
+    assert list(weeks_of_month(D(2026, 11, 1))) == [D(2026, 11, 2), D(2026, 11, 9), D(2026, 11, 16), D(2026, 11, 23), D(2026, 11, 30)]
 
 
 # -- phases ------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from caseterm.models import AppointmentKind, AppointmentStatus, ClientStatus
@@ -39,7 +40,8 @@ def participates(client: ClientSnap, day: dt.date, policy: Any) -> bool:
     )
 
 
-def weeks_of_month(month_first: dt.date) -> list[dt.date]:
+@lru_cache(maxsize=64)
+def weeks_of_month(month_first: dt.date) -> tuple[dt.date, ...]:
     """Mondays that fall in the month: the weeks that belong to it."""
     monday = monday_of(month_first)
     if monday < month_first:
@@ -48,7 +50,7 @@ def weeks_of_month(month_first: dt.date) -> list[dt.date]:
     while monday.month == month_first.month and monday.year == month_first.year:
         weeks.append(monday)
         monday += dt.timedelta(days=7)
-    return weeks
+    return tuple(weeks)
 
 
 def missing_weeks(client: ClientSnap, month_first: dt.date, day: dt.date) -> list[dt.date]:

@@ -172,9 +172,13 @@ class ClientSnap:
         return tuple(a for a in self.appointments if a.day == day)
 
     def has_appointment_on(self, day: dt.date) -> bool:
-        return any(
-            a.day == day and a.status in (AppointmentStatus.SCHEDULED, AppointmentStatus.KEPT)
-            for a in self.appointments
+        """A scheduled or kept appointment that day."""
+        return day in self._appointment_days
+
+    @cached_property
+    def _appointment_days(self) -> frozenset[dt.date]:
+        return frozenset(
+            a.day for a in self.appointments if a.status in (AppointmentStatus.SCHEDULED, AppointmentStatus.KEPT)
         )
 
     def notes_since(self, moment: dt.datetime) -> tuple[NoteSnap, ...]:
