@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from sqlmodel import select
-from textual.widgets import ListView
 
 from caseterm import clock
 from caseterm.app import CasetermApp
@@ -27,7 +26,7 @@ from caseterm.screens.client import ClientScreen
 from caseterm.screens.note import NoteScreen
 from caseterm.services import notes as notes_service
 from caseterm.store import session_scope
-from caseterm.widgets.note_card import NoteCard
+from caseterm.widgets.note_card import NoteTimeline
 from caseterm.widgets.note_editor import NoteEditor
 from caseterm.widgets.record_form import RecordForm
 
@@ -59,8 +58,13 @@ async def open_client(app, pilot, tab: str | None = None) -> ClientScreen:
     return app.screen
 
 
-def cards(screen: ClientScreen) -> list[NoteCard]:
-    return list(screen.query(NoteCard))
+def timeline(screen: ClientScreen) -> NoteTimeline:
+    return screen.query_one(NoteTimeline)
+
+
+def entry_text(screen: ClientScreen, index: int = 0):
+    """The Rich Text of one timeline entry (what the user sees)."""
+    return timeline(screen).get_option_at_index(index).prompt
 
 
 async def test_note_from_due_item_clears_it(engine, client):
@@ -105,12 +109,18 @@ async def test_amend_shows_both_versions(engine, client):
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert app.screen is screen
-        [card] = cards(screen)
-        texts = [str(w.render()) for w in card.query(".note-text")]
-        assert texts == ["Client has three children.", "Client has two children."]
-        assert card.query(".note-text.-superseded")
-        by = str(card.query_one(".note-amended-by").render())
-        assert "Amendment by" in by and "2026-11-02 10:00" in by
+        [thread] = timeline(screen).threads
+        assert [n.text for n in thread.superseded] == ["Client has three children."]
+        assert thread.current.text == "Client has two children."
+        text = entry_text(screen)
+        plain = text.plain
+        assert plain.index("three children") < plain.index("Amendment by") < plain.index("two children")
+        assert "2026-11-02 10:00" in plain[plain.index("Amendment by"):]
+        old_start = plain.index("Client has three")
+        struck = [span for span in text.spans if span.start <= old_start < span.end]
+        assert any(getattr(span.style, "strike", False) for span in struck), "the original is struck through"
+        new_start = plain.index("Client has two")
+        assert not any(getattr(span.style, "strike", False) for span in text.spans if span.start <= new_start < span.end)
     with session_scope(engine) as s:
         rows = s.exec(select(Note).order_by(Note.id)).all()
         assert [r.text for r in rows] == ["Client has three children.", "Client has two children."]
@@ -124,9 +134,9 @@ async def test_late_entry_marked_on_timeline(engine, client):
     app = CasetermApp(engine, idle_lock_seconds=0)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_client(app, pilot)
-        [card] = cards(screen)
-        assert card.has_class("-late")
-        assert "LATE ENTRY" in str(card.query_one(".note-sig").render())
+        [thread] = timeline(screen).threads
+        assert thread.original.late_entry
+        assert "LATE ENTRY" in entry_text(screen).plain
 
 
 async def test_quick_log_and_engagement_filter(engine, client):
@@ -137,14 +147,14 @@ async def test_quick_log_and_engagement_filter(engine, client):
         screen = await open_client(app, pilot)
         await pilot.press("l", "l", "enter")  # log attempt: letter
         await settle(app, pilot)
-        assert len(cards(screen)) == 2
+        assert len(timeline(screen).threads) == 2
         await pilot.press("f")
         await settle(app, pilot)
-        [card] = cards(screen)
-        assert card.has_class("-engagement")
+        [thread] = timeline(screen).threads
+        assert thread.is_engagement and entry_text(screen).plain.startswith("◆")
         await pilot.press("f")
         await settle(app, pilot)
-        assert len(cards(screen)) == 2
+        assert len(timeline(screen).threads) == 2
     with session_scope(engine) as s:
         logged = s.exec(select(Note).where(Note.type == NoteType.ENGAGEMENT)).one()
         assert logged.method is ContactMethod.LETTER

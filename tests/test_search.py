@@ -14,7 +14,6 @@ from caseterm.screens.client import ClientScreen
 from caseterm.screens.search import SearchResults, SearchScreen
 from caseterm.services import notes as notes_service
 from caseterm.store import session_scope
-from caseterm.widgets.note_card import NoteCard
 
 NOW = dt.datetime(2026, 11, 2, 10, 0)
 
@@ -56,8 +55,8 @@ async def test_search_finds_a_note_by_a_word_and_opens_it(engine, clients):
         await settle(app, pilot)
         client_screen = app.screen
         assert isinstance(client_screen, ClientScreen) and client_screen.case_number == "B2"
-        highlighted = client_screen.query_one("#note-list").highlighted_child
-        assert isinstance(highlighted, NoteCard) and "heating" in highlighted.thread.current.text
+        thread = client_screen.query_one("#note-list").current_thread
+        assert thread is not None and "heating" in thread.current.text
 
 
 async def test_hostile_input_never_raises(engine, clients):
@@ -80,3 +79,18 @@ def test_search_pages_and_is_fast(engine, clients):
         start = time.perf_counter()
         notes_service.search_notes(s, "no answ", limit=50)
         assert time.perf_counter() - start < 0.5
+
+
+async def test_enter_highlights_an_older_note_in_its_client(engine, clients):
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        app.push_screen(SearchScreen("bus pass"))
+        await settle(app, pilot)
+        await pilot.press("down", "enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ClientScreen) and screen.case_number == "A1"
+        timeline = screen.query_one("#note-list")
+        assert timeline.highlighted == len(timeline.threads) - 1  # the oldest of six
+        assert "bus pass" in timeline.current_thread.current.text

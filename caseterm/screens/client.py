@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, ListView, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from caseterm import clock
 from caseterm.errors import BadInput
@@ -36,7 +36,7 @@ from caseterm.services import notes as notes_service
 from caseterm.services import plans as plans_service
 from caseterm.services import records
 from caseterm.services.clients import get_client
-from caseterm.widgets.note_card import NoteCard
+from caseterm.widgets.note_card import NoteTimeline
 from caseterm.widgets.quick_log import Attempt, QuickLog
 from caseterm.widgets.record_form import FormField, RecordForm
 
@@ -148,7 +148,7 @@ class ClientScreen(Screen):
                 with TabbedContent(initial=initial, id="client-tabs"):
                     with TabPane("Notes", id="notes"):
                         yield Static("", id="notes-summary", markup=False)
-                        yield ListView(id="note-list")
+                        yield NoteTimeline(id="note-list")
                     with TabPane("Appointments", id="appointments"):
                         yield RecordTable(id="appointments-table")
                     with TabPane("Case plan", id="plan"):
@@ -315,19 +315,7 @@ class ClientScreen(Screen):
             else f"{len(threads)} notes, {engagement} engagement (◆) · f: engagement only · n: new · m: amend · l: log attempt"
         )
         self.query_one("#notes-summary", Static).update(summary)
-        note_list = self.query_one("#note-list", ListView)
-        keep = note_list.index
-        note_list.clear()
-        note_list.extend(NoteCard(t) for t in threads)
-        if threads:
-            self.call_after_refresh(self._highlight_note, min(keep or 0, len(threads) - 1))
-
-    def _highlight_note(self, index: int) -> None:
-        """Highlight once the cards are mounted (the class is set by the index watcher)."""
-        note_list = self.query_one("#note-list", ListView)
-        if index < len(note_list.children):
-            note_list.index = None
-            note_list.index = index
+        self.query_one("#note-list", NoteTimeline).show(threads)
 
     def watch_engagement_only(self) -> None:
         self.reload()
@@ -337,9 +325,8 @@ class ClientScreen(Screen):
         return self.query_one("#client-tabs", TabbedContent).active
 
     def _selected_note_id(self) -> int | None:
-        note_list = self.query_one("#note-list", ListView)
-        item = note_list.highlighted_child
-        return item.note_id if isinstance(item, NoteCard) else None
+        thread = self.query_one("#note-list", NoteTimeline).current_thread
+        return thread.current.id if thread else None
 
     # -- appointments --------------------------------------------------------------
 
@@ -548,23 +535,14 @@ class ClientScreen(Screen):
         self.app.post_message(DataChanged())
         self.reload()
 
-    def on_list_view_selected(self, event: ListView.Selected) -> None:
-        """Enter on a note: nothing to open (the text is shown); amend is `m`."""
-        event.stop()
-
     def select_note(self, note_id: int) -> None:
-        """Show the Notes tab with this note (or the thread holding it) highlighted."""
+        """Show the Notes tab with this note (or the entry holding it) highlighted."""
         if self.engagement_only:
             self.engagement_only = False
         self.show_tab("notes")
-        note_list = self.query_one("#note-list", ListView)
-        for index, card in enumerate(note_list.children):
-            thread = getattr(card, "thread", None)
-            if thread and any(n.id == note_id for n in [thread.current, *thread.superseded]):
-                note_list.index = index
-                note_list.focus()
-                card.scroll_visible()
-                return
+        timeline = self.query_one("#note-list", NoteTimeline)
+        if timeline.select_note(note_id):
+            timeline.focus()
 
     # -- actions: records ----------------------------------------------------------------
 

@@ -1,12 +1,18 @@
-"""One entry of the note timeline: the note as it reads now, with every
-version it replaced shown struck through, and who amended it when (004:
-"line through, initial and date")."""
+"""The note timeline: one option per note, newest contact first.
+
+Each entry shows the note as it reads now, with every version it replaced
+struck through and who amended it when (004: "line through, initial and
+date"). Engagement notes carry a ◆ and their own colour (003). One
+OptionList renders only what is on screen, so a long file opens at once;
+the parts are styled from TCSS through component classes.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import ListItem, Static
+from rich.style import Style
+from rich.text import Text
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
 
 from caseterm.models import Note
 from caseterm.services.notes import NoteThread
@@ -30,45 +36,83 @@ def signature(note: Note) -> str:
     return f"{note.author} · written {note.written_at:%Y-%m-%d %H:%M}"
 
 
-class NoteCard(ListItem):
-    """A timeline entry; `note_id` is the version to amend (the current one)."""
+#: Non-breaking spaces: wrapping would strip ordinary leading spaces.
+INDENT = "\u00a0\u00a0"
 
-    def __init__(self, thread: NoteThread) -> None:
-        classes = ["note-card"]
-        if thread.is_engagement:
-            classes.append("-engagement")
-        if thread.superseded:
-            classes.append("-amended")
-        if thread.original.late_entry:
-            classes.append("-late")
-        super().__init__(classes=" ".join(classes))
-        self.thread = thread
-        self.note_id = thread.current.id
 
-    def compose(self) -> ComposeResult:
-        thread = self.thread
+def _indent(text: str, style: Style | str) -> Text:
+    body = Text()
+    for index, line in enumerate(text.split("\n")):
+        if index:
+            body.append("\n")
+        body.append(INDENT)
+        body.append(line, style=style)
+    return body
+
+
+class NoteTimeline(OptionList):
+    """The Notes tab: highlighted entry = the note `m` amends."""
+
+    COMPONENT_CLASSES = {
+        "note-timeline--head",
+        "note-timeline--engagement",
+        "note-timeline--meta",
+        "note-timeline--late",
+        "note-timeline--superseded",
+        "note-timeline--amended-by",
+    }
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.threads: list[NoteThread] = []
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"note-timeline--{name}", partial=True)
+
+    def entry(self, thread: NoteThread) -> Text:
+        """One timeline entry as styled text."""
         original = thread.original
-        with Vertical(classes="note-body"):
-            head = note_heading(original)
-            if thread.is_engagement:
-                head = "◆ " + head
-            yield Static(head, classes="note-head", markup=False)
-            tags = []
-            if original.late_entry:
-                tags.append("LATE ENTRY")
-            if thread.superseded:
-                tags.append(f"AMENDED ×{len(thread.superseded)}")
-            yield Static(signature(original) + ("   " + "  ".join(tags) if tags else ""), classes="note-sig", markup=False)
-            # Oldest first, like paper: each replaced version struck through,
-            # then the amendment that replaced it with its author and date.
-            versions = list(reversed(thread.superseded)) + [thread.current]
-            for index, note in enumerate(versions):
-                if index > 0:
-                    yield Static(
-                        f"Amendment by {note.author}, {note.written_at:%Y-%m-%d %H:%M}"
-                        + (f" — type now {_label(note.type.value)}" if note.type != versions[index - 1].type else ""),
-                        classes="note-amended-by",
-                        markup=False,
-                    )
-                css = "note-text" if note is thread.current else "note-text -superseded"
-                yield Static(note.text, classes=css, markup=False)
+        head_style = self._style("engagement" if thread.is_engagement else "head")
+        text = Text()
+        text.append(("◆ " if thread.is_engagement else "  ") + note_heading(original), style=head_style)
+        text.append("\n" + INDENT + signature(original), style=self._style("meta"))
+        if original.late_entry:
+            text.append("  LATE ENTRY", style=self._style("late"))
+        if thread.superseded:
+            text.append(f"  AMENDED ×{len(thread.superseded)}", style=self._style("amended-by"))
+        versions = list(reversed(thread.superseded)) + [thread.current]
+        for index, note in enumerate(versions):
+            text.append("\n")
+            if index > 0:
+                changed = f" — type now {_label(note.type.value)}" if note.type != versions[index - 1].type else ""
+                text.append(f"{INDENT}Amendment by {note.author}, {note.written_at:%Y-%m-%d %H:%M}{changed}\n", style=self._style("amended-by"))
+            style = self._style("superseded") if note is not thread.current else ""
+            text.append_text(_indent(note.text, style))
+        text.append("\n")
+        return text
+
+    def show(self, threads: list[NoteThread]) -> None:
+        """Replace the entries, keeping the highlight on the same note if it is still there."""
+        keep = self.highlighted_option.id if self.highlighted_option is not None else None
+        self.threads = threads
+        self.set_options(Option(self.entry(t), id=str(t.current.id)) for t in threads)
+        if not threads:
+            return
+        ids = [str(t.current.id) for t in threads]
+        self.highlighted = ids.index(keep) if keep in ids else 0
+
+    @property
+    def current_thread(self) -> NoteThread | None:
+        index = self.highlighted
+        if index is None or not 0 <= index < len(self.threads):
+            return None
+        return self.threads[index]
+
+    def select_note(self, note_id: int) -> bool:
+        """Highlight the entry holding this note (current or amended version)."""
+        for index, thread in enumerate(self.threads):
+            if any(n.id == note_id for n in (thread.current, *thread.superseded)):
+                self.highlighted = index
+                self.scroll_to_highlight(top=True)
+                return True
+        return False
