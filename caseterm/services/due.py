@@ -20,26 +20,18 @@ from sqlmodel import Session
 from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.models import (
-    Activity,
-    Appointment,
     AppointmentKind,
     AppointmentStatus,
-    Assessment,
     AssessmentKind,
-    CasePlan,
     Client,
     ClientStatus,
     ContactMethod,
     ContactOutcome,
     DueAction,
     DueState,
-    HoursEntry,
     ManualTask,
-    Note,
     NoteType,
     Place,
-    Referral,
-    Release,
 )
 from caseterm.policy import Policy, load_policy
 from caseterm.rules.calendar import add_months, monday_of, previous_month
@@ -71,15 +63,11 @@ def _e(enum: type, value: object):  # noqa: ANN202 - tiny converter
     return enum._value2member_map_.get(value, value) if isinstance(value, str) else value
 
 
-def _windows(day: dt.date, policy: Policy) -> tuple[dt.date, dt.date, dt.date]:
-    """(notes/appointments window start, recent hours start, work-search window start)."""
+def _windows(day: dt.date, policy: Policy) -> tuple[dt.date, dt.date]:
+    """(notes/appointments window start, work-search window start)."""
     lookback = max(policy.notes.lookback_days, 1)
-    # work-verification looks at the month before the one being verified,
-    # close-case at last month, participation at last week.
-    cal = business_calendar(policy)
-    recent_hours = monday_of(previous_month(verification_month(day, cal))) - dt.timedelta(days=7)
     work_search = add_months(day, -policy.participation.work_search_window_months) - dt.timedelta(days=7)
-    return day - dt.timedelta(days=lookback), recent_hours, work_search
+    return day - dt.timedelta(days=lookback), work_search
 
 
 def _by_start(a: ApptSnap) -> dt.datetime:
@@ -152,7 +140,7 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
     referrals, assessments; summaries of the whole history (last reached
     contact, last good-cause note, last plan review), aggregated in SQL.
     """
-    window_start, hours_start, ws_start = _windows(day, policy)
+    window_start, ws_start = _windows(day, policy)
     p = {
         "start": dt.datetime.combine(window_start, dt.time()),
         "end": dt.datetime.combine(day + dt.timedelta(days=1), dt.time()),
