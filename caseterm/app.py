@@ -54,6 +54,10 @@ def _actions_provider():  # noqa: ANN202
     return ActionsProvider
 
 
+#: How often the due list is worked out again with no change in the data.
+DUE_REFRESH_SECONDS = 300
+
+
 class CasetermApp(App[None]):
     CSS_PATH = "caseterm.tcss"
     TITLE = "caseterm"
@@ -110,6 +114,8 @@ class CasetermApp(App[None]):
 
         self.sub_title = f"{clock.today():%a %b %d %Y} · {load_settings().user}"
         self.refresh_due()
+        # Time alone makes items due or overdue (a note's 24 h): look again now and then.
+        self.set_interval(DUE_REFRESH_SECONDS, self.refresh_due)
         if self.idle_lock_seconds > 0:
             self.set_interval(min(15.0, max(self.idle_lock_seconds / 4, 0.05)), self._check_idle)
 

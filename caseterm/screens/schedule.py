@@ -20,7 +20,7 @@ from textual.widgets import Footer, Header, Label, Static
 from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.messages import DataChanged, OpenClient, OpenNote
-from caseterm.models import AppointmentStatus
+from caseterm.models import AppointmentStatus, Place
 from caseterm.services.appointments import AppointmentRow, DaySchedule, ScheduleBlock
 from caseterm.widgets.due_today import PRIORITY_MARK, PRIORITY_STYLE, DueToday
 
@@ -47,7 +47,8 @@ class AppointmentItem(Static, can_focus=True):
         called = "[$text-success]✓ called[/]" if row.reminder_called else "[$text-warning]not called[/]"
         if row.status is not AppointmentStatus.SCHEDULED:
             called = ""
-        dv = " [b $text-error]no home visits[/]" if row.dv else ""
+        # A home visit booked for a client with DV in the home is the one to catch (004).
+        dv = " [b reverse $text-error] DV: no home visits [/]" if row.dv and row.place is Place.HOME else ""
         return Content.from_markup(
             f"[b]$time[/] $name [$text-muted]$case[/] · $kind · $place{dv}\n"
             f"      [b]$status[/] {called}",
@@ -90,9 +91,9 @@ class BlockView(Horizontal):
         """Show new statuses, due items and the current-block mark without remounting."""
         self.block = block
         self.set_class(block.current, "-current")
-        now = "  [reverse $text-accent] now [/]" if block.current else ""
+        now = " [reverse $text-accent] now [/]" if block.current else ""
         self.query_one(".block-title", Label).update(
-            Content.from_markup(f"$time  $title{now}", time=block.time_label, title=block.title)
+            Content.from_markup(f"$time{now}  $title", time=block.time_label, title=block.title)
         )
         rows = {row.id: row for row in block.appointments}
         for item in self.query(AppointmentItem):
@@ -165,6 +166,18 @@ class ScheduleScreen(Screen):
         self.watch(self.app, "due_items", self._due_changed, init=False)
         self.watch(self.app, "data_version", self._data_changed, init=False)
         self.load_day()
+        self.set_interval(60, self._tick)
+
+    def _tick(self) -> None:
+        """As the clock moves into the next block, move the highlight with it."""
+        from caseterm.services.appointments import current_block_index
+
+        views = list(self.query(BlockView))
+        if not views or not self.is_current:
+            return
+        shown = next((i for i, view in enumerate(views) if view.block.current), None)
+        if current_block_index([view.block for view in views], self.day, clock.now()) != shown:
+            self.load_day()
 
     def _sidebar_shown(self, shown: bool) -> None:
         self.set_class(not shown, "-no-sidebar")
@@ -232,13 +245,9 @@ class ScheduleScreen(Screen):
                 await container.mount_all([BlockView(block) for block in blocks])
         self._shown_day = day
         today = clock.today()
-        heading = Content.from_markup(
-            "[b]\\[[/] $day [b]][/] [$text-muted]$note[/]", day=f"{day:%A %B %d %Y}", note=schedule.note
-        )
+        heading = Content.from_markup("[b]$day[/] · $note", day=f"{day:%a %b %d %Y}", note=schedule.note)
         if day != today:
-            heading += Content.from_markup("  [b $text-warning]not today[/] · [b]t[/] today")
-        else:
-            heading += Content.from_markup("  [$text-muted]· \\[ ] other days[/]")
+            heading += Content.from_markup("  [b reverse $text-warning] not today [/]")
         label = self.query_one("#day-heading", Label)
         label.update(heading)
         label.set_class(day != today, "-not-today")
@@ -246,7 +255,12 @@ class ScheduleScreen(Screen):
         open_count = sum(1 for row in appts if row.status is AppointmentStatus.SCHEDULED)
         uncalled = sum(1 for row in appts if row.status is AppointmentStatus.SCHEDULED and not row.reminder_called)
         self.query_one("#schedule-status", Label).update(
-            f"{len(appts)} appointments · {open_count} still scheduled · {uncalled} without a reminder call"
+            Content.from_markup(
+                "$n appts · $open to go · $uncalled not called   [b]\\[ ][/] day  [b]t[/] today",
+                n=str(len(appts)),
+                open=str(open_count),
+                uncalled=str(uncalled),
+            )
         )
         self._focus_after_load(keep, blocks)
 
@@ -294,7 +308,10 @@ class ScheduleScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("mark", "reschedule", "reminder", "note", "open_client"):
-            return True if self.appointment is not None else None
+            if self.appointment is not None:
+                return True
+            # In the sidebar these keys are not the day's: keep them out of the footer.
+            return False if self.focused is not None and self.query_one(DueToday) in self.focused.ancestors else None
         return True
 
     def action_prev_day(self) -> None:

@@ -53,6 +53,8 @@ def group_prompt(title: str, count: int) -> Content:
 class DueList(OptionList):
     """The list itself (focusable); its keys are the sidebar's."""
 
+    BINDINGS = [Binding("enter", "select", "Go", show=True, tooltip="Go where the item is done")]
+
 
 class DueToday(Vertical):
     """Sidebar: what is due today, and why."""

@@ -44,6 +44,7 @@ class TextPrompt(ModalScreen[Any]):
                 yield Static(self.help_text, classes="prompt-help")
             yield Input(value=self.initial_value, placeholder=self.placeholder, id="prompt-input")
             yield Label("", classes="prompt-error", id="prompt-error")
+            yield Static("Enter: OK · Esc: cancel", classes="prompt-help")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
