@@ -121,7 +121,13 @@ class NoteScreen(Screen):
         draft = notes_service.load_draft(session, client, amends_id=self.amends_id)
         if draft is not None:
             self._restored_at = draft.updated_at
-            return NoteValues.from_fields(notes_service.draft_fields(draft), draft.text)
+            fields = notes_service.draft_fields(draft)
+            # The draft remembers what it was written for (to clear that due item on save).
+            if self.appointment_id is None and isinstance(fields.get("appointment_id"), int):
+                self.appointment_id = fields["appointment_id"]
+            if self.due_item_key is None and isinstance(fields.get("due_item_key"), str):
+                self.due_item_key = fields["due_item_key"]
+            return NoteValues.from_fields(fields, draft.text)
         if self.amends_id is not None:
             original = notes_service.get_note(session, self.amends_id)
             if original.client_id != client.id:
