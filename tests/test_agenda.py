@@ -89,6 +89,9 @@ def test_json_shape(engine: Engine) -> None:
         for a in block["appointments"]:
             assert set(a) == {"case_number", "start", "minutes", "kind", "status"}
     assert {a["start"][11:] for a in data["appointments"]} >= {"08:30", "10:00", "13:30", "15:00"}
+    with session_scope(engine) as s:
+        agenda = build_agenda(s, MON)
+    assert data["due"] == [i.to_json() for i in agenda.due]
     for item in data["due"]:
         assert set(item) == {"rule", "case_number", "title", "due", "overdue", "priority", "group", "source"}
         dt.date.fromisoformat(item["due"])
