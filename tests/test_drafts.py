@@ -112,3 +112,13 @@ async def test_restored_draft_remembers_its_due_item(engine, client):
         screen = app.screen
         assert screen.due_item_key == "good-cause|C100|x"
         assert screen.editor.values().type == "good_cause"
+
+
+async def test_covering_the_screen_saves_the_draft_at_once(engine, client):
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test() as pilot:
+        await open_note(app, pilot)
+        await pilot.press(*"Typed just now")
+        app.action_hide()  # the privacy key covers the screen
+        await pilot.pause()
+        assert draft_text(engine) == "Typed just now"

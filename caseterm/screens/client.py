@@ -194,7 +194,7 @@ class ClientScreen(Screen):
             "appointments-table": ["Start", "Min", "Kind", "Place", "Status", "Reminder"],
             "plan-table": ["", "Goal / objective / task", "Responsible", "Target", "Status"],
             "assessments-table": ["Date", "Kind", "Score"],
-            "hours-table": ["Week of", "Activity", "Hours", "Verified", "Week total", "Required", "", "Short"],
+            "hours-table": ["Week of", "Activity", "Hours", "Verified", "Week total", "Required", "Week vs required", "Short"],
             "releases-table": ["Party", "Signed", "Expires", "State"],
             "referrals-table": ["Referred", "Agency", "Service", "Outcome"],
         }

@@ -275,6 +275,13 @@ class NoteScreen(Screen):
         if now - self._last_edit >= DRAFT_IDLE_SECONDS or now - self._dirty_since >= DRAFT_MAX_SECONDS:
             self.save_draft_now()
 
+    def on_screen_suspend(self) -> None:
+        """Another screen covers this one (lock, help, a mode switch): keep every word now."""
+        try:
+            self.save_draft_now()
+        except Exception:  # noqa: BLE001 - the widgets may already be gone
+            pass
+
     def save_draft_now(self) -> None:
         """Write the draft at once (also called when the screen closes)."""
         if self._dirty_since is None or self._saved:
