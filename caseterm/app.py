@@ -90,6 +90,7 @@ class CasetermApp(App[None]):
         self._idle_lock_seconds = idle_lock_seconds
         self._last_input = time.monotonic()
         self.crash_report = None
+        self._held_notifications: list[tuple[str, tuple, dict]] = []
 
     # -- helpers -----------------------------------------------------------
 
@@ -306,6 +307,9 @@ class CasetermApp(App[None]):
         """Called by the lock screen once the user has confirmed."""
         self.locked = False
         self._last_input = time.monotonic()
+        held, self._held_notifications = self._held_notifications, []
+        for message, args, kwargs in held:
+            self.notify(message, *args, **kwargs)
 
     def _check_idle(self) -> None:
         if not self.locked and time.monotonic() - self._last_input >= self.idle_lock_seconds:
@@ -323,7 +327,9 @@ class CasetermApp(App[None]):
 
     def notify(self, message: str, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         if self.locked:
-            return  # a toast could show a client's name over the lock screen
+            # A toast could show a client's name over the lock screen: hold it until unlocked.
+            self._held_notifications.append((message, args, kwargs))
+            return
         super().notify(message, *args, **kwargs)
 
     # -- crashes -------------------------------------------------------------------

@@ -82,6 +82,9 @@ async def test_notifications_do_not_show_over_the_lock(seeded: Engine) -> None: 
         app.notify("Mari Lopez TA-1001: note saved")
         await pilot.pause()
         assert_no_client_data(app)
+        await pilot.press("space", "enter")  # unlocked: the held message shows now
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == ["Mari Lopez TA-1001: note saved"]
 
 
 async def test_passphrase_when_one_is_set(seeded: Engine) -> None:  # noqa: F811
