@@ -174,7 +174,9 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
         f" AND n.contact_at >= {day_start} AND n.contact_at < {day_end} AND n.amends_id IS NULL) END"
         " FROM appointment a WHERE a.start >= :start AND a.start < :ahead"
         # past appointments still "scheduled", cancelled or rescheduled matter only this month/week
-        " AND (a.status IN ('kept', 'no_show') OR a.start >= :recent)",
+        " AND (a.status IN ('kept', 'no_show') OR a.start >= :recent)"
+        # after today, only the kinds a rule looks ahead for (home visits, staffings, first interviews, debriefs)
+        " AND (a.start < :end OR a.kind IN ('home_visit', 're_engagement_staffing', 'initial_interview', 'debriefing'))",
         recent=dt.datetime.combine(min(day.replace(day=1), monday_of(day)), dt.time()),
         **p,
     ):
