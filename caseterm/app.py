@@ -200,14 +200,19 @@ class CasetermApp(App[None]):
             self.call_after_refresh(select)
 
     def run_screen_action(self, mode: str, action: str) -> None:
-        """Switch to a main screen and run one of its actions (palette, due items)."""
-
-        async def run() -> None:
-            await self.screen.run_action(action)
-
+        """Show a main screen (leaving any client file over it) and run one of its actions."""
         if self.current_mode != mode:
             self.switch_mode(mode)
-        self.call_after_refresh(lambda: self.run_worker(run(), exclusive=False))
+        else:
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+
+        async def run() -> None:
+            while len(self.screen_stack) > 1 and self.current_mode == mode:
+                self.pop_screen()
+            await self.screen_stack[0].run_action(action)
+
+        self.call_after_refresh(run)
 
     @on(DueTarget)
     def _go_to_due_item(self, message: DueTarget) -> None:

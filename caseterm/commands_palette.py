@@ -27,6 +27,19 @@ ACTIONS: list[tuple[str, str, str | None, str]] = [
     ("Caseload: no recent contact", "no contact within the follow-up interval (n)", "caseload", "quick('NO_CONTACT')"),
     ("Caseload: closing", "cases marked to close (c)", "caseload", "quick('CLOSING')"),
     ("Caseload: sort by next column", "(o)", "caseload", "sort_next"),
+    *[
+        (f"Caseload: sort by {heading}", "again to reverse", "caseload", f"sort_by('{column}')")
+        for column, heading in (
+            ("case_number", "case number"),
+            ("name", "name"),
+            ("due", "due items (most first)"),
+            ("flags", "flags"),
+            ("next_appointment", "next appointment"),
+            ("last_contact", "last contact (longest ago first)"),
+            ("status", "status"),
+            ("program", "program"),
+        )
+    ],
     ("Caseload: reverse the sort", "(O)", "caseload", "sort_reverse"),
     ("Schedule: today", "(t)", "schedule", "today"),
     ("Schedule: previous day", "([)", "schedule", "prev_day"),

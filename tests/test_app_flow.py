@@ -387,3 +387,21 @@ async def test_ctrl_f_opens_note_search(seeded: Engine) -> None:
         await pilot.press("ctrl+f")
         await settle(pilot)
         assert isinstance(app.screen, SearchScreen)
+
+
+async def test_palette_action_from_a_client_file_goes_back_to_the_caseload(seeded: Engine) -> None:
+    from caseterm.screens.caseload import CaseloadScreen
+    from caseterm.screens.client import ClientScreen
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientScreen)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"sort by due", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseloadScreen)
+        assert app.screen.sort_column == "due" and app.screen.sort_reverse
