@@ -150,11 +150,13 @@ class ClientSnap:
     #: at), by week; the loader gives one summed entry per week
     hours: tuple[HoursSnap, ...] = ()
     #: Mondays of the weeks with work-search hours in the work-search window
-    #: (None: derive them from `hours`)
+    #: (None: derive them from `hours`). The loader fills them only for clients
+    #: at or over the warning count, the only ones the rule reports.
     work_search_weeks: tuple[dt.date, ...] | None = None
     releases: tuple[ReleaseSnap, ...] = ()
     #: referrals still without an outcome
     open_referrals: tuple[ReferralSnap, ...] = ()
+    #: (the loader gives the VI-SPDAT/SPDAT of the current shelter stay only)
     assessments: tuple[AssessmentSnap, ...] = ()
     has_plan: bool = False
     #: newest reviewed (or signed) date over the client's case plans

@@ -197,10 +197,11 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
     if engaged:
         for nid, cid, contact_at, ntype, method, outcome in _rows(
             session,
+            # notes from each such client's first no-show in the window on: attempts come after it
             "SELECT n.id, n.client_id, n.contact_at, n.type, n.method, n.outcome FROM note n"
-            " WHERE n.client_id IN (SELECT DISTINCT client_id FROM appointment WHERE status = 'no_show'"
-            " AND start >= :start AND start < :ahead)"
-            " AND n.contact_at >= :start AND n.contact_at < :end AND n.amends_id IS NULL",
+            " JOIN (SELECT client_id, MIN(start) AS first FROM appointment WHERE status = 'no_show'"
+            " AND start >= :start AND start < :end GROUP BY client_id) ns ON ns.client_id = n.client_id"
+            " WHERE n.contact_at >= ns.first AND n.contact_at < :end AND n.amends_id IS NULL",
             **p,
         ):
             if cid in engaged:
@@ -261,9 +262,13 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
     ws_weeks: dict[int, list[dt.date]] = defaultdict(list)
     for cid, week in _rows(
         session,
+        # only clients at or over the warning: nobody else can reach the rule
         "SELECT client_id, week FROM hours WHERE activity = 'work_search' AND hours > 0 AND week >= :since"
+        " AND client_id IN (SELECT client_id FROM hours WHERE activity = 'work_search' AND hours > 0"
+        " AND week >= :since GROUP BY client_id HAVING COUNT(DISTINCT week) >= :warn)"
         " GROUP BY client_id, week ORDER BY week",
         since=ws_start,
+        warn=policy.participation.work_search_warn_weeks,
     ):
         ws_weeks[cid].append(_d(week))
 
@@ -281,7 +286,13 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
 
     akinds = AssessmentKind._value2member_map_
     assessments: dict[int, list[AssessmentSnap]] = defaultdict(list)
-    for cid, kind, date in _rows(session, "SELECT client_id, kind, date FROM assessment ORDER BY date"):
+    for cid, kind, date in _rows(
+        session,
+        # vi-spdat reads the assessments of a shelter stay only
+        "SELECT a.client_id, a.kind, a.date FROM assessment a JOIN client c ON c.id = a.client_id"
+        " WHERE c.shelter_entry_date IS NOT NULL AND a.date >= c.shelter_entry_date"
+        " AND a.kind IN ('vi_spdat', 'spdat') ORDER BY a.date",
+    ):
         assessments[cid].append(AssessmentSnap(akinds[kind], _d(date)))
 
     plans: dict[int, dt.date | None] = {}
