@@ -604,9 +604,7 @@ class ClientScreen(Screen):
         self._open_form(f"{verb} {title} · {self.case_number}", fields, lambda s, c, v: save(s, c, v, record_id))
 
     def _appointment_fields(self, session: "Session", client: Client, record_id: int | None) -> tuple:
-        from caseterm.models import Appointment
-
-        a = session.get(Appointment, record_id) if record_id else None
+        a = records.get_record(session, client, "appointment", record_id) if record_id else None
         start = f"{a.start:%Y-%m-%d %H:%M}" if a else f"{clock.today():%Y-%m-%d} 09:00"
         return "appointment", [
             FormField("start", "Start", start, placeholder="YYYY-MM-DD HH:MM", required=True),
@@ -617,9 +615,7 @@ class ClientScreen(Screen):
         ], records.save_appointment
 
     def _assessment_fields(self, session: "Session", client: Client, record_id: int | None) -> tuple:
-        from caseterm.models import Assessment
-
-        a = session.get(Assessment, record_id) if record_id else None
+        a = records.get_record(session, client, "assessment", record_id) if record_id else None
         return "assessment", [
             FormField.choice("kind", "Kind", AssessmentKind, a.kind if a else AssessmentKind.VI_SPDAT),
             FormField("date", "Date", _date(a.date) if a else _date(clock.today()), placeholder="YYYY-MM-DD", required=True),
@@ -627,7 +623,7 @@ class ClientScreen(Screen):
         ], records.save_assessment
 
     def _hours_fields(self, session: "Session", client: Client, record_id: int | None) -> tuple:
-        e = hours_service.get_entry(session, record_id) if record_id else None
+        e = records.get_record(session, client, "hours", record_id) if record_id else None
         last_week = hours_service.monday(clock.today()) - dt.timedelta(days=7)
         return "participation hours", [
             FormField("week", "Week (any day)", _date(e.week) if e else _date(last_week), placeholder="YYYY-MM-DD", required=True),
@@ -637,9 +633,7 @@ class ClientScreen(Screen):
         ], hours_service.save_hours
 
     def _release_fields(self, session: "Session", client: Client, record_id: int | None) -> tuple:
-        from caseterm.models import Release
-
-        r = session.get(Release, record_id) if record_id else None
+        r = records.get_record(session, client, "release", record_id) if record_id else None
         return "release of information", [
             FormField("party", "Party", r.party if r else "", required=True),
             FormField("signed_on", "Signed on", _date(r.signed_on) if r else _date(clock.today()), placeholder="YYYY-MM-DD"),
@@ -647,9 +641,7 @@ class ClientScreen(Screen):
         ], records.save_release
 
     def _referral_fields(self, session: "Session", client: Client, record_id: int | None) -> tuple:
-        from caseterm.models import Referral
-
-        r = session.get(Referral, record_id) if record_id else None
+        r = records.get_record(session, client, "referral", record_id) if record_id else None
         return "referral", [
             FormField("agency", "Agency", r.agency if r else "", required=True),
             FormField("service", "Service", r.service if r else ""),
@@ -723,20 +715,14 @@ class ClientScreen(Screen):
         ]
 
     def _plan_form(self, kind: str, record_id: int) -> None:
-        from caseterm.models import Goal, Objective, PlanTask
-
         with self._session() as session:
-            if kind == "goal":
-                goal = session.get(Goal, record_id)
-                fields = [FormField("text", "Goal", goal.text if goal else "", required=True)]
-                save = plans_service.save_goal
-            elif kind == "objective":
-                obj = session.get(Objective, record_id)
-                fields = [FormField("text", "Objective", obj.text if obj else "", required=True)]
-                save = plans_service.save_objective
-            else:
-                fields = self._task_fields(session.get(PlanTask, record_id))
-                save = plans_service.save_task
+            item = plans_service.get_plan_item(session, get_client(session, self.case_number), kind, record_id)
+        if kind == "task":
+            fields, save = self._task_fields(item), plans_service.save_task
+        else:
+            label = "Goal" if kind == "goal" else "Objective"
+            fields = [FormField("text", label, item.text, required=True)]  # type: ignore[union-attr]
+            save = plans_service.save_goal if kind == "goal" else plans_service.save_objective
         self._open_form(f"Edit {kind} · {self.case_number}", fields, lambda s, c, v: save(s, c, v, record_id))
 
     def action_reviewed(self) -> None:

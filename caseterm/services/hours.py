@@ -87,30 +87,24 @@ def weekly_hours(session: Session, client: Client, weeks: int | None = None) -> 
     return result[:weeks] if weeks else result
 
 
-def _months_back(day: dt.date, months: int) -> dt.date:
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month += 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 def work_search_weeks(session: Session, client: Client, day: dt.date | None = None) -> WorkSearchCount:
-    """Weeks with work-search hours in the trailing window (001: 12 weeks in 12 months)."""
+    """Weeks with work-search hours in the trailing window (001: 12 weeks in 12 months).
+
+    Counted as the work-search-limit rule counts them: weeks whose Monday is
+    after the day the window opens and not after `day`.
+    """
+    from caseterm.rules.calendar import add_months
+
     day = day or clock.today()
-    start = _months_back(day, int(_participation("work_search_window_months")))
+    start = add_months(day, -int(_participation("work_search_window_months")))
     weeks = session.exec(
         select(HoursEntry.week)
         .where(HoursEntry.client_id == client.id, HoursEntry.activity == Activity.WORK_SEARCH, HoursEntry.hours > 0)
-        .where(HoursEntry.week > monday(start) - dt.timedelta(days=1), HoursEntry.week <= day)
+        .where(HoursEntry.week > start, HoursEntry.week <= day)
         .distinct()
     ).all()
-    counted = {w for w in weeks if w + dt.timedelta(days=6) >= start}
     return WorkSearchCount(
-        weeks=len(counted),
+        weeks=len(set(weeks)),
         warn_at=int(_participation("work_search_warn_weeks")),
         limit=int(_participation("work_search_limit_weeks")),
         window_start=start,

@@ -126,6 +126,24 @@ def save_goal(session: Session, client: Client, values: dict[str, Any], record_i
     return goal
 
 
+def get_plan_item(session: Session, client: Client, kind: str, record_id: int) -> Goal | Objective | PlanTask:
+    """A goal, objective or task of this client's plan (BadInput if it is not theirs)."""
+    if kind == "goal":
+        return _goal_of_client(session, client, record_id)
+    if kind == "objective":
+        objective = session.get(Objective, record_id)
+        if objective is None:
+            raise BadInput(f"objective {record_id}: not found")
+        _goal_of_client(session, client, objective.goal_id)
+        return objective
+    task = session.get(PlanTask, record_id)
+    objective = session.get(Objective, task.objective_id) if task else None
+    if task is None or objective is None:
+        raise BadInput(f"task {record_id}: not found")
+    _goal_of_client(session, client, objective.goal_id)
+    return task
+
+
 def _goal_of_client(session: Session, client: Client, goal_id: int) -> Goal:
     plan = current_plan(session, client)
     goal = session.get(Goal, goal_id)

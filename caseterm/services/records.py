@@ -144,6 +144,24 @@ def _owned(session: Session, model: type[M], record_id: int, client: Client, wha
     return record
 
 
+#: Record kinds the client file edits, by the name its tables use.
+KINDS: dict[str, type[SQLModel]] = {
+    "appointment": Appointment,
+    "assessment": Assessment,
+    "release": Release,
+    "referral": Referral,
+}
+
+
+def get_record(session: Session, client: Client, kind: str, record_id: int) -> Any:
+    """One of this client's records by kind and id (BadInput if it is not theirs)."""
+    if kind == "hours":
+        from caseterm.models import HoursEntry
+
+        return _owned(session, HoursEntry, record_id, client, "hours entry")
+    return _owned(session, KINDS[kind], record_id, client, kind)
+
+
 def _save(session: Session, record: M) -> M:
     session.add(record)
     session.flush()
