@@ -18,7 +18,7 @@ from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from caseterm import clock
 from caseterm.errors import BadInput
@@ -129,7 +129,8 @@ class CasetermApp(App[None]):
 
         with self.session() as session:
             items = due.due_items(session, clock.today())
-        self.call_from_thread(setattr, self, "due_items", list(items))
+        if not get_current_worker().is_cancelled:  # a newer run has the newer data
+            self.call_from_thread(setattr, self, "due_items", list(items))
         return items
 
     @on(Worker.StateChanged)

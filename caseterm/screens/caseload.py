@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import get_current_worker
 
 from caseterm import clock
 from caseterm.messages import OpenClient
@@ -141,7 +142,8 @@ class CaseloadScreen(Screen):
 
         with self.app.session() as session:  # type: ignore[attr-defined]
             rows = caseload_rows(session, clock.today())
-        self.app.call_from_thread(self._rows_loaded, rows)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._rows_loaded, rows)
 
     def _rows_loaded(self, rows: list[CaseloadRow]) -> None:
         self._rows = rows

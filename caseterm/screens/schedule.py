@@ -16,6 +16,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Label, Static
+from textual.worker import get_current_worker
 
 from caseterm import clock
 from caseterm.errors import BadInput
@@ -222,7 +223,8 @@ class ScheduleScreen(Screen):
         items = self.app.due_items if day == clock.today() else None  # type: ignore[attr-defined]
         with self.app.session() as session:  # type: ignore[attr-defined]
             schedule = day_schedule(session, day, clock.now(), items)
-        self.app.call_from_thread(self._show_day, schedule)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_day, schedule)
 
     async def _show_day(self, schedule: DaySchedule) -> None:
         async with self._show_lock:
