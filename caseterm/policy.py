@@ -300,6 +300,28 @@ def _check_override_keys(override: dict[str, Any], cls: type, where: str, prefix
 
 def _validate(policy: Policy, where: str) -> None:
     """Cross-field checks a type cannot express."""
+    for key, value in flatten(policy).items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+            raise BadInput(f"{where}: {key}: must not be negative (got {value})")
+    for key in (
+        "month_phase.work_verification_days",
+        "month_phase.childcare_last_business_days",
+        "engagement.attempts_required",
+        "penalty.warn_before_month",
+        "participation.work_search_window_months",
+    ):
+        section, name = key.split(".")
+        if getattr(getattr(policy, section), name) < 1:
+            raise BadInput(f"{where}: {key}: must be at least 1")
+    p = policy.participation
+    if p.work_search_warn_weeks > p.work_search_limit_weeks:
+        raise BadInput(f"{where}: participation.work_search_warn_weeks: must not be above work_search_limit_weeks")
+    from caseterm.models import ContactMethod  # (models import SQLModel: only when checking)
+
+    known = {m.value for m in ContactMethod}
+    for i, method in enumerate(policy.engagement.written_methods):
+        if method not in known:
+            raise BadInput(f"{where}: engagement.written_methods[{i}]: expected one of {', '.join(sorted(known))}, got {method!r}")
     for i, block in enumerate(policy.day.blocks):
         if block.end <= block.start:
             raise BadInput(f"{where}: day.blocks[{i}]: end {block.end:%H:%M} is not after start {block.start:%H:%M}")

@@ -109,6 +109,11 @@ def test_override_replaces_the_block_list() -> None:
         ('[[day.blocks]]\nstart = 09:00:00\nend = 10:00:00\nkind = "notes"\n', "day.blocks[0].title: missing"),
         ('[[day.blocks]]\nstart = 10:00:00\nend = 09:00:00\nkind = "notes"\ntitle = "x"\n', "day.blocks[0]: end 09:00 is not after start 10:00"),
         ("[privacy\n", "not valid TOML"),
+        ("[follow_up]\ndefault_days = -3\n", "follow_up.default_days: must not be negative"),
+        ("[month_phase]\nchildcare_last_business_days = 0\n", "month_phase.childcare_last_business_days: must be at least 1"),
+        ("[participation]\nwork_search_warn_weeks = 13\n", "work_search_warn_weeks: must not be above"),
+        ('[engagement]\nwritten_methods = ["pigeon"]\n', "engagement.written_methods[0]: expected one of"),
+        ("[monthly]\nverification_deadline_day = 31\n", "monthly.verification_deadline_day: must be between 1 and 28"),
     ],
 )
 def test_bad_agency_file_names_key_and_file(text: str, message: str) -> None:
