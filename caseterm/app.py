@@ -68,7 +68,8 @@ class CasetermApp(App[None]):
     NOTIFICATION_TIMEOUT = 4
 
     BINDINGS = [
-        Binding("f12", "hide", "Hide", show=True, priority=True, tooltip="Blank the screen now"),
+        # F12, or ctrl+l ("lock") where the desktop takes F12 for itself.
+        Binding("f12,ctrl+l", "hide", "Hide", show=True, priority=True, tooltip="Blank the screen now"),
         Binding("question_mark,f1", "help", "Help", show=True),
         # Shown in the footer by the screens that have room for them.
         Binding("1", "switch_mode('caseload')", "Caseload", show=False),

@@ -14,7 +14,7 @@ ACTIONS: list[tuple[str, str, str | None, str]] = [
     ("Caseload", "the morning review of every client (1)", None, "switch_mode('caseload')"),
     ("Schedule", "today's day template and appointments (2)", None, "switch_mode('schedule')"),
     ("Due list: show or hide", "the due-today sidebar (F2)", None, "toggle_sidebar"),
-    ("Hide the screen", "privacy: blank the screen now (F12)", None, "hide"),
+    ("Hide the screen", "privacy: blank the screen now (F12 or ctrl+l)", None, "hide"),
     ("Help: every key", "(?)", None, "help"),
     ("Search all notes", "full-text search of the case narrative (ctrl+f)", None, "search_notes"),
     ("Add a task to the due list", "a manual task with a date and priority (+ in the due list)", None, "add_task"),

@@ -111,3 +111,14 @@ def test_passphrase_matches() -> None:
     digest = hashlib.sha256("ñandú".encode()).hexdigest()
     assert passphrase_matches("ñandú", digest.upper())
     assert not passphrase_matches("nandu", digest)
+
+
+async def test_ctrl_l_hides_too_even_while_typing(seeded: Engine) -> None:  # noqa: F811
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"mar")  # typing in the filter box
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        assert_no_client_data(app)
