@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -13,3 +14,7 @@ def run_tui(ctx: "CliContext") -> None:
 
     app = CasetermApp(engine=ctx.engine())
     app.run()
+    # A crash inside the app has already written its report and said where;
+    # the exit status still says something went wrong (DESIGN.md: 1).
+    if app.return_code:
+        sys.exit(app.return_code)

@@ -99,7 +99,8 @@ class CaseloadScreen(Screen):
         self._rows: list[CaseloadRow] = []
         self._due_counts: dict[str, int] = {}
         self._loaded = False
-        self._stale = False
+        self._stale = False  # the data changed while another screen showed
+        self._due_stale = False  # the due list changed while another screen showed
         self._no_contact_days: int | None = None
 
     def compose(self) -> ComposeResult:
@@ -169,7 +170,7 @@ class CaseloadScreen(Screen):
     def on_screen_resume(self) -> None:
         if self._stale:
             self.load_rows()
-        elif getattr(self, "_due_stale", False):
+        elif self._due_stale:
             self._populate()
         self._due_stale = False
         self.query_one(DueToday).catch_up()
@@ -197,8 +198,9 @@ class CaseloadScreen(Screen):
                 keep = None
         rows = self.visible_rows()
         table.clear()
+        today = clock.today()
         for row in rows:
-            table.add_row(*self._cells(row), key=row.case_number)
+            table.add_row(*self._cells(row, today), key=row.case_number)
         if keep is not None:
             try:
                 table.move_cursor(row=table.get_row_index(keep), animate=False)
@@ -206,7 +208,7 @@ class CaseloadScreen(Screen):
                 pass
         self._show_status(len(rows))
 
-    def _cells(self, row: CaseloadRow) -> list[Any]:
+    def _cells(self, row: CaseloadRow, today: Any) -> list[Any]:
         due = _due_cell(row.due)
         status = STATUS_LABELS.get(row.status, row.status.value)
         if row.close_pending:
@@ -217,7 +219,7 @@ class CaseloadScreen(Screen):
             "name": row.name,
             "due": due,
             "flags": flags,
-            "next_appointment": next_label(row.next_appointment, clock.today()),
+            "next_appointment": next_label(row.next_appointment, today),
             "last_contact": short_date(row.last_contact),
             "status": status,
             "program": row.program,
