@@ -58,7 +58,7 @@ TYPE_FOR_RULE: dict[str, NoteType] = {
 }
 #: Rules a single note completes. If the engine still lists such an item after
 #: the note is saved (its data rule does not look at notes), it is marked done.
-NOTE_COMPLETES: frozenset[str] = frozenset({"finish-note", "missed-activity", "good-cause", "follow-up"})
+NOTE_COMPLETES: frozenset[str] = frozenset({"finish-note", "missed-activity", "good-cause"})
 
 
 def _post_data_changed(screen: Screen) -> None:
@@ -252,8 +252,10 @@ class NoteScreen(Screen):
             self._refresh_status()
         if event.field == "type":
             self._swap_template()
-        if self._baseline is not None and self.editor.values() == self._baseline:
-            return
+        if self._baseline is not None:
+            if self.editor.values() == self._baseline:
+                return
+            self._baseline = None  # changed: from now on every edit counts, without comparing
         self._last_edit = time.monotonic()
         if self._dirty_since is None:
             self._dirty_since = self._last_edit
