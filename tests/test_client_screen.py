@@ -225,3 +225,34 @@ async def test_draft_is_offered_when_the_client_opens(engine, client):
         await pilot.press("n")
         await settle(app, pilot)
         assert app.screen.query_one(NoteEditor).text == "Half-written note about the voucher"
+
+
+async def test_unknown_case_number_is_a_notification_not_a_crash(engine, client):
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        base = app.screen
+        app.open_client("NOPE")
+        await settle(app, pilot)
+        assert app.screen is base
+        app.open_note("NOPE")
+        await settle(app, pilot)
+        assert app.screen is base
+        messages = [n.message for n in app._notifications]
+        assert sum("case number 'NOPE': no such client" in m for m in messages) == 2
+
+
+async def test_note_for_an_appointment_from_the_appointments_tab(engine, client):
+    with session_scope(engine) as s:
+        s.add(Appointment(client_id=client.id, start=NOW.replace(hour=9), minutes=30,
+                          kind=AppointmentKind.HOME_VISIT, status=AppointmentStatus.KEPT))
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_client(app, pilot, tab="appointments")
+        await pilot.press("w")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, NoteScreen)
+        values = screen.editor.values()
+        assert (values.type, values.method, values.outcome, values.minutes) == ("home_visit", "home_visit", "reached", "30")
+        assert values.text.startswith("Purpose of the visit")  # the home-visit template

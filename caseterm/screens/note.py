@@ -150,7 +150,10 @@ class NoteScreen(Screen):
             if appt is not None and appt.client_id == client.id:
                 values.contact_date, values.contact_time = f"{appt.start:%Y-%m-%d}", f"{appt.start:%H:%M}"
                 values.type = TYPE_FOR_APPOINTMENT.get(appt.kind, NoteType.CONTACT).value
-                values.method = METHOD_FOR_PLACE.get(appt.place, ContactMethod.OFFICE).value
+                method = METHOD_FOR_PLACE.get(appt.place, ContactMethod.OFFICE)
+                if appt.kind is AppointmentKind.HOME_VISIT:
+                    method = ContactMethod.HOME_VISIT
+                values.method = method.value
                 if appt.status is AppointmentStatus.KEPT:
                     values.outcome = ContactOutcome.REACHED.value
                     values.minutes = str(appt.minutes)
