@@ -35,8 +35,9 @@ def spawn(cmd: list[str], ready: str, screen: str = "", hold: float = 0.0) -> di
     OUT.mkdir(parents=True, exist_ok=True)
     fd, marks_path = tempfile.mkstemp(prefix="ready-", suffix=".json", dir=OUT)
     os.close(fd)
+    # BENCH_DRIVER / PYTHONPATH let an experiment wrap the driver (and patch the app from it).
     env = isolated_env(
-        TEXTUAL_DRIVER="_paint_driver:PaintDriver",
+        TEXTUAL_DRIVER=os.environ.get("BENCH_DRIVER", "_paint_driver:PaintDriver"),
         PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
         BENCH_READY=ready,
         BENCH_SCREEN=screen,
