@@ -101,7 +101,7 @@ def follow_up(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         yield item(
             "follow-up",
             client,
-            title=f"Follow up with {client.name}: no contact since {fmt_day(since)} (every {interval} days agreed)",
+            title=f"Follow up with {client.name}: not reached since {fmt_day(since)} (every {interval} days agreed)",
             why=(
                 "Set a schedule for follow-up contacts and assure consistent, timely follow-up (004); "
                 "it is the case manager's responsibility to follow up (000)."

@@ -113,29 +113,30 @@ PREFIX = {TANF: "TA", SNAP: "SN", HF: "HF"}
 STREETS = ["NE Alberta St", "SE Division St", "N Lombard St", "SW Barbur Blvd", "NE Sandy Blvd", "SE Foster Rd",
            "N Interstate Ave", "NE Killingsworth St", "SE Powell Blvd", "NW Glisan St"]
 
+# (method, text): the method recorded on the note matches what the text says happened.
 CONTACT_TEXTS = [
-    "Met with {name} in the office. Reviewed progress on the FSSP: {name} has applied to three warehouse "
-    "positions this week and has an interview Thursday. Discussed bus pass for the interview; issued. "
-    "Progress toward goals: on track.",
-    "Phone call with {name}. Childcare provider confirmed for the new schedule. {name} asked about the "
-    "timesheet deadline; reminded that timesheets are due Fridays. Progress toward goals: steady.",
-    "{name} came in to drop off paystubs for the last two weeks. Hours verified (paystub). Talked about "
-    "asking the employer for more shifts. Progress toward goals: earning more, still below 40 hours.",
-    "Text exchange with {name}: confirmed the job-readiness class at Goodwill starts Monday at 9. "
-    "{name} has transportation lined up. Progress toward goals: ready to start.",
-    "Met {name} at the library (neutral location, client's choice). Updated the resume together and "
-    "practiced two interview questions. Progress toward goals: resume done; next step applications.",
+    (ContactMethod.OFFICE, "Met with {name} in the office. Reviewed progress on the FSSP: {name} has applied to three "
+     "warehouse positions this week and has an interview Thursday. Discussed bus pass for the interview; issued. "
+     "Progress toward goals: on track."),
+    (ContactMethod.PHONE, "Phone call with {name}. Childcare provider confirmed for the new schedule. {name} asked "
+     "about the timesheet deadline; reminded that timesheets are due Fridays. Progress toward goals: steady."),
+    (ContactMethod.OFFICE, "{name} came in to drop off paystubs for the last two weeks. Hours verified (paystub). "
+     "Talked about asking the employer for more shifts. Progress toward goals: earning more, still below 40 hours."),
+    (ContactMethod.TEXT, "Text exchange with {name}: confirmed the job-readiness class at Goodwill starts Monday at 9. "
+     "{name} has transportation lined up. Progress toward goals: ready to start."),
+    (ContactMethod.OTHER, "Met {name} at the library (neutral location, client's choice). Updated the resume together "
+     "and practiced two interview questions. Progress toward goals: resume done; next step applications."),
 ]
 
 HF_TEXTS = [
-    "Home visit with {name}. Apartment clean, fridge stocked; {name} reports sleeping better. Reviewed the "
-    "lease renewal letter together. Progress toward goals: housing stable, budget on track.",
-    "Met {name} at the shelter. Went over the housing application for the Housing Authority; two "
-    "documents still missing (birth certificate, income letter). Progress toward goals: application 80%.",
-    "Phone call with {name}. Attended the first appointment at the behavioral health clinic and plans "
-    "to go back next week. Progress toward goals: engaged in treatment.",
-    "Met with {name} in the office. Signed up for the SNAP recertification interview; discussed "
-    "saving toward the deposit. Progress toward goals: $150 saved of $600.",
+    (ContactMethod.HOME_VISIT, "Home visit with {name}. Apartment clean, fridge stocked; {name} reports sleeping "
+     "better. Reviewed the lease renewal letter together. Progress toward goals: housing stable, budget on track."),
+    (ContactMethod.OTHER, "Met {name} at the shelter. Went over the housing application for the Housing Authority; "
+     "two documents still missing (birth certificate, income letter). Progress toward goals: application 80%."),
+    (ContactMethod.PHONE, "Phone call with {name}. Attended the first appointment at the behavioral health clinic "
+     "and plans to go back next week. Progress toward goals: engaged in treatment."),
+    (ContactMethod.OFFICE, "Met with {name} in the office. Signed up for the SNAP recertification interview; "
+     "discussed saving toward the deposit. Progress toward goals: $150 saved of $600."),
 ]
 
 
@@ -188,9 +189,12 @@ class _Builder:
         self.s.add(row)
         return row
 
-    def contact_note(self, client: Client, contact_at: dt.datetime, method: ContactMethod = ContactMethod.OFFICE) -> Note:
+    def contact_note(self, client: Client, contact_at: dt.datetime, method: ContactMethod | None = None) -> Note:
+        """A reached contact; a given method (a home visit) picks a text that says so."""
         texts = HF_TEXTS if client.program == HF else CONTACT_TEXTS
-        text = texts[self.rng.randrange(len(texts))]
+        if method is not None:
+            texts = [t for t in texts if t[0] == method] or [(method, HF_TEXTS[0][1])]
+        method, text = texts[self.rng.randrange(len(texts))]
         type_ = NoteType.HOME_VISIT if method == ContactMethod.HOME_VISIT else NoteType.CONTACT
         return self.note(client, contact_at, type_, method, ContactOutcome.REACHED, text,
                          minutes=self.rng.choice([15, 30, 45, 60]))
@@ -281,7 +285,7 @@ def populate(session: Session, today: dt.date) -> None:
                 home_visit: bool = True) -> None:
         """A household in good order: recent contact, plan, release, hours, past appointments noted."""
         last = T - dt.timedelta(days=contact_days_ago)
-        method = ContactMethod.HOME_VISIT if client.program == HF and contact_days_ago % 2 else ContactMethod.OFFICE
+        method = ContactMethod.HOME_VISIT if client.program == HF and contact_days_ago % 2 else None
         for weeks_ago in (7, 4):
             day = T - dt.timedelta(days=7 * weeks_ago + 1)
             kind = AppointmentKind.FSSP if client.program != HF else AppointmentKind.CASE_PLAN_REVIEW
