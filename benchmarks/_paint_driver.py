@@ -33,6 +33,8 @@ import time
 from textual.drivers.headless_driver import HeadlessDriver
 
 _TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "60"))
+#: Smaller writes are terminal mode / cursor sequences, not a frame.
+MIN_FRAME_BYTES = 64
 
 
 class PaintDriver(HeadlessDriver):
@@ -75,6 +77,8 @@ class PaintDriver(HeadlessDriver):
 
     def write(self, data: str) -> None:
         self.bytes_written += len(data)
+        if len(data) < MIN_FRAME_BYTES:
+            return  # mode switches and cursor moves are not a paint
         self.last_write = time.perf_counter()
         if self._mode == "manual":
             if self.on_write is not None:
