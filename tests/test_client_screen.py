@@ -256,3 +256,18 @@ async def test_note_for_an_appointment_from_the_appointments_tab(engine, client)
         values = screen.editor.values()
         assert (values.type, values.method, values.outcome, values.minutes) == ("home_visit", "home_visit", "reached", "30")
         assert values.text.startswith("Purpose of the visit")  # the home-visit template
+
+
+async def test_closing_note_entry_with_a_draft_shows_the_banner(engine, client):
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_client(app, pilot)
+        assert not screen.query_one("#client-drafts").display
+        await pilot.press("n")
+        await settle(app, pilot)
+        app.screen.query_one(NoteEditor).set_text("")
+        await pilot.press(*"Half a thought", "escape")
+        await settle(app, pilot)
+        assert app.screen is screen
+        banner = screen.query_one("#client-drafts")
+        assert banner.display and "Unsaved draft" in str(banner.render())

@@ -130,7 +130,6 @@ class ClientScreen(Screen):
         self.initial_tab = TAB_ALIASES.get(tab or "", tab) if tab else None
         self.client: Client | None = None
         self._stale = False
-        self._shown_once = False
 
     # -- layout --------------------------------------------------------------
 
@@ -229,10 +228,9 @@ class ClientScreen(Screen):
             self._stale = True
 
     def on_screen_resume(self) -> None:
-        # Coming back from note entry or a form: show what was written.
-        if self._shown_once and self.is_mounted:
+        # Coming back from note entry or a form: show what was written meanwhile.
+        if self._stale and self.is_mounted:
             self.reload()
-        self._shown_once = True
 
     def _sidebar_shown(self, shown: bool) -> None:
         self.set_class(not shown, "-no-sidebar")
@@ -491,7 +489,12 @@ class ClientScreen(Screen):
     def action_new_note(self) -> None:
         from caseterm.screens.note import NoteScreen
 
-        self.app.push_screen(NoteScreen(self.case_number))
+        self.app.push_screen(NoteScreen(self.case_number), callback=self._note_closed)
+
+    def _note_closed(self, _result: object) -> None:
+        """A draft may have been kept or discarded: the banner says so at once."""
+        with self._session() as session:
+            self._show_drafts(session, get_client(session, self.case_number))
 
     def action_amend(self) -> None:
         from caseterm.screens.note import NoteScreen
@@ -500,7 +503,7 @@ class ClientScreen(Screen):
         if note_id is None:
             self.notify("No note selected to amend.", severity="warning")
             return
-        self.app.push_screen(NoteScreen(self.case_number, amends_id=note_id))
+        self.app.push_screen(NoteScreen(self.case_number, amends_id=note_id), callback=self._note_closed)
 
     def action_filter_engagement(self) -> None:
         self.engagement_only = not self.engagement_only
@@ -530,10 +533,12 @@ class ClientScreen(Screen):
         self.app.push_screen(QuickLog(label), callback=logged)
 
     def _data_written(self) -> None:
+        """Tell the app (due list, other screens); this screen reloads on `data_version`."""
         from caseterm.messages import DataChanged
 
         self.app.post_message(DataChanged())
-        self.reload()
+        if not hasattr(self.app, "data_version"):
+            self.reload()
 
     def select_note(self, note_id: int) -> None:
         """Show the Notes tab with this note (or the entry holding it) highlighted."""
@@ -656,7 +661,7 @@ class ClientScreen(Screen):
         if selected is None or selected[0] != "appointment":
             self.notify("Select an appointment first.", severity="warning")
             return
-        self.app.push_screen(NoteScreen(self.case_number, appointment_id=selected[1]))
+        self.app.push_screen(NoteScreen(self.case_number, appointment_id=selected[1]), callback=self._note_closed)
 
     # -- actions: case plan --------------------------------------------------------------
 

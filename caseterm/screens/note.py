@@ -76,7 +76,7 @@ class NoteScreen(Screen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save note", priority=True),
         Binding("ctrl+t", "template", "Template", priority=True),
-        Binding("escape", "close", "Close (keep draft)", priority=True),
+        Binding("escape", "close", "Close (keep draft)"),
         Binding("f8", "discard", "Discard draft", priority=True),
     ]
 

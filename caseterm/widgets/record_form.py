@@ -46,7 +46,7 @@ class RecordForm(ModalScreen[bool]):
     CSS_PATH = "../screens/client.tcss"
     BINDINGS = [
         Binding("ctrl+s", "submit", "Save", priority=True),
-        Binding("escape", "cancel", "Cancel", priority=True),
+        Binding("escape", "cancel", "Cancel"),
     ]
 
     def __init__(self, title: str, fields: list[FormField], submit: Callable[[dict[str, Any]], None], help_text: str = "") -> None:
