@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.messages import DataChanged, DueTarget, OpenClient, OpenNote, OpenSchedule
+from caseterm.messages import DataChanged, DueTarget, OpenClient, OpenNote, OpenSchedule, ScreenReady
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -56,6 +56,8 @@ def _actions_provider():  # noqa: ANN202
 
 #: How often the due list is worked out again with no change in the data.
 DUE_REFRESH_SECONDS = 300
+#: Start the due list this long after start-up if no screen has said it is ready.
+DUE_START_FALLBACK_SECONDS = 1.5
 
 
 class CasetermApp(App[None]):
@@ -115,13 +117,22 @@ class CasetermApp(App[None]):
         from caseterm.config import load_settings
 
         self.sub_title = f"{clock.today():%a %b %d %Y} · {load_settings().user}"
-        self.refresh_due()
+        # The due list waits for the first screen's rows (ScreenReady) so the two do not
+        # compete for the interpreter at start-up; a timer starts it if no screen says so.
+        self._due_started = False
+        self.set_timer(DUE_START_FALLBACK_SECONDS, self._start_due)
         # Time alone makes items due or overdue (a note's 24 h): look again now and then.
         self.set_interval(DUE_REFRESH_SECONDS, self.refresh_due)
         if self.idle_lock_seconds > 0:
             self.set_interval(min(15.0, max(self.idle_lock_seconds / 4, 0.05)), self._check_idle)
 
     # -- the due list --------------------------------------------------------
+
+    @on(ScreenReady)
+    def _start_due(self) -> None:
+        if not self._due_started:
+            self._due_started = True
+            self.refresh_due()
 
     @work(thread=True, exclusive=True, group="due", exit_on_error=False)
     def refresh_due(self) -> list[Any]:
@@ -153,6 +164,7 @@ class CasetermApp(App[None]):
     @on(DataChanged)
     def _data_changed(self) -> None:
         self.data_version += 1
+        self._due_started = True
         self.refresh_due()
 
     # -- navigation ------------------------------------------------------------

@@ -42,6 +42,10 @@ class DataChanged(Message):
     """Something was written: the due list and the visible screens refresh."""
 
 
+class ScreenReady(Message):
+    """A main screen has painted its first data: the app may start slower work."""
+
+
 class DueTarget(Message):
     """A due item was chosen in the sidebar: go where it is done."""
 

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from caseterm import clock
-from caseterm.messages import OpenClient
+from caseterm.messages import OpenClient, ScreenReady
 from caseterm.services.caseload import (
     FLAG_LEGEND,
     STATUS_LABELS,
@@ -66,6 +66,9 @@ def _flags_cell(flags: str, loud: bool) -> Content:
     return Content.from_markup("[b $text-error]$f[/]", f=flags) if loud else Content(flags)
 
 
+#: Rows added before the first paint, then per chunk after it.
+FIRST_CHUNK = 120
+CHUNK = 2000
 #: Above this many clients, filtering waits for a pause in typing.
 DEBOUNCE_ROWS = 1500
 
@@ -101,6 +104,7 @@ class CaseloadScreen(Screen):
         self._loaded = False
         self._stale = False  # the data changed while another screen showed
         self._due_stale = False  # the due list changed while another screen showed
+        self._generation = 0  # of table fills: a newer one stops an older one's chunks
         self._no_contact_days: int | None = None
 
     def compose(self) -> ComposeResult:
@@ -147,10 +151,13 @@ class CaseloadScreen(Screen):
             self.app.call_from_thread(self._rows_loaded, rows)
 
     def _rows_loaded(self, rows: list[CaseloadRow]) -> None:
+        first = not self._loaded
         self._rows = rows
         self._loaded = True
         self._stale = False
         self._populate()
+        if first:
+            self.post_message(ScreenReady())
 
     def _due_changed(self, items: list[Any] | None) -> None:
         if items is None:
@@ -189,6 +196,7 @@ class CaseloadScreen(Screen):
         return sort_rows(rows, self.sort_column, self.sort_reverse)
 
     def _populate(self) -> None:
+        """Fill the table: the first rows at once (they paint), the rest in chunks after."""
         table = self.query_one(CaseloadTable)
         keep = None
         if table.row_count and table.cursor_row is not None:
@@ -196,17 +204,27 @@ class CaseloadScreen(Screen):
                 keep = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
             except Exception:  # noqa: BLE001 - cursor past the end after a reload
                 keep = None
+        self._generation += 1
         rows = self.visible_rows()
         table.clear()
+        self._add_rows(self._generation, rows, keep, FIRST_CHUNK)
+        self._show_status(len(rows))
+
+    def _add_rows(self, generation: int, rows: list[CaseloadRow], keep: Any, size: int) -> None:
+        if generation != self._generation:
+            return  # a newer filter or sort is filling the table
+        table = self.query_one(CaseloadTable)
         today = clock.today()
-        for row in rows:
+        for row in rows[:size]:
             table.add_row(*self._cells(row, today), key=row.case_number)
-        if keep is not None:
+        rest = rows[size:]
+        if rest:
+            self.call_after_refresh(self._add_rows, generation, rest, keep, CHUNK)
+        elif keep is not None:
             try:
                 table.move_cursor(row=table.get_row_index(keep), animate=False)
             except Exception:  # noqa: BLE001 - the row is filtered out now
                 pass
-        self._show_status(len(rows))
 
     def _cells(self, row: CaseloadRow, today: Any) -> list[Any]:
         due = _due_cell(row.due)

@@ -20,7 +20,7 @@ from textual.worker import get_current_worker
 
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.messages import DataChanged, OpenClient, OpenNote
+from caseterm.messages import DataChanged, OpenClient, OpenNote, ScreenReady
 from caseterm.models import AppointmentStatus, Place
 from caseterm.services.appointments import AppointmentRow, DaySchedule, ScheduleBlock
 from caseterm.widgets.due_today import PRIORITY_MARK, PRIORITY_STYLE, DueToday
@@ -265,6 +265,9 @@ class ScheduleScreen(Screen):
             )
         )
         self._focus_after_load(keep, blocks)
+        if not getattr(self, "_ready_sent", False):
+            self._ready_sent = True
+            self.post_message(ScreenReady())
 
     def _focus_after_load(self, keep: int | None, blocks: list[ScheduleBlock]) -> None:
         if isinstance(self.focused, Widget) and self.query_one(DueToday) in self.focused.ancestors:

@@ -16,6 +16,7 @@ from pathlib import Path
 from enum import StrEnum
 
 from sqlalchemy import func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from caseterm.models import Appointment, AppointmentStatus, Client, ClientStatus, ContactOutcome, Note
@@ -85,31 +86,44 @@ def caseload_rows(session: Session, day: dt.date) -> list[CaseloadRow]:
         .group_by(Appointment.client_id)
         .subquery()
     )
+    c = Client.__table__.c  # plain columns, not ORM objects: 10,000 rows in a blink
     query = (
-        select(Client, last_contact.c.last, next_appt.c.next)
-        .outerjoin(last_contact, last_contact.c.client_id == Client.id)
-        .outerjoin(next_appt, next_appt.c.client_id == Client.id)
-        .order_by(Client.case_number)
-    )
-    rows: list[CaseloadRow] = []
-    for client, last, nxt in session.exec(query).all():
-        rows.append(
-            CaseloadRow(
-                case_number=client.case_number,
-                name=client.display_name,
-                legal_name=client.legal_name,
-                program=client.program,
-                status=ClientStatus(client.status),
-                penalty=client.penalty_start is not None,
-                exempt=client.exempt_hours is not None,
-                remote=client.remote,
-                dv=client.dv_in_home,
-                close_pending=client.close_pending,
-                last_contact=_as_date(last),
-                next_appointment=_as_datetime(nxt),
-            )
+        sa_select(
+            c.case_number,
+            c.preferred_name,
+            c.legal_name,
+            c.program,
+            c.status,
+            c.penalty_start,
+            c.exempt_hours,
+            c.remote,
+            c.dv_in_home,
+            c.close_pending,
+            last_contact.c.last,
+            next_appt.c.next,
         )
-    return rows
+        .select_from(Client.__table__)
+        .outerjoin(last_contact, last_contact.c.client_id == c.id)
+        .outerjoin(next_appt, next_appt.c.client_id == c.id)
+        .order_by(c.case_number)
+    )
+    return [
+        CaseloadRow(
+            case_number=r.case_number,
+            name=r.preferred_name or r.legal_name,
+            legal_name=r.legal_name,
+            program=r.program,
+            status=ClientStatus(r.status),
+            penalty=r.penalty_start is not None,
+            exempt=r.exempt_hours is not None,
+            remote=bool(r.remote),
+            dv=bool(r.dv_in_home),
+            close_pending=bool(r.close_pending),
+            last_contact=_as_date(r.last),
+            next_appointment=_as_datetime(r.next),
+        )
+        for r in session.execute(query)
+    ]
 
 
 def _as_date(value: object) -> dt.date | None:
