@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
@@ -290,10 +290,15 @@ class ClientScreen(Screen):
         banner.display = bool(drafts)
         if drafts:
             latest = drafts[0]
-            what = "an amendment" if latest.amends_id else "a note"
+            if latest.amends_id:
+                original = notes_service.get_note(session, latest.amends_id)
+                what, key = f"an amendment to the note of {original.contact_at:%Y-%m-%d %H:%M}", "m on that note"
+            else:
+                what, key = "a note", "n"
+            more = f" (+{len(drafts) - 1} more)" if len(drafts) > 1 else ""
             banner.update(
                 f"Unsaved draft of {what} from {latest.updated_at:%Y-%m-%d %H:%M} "
-                f"({len(latest.text.split())} words). Press {'m on the note' if latest.amends_id else 'n'} to continue it."
+                f"({len(latest.text.split())} words){more}. Press {key} to continue it."
             )
         self._drafts = drafts
 

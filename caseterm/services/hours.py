@@ -4,7 +4,6 @@ the work-search weeks of the trailing months counted against their limit."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
