@@ -169,3 +169,15 @@ async def test_kept_appointment_asks_for_its_note(seeded: Engine) -> None:  # no
         await pilot.press("k")
         await settle(pilot)
         assert any(i.rule == "finish-note" and i.case_number == "TA-1001" for i in app.due_items)
+
+
+def test_an_appointment_that_is_over_asks_for_its_outcome(seeded: Engine) -> None:  # noqa: F811
+    with session_scope(seeded) as s:
+        at_nine = appts.day_schedule(s, TODAY, at(9), due_items=[])
+        at_eleven = appts.day_schedule(s, TODAY, at(11), due_items=[])
+
+    def unrecorded(schedule: appts.DaySchedule) -> set[str]:
+        return {a.case_number for b in schedule.blocks for a in b.appointments if a.unrecorded}
+
+    assert unrecorded(at_nine) == set()
+    assert unrecorded(at_eleven) == {"TA-1001", "TA-1002"}

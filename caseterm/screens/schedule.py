@@ -48,6 +48,8 @@ class AppointmentItem(Static, can_focus=True):
         called = "[$text-success]✓ called[/]" if row.reminder_called else "[$text-warning]not called[/]"
         if row.status is not AppointmentStatus.SCHEDULED:
             called = ""
+        elif row.unrecorded:
+            called = "[b $text-warning]over: k kept · n no-show[/]"
         # A home visit booked for a client with DV in the home is the one to catch (004).
         dv = " [b reverse $text-error] DV: no home visits [/]" if row.dv and row.place is Place.HOME else ""
         return Content.from_markup(

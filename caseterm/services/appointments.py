@@ -4,7 +4,7 @@ rescheduled, reminder call logged. Each write is the caller's one transaction.""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel import Session, col, select
 
@@ -45,6 +45,8 @@ class AppointmentRow:
     status: AppointmentStatus
     reminder_called: bool
     dv: bool = False
+    #: Over (by the clock) but still "scheduled": its outcome is not recorded yet.
+    unrecorded: bool = False
 
     @property
     def end(self) -> dt.datetime:
@@ -292,6 +294,8 @@ def day_schedule(session: Session, day: dt.date, now: dt.datetime, due_items: li
     blocks = template_blocks(day)
     loose: list[AppointmentRow] = []
     for row in list_for_day(session, day):
+        if row.status is AppointmentStatus.SCHEDULED and row.end <= now:
+            row = replace(row, unrecorded=True)
         for block in blocks:
             if _contains(block.start, block.end, row.start.time()):
                 block.appointments.append(row)
