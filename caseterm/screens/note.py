@@ -74,10 +74,10 @@ class NoteScreen(Screen):
 
     CSS_PATH = "client.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save note", priority=True),
-        Binding("ctrl+t", "template", "Template", priority=True),
-        Binding("escape", "close", "Close (keep draft)"),
-        Binding("f8", "discard", "Discard draft", priority=True),
+        Binding("ctrl+s", "save", "Save note", priority=True, tooltip="Save the note (author and time filled in; late entry marked)"),
+        Binding("ctrl+t", "template", "Template", priority=True, tooltip="Insert the template for the note type at the cursor"),
+        Binding("escape", "close", "Close (keep draft)", tooltip="Leave; the draft is offered back next time"),
+        Binding("f8", "discard", "Discard draft", priority=True, tooltip="Press twice: throw the draft away"),
     ]
 
     def __init__(
