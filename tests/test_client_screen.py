@@ -271,3 +271,29 @@ async def test_closing_note_entry_with_a_draft_shows_the_banner(engine, client):
         assert app.screen is screen
         banner = screen.query_one("#client-drafts")
         assert banner.display and "Unsaved draft" in str(banner.render())
+
+
+async def test_missed_activity_item_cleared_by_the_engagement_note(engine, client):
+    with session_scope(engine) as s:
+        s.add(Appointment(client_id=client.id, start=dt.datetime(2026, 10, 30, 13, 30), minutes=60,
+                          kind=AppointmentKind.DEBRIEFING, status=AppointmentStatus.NO_SHOW))
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        item = next(i for i in app.due_items if i.rule == "missed-activity" and i.case_number == "C100")
+        app.open_note("C100", item.target.get("appointment_id"), item.key)
+        await settle(app, pilot)
+        screen = app.screen
+        values = screen.editor.values()
+        # the attempt happens now, about the missed activity: not a late entry
+        assert (values.type, values.contact_date, values.contact_time) == ("engagement", "2026-11-02", "10:00")
+        assert "missed the debriefing of 2026-10-30 13:30" in values.text
+        assert not screen.editor.late
+        screen.query_one("#note-method").value = "phone"
+        screen.query_one("#note-outcome").value = "no_answer"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert all(i.key != item.key for i in app.due_items)
+    with session_scope(engine) as s:
+        note = s.exec(select(Note)).one()
+        assert note.type is NoteType.ENGAGEMENT and not note.late_entry

@@ -148,6 +148,16 @@ class NoteScreen(Screen):
 
             appt = get_appointment(session, self.appointment_id)
             if appt is not None and appt.client_id == client.id:
+                what = f"the {appt.kind.value.replace('_', ' ')} of {appt.start:%Y-%m-%d %H:%M}"
+                if appt.status is AppointmentStatus.NO_SHOW:
+                    # The note is the engagement attempt made now about the missed activity (003).
+                    values.type = NoteType.ENGAGEMENT.value
+                    values.text = notes_service.note_template(NoteType.ENGAGEMENT).replace(
+                        "Reason (non-participation / missed activity / routine engagement):",
+                        f"Reason: missed {what} without calling in advance.", 1,
+                    )
+                    self._title = f"Engagement contact about the missed {what[4:]} · {client.display_name} · {client.case_number}"
+                    return values
                 values.contact_date, values.contact_time = f"{appt.start:%Y-%m-%d}", f"{appt.start:%H:%M}"
                 values.type = TYPE_FOR_APPOINTMENT.get(appt.kind, NoteType.CONTACT).value
                 method = METHOD_FOR_PLACE.get(appt.place, ContactMethod.OFFICE)
@@ -157,10 +167,7 @@ class NoteScreen(Screen):
                 if appt.status is AppointmentStatus.KEPT:
                     values.outcome = ContactOutcome.REACHED.value
                     values.minutes = str(appt.minutes)
-                elif appt.status is AppointmentStatus.NO_SHOW:
-                    values.type = NoteType.ENGAGEMENT.value
-                    values.method = ""
-                self._title = f"Note for the {appt.kind.value.replace('_', ' ')} of {appt.start:%Y-%m-%d %H:%M} · {client.display_name} · {client.case_number}"
+                self._title = f"Note for {what} · {client.display_name} · {client.case_number}"
         elif self.due_item_key:
             rule = self.due_item_key.split("|", 1)[0]
             values.type = TYPE_FOR_RULE.get(rule, NoteType.CONTACT).value
