@@ -16,6 +16,7 @@ from caseterm.models import (
     AppointmentStatus,
     Client,
     ContactMethod,
+    ContactOutcome,
     HoursEntry,
     Note,
     NoteType,
@@ -145,19 +146,23 @@ async def test_quick_log_and_engagement_filter(engine, client):
     app = CasetermApp(engine, idle_lock_seconds=0)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_client(app, pilot)
-        await pilot.press("l", "l", "enter")  # log attempt: letter
+        await pilot.press("l", "p", "2", "3", "enter")  # log attempt: phone, left message
         await settle(app, pilot)
-        assert len(timeline(screen).threads) == 2
+        assert isinstance(app.screen, ClientScreen)
+        await pilot.press("l", "l", "enter")  # log attempt: letter, sent
+        await settle(app, pilot)
+        assert len(timeline(screen).threads) == 3
         await pilot.press("f")
         await settle(app, pilot)
-        [thread] = timeline(screen).threads
-        assert thread.is_engagement and entry_text(screen).plain.startswith("◆")
+        threads = timeline(screen).threads
+        assert len(threads) == 2 and all(t.is_engagement for t in threads)
+        assert entry_text(screen).plain.startswith("◆")
         await pilot.press("f")
         await settle(app, pilot)
-        assert len(timeline(screen).threads) == 2
+        assert len(timeline(screen).threads) == 3
     with session_scope(engine) as s:
-        logged = s.exec(select(Note).where(Note.type == NoteType.ENGAGEMENT)).one()
-        assert logged.method is ContactMethod.LETTER
+        logged = s.exec(select(Note).where(Note.type == NoteType.ENGAGEMENT).order_by(Note.id)).all()
+        assert [(n.method, n.outcome) for n in logged] == [(ContactMethod.PHONE, ContactOutcome.LEFT_MESSAGE), (ContactMethod.LETTER, None)]
 
 
 async def test_hours_form_names_the_bad_field(engine, client):

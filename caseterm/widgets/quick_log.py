@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
@@ -71,31 +71,33 @@ class QuickLog(ModalScreen[Attempt | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="form-box"):
             yield Label(f"Log a contact attempt · {self.client_label}", classes="form-title")
-            yield Static("", id="ql-methods", classes="ql-line")
-            yield Static("", id="ql-outcomes", classes="ql-line")
+            with Horizontal(classes="ql-line"):
+                yield Label("Method", classes="ql-title")
+                for key, method in METHOD_KEYS.items():
+                    yield Label(f"{key} {_choice_name(method)}", id=f"ql-method-{key}", classes="ql-choice", markup=False)
+            with Horizontal(classes="ql-line"):
+                yield Label("Outcome", classes="ql-title")
+                for key, outcome in OUTCOME_KEYS.items():
+                    yield Label(f"{key} {_choice_name(outcome)}", id=f"ql-outcome-{key}", classes="ql-choice", markup=False)
             yield Static("Enter logs it as an engagement note · Esc cancels", classes="form-keys")
 
     def on_mount(self) -> None:
-        self._render_choices()
+        self._mark_choices()
 
-    def _line(self, title: str, keys: dict, current: object) -> str:
-        parts = []
-        for key, value in keys.items():
-            label = f"{key} {_choice_name(value)}"
-            parts.append(f"[reverse] {label} [/]" if value == current else f" {label} ")
-        return f"{title:<9}" + " ".join(parts)
-
-    def _render_choices(self) -> None:
-        if not self.query("#ql-methods"):
-            return
-        self.query_one("#ql-methods", Static).update(self._line("Method", METHOD_KEYS, self.method))
-        self.query_one("#ql-outcomes", Static).update(self._line("Outcome", OUTCOME_KEYS, self.outcome))
+    def _mark_choices(self) -> None:
+        """The chosen method and outcome take the `-chosen` class (styled in TCSS)."""
+        for key, method in METHOD_KEYS.items():
+            for label in self.query(f"#ql-method-{key}"):
+                label.set_class(method == self.method, "-chosen")
+        for key, outcome in OUTCOME_KEYS.items():
+            for label in self.query(f"#ql-outcome-{key}"):
+                label.set_class(outcome == self.outcome, "-chosen")
 
     def watch_method(self) -> None:
-        self._render_choices()
+        self._mark_choices()
 
     def watch_outcome(self) -> None:
-        self._render_choices()
+        self._mark_choices()
 
     def action_method(self, key: str) -> None:
         self.method = METHOD_KEYS[key]
