@@ -129,3 +129,32 @@ async def test_amend_keeps_original(engine, client):
     saved = _notes(engine)
     assert [n.text for n in saved] == ["Has three children.", "Has two children."]
     assert saved[1].amends_id == saved[0].id
+
+
+async def test_a_locked_database_keeps_the_text_on_screen(engine, client, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    real_add_note = notes_service.add_note
+    state = {"locked": True}
+
+    def add_note(*args, **kwargs):
+        if state["locked"]:
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        return real_add_note(*args, **kwargs)
+
+    monkeypatch.setattr(notes_service, "add_note", add_note)
+    app = Host(engine, lambda: NoteScreen("C100"))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        editor = app.screen.query_one(NoteEditor)
+        editor.set_text("Important words")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteScreen)
+        assert editor.text == "Important words"
+        assert any("database is busy" in n.message for n in app._notifications)
+        state["locked"] = False
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, NoteScreen)
+    assert [n.text for n in _notes(engine)] == ["Important words"]

@@ -11,6 +11,7 @@ import datetime as dt
 import time
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -106,6 +107,7 @@ class NoteScreen(Screen):
         self._late = False
         self._status_problem = ""
         self._draft_state = ""
+        self._draft_failing = False
 
     # -- data ----------------------------------------------------------------
 
@@ -305,8 +307,13 @@ class NoteScreen(Screen):
                 client = get_client(session, self.case_number)
                 notes_service.save_draft(session, client, text=values.text, fields=fields, amends_id=self.amends_id)
         except Exception as err:  # noqa: BLE001 - a draft failure must never lose the screen
-            self.notify(f"Draft not saved: {err}", severity="error", timeout=4)
+            # Still dirty: the next check retries. Say so once, not every quarter second.
+            if not self._draft_failing:
+                self._draft_failing = True
+                self.notify(f"Draft not saved yet ({type(err).__name__}); retrying. Your text is still here.",
+                            severity="error", timeout=6)
             return
+        self._draft_failing = False
         self._dirty_since = None
         self._draft_state = f"draft kept {clock.now():%H:%M:%S}"
         self._refresh_status(recheck=False)
@@ -346,6 +353,12 @@ class NoteScreen(Screen):
             note_id, late = self._save(values)
         except BadInput as err:
             self.notify("\n".join(err.errors), title="Note not saved", severity="error", timeout=6)
+            return
+        except SQLAlchemyError as err:
+            # Locked or unreachable database: nothing was written; the text stays on screen.
+            reason = "the database is busy" if "locked" in str(err) else type(err).__name__
+            self.notify(f"Note not saved: {reason}. Your text is still here; try Ctrl+S again.",
+                        title="Note not saved", severity="error", timeout=8)
             return
         self._saved = True
         self._dirty_since = None
