@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -531,6 +532,9 @@ class ClientScreen(Screen):
                     text = note.text
             except BadInput as err:
                 self.notify("\n".join(err.errors), severity="error")
+                return
+            except SQLAlchemyError:
+                self.notify("Attempt not logged: the database is busy; try again.", severity="error")
                 return
             self._data_written()
             self.notify(f"Logged: {text}", timeout=3)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -104,6 +105,10 @@ class RecordForm(ModalScreen[bool]):
             self.query_one("#form-errors", Static).update("\n".join(err.errors))
             self.set_class(True, "-invalid")
             self.notify("\n".join(err.errors), title="Not saved", severity="error", timeout=5)
+            return
+        except SQLAlchemyError as err:
+            reason = "the database is busy" if "locked" in str(err) else type(err).__name__
+            self.query_one("#form-errors", Static).update(f"Not saved: {reason}; try again.")
             return
         self.dismiss(True)
 
