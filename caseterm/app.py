@@ -10,12 +10,12 @@ work; this file routes messages between them.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -289,6 +289,16 @@ class CasetermApp(App[None]):
         self.push_screen(SearchScreen())
 
     # -- actions ---------------------------------------------------------------
+
+    def get_system_commands(self, screen: "Screen") -> Iterable[SystemCommand]:
+        """Textual's palette commands, less "Screenshot": it would write client data
+        to an ordinary file (004: do not remove client information)."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
+
+    def action_screenshot(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        self.notify("Screenshots are off: they would copy client data to a file.", severity="warning")
 
     def action_help(self) -> None:
         from caseterm.screens.help import HelpScreen

@@ -147,20 +147,31 @@ async def test_a_morning_with_the_keyboard(seeded: Engine, tmp_path: Path) -> No
         table = app.screen.query_one(CaseloadTable)
         assert table.row_count == 5
 
-        # Filter as you type, Enter keeps the filter and goes to the table.
-        await pilot.press("slash", *"lopez")
+        # Filter as you type; Enter keeps the filter and goes to the table.
+        await pilot.press("slash", *"ta-100")
         await settle(pilot)
-        assert table.row_count == 1
+        assert table.row_count == 4
         await pilot.press("enter")
+        await pilot.pause()
         assert app.focused is table
-        # Enter opens the client.
-        await pilot.press("enter")
+        # Enter opens the highlighted client.
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientScreen)
+        opened = app.screen.case_number
+        assert opened.startswith("TA-100")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseloadScreen)
+        # One match: Enter in the filter box opens it straight away.
+        await pilot.press("slash", "ctrl+u", *"lopez", "enter")
         await settle(pilot)
         assert isinstance(app.screen, ClientScreen)
         assert app.screen.case_number == "TA-1001"
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, CaseloadScreen)
+        assert table.row_count == 1  # the filter is kept
 
         # The schedule: it opens on the current block's appointment (09:00 -> Mari's 08:30).
         await pilot.press("2")
@@ -364,8 +375,9 @@ async def test_add_a_task_for_a_client_from_the_caseload(seeded: Engine) -> None
     app = CasetermApp(seeded, idle_lock_seconds=0)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"lena", "enter")
-        await pilot.pause()
+        await pilot.press("slash", *"lena park")
+        await settle(pilot)
+        await pilot.press("tab")  # to the table, without opening the file
         await pilot.press("plus")
         await pilot.pause()
         assert isinstance(app.screen, TaskPrompt)
@@ -405,3 +417,12 @@ async def test_palette_action_from_a_client_file_goes_back_to_the_caseload(seede
         await settle(pilot)
         assert isinstance(app.screen, CaseloadScreen)
         assert app.screen.sort_column == "due" and app.screen.sort_reverse
+
+
+async def test_no_screenshot_command(seeded: Engine) -> None:
+    """A screenshot would copy client data into an ordinary file."""
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Screenshot" not in titles and "Theme" in titles

@@ -325,8 +325,11 @@ class CaseloadScreen(Screen):
             box.display = False
         table = self.query_one(CaseloadTable)
         table.focus()
-        if table.row_count == 1:
+        rows = self.visible_rows()
+        if len(rows) == 1:
+            # One match: Enter opens it (type a name, press Enter, you are in the file).
             table.move_cursor(row=0)
+            self.post_message(OpenClient(rows[0].case_number))
 
     def action_sort_next(self) -> None:
         from caseterm.services.caseload import DESCENDING_FIRST
