@@ -17,6 +17,15 @@ MOVING = [
     ("ctrl+q", "quit caseterm"),
 ]
 
+DIALOGS = [
+    ("snooze: 1 / 3 / 7", "snooze 1, 3 or 7 days (or type YYYY-MM-DD or +days, Enter)"),
+    ("dismiss", "type the reason, Enter (a reason is required)"),
+    ("reschedule", "YYYY-MM-DD HH:MM, a date, HH:MM or +days, Enter"),
+    ("new task", "what, due, priority 1-3 (Tab between them), Enter"),
+    ("locked screen", "any key, then Enter or y (or the passphrase); Esc keeps it hidden"),
+    ("any dialog", "Esc cancels"),
+]
+
 
 def _bindings(bindings: list[BindingType]) -> list[Binding]:
     return list(Binding.make_bindings(bindings))
@@ -72,6 +81,7 @@ class HelpScreen(ModalScreen[None]):
                 for title, bindings in _sections(self.under):
                     yield Static(self._section(title, bindings), classes="help-section")
                 yield Static(self._pairs("Moving around", MOVING), classes="help-section")
+                yield Static(self._pairs("Dialogs", DIALOGS), classes="help-section")
 
     def _section(self, title: str, bindings: list[BindingType]) -> Content:
         merged: dict[tuple[str, str], list[str]] = {}
