@@ -426,3 +426,27 @@ async def test_no_screenshot_command(seeded: Engine) -> None:
         await settle(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Screenshot" not in titles and "Theme" in titles
+
+
+async def test_f2_hides_and_shows_the_sidebar_everywhere(seeded: Engine) -> None:
+    from caseterm.screens.caseload import CaseloadTable
+    from caseterm.widgets.due_today import DueList, DueToday
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.query_one(DueList).focus()
+        await pilot.press("f2")
+        await pilot.pause()
+        assert not app.screen.query_one(DueToday).display
+        assert isinstance(app.focused, CaseloadTable)
+        await pilot.press("2")
+        await settle(pilot)
+        assert not app.screen.query_one(DueToday).display
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.screen.query_one(DueToday).display
+        await pilot.press("enter")  # the client file: its sidebar follows too
+        await settle(pilot)
+        if app.screen.query(DueToday):
+            assert app.screen.query_one(DueToday).display

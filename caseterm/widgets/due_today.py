@@ -77,6 +77,15 @@ class DueToday(Vertical):
 
     def on_mount(self) -> None:
         self.watch(self.app, "due_items", self._app_items_changed)
+        if hasattr(self.app, "show_sidebar"):
+            self.watch(self.app, "show_sidebar", self._shown)
+
+    def _shown(self, shown: bool) -> None:
+        """F2 hides the sidebar on every screen that has one (client file included)."""
+        had_focus = self.has_focus_within
+        self.display = shown
+        if not shown and had_focus:
+            self.screen.focus_next()
 
     def _app_items_changed(self, items: list[Any] | None) -> None:
         # A sidebar on a screen that is not showing catches up when it shows again:
