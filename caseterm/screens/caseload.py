@@ -184,6 +184,7 @@ class CaseloadScreen(Screen):
 
     def _sidebar_shown(self, shown: bool) -> None:
         self.set_class(not shown, "-no-sidebar")
+        self.call_after_refresh(self._show_quick_bar)
         if not shown and self.focused is not None and self.query_one(DueToday) in self.focused.ancestors:
             self.query_one(CaseloadTable).focus()
 
@@ -205,6 +206,7 @@ class CaseloadScreen(Screen):
             except Exception:  # noqa: BLE001 - cursor past the end after a reload
                 keep = None
         self._generation += 1
+        self._show_quick_bar()
         rows = self.visible_rows()
         table.clear()
         self._add_rows(self._generation, rows, keep, FIRST_CHUNK)
@@ -260,15 +262,36 @@ class CaseloadScreen(Screen):
         )
 
     def _show_quick_bar(self) -> None:
+        from caseterm.services.caseload import quick_counts
+
+        counts = {}
+        if self._loaded:
+            rows = with_due_counts(self._rows, self._due_counts)
+            counts = quick_counts(rows, clock.today(), self.no_contact_days)
         parts = []
         for key, quick, label in QUICK_KEYS:
             text = label.format(n=self.no_contact_days) if "{n}" in label else label
+            if quick in counts and (quick is not QuickFilter.DUE or self.app.due_items is not None):  # type: ignore[attr-defined]
+                text += f" {counts[quick]}"
             style = "reverse b $text-accent" if quick is self.quick else "$text-muted"
-            parts.append(Content.from_markup(f"[b]$key[/] [{style}] $label [/]", key=key, label=text))
-        self.query_one("#quick-bar", Static).update(Content(" ").join(parts))
+            parts.append(Content.from_markup(f"[b]$key[/][{style}] $label [/]", key=key, label=text))
+        bar = self.query_one("#quick-bar", Static)
+        # Break between items, never inside one, at the bar's width.
+        width = max(bar.size.width - 2, 20) if bar.size.width else 200
+        lines: list[list[Content]] = [[]]
+        used = 0
+        for part in parts:
+            if lines[-1] and used + 1 + part.cell_length > width:
+                lines.append([])
+                used = 0
+            used += part.cell_length + (1 if lines[-1] else 0)
+            lines[-1].append(part)
+        bar.update(Content("\n").join(Content(" ").join(line) for line in lines))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show_quick_bar)
 
     def watch_quick(self) -> None:
-        self._show_quick_bar()
         self._populate()
 
     def watch_filter_text(self) -> None:

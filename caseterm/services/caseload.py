@@ -187,6 +187,12 @@ def filter_rows(
     ]
 
 
+def quick_counts(rows: Iterable[CaseloadRow], day: dt.date, no_contact_days: int) -> dict[QuickFilter, int]:
+    """How many clients each quick filter would show (for the quick-filter bar)."""
+    rows = list(rows)
+    return {quick: sum(1 for row in rows if matches(row, quick, day, no_contact_days)) for quick in QuickFilter}
+
+
 # -- display helpers (formatting only; no rules) -----------------------------
 
 STATUS_LABELS = {
