@@ -196,3 +196,15 @@ def test_caseload_rows_fast_at_10000_clients(engine: Engine) -> None:
     started = time.perf_counter()
     filter_rows(sort_rows(rows, "last_contact"), QuickFilter.NO_CONTACT, "client 1", TODAY, 14)
     assert time.perf_counter() - started < 0.5
+
+
+def test_quick_counts(seeded: Engine) -> None:  # noqa: F811
+    from caseterm.services.caseload import quick_counts
+
+    with session_scope(seeded) as s:
+        rows = with_due_counts(caseload_rows(s, TODAY), {"TA-1002": 3, "TA-1003": 1})
+    counts = quick_counts(rows, TODAY, 14)
+    assert counts[QuickFilter.ALL] == 5
+    assert counts[QuickFilter.DUE] == 2
+    assert counts[QuickFilter.PENALTY] == 1
+    assert counts[QuickFilter.NO_CONTACT] == 3
