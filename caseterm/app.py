@@ -86,6 +86,8 @@ class CasetermApp(App[None]):
     data_version: reactive[int] = reactive(0, init=False)
     show_sidebar: reactive[bool] = reactive(True, init=False)
     locked: reactive[bool] = reactive(False, init=False)
+    #: The last attempt to work out the due list failed (the sidebar says so).
+    due_failed: reactive[bool] = reactive(False, init=False)
 
     def __init__(self, engine: "Engine", idle_lock_seconds: float | None = None) -> None:
         super().__init__()
@@ -142,6 +144,7 @@ class CasetermApp(App[None]):
         with self.session() as session:
             items = due.due_items(session, clock.today())
         if not get_current_worker().is_cancelled:  # a newer run has the newer data
+            self.call_from_thread(setattr, self, "due_failed", False)
             self.call_from_thread(setattr, self, "due_items", list(items))
         return items
 
@@ -149,6 +152,8 @@ class CasetermApp(App[None]):
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
+            if event.worker.group == "due":
+                self.due_failed = True
             if isinstance(error, BadInput):
                 self.notify("\n".join(error.errors), severity="error")
                 return

@@ -450,3 +450,20 @@ async def test_f2_hides_and_shows_the_sidebar_everywhere(seeded: Engine) -> None
         await settle(pilot)
         if app.screen.query(DueToday):
             assert app.screen.query_one(DueToday).display
+
+
+async def test_a_failing_due_list_says_so_and_writes_a_report(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from caseterm.services import due
+    from caseterm.widgets.due_today import DueToday
+
+    def broken(session, day):  # noqa: ANN001, ANN202
+        raise RuntimeError("Maria Lopez")
+
+    monkeypatch.setattr(due, "due_items", broken)
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.due_failed and app.return_code is None
+        assert "could not be worked out" in screen_text(app)
+        assert any("report was written" in n.message for n in app._notifications)
+        assert app.screen.query_one(DueToday).items is None

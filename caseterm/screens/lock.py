@@ -87,6 +87,11 @@ class LockScreen(Screen):
             if event.key in ("enter", "y"):
                 self._unlock()
 
+    def on_click(self, event: events.Click) -> None:
+        if self.state == "blank":
+            event.stop()
+            self.state = "confirm"
+
     @on(Input.Submitted, "#lock-passphrase")
     def _passphrase(self, event: Input.Submitted) -> None:
         event.stop()

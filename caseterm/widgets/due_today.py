@@ -79,6 +79,14 @@ class DueToday(Vertical):
         self.watch(self.app, "due_items", self._app_items_changed)
         if hasattr(self.app, "show_sidebar"):
             self.watch(self.app, "show_sidebar", self._shown)
+        if hasattr(self.app, "due_failed"):
+            self.watch(self.app, "due_failed", self._failed, init=False)
+
+    def _failed(self, failed: bool) -> None:
+        if failed:
+            self.query_one("#due-title", Label).update(
+                Content.from_markup("[b]Due today[/] · [$text-error]could not be worked out (report written)[/]")
+            )
 
     def _shown(self, shown: bool) -> None:
         """F2 hides the sidebar on every screen that has one (client file included)."""
