@@ -115,3 +115,20 @@ def test_search_finds_a_word_with_snippet(engine, client):
         assert notes.search_notes(s, "voucher bus", limit=10)
         assert notes.search_notes(s, "voucher zebra", limit=10) == []
         assert notes.search_notes(s, "", limit=10) == []
+
+
+def test_amendment_chain_reads_as_one_thread(engine, client):
+    with session_scope(engine) as s:
+        first = notes.add_note(s, client, type=NoteType.CONTACT, text="v1", contact_at=NOW - dt.timedelta(hours=5))
+        notes.add_note(s, client, type=NoteType.CONTACT, text="later note", contact_at=NOW - dt.timedelta(hours=1))
+    with session_scope(engine) as s:
+        second = notes.amend_note(s, first.id, text="v2")
+    with session_scope(engine) as s:
+        third = notes.amend_note(s, second.id, text="v3", type=NoteType.ENGAGEMENT)
+        assert not third.late_entry  # an amendment keeps the original's flag; it is no contact out of order
+    with session_scope(engine) as s:
+        threads = notes.note_threads(s, client)
+        assert [t.current.text for t in threads] == ["later note", "v3"]
+        assert [n.text for n in threads[1].superseded] == ["v2", "v1"]
+        assert threads[1].original.id == first.id and threads[1].is_engagement
+        assert [t.current.text for t in notes.note_threads(s, client, engagement_only=True)] == ["v3"]

@@ -133,3 +133,16 @@ def test_good_cause_note_snapshot(file, snap_compare):
         await _settle(pilot)
 
     assert snap_compare(CasetermApp(file, idle_lock_seconds=0), terminal_size=SIZE, run_before=open_note)
+
+
+def test_search_snapshot(file, snap_compare):
+    async def search(pilot) -> None:
+        from caseterm.screens.search import SearchScreen
+
+        await _settle(pilot)
+        pilot.app.push_screen(SearchScreen("children household"))
+        await _settle(pilot)
+        await pilot.pause(0.3)
+        await _settle(pilot)
+
+    assert snap_compare(CasetermApp(file, idle_lock_seconds=0), terminal_size=SIZE, run_before=search)

@@ -36,17 +36,17 @@ def hit_prompt(hit: SearchHit, match: Style, meta: Style) -> Text:
     """Client and date on the first line, the snippet with the matches styled below."""
     head = Text()
     head.append(f"{hit.client_name} · {hit.case_number}", style="bold")
-    head.append(f"  {hit.contact_at:%Y-%m-%d %H:%M} · {hit.type.value.replace('_', ' ')} · {hit.author}", style=meta)
+    head.append(f" · {hit.contact_at:%Y-%m-%d %H:%M} · {hit.type.value.replace('_', ' ')} · {hit.author}", style=meta)
     if hit.amended:
-        head.append("  (amended)", style=meta)
-    body = Text("  ")
+        head.append(" · amended since", style=meta)
+    body = Text()
     snippet = " ".join(hit.snippet.split())
     inside = False
     for part in snippet.replace(HIT_END, HIT_START).split(HIT_START):
         if part:
             body.append(part, style=match if inside else "")
         inside = not inside
-    return Text("\n").join([head, body])
+    return Text("\n").join([head, body, Text()])
 
 
 class SearchScreen(Screen):
