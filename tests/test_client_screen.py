@@ -302,3 +302,28 @@ async def test_missed_activity_item_cleared_by_the_engagement_note(engine, clien
     with session_scope(engine) as s:
         note = s.exec(select(Note)).one()
         assert note.type is NoteType.ENGAGEMENT and not note.late_entry
+
+
+async def test_tabs_are_built_when_first_shown_and_reload_when_stale(engine, client):
+    with session_scope(engine) as s:
+        s.add(Appointment(client_id=client.id, start=NOW.replace(hour=14), kind=AppointmentKind.FSSP))
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_client(app, pilot)
+        assert not screen.query("#appointments-table")  # not built until shown
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        table = screen.query_one("#appointments-table")
+        assert table.row_count == 1 and app.focused is table
+        # a change made elsewhere while the tab is hidden shows when it is shown again
+        await pilot.press("left_square_bracket")
+        await settle(app, pilot)
+        with session_scope(engine) as s:
+            s.add(Appointment(client_id=client.id, start=NOW.replace(hour=15), kind=AppointmentKind.EA))
+        from caseterm.messages import DataChanged
+
+        app.post_message(DataChanged())
+        await settle(app, pilot)
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        assert screen.query_one("#appointments-table").row_count == 2

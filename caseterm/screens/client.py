@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from caseterm import clock
@@ -131,6 +132,9 @@ class ClientScreen(Screen):
         self.initial_tab = TAB_ALIASES.get(tab or "", tab) if tab else None
         self.client: Client | None = None
         self._stale = False
+        #: record tabs whose widgets exist / whose data changed since they were shown
+        self._built: set[str] = set()
+        self._tab_stale: set[str] = set()
 
     # -- layout --------------------------------------------------------------
 
@@ -149,20 +153,13 @@ class ClientScreen(Screen):
                     with TabPane("Notes", id="notes"):
                         yield Static("", id="notes-summary", markup=False)
                         yield NoteTimeline(id="note-list")
-                    with TabPane("Appointments", id="appointments"):
-                        yield RecordTable(id="appointments-table")
-                    with TabPane("Case plan", id="plan"):
-                        yield Static("", id="plan-summary", markup=False)
-                        yield RecordTable(id="plan-table")
-                    with TabPane("Assessments", id="assessments"):
-                        yield RecordTable(id="assessments-table")
-                    with TabPane("Hours", id="hours"):
-                        yield Static("", id="hours-summary", markup=False)
-                        yield RecordTable(id="hours-table")
-                    with TabPane("Releases", id="releases"):
-                        yield RecordTable(id="releases-table")
-                    with TabPane("Referrals", id="referrals"):
-                        yield RecordTable(id="referrals-table")
+                    # Other tabs are built the first time they are shown: opening a
+                    # client paints the notes without laying out six tables first.
+                    for tab_id, title in TABS[1:]:
+                        with TabPane(title, id=tab_id):
+                            if tab_id == initial:
+                                self._built.add(tab_id)
+                                yield from self._tab_widgets(tab_id)
             try:
                 from caseterm.widgets.due_today import DueToday
             except ImportError:  # pragma: no cover - sidebar not there
@@ -172,7 +169,8 @@ class ClientScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._setup_tables()
+        for tab_id in self._built:
+            self._setup_table(tab_id)
         try:
             self.reload()
         except BadInput as err:
@@ -189,17 +187,39 @@ class ClientScreen(Screen):
             self.call_after_refresh(self.select_note, self.note_id)
         self._offer_drafts()
 
-    def _setup_tables(self) -> None:
-        columns = {
-            "appointments-table": ["Start", "Min", "Kind", "Place", "Status", "Reminder"],
-            "plan-table": ["", "Goal / objective / task", "Responsible", "Target", "Status"],
-            "assessments-table": ["Date", "Kind", "Score"],
-            "hours-table": ["Week of", "Activity", "Hours", "Verified", "Week total", "Required", "Week vs required", "Short"],
-            "releases-table": ["Party", "Signed", "Expires", "State"],
-            "referrals-table": ["Referred", "Agency", "Service", "Outcome"],
-        }
-        for table_id, headings in columns.items():
-            self.query_one(f"#{table_id}", RecordTable).add_columns(*headings)
+    #: Column headings of each record tab's table.
+    COLUMNS: dict[str, list[str]] = {
+        "appointments": ["Start", "Min", "Kind", "Place", "Status", "Reminder"],
+        "plan": ["", "Goal / objective / task", "Responsible", "Target", "Status"],
+        "assessments": ["Date", "Kind", "Score"],
+        "hours": ["Week of", "Activity", "Hours", "Verified", "Week total", "Required", "Week vs required", "Short"],
+        "releases": ["Party", "Signed", "Expires", "State"],
+        "referrals": ["Referred", "Agency", "Service", "Outcome"],
+    }
+    #: Tabs with a summary line above their table.
+    SUMMARIES = {"plan", "hours"}
+
+    def _tab_widgets(self, tab_id: str) -> list[Widget]:
+        widgets: list[Widget] = []
+        if tab_id in self.SUMMARIES:
+            widgets.append(Static("", id=f"{tab_id}-summary", markup=False))
+        widgets.append(RecordTable(id=f"{tab_id}-table"))
+        return widgets
+
+    def _setup_table(self, tab_id: str) -> None:
+        self.query_one(f"#{tab_id}-table", RecordTable).add_columns(*self.COLUMNS[tab_id])
+
+    async def _ensure_tab(self, tab_id: str) -> None:
+        """Build a record tab on first show, and load it if data changed since."""
+        if tab_id == "notes":
+            return
+        if tab_id not in self._built:
+            self._built.add(tab_id)
+            await self.query_one(f"#{tab_id}", TabPane).mount_all(self._tab_widgets(tab_id))
+            self._setup_table(tab_id)
+            self._tab_stale.add(tab_id)
+        if tab_id in self._tab_stale:
+            self._load_tabs([tab_id])
 
     # -- data ------------------------------------------------------------------
 
@@ -207,20 +227,36 @@ class ClientScreen(Screen):
         return self.app.session()  # type: ignore[attr-defined]
 
     def reload(self) -> None:
-        """Read the whole file again (a client's records are a handful of queries)."""
+        """Read the file again: the card, drafts, notes and the tab on show.
+
+        Record tabs not on show are only marked stale; each reloads when shown.
+        """
         with self._session() as session:
             client = get_client(session, self.case_number)
             self.client = client
             self._show_card(client)
             self._show_notes(session, client)
-            self._show_appointments(session, client)
-            self._show_plan(session, client)
-            self._show_assessments(session, client)
-            self._show_hours(session, client)
-            self._show_releases(session, client)
-            self._show_referrals(session, client)
             self._show_drafts(session, client)
+        self._tab_stale = set(self._built)
+        active = self.active_tab
+        if active in self._built:
+            self._load_tabs([active])
         self._stale = False
+
+    def _load_tabs(self, tab_ids: list[str]) -> None:
+        loaders = {
+            "appointments": self._show_appointments,
+            "plan": self._show_plan,
+            "assessments": self._show_assessments,
+            "hours": self._show_hours,
+            "releases": self._show_releases,
+            "referrals": self._show_referrals,
+        }
+        with self._session() as session:
+            client = get_client(session, self.case_number)
+            for tab_id in tab_ids:
+                loaders[tab_id](session, client)
+                self._tab_stale.discard(tab_id)
 
     def _data_changed(self, _version: int) -> None:
         if self.is_current:
@@ -442,12 +478,14 @@ class ClientScreen(Screen):
 
     def _focus_tab(self) -> None:
         tab = self.active_tab
-        target = self.query_one("#note-list") if tab == "notes" else self.query_one(f"#{tab}-table")
-        target.focus()
+        targets = self.query("#note-list") if tab == "notes" else self.query(f"#{tab}-table")
+        if targets:
+            targets.first().focus()
 
     @on(TabbedContent.TabActivated)
-    def _tab_changed(self) -> None:
+    async def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
         self.refresh_bindings()
+        await self._ensure_tab(self.active_tab)
         self.call_after_refresh(self._focus_tab)
 
     def _switch_tab(self, step: int) -> None:
