@@ -352,7 +352,8 @@ class ClientScreen(Screen):
         summary = (
             f"Engagement notes only: {len(threads)} of {all_count} (f shows all)"
             if self.engagement_only
-            else f"{len(threads)} notes, {engagement} engagement (◆) · f: engagement only · n: new · m: amend · l: log attempt"
+            else f"{len(threads)} note{'s' if len(threads) != 1 else ''}, {engagement} engagement (◆)"
+            " · f: engagement only · n: new · m: amend · l: log attempt"
         )
         self.query_one("#notes-summary", Static).update(summary)
         self.query_one("#note-list", NoteTimeline).show(threads)

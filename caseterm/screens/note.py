@@ -391,6 +391,7 @@ class NoteScreen(Screen):
             errors.append("type: choose a note type")
         if errors:
             raise BadInput(*errors)
+        values.text = values.text.rstrip()  # trailing blank lines of a template say nothing
         method = ContactMethod(values.method) if values.method else None
         outcome = ContactOutcome(values.outcome) if values.outcome else None
         with self._session() as session:
