@@ -22,12 +22,14 @@ def assert_no_client_data(app: CasetermApp) -> None:
 
 
 async def test_idle_lock_after_the_policy_minutes(seeded: Engine) -> None:  # noqa: F811
-    app = CasetermApp(seeded, idle_lock_seconds=1.0)
+    """The real timer locks an idle app (polled, so a loaded machine cannot make it flaky)."""
+    app = CasetermApp(seeded, idle_lock_seconds=0.5)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("down")
-        assert isinstance(app.screen, CaseloadScreen)
-        await pilot.pause(1.6)
+        for _ in range(100):
+            if isinstance(app.screen, LockScreen):
+                break
+            await pilot.pause(0.1)
         assert isinstance(app.screen, LockScreen)
         assert app.locked
         assert_no_client_data(app)
@@ -50,12 +52,19 @@ async def test_idle_lock_after_the_policy_minutes(seeded: Engine) -> None:  # no
 
 
 async def test_keys_typed_keep_the_screen_open(seeded: Engine) -> None:  # noqa: F811
-    app = CasetermApp(seeded, idle_lock_seconds=2.0)
+    """A key press restarts the idle time: idle just short of the limit, a key, and no lock."""
+    app = CasetermApp(seeded, idle_lock_seconds=600)
     async with app.run_test(size=(80, 24)) as pilot:
-        for _ in range(12):  # 3.6 s of typing, never 2 s apart
-            await pilot.press("down")
-            await pilot.pause(0.3)
+        await settle(pilot)
+        app._last_input -= 599  # as if the user had been away for almost the whole limit
+        await pilot.press("down")
+        await pilot.pause()
+        app._check_idle()
         assert isinstance(app.screen, CaseloadScreen)
+        app._last_input -= 600  # and now really away
+        app._check_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
 
 
 async def test_escape_keeps_it_hidden(seeded: Engine) -> None:  # noqa: F811
