@@ -114,6 +114,17 @@ async def settle(pilot, rounds: int = 3) -> None:  # noqa: ANN001
     await pilot.pause()
 
 
+async def wait_for_palette_results(pilot) -> None:  # noqa: ANN001
+    """The palette searches in the background: wait until it lists something (or 10 s)."""
+    from textual.command import CommandList
+
+    for _ in range(100):
+        await pilot.pause(0.1)
+        lists = pilot.app.screen.query(CommandList)
+        if lists and lists.first().option_count and not lists.first().has_class("--populating"):
+            return
+
+
 @pytest.fixture
 def seeded(engine: Engine) -> Engine:
     clock.pin(TODAY, NINE)
@@ -309,7 +320,7 @@ async def test_palette_jumps_to_a_client_by_name(seeded: Engine) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"lena")
-        await pilot.pause(0.5)
+        await wait_for_palette_results(pilot)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ClientScreen)
@@ -326,7 +337,7 @@ async def test_palette_runs_an_action(seeded: Engine) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"in penalty")
-        await pilot.pause(0.5)
+        await wait_for_palette_results(pilot)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, CaseloadScreen)
