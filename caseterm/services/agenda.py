@@ -142,6 +142,21 @@ def _overlay(template: tuple[Block, ...], phases: list[Block]) -> list[Block]:
     return blocks
 
 
+def day_blocks(day: dt.date, policy: Policy | None = None) -> list[Block]:
+    """The day template with the month-phase block of `day` laid over it."""
+    policy = policy or load_policy()
+    return _overlay(policy.day.blocks, phase_blocks(day, policy))
+
+
+def day_note(day: dt.date, policy: Policy | None = None) -> str:
+    """"business day 3 of November", or why `day` is not a business day."""
+    cal = business_calendar(policy or load_policy())
+    if not cal.is_business_day(day):
+        reason = "weekend" if day.weekday() >= 5 else (cal.holiday_name(day) or "agency closed")
+        return f"not a business day ({reason})"
+    return f"business day {cal.business_day_index(day)} of {day:%B}"
+
+
 def day_appointments(session: Session, day: dt.date) -> list[AgendaAppointment]:
     start = dt.datetime.combine(day, dt.time())
     end = start + dt.timedelta(days=1)
@@ -175,21 +190,15 @@ def build_agenda(session: Session, day: dt.date, policy: Policy | None = None) -
     appointments = day_appointments(session, day)
     blocks = []
     placed: set[int] = set()
-    for b in _overlay(policy.day.blocks, phase_blocks(day, policy)):
+    for b in day_blocks(day, policy):
         inside = []
         for appt in appointments:
             if appt.id not in placed and b.start <= appt.start.time() < b.end:
                 inside.append(appt)
                 placed.add(appt.id)
         blocks.append(AgendaBlock(b.start, b.end, b.kind, b.title, tuple(inside)))
-    cal = business_calendar(policy)
-    notes: list[str] = []
-    if not cal.is_business_day(day):
-        reason = "weekend" if day.weekday() >= 5 else (cal.holiday_name(day) or "closed")
-        notes.append(f"Not a business day ({reason}).")
-    else:
-        index = cal.business_day_index(day)
-        notes.append(f"Business day {index} of {day:%B}.")
+    note = day_note(day, policy)
+    notes = [f"{note[0].upper()}{note[1:]}."]
     for b in blocks:
         if b.kind in (BlockKind.WORK_VERIFICATION, BlockKind.CHILDCARE):
             notes.append(f"{b.title} ({b.start:%H:%M}-{b.end:%H:%M}).")

@@ -261,27 +261,9 @@ class DaySchedule:
 
 def template_blocks(day: dt.date) -> list[ScheduleBlock]:
     """The day template of the policy with the month-phase block laid over it (agenda)."""
-    from caseterm.policy import load_policy
+    from caseterm.services.agenda import day_blocks
 
-    policy = load_policy()
-    try:
-        from caseterm.services.agenda import _overlay, phase_blocks
-
-        raw = _overlay(policy.day.blocks, phase_blocks(day, policy))
-    except ImportError:  # an agenda without these helpers: the plain template
-        raw = list(policy.day.blocks)
-    return [ScheduleBlock(b.start, b.end, str(getattr(b.kind, "value", b.kind)), b.title, []) for b in raw]
-
-
-def day_note(day: dt.date) -> str:
-    from caseterm.policy import load_policy
-    from caseterm.rules.common import business_calendar
-
-    cal = business_calendar(load_policy())
-    if not cal.is_business_day(day):
-        reason = "weekend" if day.weekday() >= 5 else (cal.holiday_name(day) or "agency closed")
-        return f"not a business day ({reason})"
-    return f"business day {cal.business_day_index(day)} of {day:%B}"
+    return [ScheduleBlock(b.start, b.end, str(getattr(b.kind, "value", b.kind)), b.title, []) for b in day_blocks(day)]
 
 
 def day_schedule(session: Session, day: dt.date, now: dt.datetime, due_items: list | None = None) -> DaySchedule:
@@ -317,4 +299,6 @@ def day_schedule(session: Session, day: dt.date, now: dt.datetime, due_items: li
     current = current_block_index(blocks, day, now)
     if current is not None:
         blocks[current].current = True
+    from caseterm.services.agenda import day_note
+
     return DaySchedule(day, blocks, day_note(day))
