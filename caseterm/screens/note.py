@@ -120,6 +120,12 @@ class NoteScreen(Screen):
         self.client_id = client.id
         now = clock.now()
         self._title = f"New note · {client.display_name} · {client.case_number}"
+        original = None
+        if self.amends_id is not None:
+            original = notes_service.get_note(session, self.amends_id)
+            if original.client_id != client.id:
+                raise BadInput(f"note {self.amends_id}: belongs to another client")
+            self._title = f"Amend the note of {original.contact_at:%Y-%m-%d %H:%M} (the original stays) · {client.display_name} · {client.case_number}"
         draft = notes_service.load_draft(session, client, amends_id=self.amends_id)
         if draft is not None:
             self._restored_at = draft.updated_at
@@ -130,11 +136,7 @@ class NoteScreen(Screen):
             if self.due_item_key is None and isinstance(fields.get("due_item_key"), str):
                 self.due_item_key = fields["due_item_key"]
             return NoteValues.from_fields(fields, draft.text)
-        if self.amends_id is not None:
-            original = notes_service.get_note(session, self.amends_id)
-            if original.client_id != client.id:
-                raise BadInput(f"note {self.amends_id}: belongs to another client")
-            self._title = f"Amend the note of {original.contact_at:%Y-%m-%d %H:%M} (the original stays) · {client.display_name} · {client.case_number}"
+        if original is not None:
             return NoteValues(
                 contact_date=f"{original.contact_at:%Y-%m-%d}",
                 contact_time=f"{original.contact_at:%H:%M}",
