@@ -19,6 +19,11 @@ PYTHON = sys.executable
 sys.path.insert(0, str(HERE))
 from generate import TODAY, ensure  # noqa: E402
 
+#: BENCH_TREE=/path/to/an/exported/tree measures another version of caseterm
+#: (e.g. `git archive <commit> caseterm migrations | tar -x -C /tmp/old`):
+#: children run there and import it first. Data and benchmark code stay these.
+TREE = Path(os.environ.get("BENCH_TREE") or ROOT)
+
 TODAY_ISO = TODAY.isoformat()
 
 
@@ -44,6 +49,8 @@ def isolated_env(**extra: str) -> dict[str, str]:
     )
     env.pop("CASETERM_DB", None)
     env.update(extra)
+    if os.environ.get("BENCH_TREE"):
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(TREE), env.get("PYTHONPATH", "")) if p)
     return env
 
 
@@ -105,4 +112,7 @@ def line(label: str, value: str, note: str = "") -> None:
     print(f"  {label:<44} {value:>14}  {note}")
 
 
-__all__ = ["ensure", "TODAY", "TODAY_ISO", "PYTHON", "ROOT", "OUT", "HERE"]
+if os.environ.get("BENCH_TREE"):  # in-process benchmarks import that tree too
+    sys.path.insert(1, str(TREE))
+
+__all__ = ["ensure", "TODAY", "TODAY_ISO", "PYTHON", "ROOT", "OUT", "HERE", "TREE"]

@@ -16,14 +16,14 @@ import json
 import subprocess
 import time
 
-from _common import PYTHON, ROOT, ensure, fmt_ms, isolated_env, line, median, record
+from _common import PYTHON, ROOT, TREE, ensure, fmt_ms, isolated_env, line, median, record
 
 GOAL_S = 1.0
 
 
 def run(cmd: list[str], check_json: bool = False) -> float:
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env=isolated_env(), cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(cmd, env=isolated_env(), cwd=TREE, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")

@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from _common import HERE, OUT, PYTHON, ROOT, ensure, isolated_env, line, median, record
+from _common import HERE, OUT, PYTHON, ROOT, TREE, ensure, isolated_env, line, median, record
 
 HOLD = "0.3"
 
@@ -36,7 +36,7 @@ def max_rss_mib(cmd: list[str], ready: str) -> float:
         BENCH_HOLD=HOLD,
         BENCH_TIMEOUT="300",
     )
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=env, cwd=TREE, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import HERE, OUT, PYTHON, ROOT, ensure, fmt_ms, isolated_env, line, median, record
+from _common import HERE, OUT, PYTHON, ROOT, TREE, ensure, fmt_ms, isolated_env, line, median, record
 
 GOALS = {150: 2.0, 10_000: 3.0}
 
@@ -45,7 +45,7 @@ def spawn(cmd: list[str], ready: str, screen: str = "", hold: float = 0.0) -> di
         BENCH_HOLD=str(hold),
     )
     t0 = time.time()
-    proc = subprocess.run(cmd, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    proc = subprocess.run(cmd, env=env, cwd=TREE, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     wall = time.time() - t0
     try:
         marks = json.loads(Path(marks_path).read_text() or "{}")
