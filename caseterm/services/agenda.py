@@ -9,41 +9,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session
 
-from caseterm.models import Appointment, AppointmentKind, AppointmentStatus, Client, Place
 from caseterm.policy import Block, BlockKind, Policy, load_policy
 from caseterm.rules.common import business_calendar
 from caseterm.rules.engine import DueItem
 from caseterm.rules.monthly import in_childcare_phase, in_verification_phase
+from caseterm.services.appointments import AppointmentRow, list_for_day
 from caseterm.services.due import due_items
-
-
-@dataclass(frozen=True)
-class AgendaAppointment:
-    id: int
-    case_number: str
-    name: str
-    start: dt.datetime
-    minutes: int
-    kind: AppointmentKind
-    status: AppointmentStatus
-    place: Place
-    reminder_called: bool
-
-    @property
-    def end(self) -> dt.datetime:
-        return self.start + dt.timedelta(minutes=self.minutes)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "case_number": self.case_number,
-            "start": self.start.strftime("%Y-%m-%dT%H:%M"),
-            "minutes": self.minutes,
-            "kind": self.kind.value,
-            "status": self.status.value,
-        }
 
 
 @dataclass(frozen=True)
@@ -52,7 +25,7 @@ class AgendaBlock:
     end: dt.time
     kind: BlockKind
     title: str
-    appointments: tuple[AgendaAppointment, ...] = ()
+    appointments: tuple[AppointmentRow, ...] = ()
 
     def contains(self, moment: dt.time) -> bool:
         return self.start <= moment < self.end
@@ -71,13 +44,13 @@ class AgendaBlock:
 class Agenda:
     date: dt.date
     blocks: tuple[AgendaBlock, ...]
-    appointments: tuple[AgendaAppointment, ...]
+    appointments: tuple[AppointmentRow, ...]
     due: tuple[DueItem, ...]
     #: why the day is special, in words (not a business day, month phase...)
     notes: tuple[str, ...] = field(default=())
 
     @property
-    def loose_appointments(self) -> tuple[AgendaAppointment, ...]:
+    def loose_appointments(self) -> tuple[AppointmentRow, ...]:
         """Appointments outside every block of the template."""
         placed = {a.id for b in self.blocks for a in b.appointments}
         return tuple(a for a in self.appointments if a.id not in placed)
@@ -157,37 +130,10 @@ def day_note(day: dt.date, policy: Policy | None = None) -> str:
     return f"business day {cal.business_day_index(day)} of {day:%B}"
 
 
-def day_appointments(session: Session, day: dt.date) -> list[AgendaAppointment]:
-    start = dt.datetime.combine(day, dt.time())
-    end = start + dt.timedelta(days=1)
-    a = Appointment.__table__.c
-    c = Client.__table__.c
-    rows = session.execute(
-        sa.select(a.id, c.case_number, c.legal_name, c.preferred_name, a.start, a.minutes, a.kind, a.status, a.place, a.reminder_called)
-        .select_from(Appointment.__table__.join(Client.__table__, a.client_id == c.id))
-        .where(a.start >= start, a.start < end)
-        .order_by(a.start, a.id)
-    )
-    return [
-        AgendaAppointment(
-            id=r.id,
-            case_number=r.case_number,
-            name=r.preferred_name or r.legal_name,
-            start=r.start,
-            minutes=r.minutes,
-            kind=AppointmentKind(r.kind),
-            status=AppointmentStatus(r.status),
-            place=Place(r.place),
-            reminder_called=bool(r.reminder_called),
-        )
-        for r in rows
-    ]
-
-
 def build_agenda(session: Session, day: dt.date, policy: Policy | None = None) -> Agenda:
     """The agenda of `day`: template blocks, appointments placed, due list."""
     policy = policy or load_policy()
-    appointments = day_appointments(session, day)
+    appointments = list_for_day(session, day)
     blocks = []
     placed: set[int] = set()
     for b in day_blocks(day, policy):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -63,6 +64,16 @@ class AppointmentRow:
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(AppointmentStatus(self.status), str(self.status))
+
+    def to_json(self) -> dict[str, Any]:
+        """The appointment as `caseterm agenda --json` gives it (DESIGN.md)."""
+        return {
+            "case_number": self.case_number,
+            "start": self.start.strftime("%Y-%m-%dT%H:%M"),
+            "minutes": self.minutes,
+            "kind": self.kind.value,
+            "status": self.status.value,
+        }
 
 
 def _row(appt: Appointment, client: Client) -> AppointmentRow:

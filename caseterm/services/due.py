@@ -216,7 +216,7 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
     not_contact = ", ".join(f"'{t.value}'" for t in NOT_CONTACT_TYPES)
     last_contact: dict[int, dt.datetime] = {}
     last_gc: dict[int, dt.datetime] = {}
-    for cid, contact, gc in _rows(
+    for cid, contact, good_cause in _rows(
         session,
         "SELECT client_id,"
         " MAX(CASE WHEN outcome = 'reached' OR (outcome IS NULL AND type NOT IN"
@@ -227,8 +227,8 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
     ):
         if contact is not None:
             last_contact[cid] = _dtm(contact)
-        if gc is not None:
-            last_gc[cid] = _dtm(gc)
+        if good_cause is not None:
+            last_gc[cid] = _dtm(good_cause)
     for cid, kept in _rows(
         session,
         "SELECT client_id, MAX(start) FROM appointment WHERE status = 'kept' AND start < :end GROUP BY client_id",
