@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from caseterm.models import Client, NoteType
+from caseterm.models import Client, NoteDraft, NoteType
 from caseterm.services import notes as notes_service
 from caseterm.store import session_scope
 
@@ -119,7 +119,15 @@ def test_draft_survives_kill_9(engine, db_path, terminals):
     term.wait_for("Save note", since=mark)
     time.sleep(0.5)
     term.send(TYPED)
-    time.sleep(2.0)  # past the draft debounce (<= ~1 s at risk)
+    # The app saves the draft on the pause after typing (<= ~1 s at risk); wait for
+    # that save to reach the database (polled: a loaded machine may be slow), then kill.
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with session_scope(engine) as s:
+            draft = s.exec(select(NoteDraft)).first()
+            if draft is not None and TYPED in draft.text:
+                break
+        time.sleep(0.2)
     os.kill(term.proc.pid, signal.SIGKILL)
     term.proc.wait(timeout=10)
     assert term.proc.returncode == -signal.SIGKILL
