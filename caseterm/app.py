@@ -187,21 +187,15 @@ class CasetermApp(App[None]):
         self.open_schedule(message.appointment_id)
 
     def open_client(self, case_number: str, tab: str | None = None) -> None:
-        try:
-            from caseterm.screens.client import ClientScreen
-        except ImportError:
-            self.notify("The client file is not available yet.", severity="warning")
-            return
+        from caseterm.screens.client import ClientScreen
+
         self.push_screen(ClientScreen(case_number, tab=tab))
 
     def open_note(
         self, case_number: str, appointment_id: int | None = None, due_item_key: str | None = None
     ) -> None:
-        try:
-            from caseterm.screens.note import NoteScreen
-        except ImportError:
-            self.notify("Note entry is not available yet.", severity="warning")
-            return
+        from caseterm.screens.note import NoteScreen
+
         self.push_screen(NoteScreen(case_number, appointment_id=appointment_id, due_item_key=due_item_key))
 
     def open_schedule(self, appointment_id: int | None = None) -> None:
@@ -286,11 +280,8 @@ class CasetermApp(App[None]):
         self.push_screen(TaskPrompt(save, who=case_number or ""), saved)
 
     def action_search_notes(self) -> None:
-        try:
-            from caseterm.screens.search import SearchScreen
-        except ImportError:
-            self.notify("Note search is not available yet.", severity="warning")
-            return
+        from caseterm.screens.search import SearchScreen
+
         self.push_screen(SearchScreen())
 
     # -- actions ---------------------------------------------------------------

@@ -107,11 +107,32 @@ def write_settings(text: str = 'user = "casey"\n') -> None:
 
 
 async def settle(pilot, rounds: int = 3) -> None:  # noqa: ANN001
-    """Let the workers (due list, loads) finish and the screen redraw."""
+    """Let the workers (due list, loads) finish and the screen redraw.
+
+    The due list starts only once the first screen has its rows, so on a slow
+    machine it may not have begun after a few rounds: wait for it (up to 20 s).
+    """
     for _ in range(rounds):
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
+    for _ in range(200):
+        if getattr(pilot.app, "due_items", True) is not None or getattr(pilot.app, "due_failed", False):
+            break
+        await pilot.pause(0.1)
+        await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def until(pilot, predicate, timeout: float = 15.0) -> None:  # noqa: ANN001
+    """Pump the app until `predicate()` holds (messages and workers are asynchronous)."""
+    for _ in range(int(timeout / 0.1)):
+        try:
+            if predicate():
+                return
+        except (AttributeError, LookupError):
+            pass
+        await pilot.pause(0.1)
+        await pilot.app.workers.wait_for_complete()
 
 
 async def wait_for_palette_results(pilot) -> None:  # noqa: ANN001
@@ -242,20 +263,24 @@ async def test_enter_on_a_due_item_goes_where_it_is_done(seeded: Engine) -> None
         await settle(pilot)
         sidebar = app.screen.query_one(DueToday)
         app.screen.query_one(DueList).focus()
-        await pilot.pause()
+        await until(pilot, lambda: sidebar.current is not None)
         # The first item of the morning is a reminder call: Enter goes to its appointment.
         assert sidebar.current is not None and sidebar.current.rule == "reminder-call"
         appointment_id = sidebar.current.target["appointment_id"]
         await pilot.press("enter")
         await settle(pilot)
+        await until(pilot, lambda: app.focused.row.id == appointment_id)  # type: ignore[union-attr]
         assert isinstance(app.screen, ScheduleScreen)
         assert app.focused.row.id == appointment_id  # type: ignore[union-attr]
         # l logs the call: the reminder item goes away at once.
         await pilot.press("l")
         await settle(pilot)
-        assert not any(
-            i.rule == "reminder-call" and i.target.get("appointment_id") == appointment_id for i in app.due_items
-        )
+
+        def reminder_still_due() -> bool:
+            return any(i.rule == "reminder-call" and i.target.get("appointment_id") == appointment_id for i in app.due_items)
+
+        await until(pilot, lambda: not reminder_still_due())
+        assert not reminder_still_due()
         # Enter on an appointment writes its note.
         await pilot.press("enter")
         await settle(pilot)
@@ -478,3 +503,21 @@ async def test_a_failing_due_list_says_so_and_writes_a_report(seeded: Engine, mo
         assert "could not be worked out" in screen_text(app)
         assert any("report was written" in n.message for n in app._notifications)
         assert app.screen.query_one(DueToday).items is None
+
+
+async def test_w_on_the_caseload_writes_a_note_for_the_highlighted_client(seeded: Engine) -> None:
+    from caseterm.screens.caseload import CaseloadTable
+    from caseterm.screens.note import NoteScreen
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(CaseloadTable)
+        table.focus()
+        await pilot.press("down")
+        await pilot.pause()
+        highlighted = str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteScreen)
+        assert app.screen.case_number == highlighted

@@ -85,10 +85,11 @@ class CaseloadScreen(Screen):
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("o", "sort_next", "Sort", show=True),
         Binding("O", "sort_reverse", "Reverse sort", show=False),
-        Binding("e", "print_caseload", "Print list", show=True),
+        Binding("w", "write_note", "Note", show=True, tooltip="Write a note for the highlighted client"),
+        Binding("e", "print_caseload", "Print", show=True, tooltip="Print or export the caseload list (CSV and HTML, CONFIDENTIAL)"),
         Binding("plus", "add_task", "Add task", show=False, key_display="+", tooltip="A task for the highlighted client"),
         Binding("2", "app.switch_mode('schedule')", "Schedule", show=True),
-        Binding("f2", "app.toggle_sidebar", "Due list", show=True),
+        Binding("f2", "app.toggle_sidebar", "Due", show=True, tooltip="Show or hide the due-today list"),
         *[Binding(key, f"quick('{quick.name}')", label.replace(" {n}d", ""), show=False) for key, quick, label in QUICK_KEYS],
     ]
 
@@ -384,12 +385,22 @@ class CaseloadScreen(Screen):
         if event.row_key.value:
             self.post_message(OpenClient(str(event.row_key.value)))
 
-    def action_add_task(self) -> None:
+    def _highlighted_case_number(self) -> str | None:
         table = self.query_one(CaseloadTable)
-        case_number = None
-        if table.row_count:
-            case_number = str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
-        self.app.action_add_task(case_number)  # type: ignore[attr-defined]
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+
+    def action_add_task(self) -> None:
+        self.app.action_add_task(self._highlighted_case_number())  # type: ignore[attr-defined]
+
+    def action_write_note(self) -> None:
+        """Note entry for the highlighted client, straight from the morning review."""
+        case_number = self._highlighted_case_number()
+        if case_number is None:
+            self.notify("No client is highlighted.", severity="warning")
+            return
+        self.app.open_note(case_number)  # type: ignore[attr-defined]
 
     def action_print_caseload(self) -> None:
         self.notify("Writing the caseload list…", timeout=2)

@@ -160,12 +160,9 @@ class ClientScreen(Screen):
                             if tab_id == initial:
                                 self._built.add(tab_id)
                                 yield from self._tab_widgets(tab_id)
-            try:
-                from caseterm.widgets.due_today import DueToday
-            except ImportError:  # pragma: no cover - sidebar not there
-                pass
-            else:
-                yield DueToday(id="sidebar")
+            from caseterm.widgets.due_today import DueToday
+
+            yield DueToday(id="sidebar")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -40,22 +40,14 @@ def _sections(under: Screen | None) -> list[tuple[str, list[BindingType]]]:
         ("Everywhere", list(CasetermApp.BINDINGS)),
         ("Caseload (1)", list(CaseloadScreen.BINDINGS)),
     ]
-    try:
-        from caseterm.screens.schedule import ScheduleScreen
+    from caseterm.screens.client import ClientScreen
+    from caseterm.screens.note import NoteScreen
+    from caseterm.screens.schedule import ScheduleScreen
 
-        sections.append(("Schedule (2)", list(ScheduleScreen.BINDINGS)))
-    except ImportError:
-        pass
+    sections.append(("Schedule (2)", list(ScheduleScreen.BINDINGS)))
     sections.append(("Due-today sidebar", list(DueToday.BINDINGS)))
-    for module, cls, title in (
-        ("caseterm.screens.client", "ClientScreen", "Client file"),
-        ("caseterm.screens.note", "NoteScreen", "Note entry"),
-    ):
-        try:
-            imported = __import__(module, fromlist=[cls])
-            sections.append((title, list(getattr(imported, cls).BINDINGS)))
-        except (ImportError, AttributeError):
-            continue
+    sections.append(("Client file", list(ClientScreen.BINDINGS)))
+    sections.append(("Note entry", list(NoteScreen.BINDINGS)))
     if under is not None:
         # The screen you came from goes first after the global keys.
         for index, (_title, bindings) in enumerate(sections):

@@ -63,10 +63,8 @@ NOTE_COMPLETES: frozenset[str] = frozenset({"finish-note", "missed-activity", "g
 
 
 def _post_data_changed(screen: Screen) -> None:
-    try:
-        from caseterm.messages import DataChanged
-    except ImportError:  # pragma: no cover - the app module not there yet
-        return
+    from caseterm.messages import DataChanged
+
     screen.app.post_message(DataChanged())
 
 
@@ -418,10 +416,8 @@ class NoteScreen(Screen):
         """Most items clear by data; one a note completes but whose rule cannot see it is marked done."""
         if not self.due_item_key or self.due_item_key.split("|", 1)[0] not in NOTE_COMPLETES:
             return
-        try:
-            from caseterm.services import due
-        except ImportError:
-            return
+        from caseterm.services import due
+
         still_due = {item.key for item in due.due_items(session, clock.today())}
         if self.due_item_key in still_due:
             due.mark_done(session, self.due_item_key)
