@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from caseterm.store import HEAD_REVISION
+
 
 SAMPLE = Path(__file__).parent / "data" / "sample.json"
 
@@ -92,7 +94,7 @@ def test_backup_and_check(tmp_path: Path) -> None:
     assert stat.S_IMODE(dest.stat().st_mode) == 0o600
     checked = run("--db", str(dest), "check")
     assert checked.returncode == 0
-    assert "integrity:    ok" in checked.stdout and "0001 (current)" in checked.stdout
+    assert "integrity:    ok" in checked.stdout and f"{HEAD_REVISION} (current)" in checked.stdout
     assert "client:       1" in checked.stdout
 
 

@@ -41,7 +41,7 @@ def test_models_and_migrations_agree(tmp_path: Path) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     # The FTS5 tables and the composite indexes are SQLite extras made by hand.
-    extras = {"ix_appointment_client_start", "ix_note_client_contact", "ix_hours_client_week"}
+    extras = {"ix_appointment_client_start", "ix_hours_client_week", "ix_note_client_contact_cover", "ix_appointment_day_cover"}
     diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith("note_fts"))
             and not (d[0] == "remove_index" and d[1].name in extras)]
     assert diff == []
@@ -97,6 +97,35 @@ def test_current_schema_opens_without_importing_alembic(db_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_an_older_schema_is_migrated_after_a_backup(tmp_path: Path) -> None:
+    """A database left at revision 0001 by an older caseterm: backed up, then upgraded."""
+    from alembic import command
+    from alembic.config import Config
+
+    db = tmp_path / "old.db"
+    engine = make_engine(resolve_url(str(db)))
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    with session_scope(engine) as session:
+        session.add(Client(case_number="TA-1", legal_name="Ana"))
+    engine.dispose()
+
+    migrated = open_store(resolve_url(str(db)))
+    assert stored_revision(migrated) == HEAD_REVISION
+    backups = list(tmp_path.glob("old-pre-migration-0001-*.db"))
+    assert len(backups) == 1 and mode(backups[0]) == 0o600
+    old = make_engine(resolve_url(str(backups[0])))
+    assert stored_revision(old) == "0001"
+    assert check(old).counts["client"] == 1
+    with migrated.connect() as conn:
+        names = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='index'"))}
+    assert {"ix_note_client_contact_cover", "ix_appointment_day_cover"} <= names
+    assert "ix_note_client_contact" not in names
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
