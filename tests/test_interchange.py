@@ -161,3 +161,27 @@ def test_schema_validates_an_export(engine: Engine) -> None:
     assert schema["properties"]["format"]["const"] == "caseterm/1"
     assert schema["additionalProperties"] is False
     assert set(schema["properties"]) >= {"clients", "appointments", "notes", "case_plans", "assessments", "hours", "releases", "referrals", "tasks"}
+
+
+def test_the_caseload_report_csv_imports_back(engine: Engine, tmp_path: Path) -> None:
+    """The Monday caseload CSV (CONFIDENTIAL line, computed columns) reads back as clients."""
+    import datetime as dt
+
+    from caseterm.services.reports import write_caseload_csv
+
+    import_file(engine, SAMPLE)
+    report = tmp_path / "caseload.csv"
+    with session_scope(engine) as session:
+        write_caseload_csv(session, report, dt.date(2026, 11, 23))
+    assert report.read_text().startswith("CONFIDENTIAL")
+    other = open_store(resolve_url(str(tmp_path / "other.db")))
+    assert import_file(other, report) == {"clients": 1}
+    client = json.loads(export_text(other))["clients"][0]
+    assert (client["case_number"], client["legal_name"], client["status"], client["program"]) == ("TA-10432", "Maria Lopez", "open", "TANF")
+
+
+def test_csv_errors_count_the_confidential_line(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("CONFIDENTIAL: client information\ncase_number,legal_name,status\nTA-1,Ana,opn\n")
+    with pytest.raises(BadInput, match=r"c.csv:3: column 'status'"):
+        import_file(engine, path)

@@ -298,26 +298,43 @@ CSV_BOOL = {"true": True, "yes": True, "y": True, "1": True, "false": False, "no
 
 
 def parse_clients_csv(raw: str, where: str) -> InterchangeFile:
-    """A caseload CSV: a header of client field names, one client a row."""
+    """A caseload CSV: a header of client field names, one client a row.
+
+    caseterm's own caseload report reads back too: its CONFIDENTIAL first line
+    and its computed columns (hours, due items...) are skipped.
+    """
+    skipped_lines = 0
+    if raw.startswith("CONFIDENTIAL"):
+        raw = raw.split("\n", 1)[1] if "\n" in raw else ""
+        skipped_lines = 1
     reader = csv.DictReader(io.StringIO(raw))
     header = reader.fieldnames or []
     errors: list[str] = []
     known = ClientRecord.model_fields
     unknown = [name for name in header if name not in known]
+    ignored: set[str] = set()
+    if unknown:
+        from caseterm.services.reports import CASELOAD_CSV_COLUMNS
+
+        ignored = set(CASELOAD_CSV_COLUMNS) - set(known)
+    header_line = 1 + skipped_lines
     for name in unknown:
-        errors.append(f"{where}:1: unknown column {name!r}")
+        if name not in ignored:
+            errors.append(f"{where}:{header_line}: unknown column {name!r}")
     for required in ("case_number", "legal_name"):
         if required not in header:
-            errors.append(f"{where}:1: required column {required!r} is missing")
+            errors.append(f"{where}:{header_line}: required column {required!r} is missing")
     if errors:
         raise BadInput(*errors)
     clients: list[ClientRecord] = []
     for row in reader:
-        line = reader.line_num
+        line = reader.line_num + skipped_lines
         values: dict[str, Any] = {}
         for name, cell in row.items():
             if name is None:
                 errors.append(f"{where}:{line}: more cells than header columns")
+                continue
+            if name in ignored:
                 continue
             cell = (cell or "").strip()
             if cell == "":

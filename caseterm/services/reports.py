@@ -484,17 +484,21 @@ def _write(dest: Path, data: bytes | str) -> Path:
         raise BadInput(f"-o {dest}: cannot write ({err.strerror})") from None
 
 
+#: The caseload CSV's columns; `caseterm import` reads the client fields back and skips the rest.
+CASELOAD_CSV_COLUMNS = (
+    "case_number", "name", "legal_name", "status", "program", "flags", "required_hours",
+    "last_week", "hours_last_week", "month", "hours_month",
+    "next_appointment", "next_appointment_kind", "due_count", "due_items",
+)
+
+
 def caseload_csv_text(report: CaseloadReport) -> str:
     """The caseload as CSV: a CONFIDENTIAL line first (a spreadsheet shows it as row 1), then a header."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([CONFIDENTIAL_LINE])
     month = f"{report.month:%Y-%m}"
-    writer.writerow([
-        "case_number", "name", "legal_name", "status", "program", "flags", "required_hours",
-        "last_week", "hours_last_week", "month", "hours_month",
-        "next_appointment", "next_appointment_kind", "due_count", "due_items",
-    ])
+    writer.writerow(CASELOAD_CSV_COLUMNS)
     for line in report.lines:
         writer.writerow([
             line.case_number, line.name, line.legal_name, line.status.value, line.program,
