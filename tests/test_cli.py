@@ -137,3 +137,10 @@ def test_unexpected_error_writes_a_report_without_client_data(tmp_path: Path, is
     text = report.read_text()
     assert "RuntimeError" in text and "Maria" not in text and "TA-10432" not in text
     assert stat.S_IMODE(report.stat().st_mode) == 0o600
+
+
+def test_check_does_not_create_a_database(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.db"
+    result = run("--db", str(missing), "check")
+    assert result.returncode == 2 and "no database here" in result.stderr
+    assert not missing.exists()

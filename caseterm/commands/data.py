@@ -112,8 +112,11 @@ def backup_cmd(ctx: CliContext, output: Path | None) -> None:
 @click.pass_obj
 def check_cmd(ctx: CliContext) -> None:
     """Check the database: integrity, schema revision, record counts. Exit 2 if not ok."""
-    from caseterm.store import check, make_engine
+    from caseterm.store import check, make_engine, sqlite_path
 
+    path = sqlite_path(ctx.url)
+    if path is not None and not path.exists():
+        raise BadInput(f"{path}: no database here (check does not create one)")
     report = check(make_engine(ctx.url))
     click.echo(f"database:     {report.location}")
     click.echo(f"integrity:    {report.integrity}")
