@@ -49,6 +49,11 @@ def pinned() -> dt.date | None:
     return None
 
 
+def real_now() -> dt.datetime:
+    """The machine's time even when the date is pinned: for file stamps (backups, crash reports)."""
+    return dt.datetime.now()
+
+
 def today() -> dt.date:
     return pinned() or dt.date.today()
 

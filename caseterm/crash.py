@@ -6,21 +6,20 @@ no exception message and no local variables: those can carry client data.
 
 from __future__ import annotations
 
-import datetime as dt
 import platform
 import sys
 import traceback
 from pathlib import Path
 
-from caseterm import __version__, paths
+from caseterm import __version__, clock, paths
 
 
 def write_report(exc: BaseException) -> Path:
     """Write a crash report with no client data; return its path."""
     directory = paths.ensure_private_dir(paths.crash_dir())
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    stamp = clock.real_now().strftime("%Y%m%d-%H%M%S-%f")
     lines = [
-        f"caseterm {__version__} crash report, {dt.datetime.now().isoformat(timespec='seconds')}",
+        f"caseterm {__version__} crash report, {clock.real_now().isoformat(timespec='seconds')}",
         f"python {platform.python_version()} on {platform.system()} {platform.release()}",
         f"command: {Path(sys.argv[0]).name} (arguments not recorded)",
         "",

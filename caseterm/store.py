@@ -9,7 +9,6 @@ actually needed, so a normal start-up does not pay for it.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session, create_engine
 
-from caseterm import paths
+from caseterm import clock, paths
 from caseterm.errors import StoreError
 
 #: The Alembic head this package's code expects. `tests/test_store.py` keeps
@@ -165,7 +164,7 @@ def migrate(engine: Engine) -> None:
 
 
 def backup_path_for(db_path: Path, reason: str = "backup") -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = clock.real_now().strftime("%Y%m%d-%H%M%S")
     return db_path.with_name(f"{db_path.stem}-{reason}-{stamp}{db_path.suffix}")
 
 

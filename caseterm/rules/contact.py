@@ -66,7 +66,7 @@ def finish_note(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
                 ),
                 why=(
                     "\"Enter a client note each time you speak with a client. If a client note is not "
-                    "entered, it didn't happen\" (001); document within 24 hours (004)."
+                    f"entered, it didn't happen\" (001); document within {policy.notes.finish_within_hours} hours (004)."
                 ),
                 source="001, 004",
                 due=due,

@@ -256,7 +256,7 @@ def penalty(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         while add_months(start, month_now) <= day:
             month_now += 1
         offer = (
-            "meet in the office (domestic violence flagged: no home visits)"
+            "meet in the office (no home visits for this household)"
             if client.dv_in_home
             else "offer a penalty-resolution home visit"
         )
@@ -265,8 +265,9 @@ def penalty(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
             client,
             title=f"{client.name} in penalty month {month_now}: re-engage and {offer} before {fmt_day(month_n_start)}",
             why=(
-                "Penalties: re-engage early. Don't wait until the third month: clients are only removed from "
-                "participation rates the first 3 months of penalty in the last 12 months (001)."
+                f"Penalties: re-engage early. Don't wait until month {policy.penalty.warn_before_month}: clients are "
+                f"only removed from participation rates the first {policy.penalty.warn_before_month} months of "
+                "penalty in the last 12 months (001)."
             ),
             source="001",
             due=due,

@@ -80,7 +80,10 @@ def initial_interview(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Due
             "initial-interview",
             client,
             title=f"Hold {client.name}'s first interview by {fmt_day(due)}",
-            why="Conduct the first interview within 10 days of initial contact (within 15 days of referral) (004).",
+            why=(
+                f"Conduct the first interview within {policy.enrollment.first_interview_days_from_contact} days of "
+                f"initial contact (within {policy.enrollment.first_interview_days_from_referral} days of referral) (004)."
+            ),
             source="004",
             due=due,
             day=day,
@@ -157,7 +160,10 @@ def case_plan_review(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueI
             "case-plan-review",
             client,
             title=title,
-            why="At a minimum case plans should be updated every 30 days; progress toward goals discussed at every appointment (004).",
+            why=(
+                f"At a minimum case plans should be updated every {policy.case_plan.review_days} days; "
+                "progress toward goals discussed at every appointment (004)."
+            ),
             source="004",
             due=due,
             day=day,

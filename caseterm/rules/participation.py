@@ -60,7 +60,8 @@ def participation(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem
                 f"the week of {fmt_day(last_week)}"
             ),
             why=(
-                "Participation is based on 40 hours a week; exempt clients participate up to the amount "
+                f"Participation is based on {_fmt_hours(policy.participation.weekly_hours)} hours a week; "
+                "exempt clients participate up to the amount "
                 "they are allowed and able. Call clients to debrief and discuss solutions (001)."
             ),
             source="001",
@@ -110,8 +111,8 @@ def work_search_limit(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Due
             client,
             title=title,
             why=(
-                "Only 12 weeks of work search count for participation rates in the past 12 months; review "
-                "what is appropriate for each client (001)."
+                f"Only {p.work_search_limit_weeks} weeks of work search count for participation rates in the "
+                f"past {p.work_search_window_months} months; review what is appropriate for each client (001)."
             ),
             source="001",
             due=crossed,
