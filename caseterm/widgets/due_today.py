@@ -76,7 +76,9 @@ class DueToday(Vertical):
         yield Static("", id="due-why")
 
     def on_mount(self) -> None:
-        self.watch(self.app, "due_items", self._app_items_changed)
+        # Filled after the screen's first frame: a client file or the caseload
+        # paints without waiting for hundreds of due options to be measured.
+        self.call_after_refresh(self.watch, self.app, "due_items", self._app_items_changed)
         if hasattr(self.app, "show_sidebar"):
             self.watch(self.app, "show_sidebar", self._shown)
         if hasattr(self.app, "due_failed"):
