@@ -1,11 +1,8 @@
 """Business days: not a weekend, not a US federal holiday, not an agency closure.
 
-Federal holidays (5 U.S.C. 6103, as since 1971) are worked out here with
-observed dates (a Saturday holiday is observed on the Friday before, a Sunday
-one on the Monday after). Dates and names are those of the `holidays` package,
-checked equal for 1971-2100; that package is not imported because its first
-use loads every country (~100 ms of each start that works out the due list).
-Closure days come from the policy file. "Within N business days",
+Federal holidays come from the `holidays` package with observed dates (a
+Saturday holiday is observed on the Friday before, a Sunday one on the Monday
+after). Closure days come from the policy file. "Within N business days",
 "business days 1-10 of the month" and "the last 5 business days" all use this.
 """
 
@@ -16,70 +13,15 @@ import datetime as dt
 from collections.abc import Iterable
 from functools import lru_cache
 
+import holidays
+
 ONE_DAY = dt.timedelta(days=1)
-
-
-def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
-    first = dt.date(year, month, 1)
-    return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
-
-
-def _last_weekday(year: int, month: int, weekday: int) -> dt.date:
-    last = dt.date(year + month // 12, month % 12 + 1, 1) - ONE_DAY
-    return last - dt.timedelta(days=(last.weekday() - weekday) % 7)
-
-
-def _observed(day: dt.date) -> dt.date:
-    if day.weekday() == 5:
-        return day - ONE_DAY
-    if day.weekday() == 6:
-        return day + ONE_DAY
-    return day
-
-
-@lru_cache(maxsize=64)
-def federal_holiday_names(year: int) -> dict[dt.date, str]:
-    """US federal holidays of one year by date, observed dates included.
-
-    A holiday on a Saturday is also listed on the Friday before, one on a
-    Sunday on the Monday after (next year's New Year's Day may be observed on
-    this year's December 31).
-    """
-    monday, thursday = 0, 3
-    fixed = [
-        (dt.date(year, 1, 1), "New Year's Day"),
-        (dt.date(year, 7, 4), "Independence Day"),
-        (dt.date(year, 12, 25), "Christmas Day"),
-    ]
-    if year >= 2021:
-        fixed.append((dt.date(year, 6, 19), "Juneteenth National Independence Day"))
-    if not 1971 <= year <= 1977:  # 1971-1977: the fourth Monday in October
-        fixed.append((dt.date(year, 11, 11), "Veterans Day"))
-    names: dict[dt.date, str] = {}
-    for day, name in fixed:
-        names[day] = name
-        observed = _observed(day)
-        if observed != day and observed.year == year:
-            names[observed] = f"{name} (observed)"
-    next_new_year = _observed(dt.date(year + 1, 1, 1))
-    if next_new_year.year == year:
-        names[next_new_year] = "New Year's Day (observed)"
-    if year >= 1986:
-        names[_nth_weekday(year, 1, monday, 3)] = "Martin Luther King Jr. Day"
-    names[_nth_weekday(year, 2, monday, 3)] = "Washington's Birthday"
-    names[_last_weekday(year, 5, monday)] = "Memorial Day"
-    names[_nth_weekday(year, 10, monday, 2)] = "Columbus Day"
-    if 1971 <= year <= 1977:
-        names[_nth_weekday(year, 10, monday, 4)] = "Veterans Day"
-    names[_nth_weekday(year, 9, monday, 1)] = "Labor Day"
-    names[_nth_weekday(year, 11, thursday, 4)] = "Thanksgiving Day"
-    return names
 
 
 @lru_cache(maxsize=64)
 def federal_holidays(year: int) -> frozenset[dt.date]:
     """US federal holidays of one year, observed dates included."""
-    return frozenset(federal_holiday_names(year))
+    return frozenset(holidays.US(years=year, observed=True).keys())
 
 
 class BusinessCalendar:
@@ -105,7 +47,8 @@ class BusinessCalendar:
         """Why a weekday is not a business day (for display), or None."""
         if day in self.closure_days:
             return "agency closure"
-        return federal_holiday_names(day.year).get(day)
+        name = holidays.US(years=day.year, observed=True).get(day)
+        return name
 
     def next_business_day(self, day: dt.date) -> dt.date:
         """`day` itself when it is a business day, else the next one."""
