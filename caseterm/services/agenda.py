@@ -60,25 +60,8 @@ class Agenda:
             "date": self.date.isoformat(),
             "blocks": [b.to_json() for b in self.blocks],
             "appointments": [a.to_json() for a in self.appointments],
-            "due": _due_json(self.due),
+            "due": [item.to_json() for item in self.due],
         }
-
-
-def _due_json(items: tuple[DueItem, ...]) -> list[dict[str, Any]]:
-    """`DueItem.to_json()` for each item, inlined: tens of thousands at 10,000 clients."""
-    return [
-        {
-            "rule": i.rule,
-            "case_number": i.case_number,
-            "title": i.title,
-            "due": i.due.isoformat(),
-            "overdue": i.overdue,
-            "priority": int(i.priority),
-            "group": i.group.value,
-            "source": i.source,
-        }
-        for i in items
-    ]
 
 
 def phase_blocks(day: dt.date, policy: Policy) -> list[Block]:
