@@ -44,6 +44,15 @@ def test_missed_activity_deadline(missed: dt.date, day: dt.date, due: dt.date, o
     assert item.target["note_type"] == "engagement"
 
 
+def test_a_no_show_today_is_followed_up_with_todays_interviews() -> None:
+    from caseterm.rules.engine import RoutineGroup
+
+    today = one("missed-activity", snap(client(appointments=(no_show(D(2026, 11, 10)),))), D(2026, 11, 10))
+    earlier = one("missed-activity", snap(client(appointments=(no_show(D(2026, 11, 9)),))), D(2026, 11, 10))
+    assert today is not None and today.group is RoutineGroup.INTERVIEWS
+    assert earlier is not None and earlier.group is RoutineGroup.DEADLINES
+
+
 def test_missed_activity_clears_with_an_attempt_or_reaching_the_client() -> None:
     a = no_show(D(2026, 11, 6))
     assert one("missed-activity", snap(client(appointments=(a,), notes=(letter(D(2026, 11, 6)),))), D(2026, 11, 10)) is None

@@ -98,13 +98,14 @@ def missed_activity(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueIt
                 title=f"Engagement contact: {client.name} missed the {kind_label(appt.kind)} of {fmt_day(appt.day)}",
                 why=(
                     "When a client misses an activity without calling in advance, initiate an engagement "
-                    "contact within one business day (003)."
+                    f"contact within {policy.engagement.missed_activity_business_days} business day(s) (003)."
                 ),
                 source="003",
                 due=due,
                 day=day,
                 priority=deadline_priority(day, due),
-                group=RoutineGroup.DEADLINES,
+                # A no-show from today's interviews is followed up with them, not among the deadlines.
+                group=RoutineGroup.INTERVIEWS if appt.day == day else RoutineGroup.DEADLINES,
                 occurrence=f"appt{appt.id}",
                 target={"screen": "note", "note_type": "engagement", "appointment_id": appt.id},
             )
