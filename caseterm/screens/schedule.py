@@ -186,9 +186,10 @@ class ScheduleScreen(Screen):
     def _sidebar_shown(self, shown: bool) -> None:
         self.set_class(not shown, "-no-sidebar")
 
-    def watch_day(self) -> None:
-        self._select = None
-        self._pending = None
+    def watch_day(self, old: dt.date, new: dt.date) -> None:
+        if old != new:  # another day: forget the selection (not on the first load, which
+            self._select = None  # may come after an appointment was asked for)
+            self._pending = None
         self.load_day()
 
     def on_descendant_focus(self, event: Any) -> None:
@@ -237,7 +238,6 @@ class ScheduleScreen(Screen):
         day, blocks = schedule.day, schedule.blocks
         if day != self.day:
             return
-        keep = self._pending if self._pending is not None else self._select
         container = self.query_one("#day", VerticalScroll)
         views = list(self.query(BlockView))
         signature = [block_signature(block) for block in blocks]
@@ -267,13 +267,17 @@ class ScheduleScreen(Screen):
                 uncalled=str(uncalled),
             )
         )
-        self._focus_after_load(keep, blocks)
+        self._focus_after_load(blocks)
         if not getattr(self, "_ready_sent", False):
             self._ready_sent = True
             self.post_message(ScreenReady())
 
-    def _focus_after_load(self, keep: int | None, blocks: list[ScheduleBlock]) -> None:
-        if isinstance(self.focused, Widget) and self.query_one(DueToday) in self.focused.ancestors:
+    def _focus_after_load(self, blocks: list[ScheduleBlock]) -> None:
+        # Read what to keep now, not before the mount awaited above: an appointment asked
+        # for meanwhile (a due item's Enter, select_appointment) must win.
+        keep = self._pending if self._pending is not None else self._select
+        asked_for = self._pending is not None
+        if not asked_for and isinstance(self.focused, Widget) and self.query_one(DueToday) in self.focused.ancestors:
             return  # the user is working in the sidebar
         items = list(self.query(AppointmentItem))
         target = None
