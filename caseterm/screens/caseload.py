@@ -316,7 +316,9 @@ class CaseloadScreen(Screen):
     def action_filter(self) -> None:
         box = self.query_one("#caseload-filter", Input)
         box.display = True
-        box.focus()
+        # Focus now, not via focus()'s call_later: keys typed right after "/" are
+        # already queued and must land in the box, not fire the caseload's keys.
+        self.set_focus(box)
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#caseload-filter", Input)
