@@ -120,8 +120,8 @@ def vi_spdat(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
             client,
             title=title,
             why=(
-                "Front Door VI-SPDAT within 7 days of entering a shelter; begin the full SPDAT within "
-                "7 days of completing the VI-SPDAT (004)."
+                f"Front Door VI-SPDAT within {e.vi_spdat_days} days of entering a shelter; begin the full "
+                f"SPDAT within {e.spdat_days} days of completing the VI-SPDAT (004)."
             ),
             source="004",
             due=due,
