@@ -30,7 +30,7 @@ GOAL_MS = 20.0
 
 def measure(n: int, runs: int) -> dict[str, list[float]]:
     from caseterm import clock
-    from caseterm.models import ContactMethod, ContactOutcome, NoteType
+    from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
     from caseterm.services import due, notes
     from caseterm.services.clients import get_client
     from caseterm.store import open_store, session_scope

@@ -15,6 +15,24 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from caseterm.vocabulary import (  # noqa: F401 - re-exported for the tables' users
+    ClientStatus,
+    StageOfChange,
+    ExitReason,
+    AppointmentKind,
+    Place,
+    AppointmentStatus,
+    NoteType,
+    ContactMethod,
+    ContactOutcome,
+    AssessmentKind,
+    Activity,
+    VerifiedBy,
+    Responsible,
+    TaskStatus,
+    DueAction,
+)
+
 
 def _enum(enum: type[StrEnum]) -> sa.Enum:
     """Store an enum as its value string (portable to PostgreSQL as VARCHAR)."""
@@ -25,132 +43,6 @@ def _enum(enum: type[StrEnum]) -> sa.Enum:
         validate_strings=True,
         length=32,
     )
-
-
-class ClientStatus(StrEnum):
-    NOT_INITIALIZED = "not_initialized"
-    OPEN = "open"
-    PENDED = "pended"
-    CLOSED = "closed"
-    DENIED = "denied"
-
-
-class StageOfChange(StrEnum):
-    PRECONTEMPLATION = "precontemplation"
-    CONTEMPLATION = "contemplation"
-    PREPARATION = "preparation"
-    ACTION = "action"
-    MAINTENANCE = "maintenance"
-
-
-class ExitReason(StrEnum):
-    HOUSED = "housed"
-    LEFT_VOLUNTARILY = "left_voluntarily"
-    LEFT_WITHOUT_NOTICE = "left_without_notice"
-    POLICE_COURT = "police_court"
-    ASKED_TO_LEAVE = "asked_to_leave"
-    OTHER = "other"
-
-
-class AppointmentKind(StrEnum):
-    EA = "ea"
-    FSSP = "fssp"
-    DEBRIEFING = "debriefing"
-    INITIAL_INTERVIEW = "initial_interview"
-    HOME_VISIT = "home_visit"
-    CASE_PLAN_REVIEW = "case_plan_review"
-    RE_ENGAGEMENT_STAFFING = "re_engagement_staffing"
-    CASE_CONFERENCE = "case_conference"
-    OTHER = "other"
-
-
-class Place(StrEnum):
-    OFFICE = "office"
-    HOME = "home"
-    NEUTRAL = "neutral"
-    PHONE = "phone"
-
-
-class AppointmentStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    KEPT = "kept"
-    NO_SHOW = "no_show"
-    CANCELLED = "cancelled"
-    RESCHEDULED = "rescheduled"
-
-
-class NoteType(StrEnum):
-    ENGAGEMENT = "engagement"
-    CONTACT = "contact"
-    HOME_VISIT = "home_visit"
-    CASE_PLAN = "case_plan"
-    ASSESSMENT = "assessment"
-    COLLATERAL = "collateral"
-    CASE_CONFERENCE = "case_conference"
-    RE_ENGAGEMENT_STAFFING = "re_engagement_staffing"
-    GOOD_CAUSE = "good_cause"
-    LETTER = "letter"
-
-
-class ContactMethod(StrEnum):
-    PHONE = "phone"
-    TEXT = "text"
-    EMAIL = "email"
-    LETTER = "letter"
-    HOME_VISIT = "home_visit"
-    OFFICE = "office"
-    OTHER = "other"
-
-
-class ContactOutcome(StrEnum):
-    REACHED = "reached"
-    NO_ANSWER = "no_answer"
-    LEFT_MESSAGE = "left_message"
-    RETURNED_MAIL = "returned_mail"
-
-
-class AssessmentKind(StrEnum):
-    VI_SPDAT = "vi_spdat"
-    SPDAT = "spdat"
-    HUD = "hud"
-    FRONT_DOOR = "front_door"
-
-
-class Activity(StrEnum):
-    EMPLOYMENT = "employment"
-    WORK_SEARCH = "work_search"
-    WORK_EXPERIENCE = "work_experience"
-    EDUCATION = "education"
-    BARRIER_RESOLUTION = "barrier_resolution"
-
-
-class VerifiedBy(StrEnum):
-    PAYSTUB = "paystub"
-    TIMESHEET = "timesheet"
-    EMPLOYER_CALL = "employer_call"
-    OTHER = "other"
-
-
-class Responsible(StrEnum):
-    """Who carries out a case-plan task (004)."""
-
-    CLIENT = "client"
-    CASE_MANAGER = "case_manager"
-    PROVIDER = "provider"
-
-
-class TaskStatus(StrEnum):
-    OPEN = "open"
-    DONE = "done"
-    DROPPED = "dropped"
-
-
-class DueAction(StrEnum):
-    """What the user did with one occurrence of a due item."""
-
-    DONE = "done"
-    SNOOZED = "snoozed"
-    DISMISSED = "dismissed"
 
 
 # --------------------------------------------------------------------------

@@ -316,7 +316,7 @@ def _validate(policy: Policy, where: str) -> None:
     p = policy.participation
     if p.work_search_warn_weeks > p.work_search_limit_weeks:
         raise BadInput(f"{where}: participation.work_search_warn_weeks: must not be above work_search_limit_weeks")
-    from caseterm.models import ContactMethod  # (models import SQLModel: only when checking)
+    from caseterm.vocabulary import ContactMethod
 
     known = {m.value for m in ContactMethod}
     for i, method in enumerate(policy.engagement.written_methods):

@@ -7,7 +7,13 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from caseterm.models import AppointmentKind, AppointmentStatus, ContactMethod, ContactOutcome, NoteType
+from caseterm.vocabulary import (
+    AppointmentKind,
+    AppointmentStatus,
+    ContactMethod,
+    ContactOutcome,
+    NoteType,
+)
 from caseterm.policy import load_policy
 from caseterm.rules.engine import DueItem, load_rules
 from caseterm.rules.snapshot import ApptSnap, ClientSnap, NoteSnap, Snapshot, TaskSnap

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from sqlalchemy.engine import Engine
 
 from caseterm.cli import cli
-from caseterm.models import Appointment, AppointmentKind, Client
+from caseterm.models import Appointment, Client
+from caseterm.vocabulary import AppointmentKind
 from caseterm.policy import BlockKind
 from caseterm.services.agenda import build_agenda
 from caseterm.services.demo import populate

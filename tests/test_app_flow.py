@@ -16,11 +16,10 @@ from sqlalchemy.engine import Engine
 
 from caseterm import clock, config, paths
 from caseterm.app import CasetermApp
-from caseterm.models import (
-    Appointment,
+from caseterm.models import Appointment, Client
+from caseterm.vocabulary import (
     AppointmentKind,
     AppointmentStatus,
-    Client,
     ClientStatus,
     ContactMethod,
     ContactOutcome,

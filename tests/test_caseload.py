@@ -11,7 +11,8 @@ from sqlalchemy.engine import Engine
 from test_app_flow import TODAY, screen_text, seeded, settle  # noqa: F401 - fixture
 
 from caseterm.app import CasetermApp
-from caseterm.models import Client, ClientStatus, Note, NoteType
+from caseterm.models import Client, Note
+from caseterm.vocabulary import ClientStatus, NoteType
 from caseterm.services.caseload import (
     QuickFilter,
     caseload_rows,

@@ -9,19 +9,14 @@ from sqlmodel import select
 
 from caseterm import clock
 from caseterm.app import CasetermApp
-from caseterm.models import (
+from caseterm.models import Appointment, Client, HoursEntry, Note, Objective, PlanTask
+from caseterm.vocabulary import (
     Activity,
-    Appointment,
     AppointmentKind,
     AppointmentStatus,
-    Client,
     ContactMethod,
     ContactOutcome,
-    HoursEntry,
-    Note,
     NoteType,
-    Objective,
-    PlanTask,
 )
 from caseterm.screens.client import ClientScreen
 from caseterm.screens.note import NoteScreen

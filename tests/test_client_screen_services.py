@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.models import Activity, Appointment, Client, HoursEntry, Referral, Release
+from caseterm.models import Appointment, Client, HoursEntry, Referral, Release
+from caseterm.vocabulary import Activity
 from caseterm.services import hours, plans, records
 from caseterm.store import session_scope
 

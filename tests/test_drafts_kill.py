@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from caseterm.models import Client, NoteDraft, NoteType
+from caseterm.models import Client, NoteDraft
+from caseterm.vocabulary import NoteType
 from caseterm.services import notes as notes_service
 from caseterm.store import session_scope
 

@@ -12,17 +12,13 @@ from sqlalchemy.engine import Engine
 
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.models import (
+from caseterm.models import Appointment, Client, HoursEntry, ManualTask, Note
+from caseterm.vocabulary import (
     Activity,
-    Appointment,
     AppointmentKind,
     AppointmentStatus,
-    Client,
     ContactMethod,
     ContactOutcome,
-    HoursEntry,
-    ManualTask,
-    Note,
     NoteType,
 )
 from caseterm.services import due

@@ -17,15 +17,12 @@ from sqlalchemy.engine import Engine
 from caseterm import clock
 from caseterm.cli import main
 from caseterm.errors import BadInput
-from caseterm.models import (
+from caseterm.models import Appointment, Client, HoursEntry, Note
+from caseterm.vocabulary import (
     Activity,
-    Appointment,
     AppointmentKind,
     AppointmentStatus,
-    Client,
     ContactMethod,
-    HoursEntry,
-    Note,
     NoteType,
     Place,
 )

@@ -13,14 +13,12 @@ from sqlmodel import select
 
 from caseterm import clock, paths
 from caseterm.errors import BadInput
-from caseterm.models import (
-    Appointment,
+from caseterm.models import Appointment, Client, Note
+from caseterm.vocabulary import (
     AppointmentKind,
     AppointmentStatus,
-    Client,
     ContactMethod,
     ContactOutcome,
-    Note,
     NoteType,
     Place,
 )

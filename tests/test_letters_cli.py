@@ -10,7 +10,8 @@ from sqlmodel import func, select
 
 from caseterm import paths
 from caseterm.cli import main
-from caseterm.models import Appointment, AppointmentKind, AppointmentStatus, Client, Note, NoteType
+from caseterm.models import Appointment, Client, Note
+from caseterm.vocabulary import AppointmentKind, AppointmentStatus, NoteType
 from caseterm.store import open_store, resolve_url, session_scope
 
 

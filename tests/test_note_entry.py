@@ -9,7 +9,8 @@ from sqlmodel import select
 from textual.app import App
 
 from caseterm import clock
-from caseterm.models import Client, Note, NoteDraft, NoteType
+from caseterm.models import Client, Note, NoteDraft
+from caseterm.vocabulary import NoteType
 from caseterm.screens.note import NoteScreen
 from caseterm.services import notes as notes_service
 from caseterm.store import session_scope

@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.models import Client, ContactMethod, ContactOutcome, Note, NoteDraft, NoteType
+from caseterm.models import Client, Note, NoteDraft
+from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
 from caseterm.services import notes
 from caseterm.store import session_scope
 

@@ -14,15 +14,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from caseterm import clock
-from caseterm.models import (
-    Activity,
-    Appointment,
-    AppointmentKind,
-    AppointmentStatus,
-    Client,
-    ClientStatus,
-    HoursEntry,
-)
+from caseterm.models import Appointment, Client, HoursEntry
+from caseterm.vocabulary import Activity, AppointmentKind, AppointmentStatus, ClientStatus
 from caseterm.services import reports
 from caseterm.store import session_scope
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rules_support import D, appt, at, client, note, one, run_rule, snap
 
-from caseterm.models import AppointmentStatus, ContactMethod, NoteType
+from caseterm.vocabulary import AppointmentStatus, ContactMethod, NoteType
 from caseterm.policy import load_policy
 from caseterm.rules.caseload import caseload_print_key
 from caseterm.rules.engine import RULES, Priority, RoutineGroup, compute_due, load_rules

@@ -7,7 +7,13 @@ import datetime as dt
 import pytest
 from rules_support import D, appt, at, client, note, one, run_rule, snap
 
-from caseterm.models import AppointmentKind, AppointmentStatus, ContactMethod, ContactOutcome, NoteType
+from caseterm.vocabulary import (
+    AppointmentKind,
+    AppointmentStatus,
+    ContactMethod,
+    ContactOutcome,
+    NoteType,
+)
 from caseterm.rules.engine import Priority
 
 NO_SHOW = AppointmentStatus.NO_SHOW

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from rules_support import D, appt, at, client, one, run_rule, snap
 
-from caseterm.models import AppointmentKind, AppointmentStatus, AssessmentKind, ClientStatus
+from caseterm.vocabulary import AppointmentKind, AppointmentStatus, AssessmentKind, ClientStatus
 from caseterm.rules.engine import Priority, RoutineGroup
 from caseterm.rules.snapshot import AssessmentSnap, ReleaseSnap
 

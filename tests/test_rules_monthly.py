@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from rules_support import D, appt, at, client, one, run_rule, snap
 
-from caseterm.models import Activity, AppointmentKind, AppointmentStatus, ClientStatus
+from caseterm.vocabulary import Activity, AppointmentKind, AppointmentStatus, ClientStatus
 from caseterm.policy import DayUnit, load_policy
 from caseterm.rules.engine import Priority
 from caseterm.rules.monthly import in_childcare_phase, in_verification_phase, weeks_of_month

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from rules_support import D, appt, at, client, one, snap
 
-from caseterm.models import Activity, AppointmentKind
+from caseterm.vocabulary import Activity, AppointmentKind
 from caseterm.rules.engine import Priority
 from caseterm.rules.snapshot import HoursSnap
 

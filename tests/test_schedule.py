@@ -10,7 +10,8 @@ from test_app_flow import TODAY, at, screen_text, seeded, settle  # noqa: F401 -
 
 from caseterm.app import CasetermApp
 from caseterm.errors import BadInput
-from caseterm.models import Appointment, AppointmentStatus
+from caseterm.models import Appointment
+from caseterm.vocabulary import AppointmentStatus
 from caseterm.services import appointments as appts
 from caseterm.store import session_scope
 

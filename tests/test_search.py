@@ -9,7 +9,8 @@ import pytest
 
 from caseterm import clock
 from caseterm.app import CasetermApp
-from caseterm.models import Client, NoteType
+from caseterm.models import Client
+from caseterm.vocabulary import NoteType
 from caseterm.screens.client import ClientScreen
 from caseterm.screens.search import SearchResults, SearchScreen
 from caseterm.services import notes as notes_service

@@ -12,21 +12,15 @@ import pytest
 from caseterm import clock
 from caseterm.app import CasetermApp
 from caseterm.config import load_settings
-from caseterm.models import (
+from caseterm.models import Appointment, CasePlan, Client, Goal, HoursEntry, Objective, PlanTask
+from caseterm.vocabulary import (
     Activity,
-    Appointment,
     AppointmentKind,
     AppointmentStatus,
-    CasePlan,
-    Client,
     ClientStatus,
     ContactMethod,
     ContactOutcome,
-    Goal,
-    HoursEntry,
     NoteType,
-    Objective,
-    PlanTask,
     Responsible,
 )
 from caseterm.paths import settings_path

@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from caseterm import migrations_dir, paths
 from caseterm.errors import StoreError
-from caseterm.models import Client, NoteType
+from caseterm.models import Client
+from caseterm.vocabulary import NoteType
 from caseterm.services.notes import add_note
 from caseterm.store import HEAD_REVISION, backup, check, make_engine, open_store, resolve_url, session_scope, stored_revision
 

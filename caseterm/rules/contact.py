@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from caseterm.models import AppointmentStatus
+from caseterm.vocabulary import AppointmentStatus
 from caseterm.rules.common import deadline_priority, fmt_day, fmt_time, group_for, item, kind_label
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
 from caseterm.rules.snapshot import Snapshot

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from caseterm.models import AppointmentKind, AppointmentStatus, ContactMethod, NoteType
+from caseterm.vocabulary import AppointmentKind, AppointmentStatus, ContactMethod, NoteType
 from caseterm.rules.calendar import add_months
 from caseterm.rules.common import business_calendar, deadline_priority, fmt_day, group_for, item, kind_label
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from caseterm.models import AppointmentKind, AppointmentStatus, AssessmentKind, ClientStatus
+from caseterm.vocabulary import AppointmentKind, AppointmentStatus, AssessmentKind, ClientStatus
 from caseterm.rules.common import deadline_priority, fmt_day, group_for, item
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
 from caseterm.rules.snapshot import ClientSnap, Snapshot

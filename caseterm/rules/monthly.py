@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from caseterm.models import AppointmentKind, AppointmentStatus, ClientStatus
+from caseterm.vocabulary import AppointmentKind, AppointmentStatus, ClientStatus
 from caseterm.policy import DayUnit
 from caseterm.rules.calendar import BusinessCalendar, monday_of, month_key, previous_month
 from caseterm.rules.common import business_calendar, fmt_day, group_for, item

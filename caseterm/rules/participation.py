@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from caseterm.models import Activity, AppointmentKind, AppointmentStatus
+from caseterm.vocabulary import Activity, AppointmentKind, AppointmentStatus
 from caseterm.rules.calendar import add_months, monday_of
 from caseterm.rules.common import business_calendar, fmt_day, group_for, item
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule

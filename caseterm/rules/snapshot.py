@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from caseterm.models import (
+from caseterm.vocabulary import (
     Activity,
     AppointmentKind,
     AppointmentStatus,

@@ -22,12 +22,12 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.models import (
+from caseterm.models import Client
+from caseterm.vocabulary import (
     Activity,
     AppointmentKind,
     AppointmentStatus,
     AssessmentKind,
-    Client,
     Place,
     Responsible,
     TaskStatus,

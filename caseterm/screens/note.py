@@ -21,7 +21,14 @@ from textual.widgets import Footer, Static
 
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.models import AppointmentKind, AppointmentStatus, ContactMethod, ContactOutcome, NoteType, Place
+from caseterm.vocabulary import (
+    AppointmentKind,
+    AppointmentStatus,
+    ContactMethod,
+    ContactOutcome,
+    NoteType,
+    Place,
+)
 from caseterm.services import notes as notes_service
 from caseterm.services.clients import get_client
 from caseterm.widgets.note_editor import NoteEditor, NoteValues

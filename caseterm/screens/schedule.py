@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.messages import DataChanged, OpenClient, OpenNote, ScreenReady
-from caseterm.models import AppointmentStatus, Place
+from caseterm.vocabulary import AppointmentStatus, Place
 from caseterm.services.appointments import AppointmentRow, DaySchedule, ScheduleBlock
 from caseterm.widgets.due_today import PRIORITY_MARK, PRIORITY_STYLE, DueToday
 

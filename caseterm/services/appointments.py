@@ -11,7 +11,8 @@ from sqlmodel import Session, col, select
 
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.models import Appointment, AppointmentKind, AppointmentStatus, Client, Place
+from caseterm.models import Appointment, Client
+from caseterm.vocabulary import AppointmentKind, AppointmentStatus, Place
 
 KIND_LABELS = {
     AppointmentKind.EA: "EA",

@@ -19,7 +19,8 @@ from sqlalchemy import func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from caseterm.models import Appointment, AppointmentStatus, Client, ClientStatus, ContactOutcome, Note
+from caseterm.models import Appointment, Client, Note
+from caseterm.vocabulary import AppointmentStatus, ClientStatus, ContactOutcome
 
 #: Note outcomes that mean the client was not actually reached.
 _NOT_REACHED = (ContactOutcome.NO_ANSWER.value, ContactOutcome.RETURNED_MAIL.value)

@@ -19,17 +19,15 @@ from sqlmodel import Session
 
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.models import (
+from caseterm.models import Client, DueState, ManualTask
+from caseterm.vocabulary import (
     AppointmentKind,
     AppointmentStatus,
     AssessmentKind,
-    Client,
     ClientStatus,
     ContactMethod,
     ContactOutcome,
     DueAction,
-    DueState,
-    ManualTask,
     NoteType,
     Place,
 )

@@ -11,7 +11,8 @@ from sqlmodel import Session, col, select
 
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.models import Activity, Client, HoursEntry, VerifiedBy
+from caseterm.models import Client, HoursEntry
+from caseterm.vocabulary import Activity, VerifiedBy
 from caseterm.services.records import Errors, parse_date, parse_enum, parse_float
 
 #: Defaults used only when the policy module is missing a value (policy.toml has them all).

@@ -25,16 +25,8 @@ from sqlmodel import Session, select
 
 from caseterm import clock, paths
 from caseterm.errors import BadInput
-from caseterm.models import (
-    Appointment,
-    AppointmentKind,
-    AppointmentStatus,
-    Client,
-    ContactMethod,
-    Note,
-    NoteType,
-    Place,
-)
+from caseterm.models import Appointment, Client, Note
+from caseterm.vocabulary import AppointmentKind, AppointmentStatus, ContactMethod, NoteType, Place
 
 CONFIDENTIAL = "CONFIDENTIAL"
 #: The marking of reports and exports (004: "do not remove client information from your agency").

@@ -18,7 +18,8 @@ from sqlmodel import Session, col, func, select
 
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.models import Client, ContactMethod, ContactOutcome, Note, NoteDraft, NoteType
+from caseterm.models import Client, Note, NoteDraft
+from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
 
 #: A note written more than this long after its contact is a "late entry" (004).
 #: Overridden by the policy's value when the policy module provides one.

@@ -11,7 +11,8 @@ from sqlmodel import Session, col, func, select
 
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.models import CasePlan, Client, Goal, Objective, PlanTask, Responsible, TaskStatus
+from caseterm.models import CasePlan, Client, Goal, Objective, PlanTask
+from caseterm.vocabulary import Responsible, TaskStatus
 from caseterm.services.records import Errors, parse_date, parse_enum, parse_text
 
 

@@ -15,17 +15,8 @@ from sqlmodel import Session, SQLModel, col, select
 
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.models import (
-    Appointment,
-    AppointmentKind,
-    AppointmentStatus,
-    Assessment,
-    AssessmentKind,
-    Client,
-    Place,
-    Referral,
-    Release,
-)
+from caseterm.models import Appointment, Assessment, Client, Referral, Release
+from caseterm.vocabulary import AppointmentKind, AppointmentStatus, AssessmentKind, Place
 
 E = TypeVar("E", bound=StrEnum)
 M = TypeVar("M", bound=SQLModel)

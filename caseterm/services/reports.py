@@ -41,16 +41,8 @@ from sqlmodel import Session, col, select
 
 from caseterm import clock, paths
 from caseterm.errors import BadInput
-from caseterm.models import (
-    Activity,
-    Appointment,
-    AppointmentKind,
-    AppointmentStatus,
-    Client,
-    ClientStatus,
-    HoursEntry,
-    Place,
-)
+from caseterm.models import Appointment, Client, HoursEntry
+from caseterm.vocabulary import Activity, AppointmentKind, AppointmentStatus, ClientStatus, Place
 from caseterm.services.letters import CONFIDENTIAL, CONFIDENTIAL_NOTICE, render
 
 #: The one-line marking of a CSV or text export.

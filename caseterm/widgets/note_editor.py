@@ -18,7 +18,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
-from caseterm.models import ContactMethod, ContactOutcome, NoteType
+from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
 
 
 def _label(value: str) -> str:

@@ -16,7 +16,7 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from caseterm.models import ContactMethod, ContactOutcome
+from caseterm.vocabulary import ContactMethod, ContactOutcome
 
 
 @dataclass(frozen=True)
