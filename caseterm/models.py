@@ -10,6 +10,7 @@ at the original (the store also refuses UPDATE and DELETE on notes).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -87,8 +88,16 @@ class Client(SQLModel, table=True):
         return self.preferred_name or self.legal_name
 
 
+def new_uid() -> str:
+    """A record's own stable id: kept across export and import, never a row id."""
+    return str(uuid.uuid4())
+
+
 class Appointment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    #: Stable across machines (export/import, calendar event UIDs). Nullable
+    #: in the database only because 0003 added it to existing rows in place.
+    uid: str = Field(default_factory=new_uid, index=True, unique=True, max_length=36, nullable=True)
     client_id: int = Field(foreign_key="client.id", index=True)
     start: dt.datetime = Field(index=True, sa_type=sa.DateTime())
     minutes: int = 60
@@ -98,6 +107,8 @@ class Appointment(SQLModel, table=True):
         default=AppointmentStatus.SCHEDULED, sa_type=_enum(AppointmentStatus)
     )
     reminder_called: bool = False
+    #: How the reminder call went (a ContactOutcome value), when one was made.
+    reminder_outcome: str | None = Field(default=None, max_length=32)
 
 
 class Note(SQLModel, table=True):
@@ -116,6 +127,10 @@ class Note(SQLModel, table=True):
     text: str = ""
     late_entry: bool = False
     amends_id: int | None = Field(default=None, foreign_key="note.id", index=True)
+    #: Why an amendment was made (required for amendments; shown with it).
+    amend_reason: str | None = None
+    #: The appointment this note documents, when it was written for one.
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
 
 
 class NoteDraft(SQLModel, table=True):
@@ -124,6 +139,9 @@ class NoteDraft(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id", index=True)
     amends_id: int | None = Field(default=None, foreign_key="note.id")
+    #: The appointment the note is for: a free note and an appointment's note
+    #: of the same client are separate drafts.
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id")
     fields_json: str = "{}"
     text: str = ""
     updated_at: dt.datetime = Field(sa_type=sa.DateTime())
@@ -234,3 +252,21 @@ class DueState(SQLModel, table=True):
     until: dt.date | None = None
     reason: str | None = None
     created_at: dt.datetime = Field(sa_type=sa.DateTime())
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who opened, wrote, printed or exported what (HIPAA 164.312(b)).
+
+    Append-only like notes (the database refuses UPDATE, DELETE and REPLACE).
+    Never holds note text, names or addresses: only the case number and a
+    short detail such as a format, a count or a file name.
+    """
+
+    __tablename__ = "audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(index=True, sa_type=sa.DateTime())
+    user: str = ""
+    action: str = Field(index=True, max_length=40)
+    case_number: str | None = Field(default=None, index=True, max_length=40)
+    detail: str = ""

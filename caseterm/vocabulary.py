@@ -91,6 +91,7 @@ class ContactOutcome(StrEnum):
     NO_ANSWER = "no_answer"
     LEFT_MESSAGE = "left_message"
     RETURNED_MAIL = "returned_mail"
+    WRONG_NUMBER = "wrong_number"
 
 
 class AssessmentKind(StrEnum):

@@ -142,8 +142,8 @@ HF_TEXTS = [
 ]
 
 
-def _uid(case_number: str, n: int) -> str:
-    """Deterministic note ids, so the same `today` gives the same demo (and export)."""
+def _uid(case_number: str, n: int | str) -> str:
+    """Deterministic note and appointment ids, so the same `today` gives the same demo (and export)."""
     return str(uuid.uuid5(UID_NAMESPACE, f"{case_number}/{n}"))
 
 
@@ -176,7 +176,8 @@ class _Builder:
     def appt(self, client: Client, start: dt.datetime, kind: AppointmentKind, status: AppointmentStatus,
              minutes: int = 60, place: Place = Place.OFFICE, called: bool = False) -> Appointment:
         row = Appointment(client_id=client.id, start=start, minutes=minutes, kind=kind, place=place,
-                          status=status, reminder_called=called)
+                          status=status, reminder_called=called,
+                          uid=_uid(client.case_number, f"appointment/{start.isoformat()}/{kind.value}"))
         self.s.add(row)
         return row
 

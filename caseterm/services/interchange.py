@@ -115,6 +115,9 @@ class AppointmentRecord(_Record):
     place: Place = Place.OFFICE
     status: AppointmentStatus = AppointmentStatus.SCHEDULED
     reminder_called: bool = False
+    reminder_outcome: ContactOutcome | None = None
+    #: The appointment's own id (calendar event UID); matched first on re-import.
+    uid: Annotated[str, Field(min_length=1, max_length=36)] | None = None
 
 
 class NoteRecord(_Record):
@@ -129,6 +132,9 @@ class NoteRecord(_Record):
     text: str = ""
     uid: Annotated[str, Field(min_length=1, max_length=36)] | None = None
     amends: str | None = None
+    amend_reason: str | None = None
+    #: The uid of the appointment this note documents.
+    appointment: str | None = None
     late_entry: bool | None = None
 
 
@@ -444,12 +450,17 @@ def import_data(session: Session, data: InterchangeFile, where: str = "input") -
     notes_by_uid = {n.uid: n for n in _rows(session, Note)}
     note_uids = [(r, r.uid or derived_note_uid(r.case_number, r)) for r in data.notes]
     file_uids = {uid for _, uid in note_uids}
+    appointment_uids = {r.uid for r in data.appointments if r.uid} | set(
+        session.exec(select(Appointment.uid)).all() if any(r.appointment for r in data.notes) else ()
+    )
     for index, (record, uid) in enumerate(note_uids):
         existing = notes_by_uid.get(uid)
         if existing is not None and (existing.text != record.text or existing.contact_at != record.contact_at):
             errors.append(f"{where}: $.notes[{index}].uid: note {uid} is already recorded with other content; notes are never overwritten (add an amendment)")
         if record.amends is not None and record.amends not in file_uids and record.amends not in notes_by_uid:
             errors.append(f"{where}: $.notes[{index}].amends: no note with uid {record.amends!r}")
+        if record.appointment is not None and record.appointment not in appointment_uids:
+            errors.append(f"{where}: $.notes[{index}].appointment: no appointment with uid {record.appointment!r}")
     if errors:
         raise BadInput(*errors)
 
@@ -468,9 +479,7 @@ def import_data(session: Session, data: InterchangeFile, where: str = "input") -
     session.flush()
     client_id = {cn: c.id for cn, c in clients_by_case.items()}
 
-    _upsert(session, Appointment, data.appointments, client_id, added, "appointments",
-            key=lambda r: (r.client_id, r.start, r.kind),
-            new_key=lambda r: (client_id[r.case_number], r.start, r.kind))
+    appointment_ids = _import_appointments(session, data.appointments, client_id, added)
     _upsert(session, Assessment, data.assessments, client_id, added, "assessments",
             key=lambda r: (r.client_id, r.kind, r.date),
             new_key=lambda r: (client_id[r.case_number], r.kind, r.date))
@@ -487,9 +496,36 @@ def import_data(session: Session, data: InterchangeFile, where: str = "input") -
             key=lambda r: (r.client_id, r.title, r.due),
             new_key=lambda r: (client_id.get(r.case_number) if r.case_number else None, r.title, r.due))
     _import_plans(session, data.case_plans, client_id, added)
-    _import_notes(session, note_uids, client_id, notes_by_uid, added)
+    _import_notes(session, note_uids, client_id, notes_by_uid, appointment_ids, added)
     session.flush()
     return dict(added)
+
+
+def _import_appointments(session: Session, records: list[AppointmentRecord], client_id: dict[str, int | None],
+                         added: Counter[str]) -> dict[str, int]:
+    """Upsert appointments, matched by uid when the file has one, else by client, start and kind.
+
+    Returns every appointment's uid -> id, for notes that name their appointment.
+    """
+    rows = session.exec(select(Appointment)).all()
+    by_uid = {row.uid: row for row in rows}
+    by_key = {(row.client_id, row.start, row.kind): row for row in rows}
+    for record in records:
+        values = record.model_dump(exclude={"case_number", "uid"})
+        values["client_id"] = client_id[record.case_number]
+        key = (values["client_id"], record.start, record.kind)
+        row = (by_uid.get(record.uid) if record.uid else None) or by_key.get(key)
+        if row is None:
+            row = Appointment(**values, **({"uid": record.uid} if record.uid else {}))
+            session.add(row)
+            by_uid[row.uid] = row
+            added["appointments"] += 1
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+        by_key[key] = row
+    session.flush()
+    return {uid: row.id for uid, row in by_uid.items() if row.id is not None}
 
 
 def _upsert(session: Session, table: type, records: list, client_id: dict[str, int | None],
@@ -552,7 +588,7 @@ def _delete_goals(session: Session, plan_id: int | None) -> None:
 
 
 def _import_notes(session: Session, note_uids: list[tuple[NoteRecord, str]], client_id: dict[str, int | None],
-                  notes_by_uid: dict[str, Note], added: Counter[str]) -> None:
+                  notes_by_uid: dict[str, Note], appointment_ids: dict[str, int], added: Counter[str]) -> None:
     """Add the notes not yet recorded, originals before the amendments that point at them."""
     latest: dict[int, dt.datetime] = {}
     for note in notes_by_uid.values():
@@ -575,6 +611,8 @@ def _import_notes(session: Session, note_uids: list[tuple[NoteRecord, str]], cli
                 type=record.type, method=record.method, outcome=record.outcome, minutes=record.minutes,
                 author=record.author, text=record.text, late_entry=late,
                 amends_id=notes_by_uid[record.amends].id if record.amends else None,
+                amend_reason=record.amend_reason,
+                appointment_id=appointment_ids.get(record.appointment) if record.appointment else None,
             )
             session.add(note)
             session.flush()
@@ -628,10 +666,13 @@ def export_data(session: Session) -> dict[str, Any]:
 
     doc: dict[str, Any] = {"format": FORMAT, "notice": CONFIDENTIAL_NOTICE}
     doc["clients"] = [_row(c, client_fields) for c in clients]
+    appointments = by_case(_rows(session, Appointment), "start", "kind")
     doc["appointments"] = [
-        {"case_number": case_of[a.client_id], **_row(a, ("start", "minutes", "kind", "place", "status", "reminder_called"))}
-        for a in by_case(_rows(session, Appointment), "start", "kind")
+        {"case_number": case_of[a.client_id],
+         **_row(a, ("start", "minutes", "kind", "place", "status", "reminder_called", "reminder_outcome", "uid"))}
+        for a in appointments
     ]
+    appointment_uid = {a.id: a.uid for a in appointments}
     notes = by_case(_rows(session, Note), "contact_at", "id")
     uid_of = {n.id: n.uid for n in notes}
     doc["notes"] = [
@@ -639,6 +680,8 @@ def export_data(session: Session) -> dict[str, Any]:
             "case_number": case_of[n.client_id],
             **_row(n, ("contact_at", "written_at", "type", "method", "outcome", "minutes", "author", "text", "uid")),
             "amends": uid_of.get(n.amends_id) if n.amends_id else None,
+            "amend_reason": n.amend_reason,
+            "appointment": appointment_uid.get(n.appointment_id) if n.appointment_id else None,
             "late_entry": n.late_entry,
         }
         for n in notes
