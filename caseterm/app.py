@@ -10,7 +10,7 @@ work; this file routes messages between them.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -89,11 +89,24 @@ class CasetermApp(App[None]):
     #: The last attempt to work out the due list failed (the sidebar says so).
     due_failed: reactive[bool] = reactive(False, init=False)
 
-    def __init__(self, engine: "Engine", idle_lock_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        engine: "Engine",
+        idle_lock_seconds: float | None = None,
+        *,
+        idle_clock: Callable[[], float] = time.monotonic,
+        idle_check_seconds: float | None = None,
+    ) -> None:
+        """`idle_clock` measures idle time (tests pass a clock they move by hand);
+        `idle_check_seconds` is how often the idle time is looked at."""
         super().__init__()
         self.engine = engine
         self._idle_lock_seconds = idle_lock_seconds
-        self._last_input = time.monotonic()
+        self._idle_clock = idle_clock
+        self._idle_check_seconds = idle_check_seconds
+        self._last_input = idle_clock()
+        #: How many times the idle time was looked at (tests wait on it, not on time).
+        self.idle_checks = 0
         self.crash_report = None
         self._held_notifications: list[tuple[str, tuple, dict]] = []
 
@@ -126,7 +139,8 @@ class CasetermApp(App[None]):
         # Time alone makes items due or overdue (a note's 24 h): look again now and then.
         self.set_interval(DUE_REFRESH_SECONDS, self.refresh_due)
         if self.idle_lock_seconds > 0:
-            self.set_interval(min(15.0, max(self.idle_lock_seconds / 4, 0.05)), self._check_idle)
+            every = self._idle_check_seconds or min(15.0, max(self.idle_lock_seconds / 4, 0.05))
+            self.set_interval(every, self._check_idle)
 
     # -- the due list --------------------------------------------------------
 
@@ -331,18 +345,19 @@ class CasetermApp(App[None]):
     def unlocked(self) -> None:
         """Called by the lock screen once the user has confirmed."""
         self.locked = False
-        self._last_input = time.monotonic()
+        self._last_input = self._idle_clock()
         held, self._held_notifications = self._held_notifications, []
         for message, args, kwargs in held:
             self.notify(message, *args, **kwargs)
 
     def _check_idle(self) -> None:
-        if not self.locked and time.monotonic() - self._last_input >= self.idle_lock_seconds:
+        self.idle_checks += 1
+        if not self.locked and self._idle_clock() - self._last_input >= self.idle_lock_seconds:
             self.lock(reason="idle")
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
-            self._last_input = time.monotonic()
+            self._last_input = self._idle_clock()
         await super().on_event(event)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

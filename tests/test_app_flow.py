@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from textual.css.query import QueryError
 from sqlalchemy.engine import Engine
 
 from caseterm import clock, config, paths
@@ -117,7 +118,7 @@ async def settle(pilot, rounds: int = 3) -> None:  # noqa: ANN001
     for _ in range(200):
         if getattr(pilot.app, "due_items", True) is not None or getattr(pilot.app, "due_failed", False):
             break
-        await pilot.pause(0.1)
+        await pilot.pause(0.1)  # polls the condition above
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
@@ -128,9 +129,9 @@ async def until(pilot, predicate, timeout: float = 15.0) -> None:  # noqa: ANN00
         try:
             if predicate():
                 return
-        except (AttributeError, LookupError):
-            pass
-        await pilot.pause(0.1)
+        except (AttributeError, LookupError, QueryError):
+            pass  # not mounted yet
+        await pilot.pause(0.1)  # polls the condition above
         await pilot.app.workers.wait_for_complete()
 
 
@@ -139,7 +140,7 @@ async def wait_for_palette_results(pilot) -> None:  # noqa: ANN001
     from textual.command import CommandList
 
     for _ in range(100):
-        await pilot.pause(0.1)
+        await pilot.pause(0.1)  # polls the condition below
         lists = pilot.app.screen.query(CommandList)
         if lists and lists.first().option_count and not lists.first().has_class("--populating"):
             return

@@ -78,13 +78,26 @@ class Terminal:
                 return
             if self.proc.poll() is not None:
                 break
-            time.sleep(0.1)
+            time.sleep(0.1)  # polls the condition above
         raise AssertionError(f"{needle!r} never appeared on the screen (exit {self.proc.poll()}):\n{self.text()[-3000:]}")
+
+    def settle(self, quiet: float = 0.3, timeout: float = 30.0) -> None:
+        """Wait until the screen has stopped changing (the app is idle, its widgets
+        mounted and focused), so a key is not sent to a screen still being built."""
+        deadline = time.monotonic() + timeout
+        seen, since = self.mark(), time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.05)  # polls the condition: no output for `quiet` seconds
+            now = self.mark()
+            if now != seen:
+                seen, since = now, time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                return
 
     def send(self, keys: str, gap: float = 0.03) -> None:
         for ch in keys:
             os.write(self.master, ch.encode())
-            time.sleep(gap)
+            time.sleep(gap)  # typing speed, not a wait for a condition
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -110,15 +123,15 @@ def test_draft_survives_kill_9(engine, db_path, terminals):
     term = Terminal(db_path)
     terminals.append(term)
     term.wait_for("Kate")
-    time.sleep(0.5)
+    term.settle()
     term.send("\r")  # open the highlighted client
     term.wait_for("K77")
     term.wait_for("Case plan")
-    time.sleep(0.3)
+    term.settle()
     mark = term.mark()
     term.send("n")  # note entry
     term.wait_for("Save note", since=mark)
-    time.sleep(0.5)
+    term.settle()
     term.send(TYPED)
     # The app saves the draft on the pause after typing (<= ~1 s at risk); wait for
     # that save to reach the database (polled: a loaded machine may be slow), then kill.
@@ -128,7 +141,7 @@ def test_draft_survives_kill_9(engine, db_path, terminals):
             draft = s.exec(select(NoteDraft)).first()
             if draft is not None and TYPED in draft.text:
                 break
-        time.sleep(0.2)
+        time.sleep(0.2)  # polls the condition above
     os.kill(term.proc.pid, signal.SIGKILL)
     term.proc.wait(timeout=10)
     assert term.proc.returncode == -signal.SIGKILL
@@ -142,10 +155,10 @@ def test_draft_survives_kill_9(engine, db_path, terminals):
     again = Terminal(db_path)
     terminals.append(again)
     again.wait_for("Kate")
-    time.sleep(0.5)
+    again.settle()
     again.send("\r")
     again.wait_for("Unsaved draft")
-    time.sleep(0.3)
+    again.settle()
     mark = again.mark()
     again.send("n")
     again.wait_for("Restored your unsaved draft", since=mark)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from sqlalchemy.engine import Engine
-from test_app_flow import screen_text, seeded, settle, write_settings  # noqa: F401 - fixture
+from test_app_flow import screen_text, seeded, settle, until, write_settings  # noqa: F401 - fixture
 
 from caseterm.app import CasetermApp
 from caseterm.screens.caseload import CaseloadScreen
@@ -21,15 +21,30 @@ def assert_no_client_data(app: CasetermApp) -> None:
         assert secret not in text, secret
 
 
+class FakeClock:
+    """The idle timer's clock, moved by the test: a loaded machine cannot make it lock early."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 async def test_idle_lock_after_the_policy_minutes(seeded: Engine) -> None:  # noqa: F811
-    """The real timer locks an idle app (polled, so a loaded machine cannot make it flaky)."""
-    app = CasetermApp(seeded, idle_lock_seconds=0.5)
+    """The app's own timer locks it once the idle clock says the policy's time has passed."""
+    clock = FakeClock()
+    app = CasetermApp(seeded, idle_lock_seconds=600, idle_clock=clock, idle_check_seconds=0.01)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        for _ in range(100):
-            if isinstance(app.screen, LockScreen):
-                break
-            await pilot.pause(0.1)
+        await until(pilot, lambda: app.idle_checks >= 3)
+        assert isinstance(app.screen, CaseloadScreen), "locked before any idle time passed"
+        clock.now += 599
+        runs = app.idle_checks
+        await until(pilot, lambda: app.idle_checks >= runs + 3)
+        assert isinstance(app.screen, CaseloadScreen), "locked before the policy's minutes"
+        clock.now += 1
+        await until(pilot, lambda: isinstance(app.screen, LockScreen))
         assert isinstance(app.screen, LockScreen)
         assert app.locked
         assert_no_client_data(app)

@@ -9,6 +9,8 @@ import datetime as dt
 
 import pytest
 
+from test_app_flow import until
+
 from caseterm import clock
 from caseterm.app import CasetermApp
 from caseterm.config import load_settings
@@ -135,8 +137,7 @@ def test_search_snapshot(file, snap_compare):
 
         await _settle(pilot)
         pilot.app.push_screen(SearchScreen("children household"))
-        await _settle(pilot)
-        await pilot.pause(0.3)
+        await until(pilot, lambda: pilot.app.screen.query_one("#search-results").option_count > 0)
         await _settle(pilot)
 
     assert snap_compare(CasetermApp(file, idle_lock_seconds=0), terminal_size=SIZE, run_before=search)
