@@ -21,6 +21,11 @@ def export_text(engine: Engine) -> str:
 
 
 def import_file(engine: Engine, path: Path) -> dict[str, int]:
+    """The records the import added (it must also report them, and nothing updated, unless asked)."""
+    return dict(import_result(engine, path).added)
+
+
+def import_result(engine: Engine, path: Path) -> interchange.ImportResult:
     with session_scope(engine) as session:
         return interchange.import_path(session, path)
 

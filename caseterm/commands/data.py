@@ -22,15 +22,16 @@ def import_cmd(ctx: CliContext, file: Path) -> None:
     """Import FILE: a caseterm/1 .json file, or a .csv of clients.
 
     All or nothing: any error aborts the import and leaves the database as it was.
+    Only the fields the file carries change (an absent column or key keeps the
+    stored value); the summary says what was added and what was updated.
     """
     from caseterm.services import interchange
     from caseterm.store import session_scope
 
-    data = interchange.read_file(file)  # validate before opening the database
+    checked = interchange.read_file(file)  # the whole file checked before the database is opened
     with session_scope(ctx.engine()) as session:
-        added = interchange.import_data(session, data, where=str(file))
-    summary = ", ".join(f"{count} {kind}" for kind, count in sorted(added.items())) or "nothing new"
-    click.echo(f"Imported {file}: {summary}.")
+        result = interchange.import_data(session, checked)
+    click.echo(f"Imported {file}: {result.summary()}.")
 
 
 @click.command("export")

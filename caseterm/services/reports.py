@@ -19,6 +19,8 @@ Decisions the issue left open (also in the report to the lead):
 - The CSV export is a zip whose README says CONFIDENTIAL (and the zip comment);
   the CSVs themselves keep the interchange field names and no marker line, so
   `clients.csv` still imports with `caseterm import`.
+- Every CSV cell a spreadsheet would run as a formula (= + - @, tab, CR) is
+  written with a leading ' (`_safe_row`); the import strips it again.
 - The printed caseload shows "no home visits" rather than naming domestic
   violence: paper lies on desks.
 """
@@ -43,6 +45,7 @@ from caseterm import clock, paths
 from caseterm.errors import BadInput
 from caseterm.models import Appointment, Client, HoursEntry
 from caseterm.vocabulary import Activity, AppointmentKind, AppointmentStatus, ClientStatus, Place
+from caseterm.services.interchange import csv_safe
 from caseterm.services.letters import CONFIDENTIAL, CONFIDENTIAL_NOTICE, render
 
 #: The one-line marking of a CSV or text export.
@@ -492,7 +495,7 @@ def caseload_csv_text(report: CaseloadReport) -> str:
     month = f"{report.month:%Y-%m}"
     writer.writerow(CASELOAD_CSV_COLUMNS)
     for line in report.lines:
-        writer.writerow([
+        _safe_row(writer, [
             line.case_number, line.name, line.legal_name, line.status.value, line.program,
             "; ".join(line.flags), f"{line.required_hours:g}" if line.participation_required else "",
             report.last_week.isoformat(), f"{line.hours_last_week:g}", month, f"{line.hours_month:g}",
@@ -553,8 +556,18 @@ def records_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) ->
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
+        _safe_row(writer, [_cell(row.get(c)) for c in columns])
     return buf.getvalue()
+
+
+def _safe_row(writer: Any, cells: list[Any]) -> None:
+    """Write one data row with every cell a spreadsheet would evaluate neutralised.
+
+    A cell starting with = + - @, tab or CR gets a leading ' (OWASP CSV
+    injection); `caseterm import` reads it back to the original text (see
+    `interchange.csv_safe` / `csv_restore`).
+    """
+    writer.writerow([csv_safe(cell if isinstance(cell, str) else str(cell)) for cell in cells])
 
 
 _RECORD_MODELS = {
