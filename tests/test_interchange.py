@@ -190,3 +190,12 @@ def test_csv_errors_count_the_confidential_line(engine: Engine, tmp_path: Path) 
     path.write_text("CONFIDENTIAL: client information\ncase_number,legal_name,status\nTA-1,Ana,opn\n")
     with pytest.raises(BadInput, match=r"c.csv:3: column 'status'"):
         import_file(engine, path)
+
+
+def test_the_summary_says_what_changed() -> None:
+    from collections import Counter
+
+    result = interchange.ImportResult(Counter(clients=2, notes=1, hours=3), Counter(clients=1, case_plans=2))
+    assert result.summary() == "2 clients, 1 note, 3 hours entries added; 1 client, 2 case plans updated"
+    assert interchange.ImportResult().summary() == "nothing changed"
+    assert interchange.ImportResult(updated=Counter(clients=3)).summary() == "3 clients updated"

@@ -69,7 +69,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
@@ -145,12 +145,27 @@ Count = Annotated[int, Field(ge=0, le=SQL_INT_MAX)]
 Days = Annotated[int, Field(ge=1, le=36_600)]
 Uid = Annotated[str, Field(min_length=1, max_length=36)]
 
+#: Dates a caseload can hold: the rules add and subtract days and months, so a
+#: date like 9999-12-31 let in by an import would crash the due list later.
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
+def _plausible(value: dt.date) -> dt.date:
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"{value.isoformat()} is outside the years {EARLIEST.year}-{LATEST.year}")
+    return value
+
+
+Day = Annotated[dt.date, AfterValidator(_plausible)]
+Moment = Annotated[dt.datetime, AfterValidator(_plausible)]
+
 
 class ClientRecord(_Record):
     case_number: CaseNumber
     legal_name: Annotated[str, Field(min_length=1)]
     preferred_name: str | None = None
-    birth_date: dt.date | None = None
+    birth_date: Day | None = None
     phone: str | None = None
     email: str | None = None
     address: str | None = None
@@ -159,7 +174,7 @@ class ClientRecord(_Record):
     status: ClientStatus = ClientStatus.OPEN
     close_pending: bool = False
     exempt_hours: Hours | None = None
-    penalty_start: dt.date | None = None
+    penalty_start: Day | None = None
     two_parent: bool = False
     needs_childcare: bool = False
     remote: bool = False
@@ -168,18 +183,18 @@ class ClientRecord(_Record):
     months_used: Count = 0
     follow_up_days: Days | None = None
     follow_up_permission: bool = False
-    plan_review_date: dt.date | None = None
-    referral_date: dt.date | None = None
-    initial_contact_date: dt.date | None = None
-    first_interview_date: dt.date | None = None
-    shelter_entry_date: dt.date | None = None
-    exit_date: dt.date | None = None
+    plan_review_date: Day | None = None
+    referral_date: Day | None = None
+    initial_contact_date: Day | None = None
+    first_interview_date: Day | None = None
+    shelter_entry_date: Day | None = None
+    exit_date: Day | None = None
     exit_reason: ExitReason | None = None
 
 
 class AppointmentRecord(_Record):
     case_number: CaseNumber
-    start: dt.datetime
+    start: Moment
     minutes: Annotated[int, Field(gt=0, le=24 * 60)] = 60
     kind: AppointmentKind = AppointmentKind.OTHER
     place: Place = Place.OFFICE
@@ -192,8 +207,8 @@ class AppointmentRecord(_Record):
 
 class NoteRecord(_Record):
     case_number: CaseNumber
-    contact_at: dt.datetime
-    written_at: dt.datetime | None = None
+    contact_at: Moment
+    written_at: Moment | None = None
     type: NoteType
     method: ContactMethod | None = None
     outcome: ContactOutcome | None = None
@@ -211,7 +226,7 @@ class NoteRecord(_Record):
 class PlanTaskRecord(_Record):
     title: Annotated[str, Field(min_length=1)]
     responsible: Responsible = Responsible.CLIENT
-    target_date: dt.date | None = None
+    target_date: Day | None = None
     status: TaskStatus = TaskStatus.OPEN
 
 
@@ -227,8 +242,8 @@ class GoalRecord(_Record):
 
 class CasePlanRecord(_Record):
     case_number: CaseNumber
-    reviewed_on: dt.date | None = None
-    signed_on: dt.date | None = None
+    reviewed_on: Day | None = None
+    signed_on: Day | None = None
     services: str | None = None
     supports: str | None = None
     goals: list[str | GoalRecord] = []
@@ -237,13 +252,13 @@ class CasePlanRecord(_Record):
 class AssessmentRecord(_Record):
     case_number: CaseNumber
     kind: AssessmentKind
-    date: dt.date
+    date: Day
     score: Annotated[int, Field(ge=-SQL_INT_MAX, le=SQL_INT_MAX)] | None = None
 
 
 class HoursRecord(_Record):
     case_number: CaseNumber
-    week: dt.date
+    week: Day
     activity: Activity
     hours: Hours
     verified_by: VerifiedBy | None = None
@@ -259,22 +274,22 @@ class HoursRecord(_Record):
 class ReleaseRecord(_Record):
     case_number: CaseNumber
     party: Annotated[str, Field(min_length=1)]
-    signed_on: dt.date | None = None
-    expires_on: dt.date | None = None
+    signed_on: Day | None = None
+    expires_on: Day | None = None
 
 
 class ReferralRecord(_Record):
     case_number: CaseNumber
     agency: Annotated[str, Field(min_length=1)]
     service: str = ""
-    referred_on: dt.date
+    referred_on: Day
     outcome: str | None = None
 
 
 class TaskRecord(_Record):
     case_number: CaseNumber | None = None
     title: Annotated[str, Field(min_length=1)]
-    due: dt.date
+    due: Day
     priority: Annotated[int, Field(ge=1, le=3)] = 2
     done: bool = False
 
@@ -423,6 +438,8 @@ def _describe(error: dict[str, Any]) -> str:
     if kind == "json_invalid":
         return f"not valid JSON ({error.get('ctx', {}).get('error', error['msg'])})"
     message = error["msg"].removeprefix("Value error, ")
+    if kind == "value_error":
+        return message  # caseterm's own checks name the value
     if isinstance(value, str) and len(value) > 80:
         value = value[:77] + "..."
     return f"{message} (got {value!r})" if value is not None and not isinstance(value, (dict, list)) else message
@@ -606,7 +623,7 @@ class _JsonReader:
 
     # -- decoder hooks: note the problem, keep parsing -------------------
     def _pairs(self, pairs: list[tuple[str, Any]]) -> None:
-        if len(pairs) > 1:
+        if len(pairs) > 1 and len({key for key, _ in pairs}) != len(pairs):
             seen: set[str] = set()
             for key, _ in pairs:
                 if key in seen:
@@ -674,8 +691,9 @@ class _JsonReader:
             except RecursionError:
                 raise _Fatal(f"{self.where}:{self.line_at(self.pos)}: {path}: nested too deeply to be a "
                              "caseterm/1 file") from None
-            except ValueError as err:  # e.g. an integer of more than 4,300 digits
-                raise _Fatal(f"{self.where}:{self.line_at(self.pos)}: {path}: cannot be read ({err})") from None
+            except ValueError as err:  # an integer of more than 4,300 digits
+                what = "has a number too long to read" if "digits" in str(err) else f"cannot be read ({err})"
+                raise _Fatal(f"{self.where}:{self.line_at(self.pos)}: {path}: {what}") from None
             if end == len(self.buf) and self._more(size):
                 continue  # a number at the very end of the buffer may go on
             start, self.pos = self.pos, end
@@ -757,6 +775,7 @@ def _validate_json(model: type[_Record], text_: str, where: str, path: str) -> t
 # CSV of clients, a row at a time
 # --------------------------------------------------------------------------
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 CSV_BOOL = {"true": True, "yes": True, "y": True, "1": True, "false": False, "no": False, "n": False, "0": False}
 
 
@@ -806,11 +825,13 @@ def _csv_cell(name: str, cell: str) -> tuple[Any, str | None]:
         value = CSV_BOOL.get(cell.lower())
         return (value, None) if value is not None else (None, f"{cell!r} is not true or false")
     if spec.kind == "date":
-        # Lax mode would accept "20260101" as a timestamp; only ISO dates are allowed.
+        # Only YYYY-MM-DD, as in JSON (fromisoformat alone also takes "20260101").
         try:
-            return dt.date.fromisoformat(cell), None
+            if _ISO_DATE.fullmatch(cell):
+                return dt.date.fromisoformat(cell), None
         except ValueError:
-            return None, f"{cell!r} is not a valid date (YYYY-MM-DD)"
+            pass
+        return None, f"{cell!r} is not a valid date (YYYY-MM-DD)"
     return cell, None
 
 
@@ -862,7 +883,8 @@ class _CsvReader:
                     continue  # a blank line
                 if len(row) != len(header):
                     more = "more" if len(row) > len(header) else "fewer"
-                    errors.add(f"{where}:{line}: {len(row)} cells, {more} than the {len(header)} header columns")
+                    hint = " (is a '\"' left unclosed?)" if any("\n" in c or "\r" in c for c in row) else ""
+                    errors.add(f"{where}:{line}: {len(row)} cells, {more} than the {len(header)} header columns{hint}")
                     continue
                 values: dict[str, Any] = {}
                 bad: set[str] = set()
@@ -1022,9 +1044,9 @@ def read_file(path: Path) -> CheckedFile:
     checker = _Checker(where, csv_lines=kind == "csv")
     order: list[str] = []
     with _Source(path, where, "a caseterm/1 file" if kind == "json" else "a CSV of clients") as source:
+        reader = _JsonReader(source)
         try:
             if kind == "json":
-                reader = _JsonReader(source)
                 for list_name, index, element, problems in reader.records():
                     at = f"$.{list_name}[{index}]"
                     if problems:
@@ -1044,6 +1066,8 @@ def read_file(path: Path) -> CheckedFile:
                     checker.add("clients", index, record, str(line))
                 order = ["clients"]
         except _Fatal as fatal:
+            for line in reader.errors if kind == "json" else ():
+                checker.errors.add(line)
             checker.errors.add(str(fatal))
         checker.errors.raise_if_any()
         digest = source.digest

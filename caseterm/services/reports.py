@@ -48,6 +48,11 @@ from caseterm.vocabulary import Activity, AppointmentKind, AppointmentStatus, Cl
 from caseterm.services.interchange import csv_safe
 from caseterm.services.letters import CONFIDENTIAL, CONFIDENTIAL_NOTICE, render
 
+#: CSV rows end in CRLF (RFC 4180): the csv module quotes a cell only when it
+#: holds a character of the line end, so with "\n" alone a cell holding a lone
+#: CR was written unquoted and read back as two rows.
+CSV_LINE_END = "\r\n"
+
 #: The one-line marking of a CSV or text export.
 CONFIDENTIAL_LINE = f"{CONFIDENTIAL}: {CONFIDENTIAL_NOTICE}"
 
@@ -490,7 +495,7 @@ CASELOAD_CSV_COLUMNS = (
 def caseload_csv_text(report: CaseloadReport) -> str:
     """The caseload as CSV: a CONFIDENTIAL line first (a spreadsheet shows it as row 1), then a header."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator=CSV_LINE_END)
     writer.writerow([CONFIDENTIAL_LINE])
     month = f"{report.month:%Y-%m}"
     writer.writerow(CASELOAD_CSV_COLUMNS)
@@ -553,7 +558,7 @@ def records_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) ->
     """One record kind as CSV; nested values (plan goals) as JSON text in their cell."""
     columns = columns or (list(rows[0]) if rows else ["case_number"])
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator=CSV_LINE_END)
     writer.writerow(columns)
     for row in rows:
         _safe_row(writer, [_cell(row.get(c)) for c in columns])
