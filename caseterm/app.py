@@ -25,6 +25,8 @@ from caseterm.errors import BadInput
 from caseterm.messages import DataChanged, DueTarget, OpenClient, OpenNote, OpenSchedule, ScreenReady
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
     from textual.screen import Screen
@@ -89,9 +91,13 @@ class CasetermApp(App[None]):
     #: The last attempt to work out the due list failed (the sidebar says so).
     due_failed: reactive[bool] = reactive(False, init=False)
 
-    def __init__(self, engine: "Engine", idle_lock_seconds: float | None = None) -> None:
+    def __init__(
+        self, engine: "Engine", idle_lock_seconds: float | None = None, letters_dir: "Path | None" = None
+    ) -> None:
         super().__init__()
         self.engine = engine
+        #: where letters are written (None: letters/ in the data folder; --demo gives its own)
+        self.letters_dir = letters_dir
         self._idle_lock_seconds = idle_lock_seconds
         self._last_input = time.monotonic()
         self.crash_report = None

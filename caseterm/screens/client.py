@@ -106,7 +106,7 @@ class ClientScreen(Screen):
     CSS_PATH = "client.tcss"
     BINDINGS = [
         Binding("n", "new_note", "Note", tooltip="Write a note for this client (from any tab)"),
-        Binding("l", "quick_log", "Log attempt", tooltip="Log a contact attempt (phone, text, e-mail, letter) as an engagement note"),
+        Binding("l", "quick_log", "Log attempt", tooltip="Log a contact attempt (phone, text, e-mail, letter) as an engagement note; letter · sent writes the letter"),
         Binding("a", "add", "Add", tooltip="Add a record on this tab"),
         Binding("e", "edit", "Edit", tooltip="Edit the highlighted record (notes are amended, never edited)"),
         Binding("m", "amend", "Amend", tooltip="Correct the highlighted note: the original stays, struck through"),
@@ -561,6 +561,9 @@ class ClientScreen(Screen):
         def logged(attempt: Attempt | None) -> None:
             if attempt is None:
                 return
+            if attempt.writes_letter:
+                self.start_letter()
+                return
             try:
                 with self._session() as session:
                     client = get_client(session, self.case_number)
@@ -576,6 +579,68 @@ class ClientScreen(Screen):
             self.notify(f"Logged: {text}", timeout=3)
 
         self.app.push_screen(QuickLog(label), callback=logged)
+
+    def start_letter(self) -> None:
+        """Letter · sent: ask once for a missing name or phone, then preview, write and log the letter."""
+        from caseterm import paths
+        from caseterm.services import letters
+
+        missing = letters.missing_signature()
+        if not missing:
+            self._preview_letter()
+            return
+        from caseterm.config import load_settings
+
+        settings = load_settings()
+        form = RecordForm(
+            "Your name and phone, for letters",
+            [
+                FormField("full_name", "Your full name", settings.full_name, placeholder="Jo Smith", required=True),
+                FormField("phone", "Your work phone", settings.phone, placeholder="503-555-0100", required=True),
+            ],
+            letters.save_signature,
+            f"Letters are signed with your name and tell the client how to reach you. "
+            f"Saved once, to {paths.settings_path()}.",
+        )
+
+        def saved(ok: bool | None) -> None:
+            if ok:
+                self._preview_letter()
+            else:
+                self.notify(f"No letter written: it needs your {' and '.join(missing)}.", severity="warning", timeout=4)
+
+        self.app.push_screen(form, callback=saved)
+
+    def _preview_letter(self) -> None:
+        from caseterm.screens.letter import LetterPreview
+        from caseterm.services import letters
+
+        try:
+            with self._session() as session:
+                choices = letters.letter_choices(session, self.case_number)
+        except BadInput as err:
+            self.notify("\n".join(err.errors), severity="error")
+            return
+        if not choices.letters:
+            reasons = "; ".join(f"{t.title}: {why}" for t, why in choices.unavailable.items())
+            self.notify(f"No letter fits this case yet ({reasons}).", severity="warning", timeout=6)
+            return
+        label = self.client.display_name if self.client else self.case_number
+        preview = LetterPreview(label, choices, getattr(self.app, "letters_dir", None))
+        self.app.push_screen(preview, callback=self._letter_written)
+
+    def _letter_written(self, result: Any) -> None:
+        """Written: say where, and refresh (the engagement item moves on)."""
+        if result is None:
+            return
+        from caseterm.text import a_an
+
+        self._data_written()
+        self.notify(
+            f"Wrote {result.text_path} and {result.html_path.name} (CONFIDENTIAL). "
+            f"Logged {a_an(result.template.title)} as a written contact attempt.",
+            timeout=8,
+        )
 
     def _data_written(self) -> None:
         """Tell the app (due list, other screens); this screen reloads on `data_version`."""

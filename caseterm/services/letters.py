@@ -403,8 +403,8 @@ def _safe_stem(text: str) -> str:
 
 
 def default_out_dir() -> Path:
-    """`letters/` under the caseterm data folder, owner-only."""
-    return paths.ensure_private_dir(paths.data_dir() / "letters")
+    """`letters/` under the caseterm data folder, owner-only (created on first use)."""
+    return paths.ensure_private_dir(paths.letters_dir())
 
 
 def _free_stem(out_dir: Path, stem: str) -> str:
@@ -597,6 +597,48 @@ def write_letter_committed(
             path.unlink(missing_ok=True)
         raise
     return result
+
+
+@dataclass(frozen=True)
+class LetterChoices:
+    """The letters one client can be sent now: rendered, the one the case calls for first."""
+
+    suggested: LetterTemplate
+    #: rendered letters, `suggested` first (when it can be written), then in LetterTemplate order
+    letters: list[RenderedLetter]
+    #: templates that cannot be written for this client now, and why
+    unavailable: dict[LetterTemplate, str]
+
+
+def letter_choices(session: Session, case_number: str, *, at: dt.datetime | None = None) -> LetterChoices:
+    """Render every template for the client (nothing written), for a preview that can switch between them.
+
+    A template needs its occasion: the engagement letter a missed appointment,
+    the appointment letter a scheduled one. Missing signature settings raise
+    (ask for them first: `missing_signature`).
+    """
+    from caseterm.services.clients import get_client
+
+    client = get_client(session, case_number)
+    now = at or clock.now()
+    suggested = suggest_template(session, client.case_number)
+    order = [suggested, *(t for t in LetterTemplate if t is not suggested)]
+    letters: list[RenderedLetter] = []
+    unavailable: dict[LetterTemplate, str] = {}
+    for template in order:
+        if template is LetterTemplate.ENGAGEMENT and _last_missed_on(session, client, now.date()) is None:
+            unavailable[template] = "no missed appointment on file"
+            continue
+        if template is LetterTemplate.APPOINTMENT and _resolve_appointment(session, client, None, now, required=False) is None:
+            unavailable[template] = "no appointment scheduled"
+            continue
+        try:
+            letters.append(render_letter(session, client.case_number, template, at=now))
+        except BadInput as err:
+            if any(str(paths.settings_path()) in line for line in err.errors):
+                raise
+            unavailable[template] = "; ".join(err.errors)
+    return LetterChoices(suggested, letters, unavailable)
 
 
 def suggest_template(session: Session, case_number: str) -> LetterTemplate:
