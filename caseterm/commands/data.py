@@ -11,6 +11,20 @@ import click
 from caseterm import clock, paths
 from caseterm.cli import CliContext
 from caseterm.errors import BadInput
+from caseterm.text import plural
+
+#: How each kind of imported record is counted in the summary (singular, plural).
+IMPORT_NOUNS: dict[str, tuple[str, str]] = {
+    "clients": ("client", "clients"),
+    "appointments": ("appointment", "appointments"),
+    "notes": ("note", "notes"),
+    "case_plans": ("case plan", "case plans"),
+    "assessments": ("assessment", "assessments"),
+    "hours": ("hours entry", "hours entries"),
+    "releases": ("release", "releases"),
+    "referrals": ("referral", "referrals"),
+    "tasks": ("task", "tasks"),
+}
 
 EXPORT_FORMATS = ("json", "csv", "ics", "html")
 
@@ -29,7 +43,7 @@ def import_cmd(ctx: CliContext, file: Path) -> None:
     data = interchange.read_file(file)  # validate before opening the database
     with session_scope(ctx.engine()) as session:
         added = interchange.import_data(session, data, where=str(file))
-    summary = ", ".join(f"{count} {kind}" for kind, count in sorted(added.items())) or "nothing new"
+    summary = ", ".join(plural(count, *IMPORT_NOUNS.get(kind, (kind, kind))) for kind, count in sorted(added.items())) or "nothing new"
     click.echo(f"Imported {file}: {summary}.")
 
 

@@ -38,6 +38,7 @@ from caseterm.services import notes as notes_service
 from caseterm.services import plans as plans_service
 from caseterm.services import records
 from caseterm.services.clients import get_client
+from caseterm.text import plural
 from caseterm.widgets.note_card import NoteTimeline
 from caseterm.widgets.quick_log import Attempt, QuickLog
 from caseterm.widgets.record_form import FormField, RecordForm
@@ -332,7 +333,7 @@ class ClientScreen(Screen):
             more = f" (+{len(drafts) - 1} more)" if len(drafts) > 1 else ""
             banner.update(
                 f"Unsaved draft of {what} from {latest.updated_at:%Y-%m-%d %H:%M} "
-                f"({len(latest.text.split())} words){more}. Press {key} to continue it."
+                f"({plural(len(latest.text.split()), 'word')}){more}. Press {key} to continue it."
             )
         self._drafts = drafts
 
@@ -349,7 +350,7 @@ class ClientScreen(Screen):
         summary = (
             f"Engagement notes only: {len(threads)} of {all_count} (f shows all)"
             if self.engagement_only
-            else f"{len(threads)} note{'s' if len(threads) != 1 else ''}, {engagement} engagement (◆)"
+            else f"{plural(len(threads), 'note')}, {engagement} engagement (◆)"
             " · f: engagement only · n: new · m: amend · l: log attempt"
         )
         self.query_one("#notes-summary", Static).update(summary)
@@ -432,7 +433,7 @@ class ClientScreen(Screen):
             elif r.expires_on and r.expires_on < today:
                 state = "EXPIRED"
             elif r.expires_on:
-                state = f"{(r.expires_on - today).days} days left"
+                state = f"{plural((r.expires_on - today).days, 'day')} left"
             else:
                 state = "signed"
             table.add_row(r.party, _date(r.signed_on), _date(r.expires_on), state, key=f"release:{r.id}")

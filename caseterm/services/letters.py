@@ -28,6 +28,7 @@ from sqlmodel import Session, select
 from caseterm import clock, paths
 from caseterm.errors import BadInput
 from caseterm.models import Appointment, Client, Note
+from caseterm.text import a_an, plural
 from caseterm.vocabulary import AppointmentKind, AppointmentStatus, ContactMethod, NoteType, Place
 
 CONFIDENTIAL = "CONFIDENTIAL"
@@ -136,6 +137,8 @@ def template_environment() -> jinja2.Environment:
     env.globals["CONFIDENTIAL"] = CONFIDENTIAL
     env.filters["wraptext"] = wrap_text
     env.filters["css_string"] = css_string
+    env.filters["plural"] = plural
+    env.filters["a_an"] = a_an
     env.globals["CONFIDENTIAL_NOTICE"] = CONFIDENTIAL_NOTICE
     env.globals["LETTER_NOTICE"] = LETTER_NOTICE
     return env
