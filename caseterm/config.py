@@ -102,10 +102,14 @@ def save_settings(updates: Mapping[str, str]) -> Path:
         raise BadInput(f"{path}: not valid TOML ({err}); fix it by hand before saving settings") from None
     pending = dict(updates)
     lines: list[str] = []
+    inside: str | None = None  # the quotes of a multi-line string being read, if any
     for line in old.splitlines():
-        match = _KEY_LINE.match(line)
+        match = None if inside else _KEY_LINE.match(line)
         key = match.group("key") if match else None
-        if match and key in pending:
+        for quotes in ('"""', "'''"):
+            if (inside in (None, quotes)) and line.count(quotes) % 2:
+                inside = None if inside else quotes
+        if match and key in pending and inside is None:
             value = _STRING_VALUE.match(match.group("value").strip())
             rest = value.group("rest") if value else ""
             lines.append(f"{match.group('indent')}{key} = {toml_string(pending.pop(key))}{rest}")

@@ -616,8 +616,8 @@ class LetterChoices:
 def letter_choices(session: Session, case_number: str, *, at: dt.datetime | None = None) -> LetterChoices:
     """Render every template for the client (nothing written), for a preview that can switch between them.
 
-    A template needs its occasion: the engagement letter a missed appointment,
-    the appointment letter a scheduled one. Missing signature settings raise
+    A template needs its occasion: the engagement letter and the re-engagement
+    notice a missed appointment, the appointment letter a scheduled one. Missing signature settings raise
     (ask for them first: `missing_signature`).
     """
     from caseterm.services.clients import get_client
@@ -629,7 +629,8 @@ def letter_choices(session: Session, case_number: str, *, at: dt.datetime | None
     letters: list[RenderedLetter] = []
     unavailable: dict[LetterTemplate, str] = {}
     for template in order:
-        if template is LetterTemplate.ENGAGEMENT and _last_missed_on(session, client, now.date()) is None:
+        # Both engagement letters are about a missed activity (003); without one they would mislead.
+        if template is not LetterTemplate.APPOINTMENT and _last_missed_on(session, client, now.date()) is None:
             unavailable[template] = "no missed appointment on file"
             continue
         if template is LetterTemplate.APPOINTMENT and _resolve_appointment(session, client, None, now, required=False) is None:
