@@ -113,7 +113,7 @@ async def test_letter_from_the_quick_log_is_previewed_written_logged_and_moves_t
         assert items_for(app, "missed-activity")
 
         await letter_sent(app, pilot)
-        await until(pilot, lambda: isinstance(app.screen, LetterPreview))
+        await until(pilot, lambda: isinstance(app.screen, LetterPreview) and app.screen.choices is not None)
         preview = app.screen
         assert isinstance(preview, LetterPreview)
         text = shown(preview, "letter-text")
@@ -159,7 +159,7 @@ async def test_missing_phone_is_asked_once_and_saved_to_settings(kate: Engine) -
         assert app.screen is form and "phone" not in path.read_text(encoding="utf-8")
 
         await pilot.press("tab", *"503-555-0100", "enter")
-        await until(pilot, lambda: isinstance(app.screen, LetterPreview))
+        await until(pilot, lambda: isinstance(app.screen, LetterPreview) and app.screen.choices is not None)
         assert "503-555-0100" in shown(app.screen, "letter-text")  # type: ignore[arg-type]
         await pilot.press("escape")  # cancel: nothing written
         await until(pilot, lambda: app.screen is screen)
@@ -200,7 +200,7 @@ async def test_t_switches_template_and_w_writes_the_one_on_show(kate: Engine) ->
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_kate(app, pilot)
         await letter_sent(app, pilot)
-        await until(pilot, lambda: isinstance(app.screen, LetterPreview))
+        await until(pilot, lambda: isinstance(app.screen, LetterPreview) and app.screen.choices is not None)
         preview = app.screen
         assert shown(preview, "letter-title").startswith("Engagement letter")
         assert str(out) in shown(preview, "letter-files")
@@ -230,7 +230,7 @@ async def test_the_case_at_re_engagement_is_offered_the_re_engagement_notice(kat
         await open_kate(app, pilot)
         assert items_for(app, "engagement")[0].title.startswith("Begin re-engagement")
         await letter_sent(app, pilot)
-        await until(pilot, lambda: isinstance(app.screen, LetterPreview))
+        await until(pilot, lambda: isinstance(app.screen, LetterPreview) and app.screen.choices is not None)
         assert shown(app.screen, "letter-title").startswith("Re-engagement notice (what the case calls for)")  # type: ignore[arg-type]
 
 
@@ -242,11 +242,16 @@ async def test_no_letter_fits_a_client_with_nothing_to_write_about(engine: Engin
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_kate(app, pilot)
         await letter_sent(app, pilot)
-        await until(pilot, lambda: app.screen is screen and any("No letter fits" in n.message for n in app._notifications))
-        [message] = [n.message for n in app._notifications if "No letter fits" in n.message]
-        assert "appointment letter: no appointment scheduled" in message
-        assert "engagement letter: no missed appointment on file" in message
-    assert notes(engine) == []
+        await until(pilot, lambda: isinstance(app.screen, LetterPreview) and app.screen.choices is not None)
+        preview = app.screen
+        assert shown(preview, "letter-title").startswith("No letter fits this case yet")
+        reasons = shown(preview, "letter-text")
+        assert "appointment letter: no appointment scheduled" in reasons
+        assert "engagement letter: no missed appointment on file" in reasons
+        await pilot.press("w", "t")  # nothing to write or switch to
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+    assert notes(engine) == [] and not paths.letters_dir().exists()
 
 
 async def test_a_returned_letter_is_only_logged(kate: Engine) -> None:

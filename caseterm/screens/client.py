@@ -614,20 +614,9 @@ class ClientScreen(Screen):
 
     def _preview_letter(self) -> None:
         from caseterm.screens.letter import LetterPreview
-        from caseterm.services import letters
 
-        try:
-            with self._session() as session:
-                choices = letters.letter_choices(session, self.case_number)
-        except BadInput as err:
-            self.notify("\n".join(err.errors), severity="error")
-            return
-        if not choices.letters:
-            reasons = "; ".join(f"{t.title}: {why}" for t, why in choices.unavailable.items())
-            self.notify(f"No letter fits this case yet ({reasons}).", severity="warning", timeout=6)
-            return
         label = self.client.display_name if self.client else self.case_number
-        preview = LetterPreview(label, choices, getattr(self.app, "letters_dir", None))
+        preview = LetterPreview(self.case_number, label, getattr(self.app, "letters_dir", None))
         self.app.push_screen(preview, callback=self._letter_written)
 
     def _letter_written(self, result: Any) -> None:
