@@ -25,6 +25,8 @@ from caseterm.errors import BadInput
 from caseterm.messages import DataChanged, DueTarget, OpenClient, OpenNote, OpenSchedule, ScreenReady
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
     from textual.screen import Screen
@@ -93,6 +95,7 @@ class CasetermApp(App[None]):
         self,
         engine: "Engine",
         idle_lock_seconds: float | None = None,
+        letters_dir: "Path | None" = None,
         *,
         idle_clock: Callable[[], float] = time.monotonic,
         idle_check_seconds: float | None = None,
@@ -101,6 +104,8 @@ class CasetermApp(App[None]):
         `idle_check_seconds` is how often the idle time is looked at."""
         super().__init__()
         self.engine = engine
+        #: where letters are written (None: letters/ in the data folder; --demo gives its own)
+        self.letters_dir = letters_dir
         self._idle_lock_seconds = idle_lock_seconds
         self._idle_clock = idle_clock
         self._idle_check_seconds = idle_check_seconds

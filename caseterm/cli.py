@@ -88,6 +88,11 @@ class CliContext:
             return resolve_url(str(_demo_db_path()))
         return resolve_url(self.db)
 
+    @property
+    def letters_dir(self) -> Path | None:
+        """Letters' folder: None for the default (letters/ in the data folder); the demo keeps its own."""
+        return _demo_db_path().parent / "letters" if self.demo else None
+
     def engine(self) -> "Engine":
         if self._engine is None:
             from caseterm.store import open_store

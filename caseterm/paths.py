@@ -41,6 +41,11 @@ def templates_override_dir() -> Path:
     return config_dir() / "templates"
 
 
+def letters_dir() -> Path:
+    """Letters written to clients (text and printable HTML), by default."""
+    return data_dir() / "letters"
+
+
 def crash_dir() -> Path:
     return state_dir() / "crash"
 

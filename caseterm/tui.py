@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 def run_tui(ctx: "CliContext") -> None:
     from caseterm.app import CasetermApp
 
-    app = CasetermApp(engine=ctx.engine())
+    app = CasetermApp(engine=ctx.engine(), letters_dir=ctx.letters_dir)
     app.run()
     # A crash inside the app has already written its report and said where;
     # the exit status still says something went wrong (DESIGN.md: 1).

@@ -144,7 +144,7 @@ async def test_quick_log_and_engagement_filter(engine, client):
         await pilot.press("l", "p", "2", "3", "enter")  # log attempt: phone, left message
         await settle(app, pilot)
         assert isinstance(app.screen, ClientScreen)
-        await pilot.press("l", "l", "enter")  # log attempt: letter, sent
+        await pilot.press("l", "l", "4", "enter")  # log attempt: letter, returned mail (letter · sent writes one)
         await settle(app, pilot)
         assert len(timeline(screen).threads) == 3
         await pilot.press("f")
@@ -157,7 +157,7 @@ async def test_quick_log_and_engagement_filter(engine, client):
         assert len(timeline(screen).threads) == 3
     with session_scope(engine) as s:
         logged = s.exec(select(Note).where(Note.type == NoteType.ENGAGEMENT).order_by(Note.id)).all()
-        assert [(n.method, n.outcome) for n in logged] == [(ContactMethod.PHONE, ContactOutcome.LEFT_MESSAGE), (ContactMethod.LETTER, None)]
+        assert [(n.method, n.outcome) for n in logged] == [(ContactMethod.PHONE, ContactOutcome.LEFT_MESSAGE), (ContactMethod.LETTER, ContactOutcome.RETURNED_MAIL)]
 
 
 async def test_hours_form_names_the_bad_field(engine, client):

@@ -292,3 +292,106 @@ def test_engagement_letter_says_where_the_missed_meeting_was_and_skips_hours_wit
     assert "on Friday, October 30, 2026, when we were to meet at your home." in flat
     assert "hours a week" not in flat  # Housing First has no participation hours in the policy
     assert "how your plan is going" in flat
+
+
+# -- the letter the case calls for, previews, the signature ---------------------------
+
+
+def test_suggested_template_follows_the_engagement_rules(caseload: Engine) -> None:
+    """Engagement after a missed activity; re-engagement once two attempts (one written) failed;
+    the appointment letter when one is coming and nothing was missed."""
+    from caseterm.services.letters import suggest_template
+    from caseterm.services.notes import add_note
+
+    with session_scope(caseload) as s:
+        assert suggest_template(s, "TA-10432") is LetterTemplate.ENGAGEMENT
+        kate = s.exec(select(Client).where(Client.case_number == "TA-10432")).one()
+        add_note(s, kate, type=NoteType.ENGAGEMENT, method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER,
+                 text="Called, no answer.", contact_at=dt.datetime(2026, 10, 30, 9, 0))
+        assert suggest_template(s, "TA-10432") is LetterTemplate.ENGAGEMENT  # one attempt, none written
+        write_letter(s, "TA-10432", "engagement", out_dir=Path(os.environ["XDG_DATA_HOME"]) / "out")
+        assert suggest_template(s, "TA-10432") is LetterTemplate.RE_ENGAGEMENT
+        # Reaching her ends the episode: the next letter confirms her coming appointment.
+        add_note(s, kate, type=NoteType.CONTACT, method=ContactMethod.PHONE, outcome=ContactOutcome.REACHED,
+                 text="Reached; she will come on the 5th.", contact_at=dt.datetime(2026, 11, 2, 9, 10), minutes=5)
+        assert suggest_template(s, "TA-10432") is LetterTemplate.APPOINTMENT
+        s.add(Client(case_number="TA-3", legal_name="Nothing Yet"))
+        s.flush()
+        assert suggest_template(s, "TA-3") is LetterTemplate.ENGAGEMENT  # the fallback; the app says it cannot be written
+
+
+def test_choices_render_every_template_that_fits_and_say_why_not_the_others(engine: Engine, tmp_path: Path) -> None:
+    from caseterm.services.letters import letter_choices
+
+    with session_scope(engine) as s:
+        lou = Client(case_number="TA-2", legal_name="Lou Reyes")
+        s.add(lou)
+        s.flush()
+        s.add(Appointment(client_id=lou.id, start=dt.datetime(2026, 11, 4, 10, 0), kind=AppointmentKind.EA))
+    with session_scope(engine) as s:
+        choices = letter_choices(s, "TA-2")
+    assert choices.suggested is LetterTemplate.APPOINTMENT
+    assert [r.template for r in choices.letters] == [LetterTemplate.APPOINTMENT]
+    assert choices.unavailable == {
+        LetterTemplate.ENGAGEMENT: "no missed appointment on file",
+        LetterTemplate.RE_ENGAGEMENT: "no missed appointment on file",
+    }
+    assert notes_of(engine, "TA-2") == []  # rendering writes nothing
+
+
+def test_what_is_rendered_is_what_is_written(caseload: Engine, tmp_path: Path) -> None:
+    from caseterm.services.letters import render_letter
+
+    with session_scope(caseload) as s:
+        preview = render_letter(s, "TA-10432", LetterTemplate.RE_ENGAGEMENT)
+    assert notes_of(caseload, "TA-10432") == []
+    clock.pin(TODAY, (NOW + dt.timedelta(minutes=3)).time())  # the user reads for three minutes
+    expected = preview.paths(tmp_path)
+    with session_scope(caseload) as s:
+        result = write_letter(s, "TA-10432", preview.template, missed_on=preview.missed_on,
+                              appointment_id=preview.appointment_id, out_dir=tmp_path, at=preview.at)
+    assert (result.text_path, result.html_path) == expected
+    assert result.text_path.read_text(encoding="utf-8") == preview.text
+    assert result.html_path.read_text(encoding="utf-8") == preview.html
+    assert result.note.text == preview.note_text and result.note.contact_at == preview.at
+
+
+@pytest.mark.parametrize(
+    ("settings_text", "missing"),
+    [
+        ('user = "root"\nphone = "503-555-0100"\n', ["full_name"]),
+        ('full_name = "Jo Smith"\nphone = "  "\n', ["phone"]),
+        ('user = "root"\n', ["full_name", "phone"]),
+    ],
+)
+def test_a_letter_is_signed_by_the_person_never_the_login(
+    caseload: Engine, tmp_path: Path, settings_text: str, missing: list[str]
+) -> None:
+    from caseterm.config import load_settings
+    from caseterm.services.letters import missing_signature
+
+    paths.settings_path().write_text(settings_text, encoding="utf-8")
+    load_settings.cache_clear()
+    assert missing_signature() == missing
+    with pytest.raises(BadInput) as err:
+        with session_scope(caseload) as s:
+            write_letter(s, "TA-10432", "engagement", out_dir=tmp_path / "out")
+    assert [line.split(";")[0] for line in err.value.errors] == [
+        f"{paths.settings_path()}: {key} is not set" for key in missing
+    ]
+    assert notes_of(caseload, "TA-10432") == [] and not (tmp_path / "out").exists()
+
+
+def test_save_signature_names_each_missing_field_and_saves_both(tmp_path: Path) -> None:
+    from caseterm.config import load_settings
+    from caseterm.services.letters import missing_signature, save_signature
+
+    paths.settings_path().write_text('user = "jsmith"\n', encoding="utf-8")
+    load_settings.cache_clear()
+    with pytest.raises(BadInput) as err:
+        save_signature({"full_name": "  ", "phone": ""})
+    assert [e.split(" (")[0] for e in err.value.errors] == ["full_name: required", "phone: required"]
+    assert paths.settings_path().read_text(encoding="utf-8") == 'user = "jsmith"\n'
+    save_signature({"full_name": " Jo   Smith ", "phone": "503-555-0100"})
+    assert missing_signature() == []
+    assert (load_settings().full_name, load_settings().phone, load_settings().user) == ("Jo Smith", "503-555-0100", "jsmith")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,60 @@ def test_bad_input_exits_2_and_leaves_the_database_unchanged(
     assert "Traceback" not in err
     assert note_count(db) == 0
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_letter_command_says_an_engagement_letter(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = run("--db", str(db), "--today", "2026-11-02", "letter", "TA-7", "-t", "engagement", "-o", str(tmp_path / "o"))
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Logged an engagement letter as a written contact attempt for TA-7." in out
+    code = run("--db", str(db), "--today", "2026-11-02", "letter", "TA-7", "-t", "re-engagement", "-o", str(tmp_path / "o"))
+    assert "Logged a re-engagement notice as a written contact attempt for TA-7." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("settings_text", "missing"),
+    [
+        ('phone = "503-555-0100"\n', ["full_name"]),
+        ('full_name = "Jo Smith"\n', ["phone"]),
+        ("", ["full_name", "phone"]),
+    ],
+)
+def test_missing_settings_exit_2_naming_the_setting_and_the_file(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], settings_text: str, missing: list[str]
+) -> None:
+    from caseterm.config import load_settings
+
+    paths.settings_path().write_text(settings_text, encoding="utf-8")
+    load_settings.cache_clear()
+    out = tmp_path / "out"
+    code = run("--db", str(db), "--today", "2026-11-02", "letter", "TA-7", "-t", "engagement", "-o", str(out))
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == len(missing)
+    for line, key in zip(lines, missing):
+        assert line.startswith(f"caseterm: {paths.settings_path()}: {key} is not set")
+        assert f'(add {key} = "' in line
+    assert note_count(db) == 0 and not out.exists()
+
+
+def test_demo_letters_stay_out_of_the_data_folder(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--demo` writes its letters next to its temporary database, never into the real data folder."""
+    from caseterm.cli import CliContext, _demo_db_path
+
+    assert CliContext().letters_dir is None  # the default: letters/ in the data folder
+    demo_letters = CliContext(demo=True).letters_dir
+    assert demo_letters == _demo_db_path().parent / "letters"
+    assert paths.data_dir() not in demo_letters.parents
+    # A client of the demo caseload with a missed appointment to write about.
+    code = run("--demo", "--today", "2026-12-01", "agenda", "--json")
+    assert code == 0
+    due = json.loads(capsys.readouterr().out)["due"]
+    case = next(d["case_number"] for d in due if d["rule"] == "engagement")
+    code = run("--demo", "--today", "2026-12-01", "letter", case, "-t", "re-engagement")
+    out = capsys.readouterr().out
+    assert code == 0, out
+    written = [Path(line.split(" ", 1)[1].split(" (")[0]) for line in out.splitlines() if line.startswith("Wrote ")]
+    assert len(written) == 2 and all(p.parent == demo_letters and p.exists() for p in written)
+    assert not paths.letters_dir().exists()

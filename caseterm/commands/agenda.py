@@ -11,6 +11,7 @@ import click
 
 from caseterm import clock
 from caseterm.cli import CliContext
+from caseterm.text import plural
 
 
 def _console():  # noqa: ANN202 - rich is imported only when printing text
@@ -72,7 +73,7 @@ def _print_agenda(result: Any) -> None:
         console.print("Nothing is due. ")
         return
     overdue = sum(1 for i in result.due if i.overdue)
-    console.print(Text(f"Due: {len(result.due)} items, {overdue} overdue", style="bold"))
+    console.print(Text(f"Due: {plural(len(result.due), 'item')}, {overdue} overdue", style="bold"))
     for group in RoutineGroup:
         items = [i for i in result.due if i.group == group]
         if not items:

@@ -22,7 +22,7 @@ TEMPLATE_CHOICES = [t.value.replace("_", "-") for t in LetterTemplate]
 )
 @click.option("--missed-on", metavar="YYYY-MM-DD", help="The missed appointment's date (default: the last no-show).")
 @click.option("--appointment", "appointment_id", type=int, metavar="ID", help="The appointment the letter names (default: the next scheduled one).")
-@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False), help="Folder for the letter files (default: letters/ in the data folder).")
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False), help="Folder for the letter files (default: letters/ in the data folder; under --demo, the demo's temporary folder).")
 @click.pass_obj
 def letter(
     ctx: CliContext, case_number: str, template: str, missed_on: str | None, appointment_id: int | None, out_dir: Path | None
@@ -31,23 +31,20 @@ def letter(
 
     The note counts as the written contact attempt of the engagement rule (003).
     """
-    from caseterm.services.letters import write_letter
+    from caseterm.services.letters import write_letter_committed
     from caseterm.store import session_scope
+    from caseterm.text import a_an
 
     chosen = LetterTemplate.parse(template, "--template")
     missed: dt.date | None = clock.parse_date(missed_on, "--missed-on") if missed_on else None
-    written: list[Path] = []
-    try:
-        with session_scope(ctx.engine()) as session:
-            result = write_letter(
-                session, case_number, chosen, missed_on=missed, appointment_id=appointment_id, out_dir=out_dir
-            )
-            written = [result.text_path, result.html_path]
-    except BaseException:
-        # The note was rolled back: no letter file may claim an attempt that is not logged.
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
+    result = write_letter_committed(
+        lambda: session_scope(ctx.engine()),
+        case_number,
+        chosen,
+        missed_on=missed,
+        appointment_id=appointment_id,
+        out_dir=out_dir or ctx.letters_dir,
+    )
     click.echo(f"Wrote {result.text_path} (CONFIDENTIAL)")
     click.echo(f"Wrote {result.html_path} (CONFIDENTIAL)")
-    click.echo(f"Logged a {chosen.title} as a written contact attempt for {case_number}.")
+    click.echo(f"Logged {a_an(chosen.title)} as a written contact attempt for {case_number}.")

@@ -11,6 +11,7 @@ from caseterm.rules.calendar import monday_of
 from caseterm.rules.common import business_calendar, fmt_day, item
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
 from caseterm.rules.snapshot import Snapshot
+from caseterm.text import plural
 
 
 def caseload_print_day(day: dt.date, policy: Any) -> dt.date:
@@ -38,7 +39,7 @@ def caseload_print(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueIte
     yield item(
         "caseload-print",
         None,
-        title=f"Print or export the caseload list ({len(snap.clients)} clients): check all are yours and none is missing",
+        title=f"Print or export the caseload list ({plural(len(snap.clients), 'client')}): check all are yours and none is missing",
         why="On Mondays, print out the caseload list; use it to ensure all of the clients are yours and none are missing (001).",
         source="001",
         due=due,

@@ -10,6 +10,7 @@ from caseterm.vocabulary import AppointmentStatus
 from caseterm.rules.common import deadline_priority, fmt_day, fmt_time, group_for, item, kind_label
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
 from caseterm.rules.snapshot import Snapshot
+from caseterm.text import plural
 
 
 @rule("reminder-call")
@@ -66,7 +67,7 @@ def finish_note(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
                 ),
                 why=(
                     "\"Enter a client note each time you speak with a client. If a client note is not "
-                    f"entered, it didn't happen\" (001); document within {policy.notes.finish_within_hours} hours (004)."
+                    f"entered, it didn't happen\" (001); document within {plural(policy.notes.finish_within_hours, 'hour')} (004)."
                 ),
                 source="001, 004",
                 due=due,
@@ -101,7 +102,7 @@ def follow_up(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         yield item(
             "follow-up",
             client,
-            title=f"Follow up with {client.name}: not reached since {fmt_day(since)} (every {interval} days agreed)",
+            title=f"Follow up with {client.name}: not reached since {fmt_day(since)} (every {plural(interval, 'day')} agreed)",
             why=(
                 "Set a schedule for follow-up contacts and assure consistent, timely follow-up (004); "
                 "it is the case manager's responsibility to follow up (000)."

@@ -17,6 +17,7 @@ from caseterm.rules.calendar import add_months
 from caseterm.rules.common import business_calendar, deadline_priority, fmt_day, group_for, item, kind_label
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
 from caseterm.rules.snapshot import ApptSnap, ClientSnap, NoteSnap, Snapshot
+from caseterm.text import plural
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def missed_activity(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueIt
                 title=f"Engagement contact: {client.name} missed the {kind_label(appt.kind)} of {fmt_day(appt.day)}",
                 why=(
                     "When a client misses an activity without calling in advance, initiate an engagement "
-                    f"contact within {policy.engagement.missed_activity_business_days} business day(s) (003)."
+                    f"contact within {plural(policy.engagement.missed_activity_business_days, 'business day')} (003)."
                 ),
                 source="003",
                 due=due,
@@ -133,7 +134,7 @@ def engagement(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
             yield item(
                 "engagement",
                 client,
-                title=f"Begin re-engagement: {client.name}, {len(ep.attempts)} contact attempts since {fmt_day(ep.start)} unsuccessful",
+                title=f"Begin re-engagement: {client.name}, {plural(len(ep.attempts), 'contact attempt')} since {fmt_day(ep.start)} unsuccessful",
                 why=(
                     "If the worker makes at least two attempted contacts and they are unsuccessful, "
                     "begin the Re-Engagement process (003)."
@@ -267,7 +268,7 @@ def penalty(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
             title=f"{client.name} in penalty month {month_now}: re-engage and {offer} before {fmt_day(month_n_start)}",
             why=(
                 f"Penalties: re-engage early. Don't wait until month {policy.penalty.warn_before_month}: clients are "
-                f"only removed from participation rates the first {policy.penalty.warn_before_month} months of "
+                f"only removed from participation rates the first {plural(policy.penalty.warn_before_month, 'month')} of "
                 "penalty in the last 12 months (001)."
             ),
             source="001",

@@ -11,6 +11,7 @@ from caseterm.vocabulary import AppointmentKind, AppointmentStatus, AssessmentKi
 from caseterm.rules.common import deadline_priority, fmt_day, group_for, item
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
 from caseterm.rules.snapshot import ClientSnap, Snapshot
+from caseterm.text import plural
 
 
 def days(n: int) -> dt.timedelta:
@@ -81,8 +82,8 @@ def initial_interview(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Due
             client,
             title=f"Hold {client.name}'s first interview by {fmt_day(due)}",
             why=(
-                f"Conduct the first interview within {policy.enrollment.first_interview_days_from_contact} days of "
-                f"initial contact (within {policy.enrollment.first_interview_days_from_referral} days of referral) (004)."
+                f"Conduct the first interview within {plural(policy.enrollment.first_interview_days_from_contact, 'day')} of "
+                f"initial contact (within {plural(policy.enrollment.first_interview_days_from_referral, 'day')} of referral) (004)."
             ),
             source="004",
             due=due,
@@ -120,8 +121,8 @@ def vi_spdat(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
             client,
             title=title,
             why=(
-                f"Front Door VI-SPDAT within {e.vi_spdat_days} days of entering a shelter; begin the full "
-                f"SPDAT within {e.spdat_days} days of completing the VI-SPDAT (004)."
+                f"Front Door VI-SPDAT within {plural(e.vi_spdat_days, 'day')} of entering a shelter; begin the full "
+                f"SPDAT within {plural(e.spdat_days, 'day')} of completing the VI-SPDAT (004)."
             ),
             source="004",
             due=due,
@@ -161,7 +162,7 @@ def case_plan_review(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueI
             client,
             title=title,
             why=(
-                f"At a minimum case plans should be updated every {policy.case_plan.review_days} days; "
+                f"At a minimum case plans should be updated every {plural(policy.case_plan.review_days, 'day')}; "
                 "progress toward goals discussed at every appointment (004)."
             ),
             source="004",

@@ -14,6 +14,7 @@ from caseterm.rules.calendar import BusinessCalendar, monday_of, month_key, prev
 from caseterm.rules.common import business_calendar, fmt_day, group_for, item
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
 from caseterm.rules.snapshot import ClientSnap, Snapshot
+from caseterm.text import plural
 
 
 def in_verification_phase(day: dt.date, policy: Any, cal: BusinessCalendar | None = None) -> bool:
@@ -164,7 +165,7 @@ def close_case(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         missing = (
             missing_weeks(client, last_month, day) if policy.applies_to(client.program, policy.participation.programs) else []
         )
-        first = f"enter {last_month:%B} activities ({len(missing)} weeks missing), then " if missing else ""
+        first = f"enter {last_month:%B} activities ({plural(len(missing), 'week')} missing), then " if missing else ""
         when = "now" if day >= close_on else f"after {fmt_day(threshold)}"
         yield item(
             "close-case",

@@ -12,6 +12,7 @@ from caseterm.rules.common import business_calendar, fmt_day, group_for, item
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
 from caseterm.rules.monthly import participates
 from caseterm.rules.snapshot import Snapshot
+from caseterm.text import plural
 
 
 def _fmt_hours(hours: float) -> str:
@@ -94,14 +95,14 @@ def work_search_limit(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Due
         if count >= p.work_search_limit_weeks:
             level, threshold, priority = "limit", p.work_search_limit_weeks, Priority.URGENT_IMPORTANT
             title = (
-                f"Work search limit reached: {client.name} has {count} work-search weeks in "
-                f"{p.work_search_window_months} months; more no longer count: review the plan"
+                f"Work search limit reached: {client.name} has {plural(count, 'work-search week')} in "
+                f"{plural(p.work_search_window_months, 'month')}; more no longer count: review the plan"
             )
         elif count >= p.work_search_warn_weeks:
             level, threshold, priority = "warn", p.work_search_warn_weeks, Priority.IMPORTANT
             title = (
                 f"Work search nearing the limit: {client.name} has {count} of "
-                f"{p.work_search_limit_weeks} weeks in {p.work_search_window_months} months"
+                f"{plural(p.work_search_limit_weeks, 'week')} in {plural(p.work_search_window_months, 'month')}"
             )
         else:
             continue
@@ -111,8 +112,8 @@ def work_search_limit(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Due
             client,
             title=title,
             why=(
-                f"Only {p.work_search_limit_weeks} weeks of work search count for participation rates in the "
-                f"past {p.work_search_window_months} months; review what is appropriate for each client (001)."
+                f"Only {plural(p.work_search_limit_weeks, 'week')} of work search count for participation rates in the "
+                f"past {plural(p.work_search_window_months, 'month')}; review what is appropriate for each client (001)."
             ),
             source="001",
             due=crossed,

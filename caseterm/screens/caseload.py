@@ -17,6 +17,7 @@ from textual.worker import get_current_worker
 
 from caseterm import clock
 from caseterm.messages import OpenClient, ScreenReady
+from caseterm.text import plural
 from caseterm.services.caseload import (
     FLAG_LEGEND,
     STATUS_LABELS,
@@ -253,9 +254,9 @@ class CaseloadScreen(Screen):
         loading = "" if self.app.due_items is not None else " · due counts…"  # type: ignore[attr-defined]
         self.query_one("#caseload-status", Static).update(
             Content.from_markup(
-                "$shown of $total clients · sorted by $col $arrow$loading",
+                "$shown of $total · sorted by $col $arrow$loading",
                 shown=str(shown),
-                total=str(len(self._rows)),
+                total=plural(len(self._rows), 'client'),
                 col=heading,
                 arrow=arrow,
                 loading=loading,

@@ -38,6 +38,7 @@ from caseterm.services import notes as notes_service
 from caseterm.services import plans as plans_service
 from caseterm.services import records
 from caseterm.services.clients import get_client
+from caseterm.text import plural
 from caseterm.widgets.note_card import NoteTimeline
 from caseterm.widgets.quick_log import Attempt, QuickLog
 from caseterm.widgets.record_form import FormField, RecordForm
@@ -106,7 +107,7 @@ class ClientScreen(Screen):
     CSS_PATH = "client.tcss"
     BINDINGS = [
         Binding("n", "new_note", "Note", tooltip="Write a note for this client (from any tab)"),
-        Binding("l", "quick_log", "Log attempt", tooltip="Log a contact attempt (phone, text, e-mail, letter) as an engagement note"),
+        Binding("l", "quick_log", "Log attempt", tooltip="Log a contact attempt (phone, text, e-mail, letter) as an engagement note; letter · sent writes the letter"),
         Binding("a", "add", "Add", tooltip="Add a record on this tab"),
         Binding("e", "edit", "Edit", tooltip="Edit the highlighted record (notes are amended, never edited)"),
         Binding("m", "amend", "Amend", tooltip="Correct the highlighted note: the original stays, struck through"),
@@ -332,7 +333,7 @@ class ClientScreen(Screen):
             more = f" (+{len(drafts) - 1} more)" if len(drafts) > 1 else ""
             banner.update(
                 f"Unsaved draft of {what} from {latest.updated_at:%Y-%m-%d %H:%M} "
-                f"({len(latest.text.split())} words){more}. Press {key} to continue it."
+                f"({plural(len(latest.text.split()), 'word')}){more}. Press {key} to continue it."
             )
         self._drafts = drafts
 
@@ -349,7 +350,7 @@ class ClientScreen(Screen):
         summary = (
             f"Engagement notes only: {len(threads)} of {all_count} (f shows all)"
             if self.engagement_only
-            else f"{len(threads)} note{'s' if len(threads) != 1 else ''}, {engagement} engagement (◆)"
+            else f"{plural(len(threads), 'note')}, {engagement} engagement (◆)"
             " · f: engagement only · n: new · m: amend · l: log attempt"
         )
         self.query_one("#notes-summary", Static).update(summary)
@@ -432,7 +433,7 @@ class ClientScreen(Screen):
             elif r.expires_on and r.expires_on < today:
                 state = "EXPIRED"
             elif r.expires_on:
-                state = f"{(r.expires_on - today).days} days left"
+                state = f"{plural((r.expires_on - today).days, 'day')} left"
             else:
                 state = "signed"
             table.add_row(r.party, _date(r.signed_on), _date(r.expires_on), state, key=f"release:{r.id}")
@@ -561,6 +562,9 @@ class ClientScreen(Screen):
         def logged(attempt: Attempt | None) -> None:
             if attempt is None:
                 return
+            if attempt.writes_letter:
+                self.start_letter()
+                return
             try:
                 with self._session() as session:
                     client = get_client(session, self.case_number)
@@ -576,6 +580,57 @@ class ClientScreen(Screen):
             self.notify(f"Logged: {text}", timeout=3)
 
         self.app.push_screen(QuickLog(label), callback=logged)
+
+    def start_letter(self) -> None:
+        """Letter · sent: ask once for a missing name or phone, then preview, write and log the letter."""
+        from caseterm import paths
+        from caseterm.services import letters
+
+        missing = letters.missing_signature()
+        if not missing:
+            self._preview_letter()
+            return
+        from caseterm.config import load_settings
+
+        settings = load_settings()
+        form = RecordForm(
+            "Your name and phone, for letters",
+            [
+                FormField("full_name", "Your full name", settings.full_name, placeholder="Jo Smith", required=True),
+                FormField("phone", "Your work phone", settings.phone, placeholder="503-555-0100", required=True),
+            ],
+            letters.save_signature,
+            f"Letters are signed with your name and tell the client how to reach you. "
+            f"Saved once, to {paths.settings_path()}.",
+        )
+
+        def saved(ok: bool | None) -> None:
+            if ok:
+                self._preview_letter()
+            else:
+                self.notify(f"No letter written: it needs your {' and '.join(missing)}.", severity="warning", timeout=4)
+
+        self.app.push_screen(form, callback=saved)
+
+    def _preview_letter(self) -> None:
+        from caseterm.screens.letter import LetterPreview
+
+        label = self.client.display_name if self.client else self.case_number
+        preview = LetterPreview(self.case_number, label, getattr(self.app, "letters_dir", None))
+        self.app.push_screen(preview, callback=self._letter_written)
+
+    def _letter_written(self, result: Any) -> None:
+        """Written: say where, and refresh (the engagement item moves on)."""
+        if result is None:
+            return
+        from caseterm.text import a_an
+
+        self._data_written()
+        self.notify(
+            f"Wrote {result.text_path} and {result.html_path.name} (CONFIDENTIAL). "
+            f"Logged {a_an(result.template.title)} as a written contact attempt.",
+            timeout=8,
+        )
 
     def _data_written(self) -> None:
         """Tell the app (due list, other screens); this screen reloads on `data_version`."""

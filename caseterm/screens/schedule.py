@@ -21,6 +21,7 @@ from textual.worker import get_current_worker
 from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.messages import DataChanged, OpenClient, OpenNote, ScreenReady
+from caseterm.text import plural
 from caseterm.vocabulary import AppointmentStatus, Place
 from caseterm.services.appointments import AppointmentRow, DaySchedule, ScheduleBlock
 from caseterm.widgets.due_today import PRIORITY_MARK, PRIORITY_STYLE, DueToday
@@ -261,8 +262,8 @@ class ScheduleScreen(Screen):
         uncalled = sum(1 for row in appts if row.status is AppointmentStatus.SCHEDULED and not row.reminder_called)
         self.query_one("#schedule-status", Label).update(
             Content.from_markup(
-                "$n appts · $open to go · $uncalled not called   [b]\\[ ][/] day  [b]t[/] today",
-                n=str(len(appts)),
+                "$n · $open to go · $uncalled not called   [b]\\[ ][/] day  [b]t[/] today",
+                n=plural(len(appts), 'appt'),
                 open=str(open_count),
                 uncalled=str(uncalled),
             )

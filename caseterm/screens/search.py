@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from caseterm.services.notes import HIT_END, HIT_START, SearchHit, search_notes
+from caseterm.text import plural
 
 PAGE = 50
 #: Seconds of no typing before the query runs.
@@ -117,7 +118,7 @@ class SearchScreen(Screen):
             status.update(f"No note contains {query.strip()!r}.")
         else:
             more = " · Ctrl+N for more" if len(self.hits) % PAGE == 0 else ""
-            status.update(f"{len(self.hits)} notes, best match first (among the newest matches) · Enter opens{more}")
+            status.update(f"{plural(len(self.hits), 'note')}, best match first (among the newest matches) · Enter opens{more}")
         if offset == 0 and self.hits:
             results.highlighted = 0
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import textwrap
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -26,6 +28,7 @@ from sqlmodel import Session, select
 from caseterm import clock, paths
 from caseterm.errors import BadInput
 from caseterm.models import Appointment, Client, Note
+from caseterm.text import a_an, plural
 from caseterm.vocabulary import AppointmentKind, AppointmentStatus, ContactMethod, NoteType, Place
 
 CONFIDENTIAL = "CONFIDENTIAL"
@@ -134,6 +137,8 @@ def template_environment() -> jinja2.Environment:
     env.globals["CONFIDENTIAL"] = CONFIDENTIAL
     env.filters["wraptext"] = wrap_text
     env.filters["css_string"] = css_string
+    env.filters["plural"] = plural
+    env.filters["a_an"] = a_an
     env.globals["CONFIDENTIAL_NOTICE"] = CONFIDENTIAL_NOTICE
     env.globals["LETTER_NOTICE"] = LETTER_NOTICE
     return env
@@ -219,20 +224,53 @@ def required_weekly_hours(client: Client) -> float:
     return required_hours(client)
 
 
-def _case_manager() -> dict[str, str]:
-    """The case manager's own details (settings.toml); a letter without a phone number is useless."""
+#: The settings a letter cannot do without, and why (the message names the file).
+SIGNATURE_SETTINGS: dict[str, tuple[str, str]] = {
+    "full_name": ("a letter is signed with your name, never your login", "Jo Smith"),
+    "phone": ("a letter must tell the client how to reach you", "503-555-0100"),
+}
+
+
+def missing_signature() -> list[str]:
+    """The signature settings (`full_name`, `phone`) not set yet in settings.toml."""
     from caseterm.config import load_settings
 
     s = load_settings()
-    if not s.phone.strip():
+    return [key for key in SIGNATURE_SETTINGS if not getattr(s, key).strip()]
+
+
+def save_signature(values: dict[str, Any]) -> Path:
+    """Save the case manager's name and phone (asked for in the app) to settings.toml.
+
+    Both are required: each missing one is named and nothing is written.
+    """
+    from caseterm.config import save_settings
+
+    clean = {key: " ".join(str(values.get(key) or "").split()) for key in SIGNATURE_SETTINGS}
+    errors = [f"{key}: required ({why})" for key, (why, _example) in SIGNATURE_SETTINGS.items() if not clean[key]]
+    if errors:
+        raise BadInput(*errors)
+    return save_settings(clean)
+
+
+def _case_manager() -> dict[str, str]:
+    """The case manager's own details (settings.toml): the name signs the letter, the phone ends it."""
+    from caseterm.config import load_settings
+
+    missing = missing_signature()
+    if missing:
         raise BadInput(
-            f"{paths.settings_path()}: phone is not set; a letter must tell the client how to "
-            'reach you (add phone = "503-555-0100")'
+            *(
+                f"{paths.settings_path()}: {key} is not set; {SIGNATURE_SETTINGS[key][0]} "
+                f"(add {key} = \"{SIGNATURE_SETTINGS[key][1]}\")"
+                for key in missing
+            )
         )
+    s = load_settings()
     return {
-        "name": s.full_name or s.user,
+        "name": s.full_name.strip(),
         "user": s.user,
-        "phone": s.phone,
+        "phone": s.phone.strip(),
         "email": s.email,
         "agency": s.agency,
         "office_address": s.office_address,
@@ -368,8 +406,8 @@ def _safe_stem(text: str) -> str:
 
 
 def default_out_dir() -> Path:
-    """`letters/` under the caseterm data folder, owner-only."""
-    return paths.ensure_private_dir(paths.data_dir() / "letters")
+    """`letters/` under the caseterm data folder, owner-only (created on first use)."""
+    return paths.ensure_private_dir(paths.letters_dir())
 
 
 def _free_stem(out_dir: Path, stem: str) -> str:
@@ -386,34 +424,55 @@ def _free_stem(out_dir: Path, stem: str) -> str:
 # --------------------------------------------------------------------------
 
 
-def write_letter(
+@dataclass(frozen=True)
+class RenderedLetter:
+    """A letter rendered but not written: what the preview shows and `write_letter` writes.
+
+    Rendering the same template with the same occasion and `at` gives the
+    same text again, so what was previewed is what gets written.
+    """
+
+    template: LetterTemplate
+    case_number: str
+    at: dt.datetime
+    text: str
+    html: str
+    note_text: str
+    #: file-name stem before a `-2`, `-3`... that keeps it from overwriting another
+    stem: str
+    missed_on: dt.date | None
+    appointment_id: int | None
+
+    def paths(self, out_dir: Path) -> tuple[Path, Path]:
+        """The .txt and .html files this letter would be written to in `out_dir` now."""
+        stem = _free_stem(out_dir, self.stem) if out_dir.is_dir() else self.stem
+        return out_dir / f"{stem}.txt", out_dir / f"{stem}.html"
+
+
+def render_letter(
     session: Session,
     case_number: str,
     template: LetterTemplate | str,
     *,
     missed_on: dt.date | None = None,
     appointment_id: int | None = None,
-    out_dir: Path | None = None,
-) -> LetterResult:
-    """Render a letter to text and HTML, write both (0600), log a `letter` note.
-
-    The note is flushed in the caller's transaction before any file is
-    written, so a database error leaves no letter behind; a file error raises
-    and the caller's transaction rolls the note back.
+    at: dt.datetime | None = None,
+) -> RenderedLetter:
+    """Fill one template for a client (text and HTML); nothing is written.
 
     Occasion fields: the engagement letter needs `missed_on` (default: the
     client's last no-show); the appointment letter needs an appointment
     (default: the next scheduled one); the re-engagement notice uses both when
     known (default appointment: the next re-engagement staffing) and lists the
     contact attempts since the missed appointment (or the last 30 days).
+    `at` is the letter's date and time (default: now).
     """
     from caseterm.services.clients import get_client
-    from caseterm.services.notes import add_note
 
     if not isinstance(template, LetterTemplate):
         template = LetterTemplate.parse(str(template), "template")
     client = get_client(session, case_number)
-    now = clock.now()
+    now = at or clock.now()
     today = now.date()
 
     appointment: Appointment | None = None
@@ -459,14 +518,49 @@ def write_letter(
     )
     if CONFIDENTIAL not in text or CONFIDENTIAL not in html:
         raise BadInput(f"template letters/{name}: must print the word {CONFIDENTIAL} (every export is marked)")
+    return RenderedLetter(
+        template=template,
+        case_number=client.case_number,
+        at=now,
+        text=text,
+        html=html,
+        note_text=_note_text(template, client, missed_on, appointment),
+        stem=f"{_safe_stem(client.case_number)}-{name.replace('_', '-')}-{now:%Y%m%d-%H%M%S}",
+        missed_on=missed_on,
+        appointment_id=appointment.id if appointment else None,
+    )
 
+
+def write_letter(
+    session: Session,
+    case_number: str,
+    template: LetterTemplate | str,
+    *,
+    missed_on: dt.date | None = None,
+    appointment_id: int | None = None,
+    out_dir: Path | None = None,
+    at: dt.datetime | None = None,
+) -> LetterResult:
+    """Render a letter (`render_letter`), log a `letter` note, write text and HTML (0600).
+
+    The note is flushed in the caller's transaction before any file is
+    written, so a database error leaves no letter behind; a file error raises
+    and the caller's transaction rolls the note back.
+    """
+    from caseterm.services.clients import get_client
+    from caseterm.services.notes import add_note
+
+    letter = render_letter(
+        session, case_number, template, missed_on=missed_on, appointment_id=appointment_id, at=at
+    )
+    client = get_client(session, case_number)
     note = add_note(
         session,
         client,
         type=NoteType.LETTER,
         method=ContactMethod.LETTER,
-        contact_at=now,
-        text=_note_text(template, client, missed_on, appointment),
+        contact_at=letter.at,
+        text=letter.note_text,
     )
 
     target = Path(out_dir) if out_dir is not None else default_out_dir()
@@ -474,16 +568,107 @@ def write_letter(
         paths.ensure_private_dir(target)
     elif not target.is_dir():
         raise BadInput(f"-o {target}: not a folder")
-    stem = _free_stem(target, f"{_safe_stem(client.case_number)}-{name.replace('_', '-')}-{now:%Y%m%d-%H%M%S}")
-    text_path, html_path = target / f"{stem}.txt", target / f"{stem}.html"
+    text_path, html_path = letter.paths(target)
     try:
-        paths.write_private(text_path, text)
-        paths.write_private(html_path, html)
+        paths.write_private(text_path, letter.text)
+        paths.write_private(html_path, letter.html)
     except OSError as err:
         text_path.unlink(missing_ok=True)
         html_path.unlink(missing_ok=True)
         raise BadInput(f"-o {target}: cannot write the letter ({err.strerror})") from None
-    return LetterResult(template, text_path, html_path, note)
+    return LetterResult(letter.template, text_path, html_path, note)
+
+
+def write_letter_committed(
+    open_session: Callable[[], AbstractContextManager[Session]],
+    case_number: str,
+    template: LetterTemplate | str,
+    **options: Any,
+) -> LetterResult:
+    """`write_letter` in a transaction of its own; if the commit fails, the files go too.
+
+    Why: no letter file may claim an attempt that is not logged (the CLI and
+    the app both write letters this way).
+    """
+    written: list[Path] = []
+    try:
+        with open_session() as session:
+            result = write_letter(session, case_number, template, **options)
+            written = [result.text_path, result.html_path]
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return result
+
+
+@dataclass(frozen=True)
+class LetterChoices:
+    """The letters one client can be sent now: rendered, the one the case calls for first."""
+
+    suggested: LetterTemplate
+    #: rendered letters, `suggested` first (when it can be written), then in LetterTemplate order
+    letters: list[RenderedLetter]
+    #: templates that cannot be written for this client now, and why
+    unavailable: dict[LetterTemplate, str]
+
+
+def letter_choices(session: Session, case_number: str, *, at: dt.datetime | None = None) -> LetterChoices:
+    """Render every template for the client (nothing written), for a preview that can switch between them.
+
+    A template needs its occasion: the engagement letter and the re-engagement
+    notice a missed appointment, the appointment letter a scheduled one. Missing signature settings raise
+    (ask for them first: `missing_signature`).
+    """
+    from caseterm.services.clients import get_client
+
+    client = get_client(session, case_number)
+    now = at or clock.now()
+    suggested = suggest_template(session, client.case_number)
+    order = [suggested, *(t for t in LetterTemplate if t is not suggested)]
+    letters: list[RenderedLetter] = []
+    unavailable: dict[LetterTemplate, str] = {}
+    for template in order:
+        # Both engagement letters are about a missed activity (003); without one they would mislead.
+        if template is not LetterTemplate.APPOINTMENT and _last_missed_on(session, client, now.date()) is None:
+            unavailable[template] = "no missed appointment on file"
+            continue
+        if template is LetterTemplate.APPOINTMENT and _resolve_appointment(session, client, None, now, required=False) is None:
+            unavailable[template] = "no appointment scheduled"
+            continue
+        try:
+            letters.append(render_letter(session, client.case_number, template, at=now))
+        except BadInput as err:
+            if any(str(paths.settings_path()) in line for line in err.errors):
+                raise
+            unavailable[template] = "; ".join(err.errors)
+    return LetterChoices(suggested, letters, unavailable)
+
+
+def suggest_template(session: Session, case_number: str) -> LetterTemplate:
+    """The letter the case calls for today, as the engagement rules see it (003, 000).
+
+    Re-engagement notice once the episode has reached re-engagement (two
+    unsuccessful attempts, one in writing); engagement letter while a missed
+    activity is open; appointment letter when an appointment is coming and
+    nothing was missed; else the engagement letter.
+    """
+    from caseterm.policy import load_policy
+    from caseterm.rules.engagement import episode, reengagement_reached
+    from caseterm.services.clients import get_client
+    from caseterm.services.due import load_snapshot
+
+    client = get_client(session, case_number)
+    now = clock.now()
+    policy = load_policy()
+    snap = load_snapshot(session, now.date(), policy)
+    seen = snap.by_case.get(client.case_number)
+    ep = episode(seen, now.date(), policy) if seen is not None else None
+    if ep is not None:
+        return LetterTemplate.RE_ENGAGEMENT if reengagement_reached(ep, policy) else LetterTemplate.ENGAGEMENT
+    if _resolve_appointment(session, client, None, now, required=False) is not None:
+        return LetterTemplate.APPOINTMENT
+    return LetterTemplate.ENGAGEMENT
 
 
 def _note_text(

@@ -2,7 +2,9 @@
 
 A contact attempt (phone, text, e-mail, letter, home visit) and its outcome
 become an engagement note (003: "at least two contacts..., one in writing
-and one in another format").
+and one in another format"). "Letter · sent" is the letter itself: the
+client file shows it for a last look, writes it and logs it (`Attempt.
+writes_letter`); a letter with an outcome (returned mail) is only logged.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ class Attempt:
     method: ContactMethod
     #: None: no outcome yet (a letter or e-mail just sent)
     outcome: ContactOutcome | None
+
+    @property
+    def writes_letter(self) -> bool:
+        """A letter being sent now: produce it (preview, files, note) rather than only log it."""
+        return self.method is ContactMethod.LETTER and self.outcome is None
 
 
 METHOD_KEYS: dict[str, ContactMethod] = {
@@ -79,7 +86,7 @@ class QuickLog(ModalScreen[Attempt | None]):
                 yield Label("Outcome", classes="ql-title")
                 for key, outcome in OUTCOME_KEYS.items():
                     yield Label(f"{key} {_choice_name(outcome)}", id=f"ql-outcome-{key}", classes="ql-choice", markup=False)
-            yield Static("Enter logs it as an engagement note · Esc cancels", classes="form-keys")
+            yield Static("", id="ql-keys", classes="form-keys", markup=False)
 
     def on_mount(self) -> None:
         self._mark_choices()
@@ -92,6 +99,13 @@ class QuickLog(ModalScreen[Attempt | None]):
         for key, outcome in OUTCOME_KEYS.items():
             for label in self.query(f"#ql-outcome-{key}"):
                 label.set_class(outcome == self.outcome, "-chosen")
+        for hint in self.query("#ql-keys"):
+            enter = (
+                "Enter shows the letter to write (a last look before it is written and logged)"
+                if Attempt(self.method, self.outcome).writes_letter
+                else "Enter logs it as an engagement note"
+            )
+            hint.update(f"{enter} · Esc cancels")  # type: ignore[attr-defined]
 
     def watch_method(self) -> None:
         self._mark_choices()
