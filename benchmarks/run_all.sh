@@ -16,3 +16,4 @@ if [ "${QUICK:-0}" = 1 ]; then R=3; O=5; else R=5; O=15; fi
 "$PY" benchmarks/bench_search.py --runs "$R"
 "$PY" benchmarks/bench_agenda.py --runs "$R"
 "$PY" benchmarks/bench_memory.py --runs 3
+"$PY" benchmarks/bench_import.py --runs $(( R > 3 ? 3 : R ))

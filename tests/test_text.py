@@ -101,7 +101,7 @@ def test_import_summary_counts_in_english(tmp_path: Path, capsys: pytest.Capture
     except SystemExit as exit_:
         assert not exit_.code, capsys.readouterr().err
     out = capsys.readouterr().out
-    assert "1 client, 1 note." in out, out
+    assert "1 client, 1 note added." in out, out
 
 
 def test_engagement_why_names_one_business_day() -> None:
