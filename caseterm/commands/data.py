@@ -38,14 +38,20 @@ def import_cmd(ctx: CliContext, file: Path) -> None:
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="json", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="File to write (json: default standard output).")
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of the interchange format and exit.")
+@click.option("--names", is_flag=True, help="ics: put clients' names in event titles (default: initials and case number).")
 @click.pass_obj
-def export_cmd(ctx: CliContext, fmt: str, output: Path | None, schema: bool) -> None:
-    """Export the caseload. Every export is marked CONFIDENTIAL and written owner-only."""
+def export_cmd(ctx: CliContext, fmt: str, output: Path | None, schema: bool, names: bool) -> None:
+    """Export the caseload. Every export is marked CONFIDENTIAL and written owner-only.
+
+    The calendar (ics) carries case numbers and initials only, unless --names.
+    """
     if schema:
         from caseterm.services.interchange import json_schema
 
         click.echo(json.dumps(json_schema(), indent=2))
         return
+    if names and fmt != "ics":
+        raise BadInput(f"--names: only for --format ics (not {fmt})")
     from caseterm.store import session_scope
 
     with session_scope(ctx.engine()) as session:
@@ -63,7 +69,10 @@ def export_cmd(ctx: CliContext, fmt: str, output: Path | None, schema: bool) -> 
             from caseterm.services import reports
         except ImportError:
             raise BadInput(f"--format {fmt}: not available in this version") from None
-        written = reports.export(session, fmt, output, clock.today())
+        if names and fmt == "ics":
+            click.echo("caseterm: warning: --names puts clients' names in the calendar; "
+                       "a synced calendar usually lives on someone else's server.", err=True)
+        written = reports.export(session, fmt, output, clock.today(), names=names)
     click.echo(f"Wrote {written} (CONFIDENTIAL).")
 
 

@@ -31,6 +31,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -627,8 +628,21 @@ def export_csv_zip(session: Session, dest: Path, today: dt.date) -> Path:
 # --------------------------------------------------------------------------
 
 
-def appointments_ics(session: Session, today: dt.date) -> bytes:
-    """Every appointment as a VEVENT, floating local times, CLASS:CONFIDENTIAL."""
+def initials(name: str) -> str:
+    """"Kemp Tan" -> "K.T.": the first letter of each word (words start at a letter or digit)."""
+    letters = [m.group(0).upper() for m in re.finditer(r"(?<![\w'])\w", name)]
+    return "".join(f"{letter}." for letter in letters) or "?"
+
+
+def appointments_ics(session: Session, today: dt.date, names: bool = False) -> bytes:
+    """Every appointment as a VEVENT, floating local times, CLASS:CONFIDENTIAL.
+
+    Calendars are synced to someone else's server, so by default an event
+    carries the case number and the client's initials only ("FSSP: K.T.
+    (A-KEPT)"); `names` puts the name in. Never an address, a note or a flag.
+    The UID is the appointment's own uid, so a re-export (on this machine or
+    another after an import) updates the events instead of duplicating them.
+    """
     from icalendar import Calendar, Event
 
     cal = Calendar()
@@ -645,13 +659,14 @@ def appointments_ics(session: Session, today: dt.date) -> bytes:
     ).all()
     for appt, case_number, preferred, legal in rows:
         name = preferred or legal
+        shown = name if names else initials(name)
         kind = KIND_LABELS.get(AppointmentKind(appt.kind), "Appointment")
         event = Event()
-        event.add("uid", f"appointment-{appt.id}-{case_number}@caseterm")
+        event.add("uid", f"{appt.uid}@caseterm")
         event.add("dtstamp", stamp)
         event.add("dtstart", appt.start)  # naive datetime: a floating local time
         event.add("dtend", appt.start + dt.timedelta(minutes=appt.minutes))
-        event.add("summary", f"{kind}: {name} ({case_number})")
+        event.add("summary", f"{kind}: {shown} ({case_number})")
         event.add("location", PLACE_LABELS.get(Place(appt.place), ""))
         event.add(
             "description",
@@ -664,8 +679,8 @@ def appointments_ics(session: Session, today: dt.date) -> bytes:
     return cal.to_ical()
 
 
-def export_ics(session: Session, dest: Path, today: dt.date) -> Path:
-    return _write(dest, appointments_ics(session, today))
+def export_ics(session: Session, dest: Path, today: dt.date, names: bool = False) -> Path:
+    return _write(dest, appointments_ics(session, today, names=names))
 
 
 # --------------------------------------------------------------------------
@@ -679,8 +694,11 @@ _DEFAULT_NAMES: dict[ExportFormat, tuple[str, str]] = {
 }
 
 
-def export(session: Session, fmt: str, dest: Path | None, today: dt.date) -> Path:
-    """Write one export (csv: a zip of CSVs; ics; html: the caseload report) and return its path."""
+def export(session: Session, fmt: str, dest: Path | None, today: dt.date, names: bool = False) -> Path:
+    """Write one export (csv: a zip of CSVs; ics; html: the caseload report) and return its path.
+
+    `names` (ics only) puts clients' names in the calendar instead of initials.
+    """
     try:
         kind = ExportFormat(str(fmt).strip().lower())
     except ValueError:
@@ -691,5 +709,5 @@ def export(session: Session, fmt: str, dest: Path | None, today: dt.date) -> Pat
     if kind is ExportFormat.CSV:
         return export_csv_zip(session, target, today)
     if kind is ExportFormat.ICS:
-        return export_ics(session, target, today)
+        return export_ics(session, target, today, names=names)
     return write_caseload_html(session, target, today)
