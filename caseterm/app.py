@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from sqlmodel import Session
     from textual.screen import Screen
 
+    from caseterm.vocabulary import AuditAction
+
 
 def _caseload_screen() -> "Screen":
     from caseterm.screens.caseload import CaseloadScreen
@@ -124,6 +126,20 @@ class CasetermApp(App[None]):
 
         with session_scope(self.engine) as session:
             yield session
+
+    def audit(self, action: "AuditAction", case_number: str | None = None, detail: str = "") -> None:
+        """One audit-trail entry in a transaction of its own (screen actions without a write).
+
+        Never stops what it records: the lock must cover the screen even when
+        the database is busy, so a failure is a notification, not an error.
+        """
+        from caseterm.services import audit
+
+        try:
+            with self.session() as session:
+                audit.record(session, action, case_number, detail)
+        except Exception as err:  # noqa: BLE001 - the action goes ahead; the user is told
+            self.notify(f"audit trail: the entry could not be written ({type(err).__name__})", severity="error")
 
     @property
     def idle_lock_seconds(self) -> float:
@@ -346,6 +362,9 @@ class CasetermApp(App[None]):
         self.clear_notifications()
         self.locked = True
         self.push_screen(LockScreen(reason=reason))
+        from caseterm.vocabulary import AuditAction
+
+        self.audit(AuditAction.LOCK, detail=f"reason={reason}")
 
     def unlocked(self) -> None:
         """Called by the lock screen once the user has confirmed."""

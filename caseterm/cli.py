@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "backup": "caseterm.commands.data:backup_cmd",
     "check": "caseterm.commands.data:check_cmd",
     "letter": "caseterm.commands.letter:letter",
+    "audit": "caseterm.commands.audit:audit_cmd",
 }
 
 HELP = {
@@ -44,6 +45,7 @@ HELP = {
     "backup": "Copy the database with SQLite's online backup.",
     "check": "Check the database's integrity and schema revision.",
     "letter": "Write a letter to a client and log it as a written contact.",
+    "audit": "Print the audit trail: who opened, wrote, printed or exported what.",
 }
 
 

@@ -136,3 +136,24 @@ class DueAction(StrEnum):
     DONE = "done"
     SNOOZED = "snoozed"
     DISMISSED = "dismissed"
+
+
+class AuditAction(StrEnum):
+    """What the audit trail records (HIPAA 164.312(b)): who opened, wrote, printed or exported what."""
+
+    CLIENT_OPENED = "client_opened"
+    NOTE_READ = "note_read"
+    NOTE_SAVED = "note_saved"
+    NOTE_AMENDED = "note_amended"
+    LETTER_WRITTEN = "letter_written"
+    EXPORT = "export"
+    PRINT = "print"
+    IMPORT = "import"
+    BACKUP = "backup"
+    RESTORE = "restore"
+    ENCRYPT = "encrypt"
+    DECRYPT = "decrypt"
+    PASSPHRASE_CHANGED = "passphrase_changed"
+    LOCK = "lock"
+    UNLOCK = "unlock"
+    UNLOCK_FAILED = "unlock_failed"

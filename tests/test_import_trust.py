@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -82,11 +83,17 @@ def engine_for(path: Path) -> Engine:
     return open_store(resolve_url(str(path)))
 
 
+def without_audit(text: str) -> str:
+    """The export without its `audit` list: an import and an export are themselves audited,
+    so the trail grows while the data stays the same (tests/test_audit.py covers the trail)."""
+    return re.sub(r',\n  "audit": (\[\]|\[\n.*?\n  \])(?=\n\}\n$)', "", text, flags=re.S)
+
+
 def export_text(path: Path) -> str:
     engine = engine_for(path)
     try:
         with session_scope(engine) as session:
-            return interchange.export_json(session)
+            return without_audit(interchange.export_json(session))
     finally:
         engine.dispose()
 
@@ -281,7 +288,7 @@ def test_reimporting_the_json_export_changes_nothing(demo_db: Path, tmp_path: Pa
     code, out, err = cli(capsys, "--db", str(demo_db), "import", str(out_file))
     assert code == 0, err
     assert "nothing changed" in out
-    assert export_text(demo_db) == out_file.read_text()
+    assert export_text(demo_db) == without_audit(out_file.read_text())
 
 
 def test_the_export_imports_into_an_empty_database_unchanged(demo_db: Path, tmp_path: Path, capsys, batch: int) -> None:

@@ -25,12 +25,14 @@ def import_cmd(ctx: CliContext, file: Path) -> None:
     Only the fields the file carries change (an absent column or key keeps the
     stored value); the summary says what was added and what was updated.
     """
-    from caseterm.services import interchange
+    from caseterm.services import audit, interchange
     from caseterm.store import session_scope
+    from caseterm.vocabulary import AuditAction
 
     checked = interchange.read_file(file)  # the whole file checked before the database is opened
     with session_scope(ctx.engine()) as session:
         result = interchange.import_data(session, checked)
+        audit.record(session, AuditAction.IMPORT, None, audit.detail_of(file=file.absolute(), result=result.summary()))
     click.echo(f"Imported {file}: {result.summary()}.")
 
 
@@ -56,13 +58,20 @@ def export_cmd(ctx: CliContext, fmt: str, output: Path | None, schema: bool, nam
 
     with session_scope(ctx.engine()) as session:
         if fmt == "json":
+            from caseterm.models import Client
             from caseterm.services.interchange import export_json
+            from caseterm.services.reports import audit_export
+            from caseterm.vocabulary import AuditAction
+            from sqlmodel import func, select
 
             text = export_json(session)
+            clients = session.exec(select(func.count()).select_from(Client)).one()
             if output is None or str(output) == "-":
                 sys.stdout.write(text)
+                audit_export(session, AuditAction.EXPORT, fmt, clients, "-")
                 return
             _write_export(output, text)
+            audit_export(session, AuditAction.EXPORT, fmt, clients, output.absolute())
             click.echo(f"Wrote {output} (CONFIDENTIAL).", err=True)
             return
         try:
@@ -115,6 +124,12 @@ def backup_cmd(ctx: CliContext, output: Path | None) -> None:
         raise BadInput("backup: only SQLite databases can be backed up here; use the server's own tools")
     dest = output or backup_path_for(source)
     backup(engine, dest)
+    from caseterm.services import audit
+    from caseterm.store import session_scope
+    from caseterm.vocabulary import AuditAction
+
+    with session_scope(engine) as session:
+        audit.record(session, AuditAction.BACKUP, None, audit.detail_of(file=Path(dest).absolute()))
     click.echo(f"Backed up to {dest}.")
 
 

@@ -176,6 +176,11 @@ class ClientScreen(Screen):
             self.dismiss(None)
             return
         app = self.app
+        if hasattr(app, "audit"):
+            from caseterm.vocabulary import AuditAction
+
+            case_number = self.client.case_number if self.client else self.case_number
+            app.audit(AuditAction.CLIENT_OPENED, case_number, f"tab={self.initial_tab or 'notes'}")
         if hasattr(app, "data_version"):
             self.watch(app, "data_version", self._data_changed, init=False)
         if hasattr(app, "show_sidebar"):

@@ -16,6 +16,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
+from caseterm.vocabulary import AuditAction
+
 
 def passphrase_matches(text: str, expected_sha256: str) -> bool:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -100,8 +102,15 @@ class LockScreen(Screen):
         else:
             event.input.value = ""
             self.query_one("#lock-error", Label).update("That is not the passphrase.")
+            self._audit(AuditAction.UNLOCK_FAILED, "passphrase")
+
+    def _audit(self, action: AuditAction, how: str) -> None:
+        audit = getattr(self.app, "audit", None)
+        if audit is not None:
+            audit(action, None, f"with={how}")
 
     def _unlock(self) -> None:
+        self._audit(AuditAction.UNLOCK, "passphrase" if self._expected else "key")
         unlocked = getattr(self.app, "unlocked", None)
         self.app.pop_screen()
         if unlocked is not None:

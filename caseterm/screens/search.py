@@ -142,6 +142,11 @@ class SearchScreen(Screen):
         """Replace this screen with the client's file, the note highlighted."""
         from caseterm.screens.client import ClientScreen
 
+        from caseterm.vocabulary import AuditAction
+
         app = self.app
+        audit = getattr(app, "audit", None)
+        if audit is not None:
+            audit(AuditAction.NOTE_READ, hit.case_number, f"note_id={hit.note_id}")
         self.dismiss(None)
         app.push_screen(ClientScreen(hit.case_number, tab="notes", note_id=hit.note_id))

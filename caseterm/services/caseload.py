@@ -20,7 +20,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from caseterm.models import Appointment, Client, Note
-from caseterm.vocabulary import AppointmentStatus, ClientStatus, ContactOutcome
+from caseterm.vocabulary import AppointmentStatus, AuditAction, ClientStatus, ContactOutcome
 
 #: Note outcomes that mean the client was not actually reached.
 _NOT_REACHED = (ContactOutcome.NO_ANSWER.value, ContactOutcome.RETURNED_MAIL.value)
@@ -268,8 +268,10 @@ def export_caseload(session: Session, day: dt.date, due_items: Iterable[object] 
     directory = export_dir()
     csv_path = directory / f"caseload-{day.isoformat()}.csv"
     html_path = directory / f"caseload-{day.isoformat()}.html"
-    reports.write_caseload_csv(session, csv_path, day)
-    reports.write_caseload_html(session, html_path, day)
+    report = reports.caseload_report(session, day)
+    reports.write_caseload_csv(session, csv_path, day, report)
+    reports.write_caseload_html(session, html_path, day, report)
+    reports.audit_export(session, AuditAction.PRINT, "csv+html", len(report.lines), csv_path, html=html_path)
     done = [item for item in due_items if getattr(item, "rule", None) == "caseload-print"]
     if done:
         from caseterm.services import due

@@ -45,6 +45,9 @@ What an import changes:
   `=1+2` exports as `'=1+2` and imports as `=1+2`, a phone `-555` or
   `+1 503…` round-trips, and a value that really starts with `'=` (exported
   `''=`) keeps its `'`. A `'` before anything else is kept as written.
+- Audit entries (the `audit` list) are appended, never changed: an entry the
+  database already holds (same time, user, action, case number and detail,
+  as many times as the file has it) is not added again.
 - A note is never changed or deleted; a case plan's goals are replaced
   (children first) only when they differ from what is stored.
 - The summary counts what was added and what was updated; re-importing a file
@@ -79,6 +82,7 @@ from caseterm.errors import BadInput, StoreError
 from caseterm.models import (
     Appointment,
     Assessment,
+    AuditEntry,
     CasePlan,
     Client,
     Goal,
@@ -96,6 +100,7 @@ from caseterm.vocabulary import (
     AppointmentKind,
     AppointmentStatus,
     AssessmentKind,
+    AuditAction,
     ClientStatus,
     ContactMethod,
     ContactOutcome,
@@ -294,6 +299,16 @@ class TaskRecord(_Record):
     done: bool = False
 
 
+class AuditRecord(_Record):
+    """One entry of the audit trail (never a note's text, a name or an address)."""
+
+    at: Moment
+    user: str = ""
+    action: AuditAction
+    case_number: CaseNumber | None = None
+    detail: str = ""
+
+
 class InterchangeFile(_Record):
     """A whole `caseterm/1` file (the schema; import reads it a record at a time)."""
 
@@ -309,15 +324,18 @@ class InterchangeFile(_Record):
     releases: list[ReleaseRecord] = []
     referrals: list[ReferralRecord] = []
     tasks: list[TaskRecord] = []
+    #: The audit trail, so a caseload moved to another machine keeps its history.
+    audit: list[AuditRecord] = []
 
 
-RECORD_LISTS = ("appointments", "notes", "case_plans", "assessments", "hours", "releases", "referrals", "tasks")
+RECORD_LISTS = ("appointments", "notes", "case_plans", "assessments", "hours", "releases", "referrals", "tasks",
+                "audit")
 #: Every list of the format, in the order an export writes them (and import writes them).
 ALL_LISTS = ("clients", *RECORD_LISTS)
 RECORD_MODELS: dict[str, type[_Record]] = {
     "clients": ClientRecord, "appointments": AppointmentRecord, "notes": NoteRecord,
     "case_plans": CasePlanRecord, "assessments": AssessmentRecord, "hours": HoursRecord,
-    "releases": ReleaseRecord, "referrals": ReferralRecord, "tasks": TaskRecord,
+    "releases": ReleaseRecord, "referrals": ReferralRecord, "tasks": TaskRecord, "audit": AuditRecord,
 }
 
 
@@ -970,6 +988,8 @@ class _Checker:
         """`at`: `$.kind[i]` (JSON) or `LINE` (CSV): where the record is, for messages."""
         self.counts[kind] += 1
         where = self.where
+        if kind == "audit":
+            return  # history: its case numbers need not be clients, and an entry may repeat
         if kind == "clients":
             first = self.client_at.get(record.case_number)
             if first is not None:
@@ -1111,6 +1131,7 @@ KIND_LABELS = {
     "case_plans": ("case plan", "case plans"), "assessments": ("assessment", "assessments"),
     "hours": ("hours entry", "hours entries"), "releases": ("release", "releases"),
     "referrals": ("referral", "referrals"), "tasks": ("task", "tasks"),
+    "audit": ("audit entry", "audit entries"),
 }
 
 
@@ -1287,6 +1308,9 @@ class _Writer:
         self.latest: dict[int, dt.datetime | None] = {}
         #: Amendments whose original is not written yet (file order), kept until it is.
         self.waiting: list[tuple[int, NoteRecord, str]] = []
+        #: Audit entries: how many of each the database held before the import, and the file has so far.
+        self.audit_held: dict[tuple, int] = {}
+        self.audit_in_file: Counter[tuple] = Counter()
 
     def add(self, kind: str, index: int, record: Any) -> None:
         if kind != self.kind:
@@ -1327,6 +1351,29 @@ class _Writer:
             _count(self.result.added, "clients", len(new))
         _update(self.conn, table, updates)
         _count(self.result.updated, "clients", len(updates))
+
+    # -- audit -----------------------------------------------------------------
+    def _write_audit(self, batch: list[tuple[int, AuditRecord]]) -> None:
+        """Append the entries the database does not hold yet (as many of each as the file has)."""
+        table = AuditEntry.__table__
+        keys = [(r.at, r.user, r.action.value, r.case_number, r.detail) for _, r in batch]
+        unseen = {key[0] for key in keys if key not in self.audit_held}
+        if unseen:
+            held: Counter[tuple] = Counter()
+            for at_batch in _chunks(sorted(unseen)):
+                held.update(tuple(row) for row in self.conn.execute(
+                    select(table.c.at, table.c.user, table.c.action, table.c.case_number, table.c.detail)
+                    .where(table.c.at.in_(at_batch))))
+            for key in keys:
+                self.audit_held.setdefault(key, held[key])
+        new = []
+        for key in keys:
+            self.audit_in_file[key] += 1
+            if self.audit_in_file[key] > self.audit_held[key]:
+                new.append(dict(zip(("at", "user", "action", "case_number", "detail"), key)))
+        if new:
+            self.conn.execute(insert(table), new)
+            _count(self.result.added, "audit", len(new))
 
     # -- appointments --------------------------------------------------------
     def _write_appointments(self, batch: list[tuple[int, AppointmentRecord]]) -> None:
@@ -1677,6 +1724,8 @@ def export_data(session: Session) -> dict[str, Any]:
         {"case_number": case_of.get(t.client_id) if t.client_id else None, **_row(t, ("title", "due", "priority", "done"))}
         for t in sorted(tasks, key=lambda t: (case_of.get(t.client_id) or "", t.due, t.title))
     ]
+    entries = session.execute(select(AuditEntry.__table__).order_by(AuditEntry.at, AuditEntry.id)).all()
+    doc["audit"] = [_row(e, ("at", "user", "action", "case_number", "detail")) for e in entries]
     return doc
 
 

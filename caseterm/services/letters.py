@@ -29,7 +29,8 @@ from caseterm import clock, paths
 from caseterm.errors import BadInput
 from caseterm.models import Appointment, Client, Note
 from caseterm.text import a_an, plural
-from caseterm.vocabulary import AppointmentKind, AppointmentStatus, ContactMethod, NoteType, Place
+from caseterm.services import audit
+from caseterm.vocabulary import AppointmentKind, AppointmentStatus, AuditAction, ContactMethod, NoteType, Place
 
 CONFIDENTIAL = "CONFIDENTIAL"
 #: The marking of reports and exports (004: "do not remove client information from your agency").
@@ -561,6 +562,7 @@ def write_letter(
         method=ContactMethod.LETTER,
         contact_at=letter.at,
         text=letter.note_text,
+        audited=False,
     )
 
     target = Path(out_dir) if out_dir is not None else default_out_dir()
@@ -569,6 +571,8 @@ def write_letter(
     elif not target.is_dir():
         raise BadInput(f"-o {target}: not a folder")
     text_path, html_path = letter.paths(target)
+    audit.record(session, AuditAction.LETTER_WRITTEN, client.case_number,
+                 audit.detail_of(template=letter.template.value, file=text_path))
     try:
         paths.write_private(text_path, letter.text)
         paths.write_private(html_path, letter.html)

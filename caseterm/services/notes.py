@@ -19,7 +19,8 @@ from sqlmodel import Session, col, func, select
 from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.models import Client, Note, NoteDraft
-from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
+from caseterm.services import audit
+from caseterm.vocabulary import AuditAction, ContactMethod, ContactOutcome, NoteType
 
 #: A note written more than this long after its contact is a "late entry" (004).
 #: Overridden by the policy's value when the policy module provides one.
@@ -124,11 +125,14 @@ def add_note(
     amends: Note | None = None,
     uid: str | None = None,
     validate: bool = True,
+    audited: bool = True,
 ) -> Note:
     """Append a note; the author and written-at are filled in, late entry is derived.
 
     An amendment keeps the late-entry flag of what it corrects: the correction
-    is not itself a contact out of order.
+    is not itself a contact out of order. The audit trail gets one entry in
+    the same transaction (note_saved or note_amended; `audited=False` for a
+    caller that audits the whole action itself, as a letter does).
     """
     from caseterm.config import load_settings
 
@@ -157,6 +161,9 @@ def add_note(
     )
     session.add(note)
     session.flush()
+    if audited:
+        action = AuditAction.NOTE_AMENDED if amends is not None else AuditAction.NOTE_SAVED
+        audit.record(session, action, client.case_number, audit.detail_of(type=NoteType(type).value, note=note.uid))
     return note
 
 

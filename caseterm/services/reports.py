@@ -45,7 +45,7 @@ from sqlmodel import Session, col, select
 from caseterm import clock, paths
 from caseterm.errors import BadInput
 from caseterm.models import Appointment, Client, HoursEntry
-from caseterm.vocabulary import Activity, AppointmentKind, AppointmentStatus, ClientStatus, Place
+from caseterm.vocabulary import Activity, AppointmentKind, AppointmentStatus, AuditAction, ClientStatus, Place
 from caseterm.services.interchange import csv_safe
 from caseterm.services.letters import CONFIDENTIAL, CONFIDENTIAL_NOTICE, render
 
@@ -513,10 +513,11 @@ def caseload_csv_text(report: CaseloadReport) -> str:
     return buf.getvalue()
 
 
-def write_caseload_csv(session: Session, dest: Path | None, today: dt.date) -> Path:
-    """The Monday caseload list as CSV (0600)."""
+def write_caseload_csv(session: Session, dest: Path | None, today: dt.date,
+                       report: CaseloadReport | None = None) -> Path:
+    """The Monday caseload list as CSV (0600); `report` if the caller built it already."""
     dest = _check_dest(dest or _default_dest("caseload", today, ".csv"))
-    return _write(dest, caseload_csv_text(caseload_report(session, today)))
+    return _write(dest, caseload_csv_text(report or caseload_report(session, today)))
 
 
 def caseload_html_text(report: CaseloadReport) -> str:
@@ -534,10 +535,11 @@ def caseload_html_text(report: CaseloadReport) -> str:
     )
 
 
-def write_caseload_html(session: Session, dest: Path | None, today: dt.date) -> Path:
+def write_caseload_html(session: Session, dest: Path | None, today: dt.date,
+                        report: CaseloadReport | None = None) -> Path:
     """The printable caseload report (letter paper) with the monthly participation summary (0600)."""
     dest = _check_dest(dest or _default_dest("caseload", today, ".html"))
-    return _write(dest, caseload_html_text(caseload_report(session, today)))
+    return _write(dest, caseload_html_text(report or caseload_report(session, today)))
 
 
 # --------------------------------------------------------------------------
@@ -707,7 +709,23 @@ def export(session: Session, fmt: str, dest: Path | None, today: dt.date, names:
     stem, suffix = _DEFAULT_NAMES[kind]
     target = _check_dest(Path(dest) if dest is not None else _default_dest(stem, today, suffix))
     if kind is ExportFormat.CSV:
-        return export_csv_zip(session, target, today)
-    if kind is ExportFormat.ICS:
-        return export_ics(session, target, today, names=names)
-    return write_caseload_html(session, target, today)
+        written = export_csv_zip(session, target, today)
+        clients = session.exec(select(func.count()).select_from(Client)).one()
+    elif kind is ExportFormat.ICS:
+        written = export_ics(session, target, today, names=names)
+        clients = session.exec(select(func.count(func.distinct(Appointment.client_id)))).one()
+    else:
+        report = caseload_report(session, today)
+        written = write_caseload_html(session, target, today, report)
+        clients = len(report.lines)
+    audit_export(session, AuditAction.EXPORT, kind.value, clients, written, names=names or None)
+    return written
+
+
+def audit_export(session: Session, action: AuditAction, fmt: str, clients: int, path: Path | str,
+                 **more: Any) -> None:
+    """The audit entry of an export or a print: format, how many clients, the file."""
+    from caseterm.services import audit
+
+    where = Path(path).absolute() if str(path) != "-" else "-"
+    audit.record(session, action, None, audit.detail_of(format=fmt, clients=clients, file=where, **more))
