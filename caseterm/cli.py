@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "check": "caseterm.commands.data:check_cmd",
     "letter": "caseterm.commands.letter:letter",
     "audit": "caseterm.commands.audit:audit_cmd",
+    "passphrase": "caseterm.commands.privacy:passphrase_cmd",
 }
 
 HELP = {
@@ -46,6 +47,7 @@ HELP = {
     "check": "Check the database's integrity and schema revision.",
     "letter": "Write a letter to a client and log it as a written contact.",
     "audit": "Print the audit trail: who opened, wrote, printed or exported what.",
+    "passphrase": "Set the screen lock's passphrase (--lock-only).",
 }
 
 

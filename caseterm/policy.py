@@ -66,6 +66,7 @@ class Block:
 @dataclass(frozen=True)
 class PrivacyPolicy:
     idle_lock_minutes: int
+    min_passphrase_length: int
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ if TYPE_CHECKING:
 
 def run_tui(ctx: "CliContext") -> None:
     from caseterm.app import CasetermApp
+    from caseterm.config import load_settings
 
+    load_settings()  # a bad or retired setting is exit 2 with its message, before the screen is taken
     app = CasetermApp(engine=ctx.engine(), letters_dir=ctx.letters_dir)
     app.run()
     # A crash inside the app has already written its report and said where;

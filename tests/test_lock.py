@@ -9,6 +9,7 @@ from test_app_flow import screen_text, seeded, settle, until, write_settings  # 
 
 from caseterm.app import CasetermApp
 from caseterm.screens.caseload import CaseloadScreen
+from caseterm.config import hash_passphrase
 from caseterm.screens.lock import LockScreen, passphrase_matches
 
 SECRETS = ("Mari", "Lopez", "TA-1001", "Carter", "Bob", "Due today")
@@ -112,8 +113,7 @@ async def test_notifications_do_not_show_over_the_lock(seeded: Engine) -> None: 
 
 
 async def test_passphrase_when_one_is_set(seeded: Engine) -> None:  # noqa: F811
-    digest = hashlib.sha256(b"blue heron").hexdigest()
-    write_settings(f'user = "casey"\npassphrase_sha256 = "{digest}"\n')
+    write_settings(f'user = "casey"\nlock_passphrase = "{hash_passphrase("blue heron")}"\n')
     app = CasetermApp(seeded, idle_lock_seconds=0)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -132,9 +132,13 @@ async def test_passphrase_when_one_is_set(seeded: Engine) -> None:  # noqa: F811
 
 
 def test_passphrase_matches() -> None:
-    digest = hashlib.sha256("ñandú".encode()).hexdigest()
-    assert passphrase_matches("ñandú", digest.upper())
-    assert not passphrase_matches("nandu", digest)
+    stored = hash_passphrase("ñandú")
+    assert stored.startswith("scrypt$n=32768,r=8,p=1$")
+    assert passphrase_matches("ñandú", stored)
+    assert passphrase_matches("n\u0303andu\u0301", stored)  # the same letters, typed decomposed
+    assert not passphrase_matches("nandu", stored)
+    assert hash_passphrase("ñandú") != stored  # salted
+    assert not passphrase_matches("ñandú", hashlib.sha256("ñandú".encode()).hexdigest())  # the old form is not a hash
 
 
 async def test_ctrl_l_hides_too_even_while_typing(seeded: Engine) -> None:  # noqa: F811

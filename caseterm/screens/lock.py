@@ -1,13 +1,12 @@
 """The privacy screen: blank at once, no client data, unlock by key + confirm.
 
 Shown by the privacy key (hidden) and after the policy's idle minutes (idle).
-With `passphrase_sha256` set in the settings, unlocking asks for the passphrase.
+With a lock passphrase set (`caseterm passphrase --lock-only`: a salted scrypt
+hash in the settings), unlocking asks for it. Without one the lock only hides
+the screen, and says so.
 """
 
 from __future__ import annotations
-
-import hashlib
-import hmac
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -16,12 +15,13 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
+from caseterm.config import passphrase_matches
 from caseterm.vocabulary import AuditAction
 
+__all__ = ["LockScreen", "passphrase_matches"]
 
-def passphrase_matches(text: str, expected_sha256: str) -> bool:
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return hmac.compare_digest(digest, expected_sha256.strip().lower())
+#: Said on the lock screen when no passphrase is set.
+HIDE_ONLY = "No passphrase set: this only hides the screen.\nSet one: caseterm passphrase --lock-only"
 
 
 class LockScreen(Screen):
@@ -40,7 +40,7 @@ class LockScreen(Screen):
     def compose(self) -> ComposeResult:
         from caseterm.config import load_settings
 
-        self._expected = load_settings().passphrase_sha256
+        self._expected = load_settings().lock_passphrase
         with Middle():
             with Center():
                 with Vertical(id="lock-box"):
@@ -51,7 +51,8 @@ class LockScreen(Screen):
 
     def _blank_text(self) -> str:
         why = "Locked after a period without input." if self.reason == "idle" else "Screen hidden."
-        return f"{why}\nPress any key to unlock."
+        text = f"{why}\nPress any key to unlock."
+        return text if self._expected else f"{text}\n\n{HIDE_ONLY}"
 
     def on_mount(self) -> None:
         self.query_one("#lock-passphrase", Input).display = False
@@ -70,7 +71,7 @@ class LockScreen(Screen):
             box.display = True
             box.focus()
         else:
-            message.update("Unlock caseterm?\nEnter or y: unlock    Esc: keep hidden")
+            message.update(f"Unlock caseterm?\nEnter or y: unlock    Esc: keep hidden\n\n{HIDE_ONLY}")
 
     def on_key(self, event: events.Key) -> None:
         if self.state == "blank":
