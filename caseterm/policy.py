@@ -70,6 +70,12 @@ class PrivacyPolicy:
 
 
 @dataclass(frozen=True)
+class BackupsPolicy:
+    keep_daily: int
+    keep_weekly: int
+
+
+@dataclass(frozen=True)
 class CalendarPolicy:
     closure_days: tuple[dt.date, ...]
 
@@ -164,6 +170,7 @@ class CaseloadPolicy:
 @dataclass(frozen=True)
 class Policy:
     privacy: PrivacyPolicy
+    backups: BackupsPolicy
     calendar: CalendarPolicy
     day: DayPolicy
     month_phase: MonthPhasePolicy
@@ -310,6 +317,7 @@ def _validate(policy: Policy, where: str) -> None:
         "engagement.attempts_required",
         "penalty.warn_before_month",
         "participation.work_search_window_months",
+        "backups.keep_daily",
     ):
         section, name = key.split(".")
         if getattr(getattr(policy, section), name) < 1:

@@ -284,3 +284,14 @@ def test_a_file_with_a_bad_audit_entry_is_refused(engine: Engine, tmp_path: Path
         {"at": "2026-11-02T08:00:00", "user": "jo", "action": "peeked", "case_number": None, "detail": ""}]}))
     with pytest.raises(BadInput, match=r"\$\.audit\[0\]\.action"):
         interchange.read_file(bad)
+
+
+def test_restore_is_audited_in_the_restored_file(kemp: Engine, db_path: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    copy = tmp_path / "copy.db"
+    assert run("--db", str(db_path), "backup", "-o", str(copy)) == 0
+    kemp.dispose()
+    assert run("--db", str(db_path), "restore", str(copy), "--yes") == 0, capsys.readouterr().err
+    entries = trail(kemp)
+    assert [e.action for e in entries] == ["restore"]  # the copy was taken before its own backup entry
+    assert entries[0].detail.startswith(f"file={copy}; kept=")

@@ -39,6 +39,9 @@ def settings_text() -> str:
 
 def test_passphrase_from_stdin_is_stored_as_a_salted_scrypt_hash(db_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from caseterm.store import open_store, resolve_url
+
+    open_store(resolve_url(str(db_path))).dispose()
     write_settings(f'# mine\nuser = "casey"\npassphrase_sha256 = "{OLD}"  # old\nphone = "503-555-0100"\n')
     with pytest.raises(BadInput, match="passphrase_sha256.*no longer accepted.*caseterm passphrase --lock-only"):
         config.load_settings()
@@ -50,8 +53,6 @@ def test_passphrase_from_stdin_is_stored_as_a_salted_scrypt_hash(db_path: Path, 
     assert stored.startswith("scrypt$n=32768,r=8,p=1$") and "blue" not in text
     assert config.passphrase_matches("blue heron", stored)
     assert "Lock passphrase set" in capsys.readouterr().out
-    from caseterm.store import open_store, resolve_url
-
     with session_scope(open_store(resolve_url(str(db_path)))) as s:
         entries = s.exec(select(AuditEntry)).all()
     assert [(e.action, e.detail, e.user) for e in entries] == [("passphrase_changed", "passphrase=lock", "casey")]

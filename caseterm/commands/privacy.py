@@ -43,13 +43,17 @@ def passphrase_cmd(ctx: CliContext, lock_only: bool, passphrase_stdin: bool) -> 
     from caseterm.config import RETIRED_SETTINGS, hash_passphrase, save_settings
 
     from caseterm.services import audit
-    from caseterm.store import session_scope
+    from caseterm.store import session_scope, sqlite_path
     from caseterm.vocabulary import AuditAction
 
     passphrase = read_new_passphrase(passphrase_stdin, "lock passphrase")
     stored = hash_passphrase(passphrase)
-    with session_scope(ctx.engine()) as session:
-        # Settings first: the old SHA-256 line goes, so reading the user for the entry works.
-        path = save_settings({"lock_passphrase": stored}, remove=tuple(RETIRED_SETTINGS))
-        audit.record(session, AuditAction.PASSPHRASE_CHANGED, None, audit.detail_of(passphrase="lock"))
-    click.echo(f"Lock passphrase set (a salted scrypt hash in {path}).")
+    path = sqlite_path(ctx.url)
+    if path is not None and not path.exists():  # no caseload yet: nothing to audit in
+        written = save_settings({"lock_passphrase": stored}, remove=tuple(RETIRED_SETTINGS))
+    else:
+        with session_scope(ctx.engine()) as session:
+            # Settings first: the old SHA-256 line goes, so reading the user for the entry works.
+            written = save_settings({"lock_passphrase": stored}, remove=tuple(RETIRED_SETTINGS))
+            audit.record(session, AuditAction.PASSPHRASE_CHANGED, None, audit.detail_of(passphrase="lock"))
+    click.echo(f"Lock passphrase set (a salted scrypt hash in {written}).")
