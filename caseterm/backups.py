@@ -16,12 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from caseterm import clock, paths
+from caseterm import cipher, clock, paths
 from caseterm.errors import StoreError, busy_message
 
 AUTO = "auto"
@@ -130,7 +129,7 @@ def inspect_backup(path: Path) -> BackupInfo:
         raise StoreError(f"{path}: no such backup file")
     if identify(path) is not FileKind.CASETERM:
         raise StoreError(f"{path}: not a caseterm backup (not a caseterm database)")
-    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    conn = cipher.connect(path, readonly=True)
     try:
         verdict = integrity(conn)
         if verdict != "ok":
@@ -138,7 +137,7 @@ def inspect_backup(path: Path) -> BackupInfo:
         revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         clients = conn.execute("SELECT count(*) FROM client").fetchone()[0]
         notes = conn.execute("SELECT count(*) FROM note").fetchone()[0]
-    except sqlite3.DatabaseError as err:
+    except cipher.DB_ERRORS as err:
         raise StoreError(f"{path}: this backup is damaged too ({err}); choose an older one") from None
     finally:
         conn.close()
@@ -150,17 +149,15 @@ def inspect_backup(path: Path) -> BackupInfo:
 def _take_exclusive(db_path: Path) -> None:
     """Make sure no other program has the database open, and fold its WAL into the file."""
     try:
-        conn = sqlite3.connect(db_path, timeout=1)
-    except sqlite3.DatabaseError:
-        return  # damaged beyond opening: nothing to fold in, nobody can be using it
+        conn = cipher.connect(db_path, timeout=1)
+    except (*cipher.DB_ERRORS, StoreError):
+        return  # damaged beyond opening (or encrypted with another passphrase): nobody can be using it
     try:
         mode = conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
-    except sqlite3.OperationalError as err:
+    except cipher.DB_ERRORS as err:
         if "locked" in str(err) or "busy" in str(err):
             raise StoreError(busy_message(db_path) + " Close caseterm there first.") from None
         return  # damaged: the raw files are kept as they are
-    except sqlite3.DatabaseError:
-        return
     finally:
         conn.close()
     if str(mode).lower() != "delete":

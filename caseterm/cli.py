@@ -37,6 +37,8 @@ COMMANDS: dict[str, str] = {
     "letter": "caseterm.commands.letter:letter",
     "audit": "caseterm.commands.audit:audit_cmd",
     "passphrase": "caseterm.commands.privacy:passphrase_cmd",
+    "encrypt": "caseterm.commands.privacy:encrypt_cmd",
+    "decrypt": "caseterm.commands.privacy:decrypt_cmd",
 }
 
 HELP = {
@@ -50,7 +52,9 @@ HELP = {
     "restore": "Put a backup back as the database (lists the backups without a file).",
     "letter": "Write a letter to a client and log it as a written contact.",
     "audit": "Print the audit trail: who opened, wrote, printed or exported what.",
-    "passphrase": "Set the screen lock's passphrase (--lock-only).",
+    "passphrase": "Change the encrypted database's passphrase, or the screen lock's (--lock-only).",
+    "encrypt": "Encrypt the database with a passphrase (SQLCipher).",
+    "decrypt": "Turn an encrypted database back into a plain file.",
 }
 
 
@@ -117,6 +121,7 @@ class CliContext:
         if self._engine is None:
             from caseterm.store import open_store, quick_check
 
+            self.unlock()
             CliContext.location = self.url.removeprefix("sqlite:///")
             self._engine = open_store(self.url, create=create or self.names_default_db)
             current = click.get_current_context(silent=True)
@@ -132,6 +137,21 @@ class CliContext:
                     if demo.is_empty(session):
                         demo.populate(session, clock.today())
         return self._engine
+
+
+    def unlock(self) -> None:
+        """An encrypted database: its passphrase from CASETERM_PASSPHRASE or the terminal (held in memory)."""
+        from caseterm import cipher
+        from caseterm.store import sqlite_path
+
+        path = sqlite_path(self.url)
+
+        def ask() -> str | None:
+            if not sys.stdin.isatty():
+                return None
+            return click.prompt(f"Passphrase for {path}", hide_input=True, err=True)
+
+        cipher.unlock_from(path, ask)
 
 
 _DEMO_DIR: Path | None = None

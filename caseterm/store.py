@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session, create_engine
 
-from caseterm import clock, paths
+from caseterm import cipher, clock, paths
 from caseterm.errors import StoreError, damaged_message, store_error_from
 
 #: The Alembic head this package's code expects. `tests/test_store.py` keeps
@@ -74,7 +74,12 @@ def make_engine(url: str) -> Engine:
     path = sqlite_path(url)
     if path is not None:
         _prepare_sqlite_file(path)
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        if cipher.is_encrypted(path):
+            # SQLCipher through a creator: the passphrase never goes into the URL (logs, reprs).
+            engine = create_engine(url, module=cipher._dbapi(),
+                                   creator=lambda: cipher.connect(path, timeout=BUSY_TIMEOUT_MS / 1000))
+        else:
+            engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _on_connect)
         # The WAL and shared-memory files carry client data too.
         old_umask = os.umask(0o077)
@@ -145,14 +150,16 @@ def identify(path: Path) -> FileKind:
     if not header:
         return FileKind.EMPTY
     if header != SQLITE_HEADER:
-        return FileKind.NOT_SQLITE
+        if cipher.passphrase() is None:
+            return FileKind.NOT_SQLITE
+        cipher.verify(path, cipher.passphrase() or "")  # encrypted: the passphrase must open it
     try:
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = cipher.connect(path, readonly=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         finally:
             conn.close()
-    except sqlite3.DatabaseError as err:
+    except cipher.DB_ERRORS as err:
         raise _store_error(f"sqlite:///{path}", err) from None
     if not tables:
         return FileKind.EMPTY
@@ -172,7 +179,10 @@ def refuse_unless_ours(path: Path, *, create: bool) -> None:
             "`caseterm import FILE` or `caseterm demo` (nothing was created)"
         )
     if kind is FileKind.NOT_SQLITE:
-        raise StoreError(f"{path}: not a caseterm database (not an SQLite file); it was left as it was")
+        raise StoreError(
+            f"{path}: not a caseterm database (not an SQLite file), or an encrypted one whose passphrase was "
+            f"not given (a terminal asks for it; scripts set {cipher.ENV}); it was left as it was"
+        )
     if kind is FileKind.FOREIGN:
         raise StoreError(
             f"{path}: not a caseterm database (it holds another program's tables); it was left as it was"
@@ -265,13 +275,15 @@ def copy_database(src_path: Path, dest: Path) -> None:
     A copy of a damaged database would carry the damage into every later
     restore, so a copy that fails `integrity_check` is refused.
     """
-    source = sqlite3.connect(src_path, timeout=BUSY_TIMEOUT_MS / 1000)
-    target = sqlite3.connect(dest)
+    encrypted = cipher.is_encrypted(src_path)
+    source = cipher.connect(src_path, timeout=BUSY_TIMEOUT_MS / 1000)
+    # A copy of an encrypted database is keyed with the same passphrase: it stays encrypted.
+    target = cipher.connect(dest, key=cipher.passphrase() if encrypted else None)
     try:
         with target:
             source.backup(target)
         verdict = integrity(target)
-    except sqlite3.DatabaseError as err:
+    except cipher.DB_ERRORS as err:
         raise _store_error(f"sqlite:///{src_path}", err) from None
     finally:
         target.close()

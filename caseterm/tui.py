@@ -14,6 +14,7 @@ def run_tui(ctx: "CliContext") -> None:
     from caseterm.config import load_settings
 
     load_settings()  # a bad or retired setting is exit 2 with its message, before the screen is taken
+    unlock(ctx)
     # Opening a named file in an existing folder may make a new caseload there (the
     # user asked for that file); a missing folder is a typo, not a request. Damage is
     # looked for after the first screen is painted (CasetermApp.check_store).
@@ -31,3 +32,24 @@ def run_tui(ctx: "CliContext") -> None:
     # the exit status still says something went wrong (DESIGN.md: 1).
     if app.return_code:
         sys.exit(app.return_code)
+
+
+def unlock(ctx: "CliContext") -> None:
+    """An encrypted database: CASETERM_PASSPHRASE, or the unlock screen before anything else is drawn."""
+    from caseterm import cipher
+    from caseterm.errors import BadInput
+    from caseterm.store import sqlite_path
+
+    path = sqlite_path(ctx.url)
+    if path is None or not cipher.needs_passphrase(path):
+        return
+    key = cipher.from_environment()
+    if key is not None:
+        cipher.unlock(path, key)
+        return
+    from caseterm.screens.unlock import UnlockApp
+
+    key = UnlockApp(path).run()
+    if key is None:
+        raise BadInput(f"{path}: not unlocked; nothing was opened")
+    cipher.set_passphrase(key)

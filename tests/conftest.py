@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from caseterm import clock, config
+from caseterm import cipher, clock, config
 from caseterm.store import open_store, resolve_url
 
 #: A Monday, not a holiday, early in the month (work-verification days).
@@ -25,11 +25,14 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.delenv("CASETERM_DB", raising=False)
     monkeypatch.delenv("CASETERM_TODAY", raising=False)
     monkeypatch.delenv("CASETERM_NOW", raising=False)
+    monkeypatch.delenv("CASETERM_PASSPHRASE", raising=False)
+    cipher.set_passphrase(None)  # an encrypted database's passphrase is per process: per test here
     # Settings are read once per process; each test has its own settings.toml (the audit reads the user).
     config.load_settings.cache_clear()
     yield home
     clock.pin(None)
     config.load_settings.cache_clear()
+    cipher.set_passphrase(None)
 
 
 @pytest.fixture

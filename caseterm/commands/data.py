@@ -233,6 +233,7 @@ def check_cmd(ctx: CliContext) -> None:
     path = sqlite_path(ctx.url)
     if path is not None and not path.exists():
         raise BadInput(f"{path}: no database here (check does not create one)")
+    ctx.unlock()  # an encrypted file: its passphrase
     if path is not None:
         refuse_unless_ours(path, create=False)
     report = check(make_engine(ctx.url))

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from caseterm.cli import CliContext
 from caseterm.errors import BadInput
+
+if TYPE_CHECKING:
+    from caseterm.vocabulary import AuditAction
 
 
 def stdin_is_terminal() -> bool:
@@ -36,10 +41,10 @@ def read_new_passphrase(from_stdin: bool, what: str = "passphrase") -> str:
 @click.option("--passphrase-stdin", is_flag=True, help="Read the new passphrase from standard input (one line), for scripts.")
 @click.pass_obj
 def passphrase_cmd(ctx: CliContext, lock_only: bool, passphrase_stdin: bool) -> None:
-    """Set the passphrase that unlocks the screen lock (--lock-only)."""
+    """Change the encrypted database's passphrase, or set the screen lock's (--lock-only)."""
     if not lock_only:
-        raise BadInput("passphrase: database encryption is not available in this version; "
-                       "use --lock-only to set the screen lock's passphrase")
+        change_database_passphrase(ctx, passphrase_stdin)
+        return
     from caseterm.config import RETIRED_SETTINGS, hash_passphrase, save_settings
 
     from caseterm.services import audit
@@ -57,3 +62,156 @@ def passphrase_cmd(ctx: CliContext, lock_only: bool, passphrase_stdin: bool) -> 
             written = save_settings({"lock_passphrase": stored}, remove=tuple(RETIRED_SETTINGS))
             audit.record(session, AuditAction.PASSPHRASE_CHANGED, None, audit.detail_of(passphrase="lock"))
     click.echo(f"Lock passphrase set (a salted scrypt hash in {written}).")
+
+
+# -- encryption at rest (SQLCipher) ---------------------------------------------------------
+
+
+def _database_file(ctx: CliContext, command: str) -> Path:
+    from caseterm.store import sqlite_path
+
+    path = sqlite_path(ctx.url)
+    if path is None or ctx.demo:
+        raise BadInput(f"{command}: only a SQLite database file can be encrypted here")
+    if not path.exists():
+        raise BadInput(f"{path}: no database here; check the --db path (nothing was created)")
+    return path
+
+
+def _counts(conn) -> dict[str, int]:  # noqa: ANN001 - a DB-API connection
+    tables = ("client", "appointment", "note", "audit")
+    return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+def _swap_in(path: Path, src_key: str | None, dest_key: str) -> None:
+    """sqlcipher_export into a new file beside the backups, check it, then swap it in.
+
+    The database is only replaced once the new file passes integrity_check and holds
+    as many rows as the old; until then nothing about the old file changes but its
+    journal mode (the WAL folded in, which also proves no other program has it open).
+    """
+    import os
+
+    from caseterm import backups, cipher, paths
+    from caseterm.errors import StoreError
+    from caseterm.store import integrity
+
+    folder = paths.ensure_private_dir(paths.backups_dir_for(path))
+    temp = folder / f".{path.stem}-converting-{os.getpid()}.db"
+    temp.unlink(missing_ok=True)
+    paths.write_private(temp, b"")
+    try:
+        backups._take_exclusive(path)
+        before_conn = cipher.connect(path, key=src_key)
+        try:
+            before = _counts(before_conn)
+        finally:
+            before_conn.close()
+        cipher.export(path, temp, src_key=src_key, dest_key=dest_key)
+        after_conn = cipher.connect(temp, key=dest_key or None)
+        try:
+            verdict, after = integrity(after_conn), _counts(after_conn)
+        finally:
+            after_conn.close()
+        if verdict != "ok" or after != before:
+            raise StoreError(f"{path}: the converted copy did not check out ({verdict}; {after} vs {before}); "
+                             "the database was left as it was")
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _audit_in(ctx: CliContext, action: "AuditAction", detail: str) -> None:
+    from caseterm.services import audit
+    from caseterm.store import open_store, session_scope
+
+    engine = open_store(ctx.url, create=False)
+    try:
+        with session_scope(engine) as session:
+            audit.record(session, action, None, detail)
+    finally:
+        engine.dispose()
+
+
+def _readable_backups(path: Path) -> list[Path]:
+    from caseterm import backups, cipher
+
+    return [b.path for b in backups.list_backups(path) if not cipher.is_encrypted(b.path)]
+
+
+@click.command("encrypt")
+@click.option("--passphrase-stdin", is_flag=True, help="Read the new passphrase from standard input (one line), for scripts.")
+@click.pass_obj
+def encrypt_cmd(ctx: CliContext, passphrase_stdin: bool) -> None:
+    """Encrypt the database in place with SQLCipher (asks for a new passphrase twice).
+
+    Nothing can recover the data without the passphrase: keep it, and a backup, somewhere safe.
+    """
+    from caseterm import cipher
+    from caseterm.vocabulary import AuditAction
+
+    path = _database_file(ctx, "encrypt")
+    if cipher.is_encrypted(path):
+        raise BadInput(f"{path}: already encrypted; `caseterm passphrase` changes its passphrase")
+    ctx.engine().dispose()  # a caseterm database, sound, migrated
+    new = read_new_passphrase(passphrase_stdin, "database passphrase")
+    _swap_in(path, None, new)
+    cipher.set_passphrase(new)
+    _audit_in(ctx, AuditAction.ENCRYPT, f"file={path}")
+    click.echo(f"Encrypted {path}. Without the passphrase nothing can read it, caseterm included: "
+               "keep the passphrase somewhere safe.")
+    readable = _readable_backups(path)
+    if readable:
+        click.echo("These backups were taken before and are still readable (not encrypted); "
+                   "delete them, or keep them somewhere safe:", err=True)
+        for item in readable:
+            click.echo(f"  {item}", err=True)
+
+
+@click.command("decrypt")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def decrypt_cmd(ctx: CliContext, yes: bool) -> None:
+    """Turn the encrypted database back into a plain SQLite file (after a confirmation)."""
+    from caseterm import cipher
+    from caseterm.vocabulary import AuditAction
+
+    path = _database_file(ctx, "decrypt")
+    if not cipher.is_encrypted(path):
+        raise BadInput(f"{path}: not encrypted; nothing to do")
+    ctx.engine().dispose()  # unlocks: the passphrase from the terminal or CASETERM_PASSPHRASE
+    if not yes:
+        if not sys.stdin.isatty():
+            raise BadInput("decrypt: add --yes to confirm when not at a terminal")
+        click.confirm(f"Decrypt {path}? Anyone who copies the file can then read every client's record",
+                      abort=True, err=True)
+    old = cipher.passphrase()
+    _swap_in(path, old, "")
+    cipher.set_passphrase(None)
+    _audit_in(ctx, AuditAction.DECRYPT, f"file={path}")
+    click.echo(f"Decrypted {path}: it is a plain SQLite file again. Backups taken while it was encrypted "
+               "stay encrypted with the passphrase it had then.")
+
+
+def change_database_passphrase(ctx: CliContext, passphrase_stdin: bool) -> None:
+    from caseterm import cipher
+    from caseterm.vocabulary import AuditAction
+
+    path = _database_file(ctx, "passphrase")
+    if not cipher.is_encrypted(path):
+        raise BadInput(f"{path}: not encrypted; `caseterm encrypt` encrypts it, "
+                       "`caseterm passphrase --lock-only` sets the screen lock's passphrase")
+    ctx.engine().dispose()  # unlocks with the current passphrase
+    old = cipher.passphrase()
+    assert old is not None
+    new = read_new_passphrase(passphrase_stdin, "database passphrase")
+    from caseterm import backups
+
+    backups._take_exclusive(path)
+    cipher.rekey(path, old, new)
+    cipher.set_passphrase(new)
+    _audit_in(ctx, AuditAction.PASSPHRASE_CHANGED, "passphrase=database")
+    click.echo(f"Passphrase of {path} changed. Backups taken before keep the old passphrase.")

@@ -40,7 +40,11 @@ class LockScreen(Screen):
     def compose(self) -> ComposeResult:
         from caseterm.config import load_settings
 
-        self._expected = load_settings().lock_passphrase
+        from caseterm import cipher
+
+        #: An encrypted database: its passphrase unlocks (checked against the one in memory).
+        self._database = cipher.passphrase() is not None
+        self._expected = "database" if self._database else load_settings().lock_passphrase
         with Middle():
             with Center():
                 with Vertical(id="lock-box"):
@@ -67,7 +71,8 @@ class LockScreen(Screen):
             box.display = False
             self.set_focus(None)
         elif self._expected:
-            message.update("Type your passphrase and press Enter.  Esc keeps the screen hidden.")
+            which = "the database's passphrase" if self._database else "your passphrase"
+            message.update(f"Type {which} and press Enter.  Esc keeps the screen hidden.")
             box.display = True
             box.focus()
         else:
@@ -98,12 +103,19 @@ class LockScreen(Screen):
     @on(Input.Submitted, "#lock-passphrase")
     def _passphrase(self, event: Input.Submitted) -> None:
         event.stop()
-        if passphrase_matches(event.value, self._expected):
+        if self._matches(event.value):
             self._unlock()
         else:
             event.input.value = ""
             self.query_one("#lock-error", Label).update("That is not the passphrase.")
             self._audit(AuditAction.UNLOCK_FAILED, "passphrase")
+
+    def _matches(self, text: str) -> bool:
+        if self._database:
+            from caseterm import cipher
+
+            return cipher.matches(text)
+        return passphrase_matches(text, self._expected)
 
     def _audit(self, action: AuditAction, how: str) -> None:
         audit = getattr(self.app, "audit", None)

@@ -1,0 +1,174 @@
+"""Encryption at rest with SQLCipher 4 (the `sqlcipher3` package bundles it).
+
+The passphrase is held in this module's memory only while caseterm runs: never
+written to a file, a log, a crash report or a URL (SQLAlchemy gets a creator
+function, not a `sqlite+pysqlcipher://:passphrase@` URL). It comes from the
+TUI's unlock screen, a terminal prompt, or `CASETERM_PASSPHRASE` (for scripts,
+like PGPASSWORD).
+
+An encrypted file has no "SQLite format 3" header (its first bytes are the
+salt), so "encrypted" and "not a database at all" look alike until a
+passphrase opens it: a wrong one is "wrong passphrase, or not a caseterm
+database" (exit 2), and the file is not touched.
+
+Every connection to an encrypted file goes through `connect`, so backups
+(automatic, `caseterm backup`, pre-migration) are keyed with the same
+passphrase and stay encrypted.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from caseterm.errors import StoreError
+
+#: For scripts only (like PGPASSWORD): the passphrase of an encrypted database.
+ENV = "CASETERM_PASSPHRASE"
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+_passphrase: str | None = None
+
+
+def _dbapi() -> Any:
+    try:
+        from sqlcipher3 import dbapi2
+    except ImportError:  # pragma: no cover - a dependency; only a broken install lacks it
+        raise StoreError("encryption needs the sqlcipher3 package: pip install sqlcipher3") from None
+    return dbapi2
+
+
+def _errors() -> tuple[type[BaseException], ...]:
+    try:
+        from sqlcipher3 import dbapi2
+    except ImportError:  # pragma: no cover
+        return (sqlite3.DatabaseError,)
+    return (sqlite3.DatabaseError, dbapi2.DatabaseError)
+
+
+#: Database errors of either driver (plain sqlite3 or SQLCipher).
+DB_ERRORS: tuple[type[BaseException], ...] = _errors()
+
+
+def set_passphrase(passphrase: str | None) -> None:
+    """Hold the passphrase in memory for this process (None forgets it)."""
+    global _passphrase
+    _passphrase = passphrase
+
+
+def passphrase() -> str | None:
+    return _passphrase
+
+
+def matches(candidate: str) -> bool:
+    """Whether `candidate` is the passphrase the database was opened with (the idle lock)."""
+    return _passphrase is not None and hmac.compare_digest(candidate.encode("utf-8"), _passphrase.encode("utf-8"))
+
+
+def from_environment() -> str | None:
+    return os.environ.get(ENV) or None
+
+
+def is_encrypted(path: Path) -> bool:
+    """A non-empty file without SQLite's header: encrypted, or not a database at all."""
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError:
+        return False
+    return bool(header) and header != SQLITE_HEADER
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def wrong_passphrase(path: Path | str) -> StoreError:
+    return StoreError(f"{path}: wrong passphrase, or not a caseterm database (the file was left as it was)")
+
+
+def connect(path: Path | str, *, key: str | None = None, readonly: bool = False, timeout: float = 5.0) -> Any:
+    """A DB-API connection: SQLCipher keyed with `key` (default: the held passphrase) when
+    the file is encrypted or a key is given; plain sqlite3 otherwise."""
+    path = Path(path)
+    target = f"{path.as_uri()}?mode=ro" if readonly else str(path)
+    key = key if key is not None else (_passphrase if is_encrypted(path) else None)
+    if key is None:
+        if is_encrypted(path):
+            raise StoreError(f"{path}: encrypted (or not a caseterm database); its passphrase is needed "
+                             f"(a terminal asks for it; scripts set {ENV})")
+        return sqlite3.connect(target, uri=readonly, timeout=timeout)
+    # Not tied to one thread: the engine's pool hands connections to the app's workers,
+    # as SQLAlchemy does for plain SQLite files.
+    conn = _dbapi().connect(target, uri=readonly, timeout=timeout, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is our message, not SQLCipher's log
+        conn.execute(f"PRAGMA key = {_quote(key)}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def verify(path: Path, key: str) -> None:
+    """Open `path` with `key` and read its schema; StoreError 'wrong passphrase' if it cannot."""
+    try:
+        conn = connect(path, key=key, readonly=True)
+    except DB_ERRORS:
+        raise wrong_passphrase(path) from None
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except DB_ERRORS:
+        raise wrong_passphrase(path) from None
+    finally:
+        conn.close()
+
+
+def unlock(path: Path, key: str) -> None:
+    """Check `key` against the file, then hold it for this process."""
+    verify(path, key)
+    set_passphrase(key)
+
+
+def needs_passphrase(path: Path | None) -> bool:
+    """An existing file that looks encrypted, and no passphrase held yet."""
+    return path is not None and _passphrase is None and path.exists() and is_encrypted(path)
+
+
+def unlock_from(path: Path | None, ask: Any = None) -> None:
+    """Hold the passphrase for `path` if it is encrypted: CASETERM_PASSPHRASE, else `ask()`
+    (a terminal prompt), checked against the file. Wrong: StoreError, file untouched.
+    With neither, opening reports the file as encrypted or not caseterm's."""
+    if path is None or not needs_passphrase(path):
+        return
+    key = from_environment()
+    if key is None and ask is not None:
+        key = ask()
+    if key is not None:
+        unlock(path, key)
+
+
+def export(src: Path, dest: Path, *, src_key: str | None, dest_key: str) -> None:
+    """`sqlcipher_export` `src` into a new file `dest` keyed with `dest_key` ('' = plain)."""
+    conn = connect(src, key=src_key) if src_key is not None else _dbapi().connect(str(src))
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"ATTACH DATABASE ? AS target KEY {_quote(dest_key)}", (str(dest),))
+        conn.execute("SELECT sqlcipher_export('target')")
+        conn.execute("DETACH DATABASE target")
+    finally:
+        conn.close()
+
+
+def rekey(path: Path, old_key: str, new_key: str) -> None:
+    """Change an encrypted file's passphrase in place (PRAGMA rekey)."""
+    conn = connect(path, key=old_key)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("PRAGMA journal_mode=DELETE")  # rekey rewrites every page; no WAL beside it
+        conn.execute(f"PRAGMA rekey = {_quote(new_key)}")
+    finally:
+        conn.close()
