@@ -113,6 +113,14 @@ def connect(path: Path | str, *, key: str | None = None, readonly: bool = False,
     return conn
 
 
+def connect_encrypted(path: Path, timeout: float = 5.0) -> Any:
+    """A SQLCipher connection keyed with the held passphrase (the engine's creator)."""
+    if _passphrase is None:
+        raise StoreError(f"{path}: encrypted (or not a caseterm database); its passphrase is needed "
+                         f"(a terminal asks for it; scripts set {ENV})")
+    return connect(path, key=_passphrase, timeout=timeout)
+
+
 def verify(path: Path, key: str) -> None:
     """Open `path` with `key` and read its schema; StoreError 'wrong passphrase' if it cannot."""
     try:

@@ -74,10 +74,11 @@ def make_engine(url: str) -> Engine:
     path = sqlite_path(url)
     if path is not None:
         _prepare_sqlite_file(path)
-        if cipher.is_encrypted(path):
+        if cipher.is_encrypted(path) or (cipher.passphrase() is not None and path.stat().st_size == 0):
+            # (a new file made while a passphrase is held is encrypted from its first page)
             # SQLCipher through a creator: the passphrase never goes into the URL (logs, reprs).
             engine = create_engine(url, module=cipher._dbapi(),
-                                   creator=lambda: cipher.connect(path, timeout=BUSY_TIMEOUT_MS / 1000))
+                                   creator=lambda: cipher.connect_encrypted(path, timeout=BUSY_TIMEOUT_MS / 1000))
         else:
             engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _on_connect)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,7 +41,14 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "caseterm.db"
 
 
+#: CASETERM_TEST_ENCRYPTED=1 runs the tests that use `engine` on a SQLCipher-encrypted file
+#: (the store, notes and search tests must pass on both: `.ci/run` runs them both ways).
+TEST_PASSPHRASE = "test passphrase"
+
+
 @pytest.fixture
 def engine(db_path: Path) -> Engine:
-    """A real, migrated SQLite database in tmp_path."""
+    """A real, migrated SQLite database in tmp_path (encrypted when CASETERM_TEST_ENCRYPTED=1)."""
+    if os.environ.get("CASETERM_TEST_ENCRYPTED") == "1":
+        cipher.set_passphrase(TEST_PASSPHRASE)
     return open_store(resolve_url(str(db_path)))
