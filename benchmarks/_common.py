@@ -17,7 +17,32 @@ OUT = HERE / "out"
 PYTHON = sys.executable
 
 sys.path.insert(0, str(HERE))
-from generate import TODAY, ensure  # noqa: E402
+from generate import TODAY  # noqa: E402
+from generate import ensure as _ensure_plain  # noqa: E402
+
+#: BENCH_ENCRYPTED=1: every figure on a SQLCipher-encrypted copy of the generated database
+#: (issue 16), opened with this passphrase through CASETERM_PASSPHRASE (children) or in process.
+ENCRYPTED = os.environ.get("BENCH_ENCRYPTED") == "1"
+BENCH_PASSPHRASE = "bench passphrase"
+if ENCRYPTED:
+    os.environ["CASETERM_PASSPHRASE"] = BENCH_PASSPHRASE
+
+
+def ensure(clients: int | None = None, search: bool = False) -> Path:
+    """The generated database; under BENCH_ENCRYPTED=1 an encrypted copy of it (made once)."""
+    plain = _ensure_plain(clients, search)
+    if not ENCRYPTED:
+        return plain
+    from caseterm import cipher
+
+    path = plain.with_name(plain.stem + ".encrypted.db")
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        cipher.export(plain, tmp, src_key=None, dest_key=BENCH_PASSPHRASE)
+        tmp.replace(path)
+    cipher.set_passphrase(BENCH_PASSPHRASE)
+    return path
 
 #: BENCH_TREE=/path/to/an/exported/tree measures another version of caseterm
 #: (e.g. `git archive <commit> caseterm migrations | tar -x -C /tmp/old`):
@@ -88,6 +113,12 @@ def copy_db(src: Path, tag: str) -> Path:
 
     OUT.mkdir(parents=True, exist_ok=True)
     dest = Path(tempfile.mkdtemp(prefix=f"{tag}-", dir=OUT)) / src.name
+    if ENCRYPTED:  # no WAL beside a freshly exported file: a byte copy is the database
+        import shutil
+
+        shutil.copyfile(src, dest)
+        os.chmod(dest, 0o600)
+        return dest
     source = sqlite3.connect(src)
     target = sqlite3.connect(dest)
     with target:

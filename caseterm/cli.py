@@ -139,12 +139,13 @@ class CliContext:
         return self._engine
 
 
-    def unlock(self) -> None:
-        """An encrypted database: its passphrase from CASETERM_PASSPHRASE or the terminal (held in memory)."""
+    def unlock(self, path: Path | None = None) -> None:
+        """An encrypted database (or `path`, a backup): its passphrase from CASETERM_PASSPHRASE
+        or the terminal, held in memory."""
         from caseterm import cipher
         from caseterm.store import sqlite_path
 
-        path = sqlite_path(self.url)
+        path = path or sqlite_path(self.url)
 
         def ask() -> str | None:
             if not sys.stdin.isatty():

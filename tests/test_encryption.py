@@ -229,3 +229,19 @@ async def test_the_idle_lock_asks_for_the_database_passphrase(encrypted: Path) -
     with session_scope(open_store(resolve_url(str(encrypted)), create=False)) as s:
         actions = [e.action for e in s.exec(select(AuditEntry).order_by(AuditEntry.id)).all()]
     assert actions[-3:] == ["lock", "unlock_failed", "unlock"]
+
+
+def test_restore_of_an_encrypted_backup_stays_encrypted(encrypted: Path, names: list[str], tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("CASETERM_PASSPHRASE", KEY)
+    copy = tmp_path / "copy.db"
+    assert run("--db", str(encrypted), "backup", "-o", str(copy)) == 0
+    cipher.set_passphrase(None)
+    assert run("--db", str(encrypted), "restore", str(copy), "--yes") == 0, capsys.readouterr().err
+    assert readable(encrypted, names) == [] and encrypted.read_bytes()[:16] != b"SQLite format 3\x00"
+    kept = Path(capsys.readouterr().out.rsplit("kept as ", 1)[1].strip().rstrip("."))
+    assert readable(kept, names) == []
+    cipher.set_passphrase(None)
+    assert run("--db", str(encrypted), "audit", "--action", "restore", "--json") == 0
+    assert len(json.loads(capsys.readouterr().out)) == 1

@@ -201,6 +201,8 @@ def restore_cmd(ctx: CliContext, backup_file: Path | None, yes: bool) -> None:
             click.echo(f"  {item.taken:%Y-%m-%d %H:%M}  {kind:<9}  {item.path}")
         click.echo("Restore one with: caseterm restore FILE")
         return
+    ctx.unlock()  # an encrypted database, or an encrypted backup: the passphrase
+    ctx.unlock(backup_file)
     info = inspect_backup(backup_file)
     summary = f"{text.plural(info.clients, 'client')}, {text.plural(info.notes, 'note')}"
     if not yes:
