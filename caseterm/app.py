@@ -185,8 +185,13 @@ class CasetermApp(App[None]):
         from caseterm.policy import load_policy
         from caseterm.store import quick_check, sqlite_path
 
-        quick_check(self.engine)
         path = sqlite_path(str(self.engine.url))
+        try:
+            quick_check(self.engine)
+        except BadInput as err:
+            from caseterm.backups import restore_hint
+
+            raise type(err)(*err.errors, restore_hint(path) if path else "") from None
         if path is not None and self.automatic_backups:
             rotation = load_policy().backups
             auto_backup(path, rotation.keep_daily, rotation.keep_weekly)

@@ -119,7 +119,13 @@ class CliContext:
             if current is not None:  # let go of the file when the command ends
                 current.call_on_close(self._engine.dispose)
             if check:
-                quick_check(self._engine)
+                try:
+                    quick_check(self._engine)
+                except BadInput as err:
+                    from caseterm.backups import restore_hint
+                    from caseterm.store import sqlite_path
+
+                    raise type(err)(*err.errors, restore_hint(sqlite_path(self.url))) from None
             if self.demo:
                 from caseterm.services import demo
                 from caseterm.store import session_scope
