@@ -25,6 +25,7 @@ from caseterm.services import due
 from caseterm.store import session_scope
 
 MON = dt.date(2026, 11, 2)
+THU = dt.date(2026, 11, 5)
 
 
 def add_client(session, case_number: str = "TA-1", **fields) -> Client:
@@ -145,13 +146,23 @@ def test_engagement_episode_from_the_database(engine: Engine) -> None:
         add_note(s, c, dt.datetime(2026, 10, 29, 9), NoteType.LETTER, ContactMethod.LETTER, None)
         add_note(s, c, dt.datetime(2026, 10, 30, 9), NoteType.ENGAGEMENT, ContactMethod.PHONE, ContactOutcome.NO_ANSWER)
     with session_scope(engine) as s:
-        items = {i.rule: i for i in due.due_items(s, MON)}
-    assert items["engagement"].title.startswith("Begin re-engagement")
+        # the letter of Thu Oct 29 has not failed yet: 5 business days pass on Thu Nov 5 (policy)
+        assert {i.rule for i in due.due_items(s, MON)} & {"engagement", "re-engagement", "good-cause", "missed-activity"} == set()
+        items = {i.rule: i for i in due.due_items(s, THU)}
+    assert items["re-engagement"].title.startswith("Begin re-engagement: book the staffing")
+    assert items["re-engagement"].due == THU and "engagement" not in items
     assert "good-cause" in items and "missed-activity" not in items
     with session_scope(engine) as s:
         c = s.execute(sa.select(Client)).scalar_one()
-        add_note(s, c, dt.datetime(2026, 10, 31, 9), NoteType.GOOD_CAUSE, ContactMethod.OFFICE, ContactOutcome.REACHED)
-    assert keys(engine, MON, "engagement") == [] and keys(engine, MON, "good-cause") == []
+        # a call to the employer (collateral) does not reach the client: the episode goes on
+        add_note(s, c, dt.datetime(2026, 11, 4, 10), NoteType.COLLATERAL, ContactMethod.PHONE, ContactOutcome.REACHED)
+    assert keys(engine, THU, "re-engagement") == ["re-engagement|TA-1|reengage-2026-10-28"]
+    assert keys(engine, THU, "good-cause") == ["good-cause|TA-1|reengage-2026-10-28"]
+    with session_scope(engine) as s:
+        c = s.execute(sa.select(Client)).scalar_one()
+        add_note(s, c, dt.datetime(2026, 11, 4, 11), NoteType.GOOD_CAUSE, ContactMethod.OFFICE, ContactOutcome.REACHED)
+    assert keys(engine, THU, "good-cause") == []
+    assert keys(engine, THU, "re-engagement") == []
 
 
 def test_manual_tasks(engine: Engine) -> None:
