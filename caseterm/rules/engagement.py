@@ -287,13 +287,15 @@ def good_cause(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
 def penalty(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
     """A client in penalty: re-engage early, offer a penalty-resolution home visit,
     warn before month 3 (001). Cleared by a home visit booked or held since
-    the penalty started, or by the penalty ending."""
+    the penalty started (never for a client flagged for domestic violence in
+    the home: the item offers the office instead), or by the penalty ending."""
     warn_month = policy.penalty.warn_before_month
     for client in snap.clients:
         start = client.penalty_start
         if start is None or not client.is_active(day) or start > day:
             continue
-        visited = any(
+        # a home visit never settles it for a DV-flagged household (004): dv-home-visit lists it instead
+        visited = not client.dv_in_home and any(
             a.kind == AppointmentKind.HOME_VISIT
             and a.status in (AppointmentStatus.SCHEDULED, AppointmentStatus.KEPT)
             and a.day >= start
