@@ -272,3 +272,26 @@ def test_ten_thousand_clients_load_quickly(engine: Engine, db_path) -> None:
         elapsed = time.perf_counter() - start
     assert items
     assert elapsed < 5.0, f"due_items took {elapsed:.2f}s"  # generous: shared CI cores; ~1 s measured by hand
+
+
+def test_every_future_home_visit_of_a_dv_client_is_loaded(engine: Engine) -> None:
+    """dv-home-visit sees visits however far ahead (kind or place home), and only scheduled ones."""
+    from caseterm.vocabulary import Place
+
+    with session_scope(engine) as s:
+        c = add_client(s, dv_in_home=True, program="Housing First")
+        for n, (start, kind, place, status) in enumerate([
+            (dt.datetime(2026, 11, 20, 11), AppointmentKind.HOME_VISIT, Place.HOME, AppointmentStatus.SCHEDULED),
+            (dt.datetime(2027, 2, 1, 11), AppointmentKind.HOME_VISIT, Place.HOME, AppointmentStatus.SCHEDULED),  # 91 days ahead
+            (dt.datetime(2027, 3, 1, 11), AppointmentKind.FSSP, Place.HOME, AppointmentStatus.SCHEDULED),        # place home
+            (dt.datetime(2027, 4, 1, 11), AppointmentKind.HOME_VISIT, Place.HOME, AppointmentStatus.CANCELLED),
+            (dt.datetime(2027, 5, 3, 11), AppointmentKind.FSSP, Place.OFFICE, AppointmentStatus.SCHEDULED),
+        ]):
+            s.add(Appointment(client_id=c.id, start=start, kind=kind, place=place, status=status, uid=f"u{n}"))
+    with session_scope(engine) as s:
+        titles = [i.title for i in due.due_items(s, MON) if i.rule == "dv-home-visit"]
+    assert titles == [
+        "Move Mari's home visit of Fri Nov 20 to the office",
+        "Move Mari's home visit of Mon Feb 1 to the office",
+        "Move Mari's FSSP at home of Mon Mar 1 to the office",
+    ]
