@@ -193,7 +193,7 @@ def test_dv_home_visit(day: dt.date, fires: bool) -> None:
         assert item.title == "Move Dana's home visit of Wed Dec 9 to the office"
         assert (item.due, item.overdue, item.priority) == (day, False, Priority.URGENT_IMPORTANT)
         assert item.source == "004" and item.group is RoutineGroup.MORNING
-        assert item.target == {"screen": "schedule", "appointment_id": visit.id, "place": "office", "case_number": "TA-1"}
+        assert item.target == {"screen": "client", "tab": "appointments", "appointment_id": visit.id, "case_number": "TA-1"}
         assert item.key == f"dv-home-visit|TA-1|appt{visit.id}"
 
 

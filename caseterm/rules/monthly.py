@@ -277,5 +277,6 @@ def dv_home_visit(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem
                 priority=Priority.URGENT_IMPORTANT,
                 group=RoutineGroup.MORNING,
                 occurrence=f"appt{appt.id}",
-                target={"screen": "schedule", "appointment_id": appt.id, "place": Place.OFFICE.value},
+                # the client file's appointments, where the visit is edited (the schedule shows one day)
+                target={"screen": "client", "tab": "appointments", "appointment_id": appt.id},
             )
