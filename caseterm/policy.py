@@ -42,6 +42,14 @@ class DayUnit(StrEnum):
     BUSINESS_DAYS = "business_days"
 
 
+class WeekendRule(StrEnum):
+    """Where a deadline that falls on a non-business day goes."""
+
+    BEFORE = "before"
+    AFTER = "after"
+    AS_IS = "as-is"
+
+
 class Weekday(StrEnum):
     MONDAY = "monday"
     TUESDAY = "tuesday"
@@ -105,6 +113,12 @@ class EngagementPolicy:
     attempts_required: int
     attempt_business_days: int
     written_methods: tuple[str, ...]
+    letter_response_business_days: int
+
+
+@dataclass(frozen=True)
+class DeadlinesPolicy:
+    weekend_rule: WeekendRule
 
 
 @dataclass(frozen=True)
@@ -175,6 +189,7 @@ class Policy:
     month_phase: MonthPhasePolicy
     notes: NotesPolicy
     engagement: EngagementPolicy
+    deadlines: DeadlinesPolicy
     participation: ParticipationPolicy
     monthly: MonthlyPolicy
     penalty: PenaltyPolicy
@@ -408,6 +423,7 @@ __all__ = [
     "DayUnit",
     "Policy",
     "Weekday",
+    "WeekendRule",
     "load_policy",
     "policy_sources",
     "read_policy",
