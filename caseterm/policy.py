@@ -91,6 +91,7 @@ class MonthPhasePolicy:
 class NotesPolicy:
     finish_within_hours: int
     lookback_days: int
+    attempt_minutes: int
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ from caseterm.widgets.record_form import RecordForm
 
 NOW = dt.datetime(2026, 11, 2, 10, 0)
 SIZE = (150, 45)
+#: What the record standard asks of a contact note.
+MET = dict(method=ContactMethod.OFFICE, outcome=ContactOutcome.REACHED, minutes=30)
 
 
 @pytest.fixture
@@ -93,7 +95,7 @@ async def test_note_from_due_item_clears_it(engine, client):
 
 async def test_amend_shows_both_versions(engine, client):
     with session_scope(engine) as s:
-        notes_service.add_note(s, client, type=NoteType.CONTACT, text="Client has three children.",
+        notes_service.add_note(s, client, type=NoteType.CONTACT, text="Client has three children.", **MET,
                                contact_at=NOW - dt.timedelta(hours=1), author="jdoe")
     app = CasetermApp(engine, idle_lock_seconds=0)
     async with app.run_test(size=SIZE) as pilot:
@@ -125,7 +127,7 @@ async def test_amend_shows_both_versions(engine, client):
 
 async def test_late_entry_marked_on_timeline(engine, client):
     with session_scope(engine) as s:
-        notes_service.add_note(s, client, type=NoteType.CONTACT, text="Phone call last week.",
+        notes_service.add_note(s, client, type=NoteType.CONTACT, text="Phone call last week.", **MET,
                                contact_at=NOW - dt.timedelta(days=3))
     app = CasetermApp(engine, idle_lock_seconds=0)
     async with app.run_test(size=SIZE) as pilot:
@@ -137,7 +139,7 @@ async def test_late_entry_marked_on_timeline(engine, client):
 
 async def test_quick_log_and_engagement_filter(engine, client):
     with session_scope(engine) as s:
-        notes_service.add_note(s, client, type=NoteType.CONTACT, text="Office visit.", contact_at=NOW - dt.timedelta(hours=2))
+        notes_service.add_note(s, client, type=NoteType.CONTACT, text="Office visit.", **MET, contact_at=NOW - dt.timedelta(hours=2))
     app = CasetermApp(engine, idle_lock_seconds=0)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_client(app, pilot)

@@ -10,7 +10,7 @@ from textual.app import App
 
 from caseterm import clock
 from caseterm.models import Client, Note, NoteDraft
-from caseterm.vocabulary import NoteType
+from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
 from caseterm.screens.note import NoteScreen
 from caseterm.services import notes as notes_service
 from caseterm.store import session_scope
@@ -118,7 +118,8 @@ async def test_draft_saved_on_pause_and_offered_back(engine, client):
 
 async def test_amend_keeps_original(engine, client):
     with session_scope(engine) as s:
-        original = notes_service.add_note(s, client, type=NoteType.CONTACT, text="Has three children.", contact_at=NOW)
+        original = notes_service.add_note(s, client, type=NoteType.CONTACT, text="Has three children.", contact_at=NOW,
+                                            method=ContactMethod.OFFICE, outcome=ContactOutcome.REACHED, minutes=30)
     app = Host(engine, lambda: NoteScreen("C100", amends_id=original.id))
     async with app.run_test() as pilot:
         await pilot.pause()
