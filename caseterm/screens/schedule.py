@@ -397,13 +397,11 @@ class ScheduleScreen(Screen):
         if row is None:
             return
         self._select = row.id
-        called = not row.reminder_called
-        self._write(
-            log_reminder_call,
-            row.id,
-            called,
-            message=f"Reminder call {'logged' if called else 'taken back'}: {row.name} {row.start:%H:%M}",
-        )
+        if row.reminder_called:
+            self._write(log_reminder_call, row.id, False, message=f"Reminder call taken back: {row.name} {row.start:%H:%M}")
+            return
+        # How the call went is the record: reached, left message, no answer, wrong number.
+        self.app.ask_reminder_call(row.id, f"{row.name}, {row.kind_label} at {row.start:%H:%M}")  # type: ignore[attr-defined]
 
     def action_reschedule(self) -> None:
         from caseterm.services.appointments import parse_new_start, reschedule

@@ -384,6 +384,37 @@ def word_diff(old: str, new: str) -> list[DiffPart]:
     return parts
 
 
+#: Unchanged words shown on each side of a change in an amendment's diff.
+DIFF_CONTEXT_WORDS = 4
+ELLIPSIS = "… "
+
+
+def diff_hunks(parts: list[DiffPart], context: int = DIFF_CONTEXT_WORDS) -> list[DiffPart]:
+    """The diff with long unchanged runs cut to `context` words around each change.
+
+    The amendment view shows what changed, not the whole note again.
+    """
+    if not any(p.op != "same" for p in parts):
+        return []
+    out: list[DiffPart] = []
+    last = len(parts) - 1
+    for index, part in enumerate(parts):
+        if part.op != "same":
+            out.append(part)
+            continue
+        words = re.findall(r"\S+\s*", part.text)
+        lead = re.match(r"\s*", part.text).group(0)  # type: ignore[union-attr]
+        if len(words) <= 2 * context:
+            out.append(part)
+        elif index == 0:
+            out.append(DiffPart("same", ELLIPSIS + "".join(words[-context:])))
+        elif index == last:
+            out.append(DiffPart("same", lead + "".join(words[:context]).rstrip() + " …"))
+        else:
+            out.append(DiffPart("same", lead + "".join(words[:context]) + ELLIPSIS + "".join(words[-context:])))
+    return out
+
+
 def list_notes(session: Session, client: Client, engagement_only: bool = False) -> list[Note]:
     """Every note of a client, amendments included, newest contact first."""
     query = select(Note).where(Note.client_id == client.id)
