@@ -20,7 +20,6 @@ from caseterm.services import notes as notes_service
 from caseterm.store import session_scope
 from caseterm.vocabulary import AppointmentKind, AppointmentStatus, ContactMethod, ContactOutcome, NoteType, Place
 from caseterm.widgets.due_today import DueList, DueToday
-from caseterm.widgets.note_editor import NoteEditor
 from caseterm.widgets.quick_log import ReminderCall
 from caseterm.widgets.record_form import RecordForm
 
