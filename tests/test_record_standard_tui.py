@@ -264,3 +264,33 @@ async def test_a_reminder_call_records_how_it_went(engine):
         assert appt.reminder_called and appt.reminder_outcome == "left_message"
         note = s.exec(select(Note)).one()
         assert (note.method, note.outcome) == (ContactMethod.PHONE, ContactOutcome.LEFT_MESSAGE)
+
+
+async def test_x_on_a_release_item_opens_the_release_form_and_the_release_clears_it(engine):
+    from caseterm.models import Release
+
+    clock.pin(NOW.date(), NOW.time())
+    with session_scope(engine) as s:
+        s.add(Client(case_number="C100", legal_name="Katherine Example", preferred_name="Kate",
+                     referral_date=dt.date(2026, 6, 1), initial_contact_date=dt.date(2026, 6, 3)))
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        items = app.screen.query_one(DueList)
+        items.focus()
+        item = next(i for i in app.due_items if i.rule == "release")
+        items.highlighted = items.get_option_index(item.key)
+        await pilot.pause()
+        await pilot.press("x")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        assert "Saving this clears: Get a signed release" in str(form.query_one(".form-help").render())
+        assert form.query_one("#field-signed_on").value == "2026-11-02"
+        assert any(i.key == item.key for i in app.due_items)  # not ticked off
+        await pilot.press(*"Housing Authority", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ClientScreen)
+        assert all(i.key != item.key for i in app.due_items)
+    with session_scope(engine) as s:
+        assert s.exec(select(Release)).one().party == "Housing Authority"
