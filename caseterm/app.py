@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.messages import DataChanged, DueTarget, OpenClient, OpenNote, OpenSchedule, ScreenReady
+from caseterm.messages import DataChanged, DueTarget, MakeRecord, OpenClient, OpenNote, OpenSchedule, ScreenReady
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -319,6 +319,52 @@ class CasetermApp(App[None]):
             self.open_client(case_number, target.get("tab"))
         else:
             self.notify(item.why, title=item.title, timeout=8)
+
+    @on(MakeRecord)
+    def _make_record(self, message: MakeRecord) -> None:
+        """`x` on an item a record clears: open the form that makes the record, prefilled.
+
+        The item leaves the list because the record exists (the rules see it),
+        not because it was ticked off.
+        """
+        from caseterm.services.due_records import RecordRequest
+
+        item, request = message.item, message.request
+        assert isinstance(request, RecordRequest)
+        case_number = request.case_number
+        if request.form == "note" and case_number:
+            self.open_note(case_number, request.appointment_id, getattr(item, "key", None))
+            self.notify("Done needs its record: save the note and the item clears.", timeout=4)
+        elif request.form == "reminder" and request.appointment_id is not None:
+            self.ask_reminder_call(request.appointment_id, getattr(item, "title", "reminder call"))
+        elif request.tab is not None and case_number:
+            from caseterm.screens.client import ClientScreen
+
+            self.push_screen(ClientScreen(case_number, tab=request.tab, form=request, form_reason=getattr(item, "title", "")))
+        else:
+            self.notify("Done needs its record: do it here and the item clears.", timeout=4)
+            self.post_message(DueTarget(item))
+
+    def ask_reminder_call(self, appointment_id: int, what: str, done: Any = None) -> None:
+        """Ask how the reminder call went and log it (a phone contact attempt)."""
+        from caseterm.services.appointments import log_reminder_call
+        from caseterm.widgets.quick_log import ReminderCall
+
+        def logged(outcome: Any) -> None:
+            if outcome is None:
+                return
+            try:
+                with self.session() as session:
+                    log_reminder_call(session, appointment_id, True, outcome)
+            except BadInput as err:
+                self.notify("\n".join(err.errors), severity="error")
+                return
+            self.notify(f"Reminder call logged: {outcome.value.replace('_', ' ')}.", timeout=3)
+            self.post_message(DataChanged())
+            if done is not None:
+                done()
+
+        self.push_screen(ReminderCall(what), logged)
 
     def action_add_task(self, case_number: str | None = None) -> None:
         """A manual task on the due list (optionally for one client)."""

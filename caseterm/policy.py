@@ -105,6 +105,7 @@ class MonthPhasePolicy:
 class NotesPolicy:
     finish_within_hours: int
     lookback_days: int
+    attempt_minutes: int
 
 
 @dataclass(frozen=True)

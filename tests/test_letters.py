@@ -163,7 +163,7 @@ def test_re_engagement_notice_lists_attempts_and_explains_good_cause(caseload: E
 
     with session_scope(caseload) as s:
         kate = s.exec(select(Client).where(Client.case_number == "TA-10432")).one()
-        add_note(s, kate, type=NoteType.ENGAGEMENT, method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER,
+        add_note(s, kate, type=NoteType.ENGAGEMENT, method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER, minutes=5,
                  text="Called, no answer.", contact_at=dt.datetime(2026, 10, 30, 9, 0))
         result = write_letter(s, "TA-10432", "re-engagement", out_dir=tmp_path)
     flat = " ".join(result.text_path.read_text(encoding="utf-8").split())
@@ -196,7 +196,7 @@ def test_letter_counts_as_the_written_attempt_of_the_engagement_rule(caseload: E
 
     with session_scope(caseload) as s:
         kate = s.exec(select(Client).where(Client.case_number == "TA-10432")).one()
-        add_note(s, kate, type=NoteType.ENGAGEMENT, method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER,
+        add_note(s, kate, type=NoteType.ENGAGEMENT, method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER, minutes=5,
                  text="Called about the missed FSSP, no answer.", contact_at=dt.datetime(2026, 10, 30, 9, 0))
     before = engagement_items()
     assert len(before) == 1
@@ -306,7 +306,7 @@ def test_suggested_template_follows_the_engagement_rules(caseload: Engine) -> No
     with session_scope(caseload) as s:
         assert suggest_template(s, "TA-10432") is LetterTemplate.ENGAGEMENT
         kate = s.exec(select(Client).where(Client.case_number == "TA-10432")).one()
-        add_note(s, kate, type=NoteType.ENGAGEMENT, method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER,
+        add_note(s, kate, type=NoteType.ENGAGEMENT, method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER, minutes=5,
                  text="Called, no answer.", contact_at=dt.datetime(2026, 10, 30, 9, 0))
         assert suggest_template(s, "TA-10432") is LetterTemplate.ENGAGEMENT  # one attempt, none written
         write_letter(s, "TA-10432", "engagement", out_dir=Path(os.environ["XDG_DATA_HOME"]) / "out")

@@ -221,7 +221,7 @@ async def test_the_case_at_re_engagement_is_offered_the_re_engagement_notice(kat
     write_settings('full_name = "Jo Smith"\nphone = "503-555-0100"\n')
     with session_scope(kate) as s:
         client = s.exec(select(Client)).one()
-        add_note(s, client, type=NoteType.ENGAGEMENT, method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER,
+        add_note(s, client, type=NoteType.ENGAGEMENT, method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER, minutes=5,
                  text="Called, no answer.", contact_at=dt.datetime(2026, 10, 29, 15, 0))
         add_note(s, client, type=NoteType.LETTER, method=ContactMethod.LETTER, text="Engagement letter mailed.",
                  contact_at=dt.datetime(2026, 10, 30, 9, 0))

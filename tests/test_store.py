@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from caseterm import migrations_dir, paths
 from caseterm.errors import StoreError
 from caseterm.models import Client
-from caseterm.vocabulary import NoteType
+from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
 from caseterm.services.notes import add_note
 from caseterm.store import HEAD_REVISION, backup, check, make_engine, open_store, resolve_url, session_scope, stored_revision
 
@@ -78,7 +78,8 @@ def test_notes_cannot_be_changed_or_deleted(engine) -> None:
         client = Client(case_number="TA-1", legal_name="Ana")
         session.add(client)
         session.flush()
-        add_note(session, client, type=NoteType.CONTACT, text="first words")
+        add_note(session, client, type=NoteType.CONTACT, text="first words", method=ContactMethod.OFFICE,
+                 outcome=ContactOutcome.REACHED, minutes=30)
     with engine.begin() as conn:
         with pytest.raises(IntegrityError, match="append-only"):
             conn.execute(text("UPDATE note SET text = 'changed'"))

@@ -126,10 +126,16 @@ class ClientScreen(Screen):
 
     engagement_only: reactive[bool] = reactive(False, init=False)
 
-    def __init__(self, case_number: str, tab: str | None = None, *, note_id: int | None = None) -> None:
+    def __init__(
+        self, case_number: str, tab: str | None = None, *, note_id: int | None = None,
+        form: Any = None, form_reason: str = "",
+    ) -> None:
         super().__init__()
         self.case_number = case_number
         self.note_id = note_id
+        #: A `due_records.RecordRequest`: the form to open at once (`x` on a due item).
+        self.form_request = form
+        self.form_reason = form_reason
         self.initial_tab = TAB_ALIASES.get(tab or "", tab) if tab else None
         self.client: Client | None = None
         self._stale = False
@@ -183,7 +189,22 @@ class ClientScreen(Screen):
         self.call_after_refresh(self._focus_tab)
         if self.note_id is not None:
             self.call_after_refresh(self.select_note, self.note_id)
-        self._offer_drafts()
+        if self.form_request is not None:
+            self.call_after_refresh(self._open_requested_form)
+        else:
+            self._offer_drafts()
+
+    def _open_requested_form(self) -> None:
+        """The form whose record clears the due item `x` was pressed on, prefilled."""
+        request, self.form_request = self.form_request, None
+        help_text = f"Saving this clears: {self.form_reason}" if self.form_reason else ""
+        try:
+            if request.form == "plan":
+                self.action_edit_plan(prefill=request.prefill, help_text=help_text)
+            else:
+                self._record_form(request.tab, request.record_id, prefill=request.prefill, help_text=help_text)
+        except BadInput as err:
+            self.notify("\n".join(err.errors), severity="error")
 
     #: Column headings of each record tab's table.
     COLUMNS: dict[str, list[str]] = {
@@ -661,7 +682,10 @@ class ClientScreen(Screen):
         kind, _, record_id = key.partition(":")
         return kind, int(record_id)
 
-    def _open_form(self, title: str, fields: list[FormField], save: Any, help_text: str = "") -> None:
+    def _open_form(
+        self, title: str, fields: list[FormField], save: Any, help_text: str = "", *,
+        fix: dict[str, str] | None = None, fix_label: str = "", on_saved: Any = None,
+    ) -> None:
         def submit(values: dict[str, Any]) -> None:
             with self._session() as session:
                 client = get_client(session, self.case_number)
@@ -671,8 +695,10 @@ class ClientScreen(Screen):
             if saved:
                 self._data_written()
                 self.notify("Saved.", timeout=2)
+                if on_saved is not None:
+                    on_saved()
 
-        self.app.push_screen(RecordForm(title, fields, submit, help_text), callback=done)
+        self.app.push_screen(RecordForm(title, fields, submit, help_text, fix=fix, fix_label=fix_label), callback=done)
 
     def action_add(self) -> None:
         tab = self.active_tab
@@ -694,7 +720,11 @@ class ClientScreen(Screen):
         else:
             self._record_form(self.active_tab, record_id)
 
-    def _record_form(self, tab: str, record_id: int | None) -> None:
+    def _record_form(self, tab: str, record_id: int | None, *, prefill: dict[str, str] | None = None,
+                     help_text: str = "", on_saved: Any = None) -> None:
+        """The add/edit form of a record tab; `prefill` overrides the form's starting values."""
+        fix: dict[str, str] | None = None
+        fix_label = ""
         with self._session() as session:
             client = get_client(session, self.case_number)
             builders = {
@@ -705,17 +735,40 @@ class ClientScreen(Screen):
                 "referrals": self._referral_fields,
             }
             title, fields, save = builders[tab](session, client, record_id)
+            if tab == "appointments" and client.dv_in_home:
+                from caseterm.services.appointments import is_home_visit
+
+                safety = "Domestic violence in the home is reported: no home visits; meet at the office (004)."
+                help_text = f"{help_text} {safety}".strip()
+                current = records.get_record(session, client, "appointment", record_id) if record_id else None
+                if current is not None and is_home_visit(current.kind, current.place):
+                    fix = {"place": Place.OFFICE.value}
+                    if current.kind is AppointmentKind.HOME_VISIT:
+                        fix["kind"] = AppointmentKind.OTHER.value
+                    fix_label = "Move it to the office"
+        for f in fields:
+            if prefill and f.name in prefill:
+                if f.kind == "choice" and not any(v == prefill[f.name] for _, v in f.choices):
+                    continue  # not offered here (e.g. "home" for a client with DV in the home)
+                f.value = prefill[f.name]
         verb = "Edit" if record_id else "Add"
-        self._open_form(f"{verb} {title} · {self.case_number}", fields, lambda s, c, v: save(s, c, v, record_id))
+        self._open_form(f"{verb} {title} · {self.case_number}", fields, lambda s, c, v: save(s, c, v, record_id),
+                        help_text, fix=fix, fix_label=fix_label, on_saved=on_saved)
 
     def _appointment_fields(self, session: "Session", client: Client, record_id: int | None) -> tuple:
         a = records.get_record(session, client, "appointment", record_id) if record_id else None
         start = f"{a.start:%Y-%m-%d %H:%M}" if a else f"{clock.today():%Y-%m-%d} 09:00"
+        kind = FormField.choice("kind", "Kind", AppointmentKind, a.kind if a else AppointmentKind.FSSP)
+        place = FormField.choice("place", "Place", Place, a.place if a else Place.OFFICE)
+        if client.dv_in_home:
+            # Never offer the client's home (004); an existing one still shows as it is.
+            kind.choices = [c for c in kind.choices if c[1] != AppointmentKind.HOME_VISIT.value or (a and a.kind is AppointmentKind.HOME_VISIT)]
+            place.choices = [c for c in place.choices if c[1] != Place.HOME.value or (a and a.place is Place.HOME)]
         return "appointment", [
             FormField("start", "Start", start, placeholder="YYYY-MM-DD HH:MM", required=True),
             FormField("minutes", "Minutes", str(a.minutes) if a else "60", required=True),
-            FormField.choice("kind", "Kind", AppointmentKind, a.kind if a else AppointmentKind.FSSP),
-            FormField.choice("place", "Place", Place, a.place if a else Place.OFFICE),
+            kind,
+            place,
             FormField.choice("status", "Status", AppointmentStatus, a.status if a else AppointmentStatus.SCHEDULED),
         ], records.save_appointment
 
@@ -836,16 +889,16 @@ class ClientScreen(Screen):
         self._data_written()
         self.notify(f"Case plan reviewed {clock.today():%Y-%m-%d}.", timeout=2)
 
-    def action_edit_plan(self) -> None:
+    def action_edit_plan(self, prefill: dict[str, str] | None = None, help_text: str = "") -> None:
         with self._session() as session:
             plan = plans_service.current_plan(session, get_client(session, self.case_number))
-        self._open_form(
-            f"Case plan · {self.case_number}",
-            [
-                FormField("reviewed_on", "Last reviewed", _date(plan.reviewed_on) if plan else "", placeholder="YYYY-MM-DD"),
-                FormField("signed_on", "Client signed", _date(plan.signed_on) if plan else "", placeholder="YYYY-MM-DD"),
-                FormField("services", "Services and providers", (plan.services or "") if plan else ""),
-                FormField("supports", "Formal / informal supports", (plan.supports or "") if plan else ""),
-            ],
-            plans_service.save_plan,
-        )
+        fields = [
+            FormField("reviewed_on", "Last reviewed", _date(plan.reviewed_on) if plan else "", placeholder="YYYY-MM-DD"),
+            FormField("signed_on", "Client signed", _date(plan.signed_on) if plan else "", placeholder="YYYY-MM-DD"),
+            FormField("services", "Services and providers", (plan.services or "") if plan else ""),
+            FormField("supports", "Formal / informal supports", (plan.supports or "") if plan else ""),
+        ]
+        for f in fields:
+            if prefill and f.name in prefill:
+                f.value = prefill[f.name]
+        self._open_form(f"Case plan · {self.case_number}", fields, plans_service.save_plan, help_text)

@@ -203,7 +203,12 @@ class NoteScreen(Screen):
                     id="draft-banner",
                     classes="banner",
                 )
-            yield NoteEditor(self._initial, locked_contact=self.amends_id is not None, id="note-editor")
+            yield NoteEditor(
+                self._initial,
+                locked_contact=self.amends_id is not None,
+                amending=self.amends_id is not None,
+                id="note-editor",
+            )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -254,6 +259,10 @@ class NoteScreen(Screen):
                         client = get_client(session, self.case_number)
                         self._late = notes_service.would_be_late(session, client, contact_at)
         parts = [f"Author {load_settings().user}", f"written {clock.now():%Y-%m-%d %H:%M}"]
+        try:
+            parts.append(notes_service.requirement_text(NoteType(self.editor.values().type)))
+        except ValueError:
+            pass
         if self._status_problem:
             parts.append(self._status_problem)
         if self._late:
@@ -271,6 +280,7 @@ class NoteScreen(Screen):
             self._refresh_status()
         if event.field == "type":
             self._swap_template()
+            self._refresh_status(recheck=False)
         if self._baseline is not None:
             if self.editor.values() == self._baseline:
                 return
@@ -359,7 +369,11 @@ class NoteScreen(Screen):
         try:
             note_id, late = self._save(values)
         except BadInput as err:
-            self.notify("\n".join(err.errors), title="Note not saved", severity="error", timeout=6)
+            # Refused: the text stays on screen and is kept as a draft at once.
+            if self._baseline is None or values != self._baseline:
+                self._dirty_since = self._dirty_since or time.monotonic()
+                self.save_draft_now()
+            self.notify("\n".join(err.errors) + "\nYour draft is kept.", title="Note not saved", severity="error", timeout=8)
             return
         except SQLAlchemyError as err:
             # Locked or unreachable database: nothing was written; the text stays on screen.
@@ -396,6 +410,11 @@ class NoteScreen(Screen):
             minutes = None
         if not values.type:
             errors.append("type: choose a note type")
+        if self.amends_id is not None:
+            try:
+                notes_service.check_amend_reason(values.reason)
+            except BadInput as err:
+                errors += err.errors
         if errors:
             raise BadInput(*errors)
         values.text = values.text.rstrip()  # trailing blank lines of a template say nothing
@@ -406,7 +425,7 @@ class NoteScreen(Screen):
             if self.amends_id is not None:
                 note = notes_service.amend_note(
                     session, self.amends_id, text=values.text, type=NoteType(values.type),
-                    method=method, outcome=outcome, minutes=minutes,
+                    method=method, outcome=outcome, minutes=minutes, reason=values.reason,
                 )
             else:
                 note = notes_service.add_note(

@@ -183,7 +183,9 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
         session,
         "SELECT a.id, a.client_id, a.start, a.minutes, a.kind, a.status, a.reminder_called, a.place,"
         " CASE WHEN a.status = 'kept' THEN EXISTS (SELECT 1 FROM note n WHERE n.client_id = a.client_id"
-        f" AND n.contact_at >= {day_start} AND n.contact_at < {day_end} AND n.amends_id IS NULL) END"
+        f" AND n.contact_at >= {day_start} AND n.contact_at < {day_end} AND n.amends_id IS NULL"
+        # the appointment's reminder call (a note linked to it, made before it) is not its note
+        " AND NOT (n.appointment_id IS NOT NULL AND n.appointment_id = a.id AND n.contact_at < a.start)) END"
         " FROM appointment a WHERE (a.start >= :start AND a.start < :ahead"
         # past appointments still "scheduled", cancelled or rescheduled matter only this month/week
         " AND (a.status IN ('kept', 'no_show') OR a.start >= :recent)"

@@ -44,6 +44,120 @@ ATTEMPT_METHODS: tuple[ContactMethod, ...] = (
 
 #: Longest note text accepted (a sanity bound, not a policy number).
 MAX_TEXT = 100_000
+#: Longest amendment reason (one line).
+MAX_REASON = 300
+
+# --------------------------------------------------------------------------
+# The record standard (001: "if a note is not entered, it didn't happen";
+# 004: dates, locations and time spent on all case-management activities)
+# --------------------------------------------------------------------------
+
+#: Note types that record a contact (with the client, or collateral: with
+#: someone about the client). Each needs a method, an outcome and minutes > 0.
+CONTACT_NOTE_TYPES: frozenset[NoteType] = frozenset(
+    {NoteType.CONTACT, NoteType.ENGAGEMENT, NoteType.HOME_VISIT, NoteType.COLLATERAL}
+)
+
+#: The fields each note type needs besides its text, in one table. "method",
+#: "outcome", "minutes" (> 0). Types that are not contacts need less: a plan
+#: review or a staffing records the time spent (004); a letter its method; a
+#: good-cause determination only its text.
+REQUIRED_FIELDS: dict[NoteType, tuple[str, ...]] = {
+    NoteType.CONTACT: ("method", "outcome", "minutes"),
+    NoteType.ENGAGEMENT: ("method", "outcome", "minutes"),
+    NoteType.HOME_VISIT: ("method", "outcome", "minutes"),
+    NoteType.COLLATERAL: ("method", "outcome", "minutes"),
+    NoteType.CASE_PLAN: ("minutes",),
+    NoteType.ASSESSMENT: ("minutes",),
+    NoteType.CASE_CONFERENCE: ("minutes",),
+    NoteType.RE_ENGAGEMENT_STAFFING: ("minutes",),
+    NoteType.GOOD_CAUSE: (),
+    NoteType.LETTER: ("method",),
+}
+
+#: Methods of a message that is sent, not answered at once: a letter or an
+#: e-mail has no outcome yet when it goes out (blank outcome = "sent").
+SENT_METHODS: frozenset[ContactMethod] = frozenset({ContactMethod.LETTER, ContactMethod.EMAIL})
+
+_FIELD_HINT = {
+    "method": "method: required for a {what} (phone, text, e-mail, letter, home visit, office, other)",
+    "outcome": "outcome: required for a {what} (reached, no answer, left message, returned mail, wrong number)",
+    "minutes": "minutes: required for a {what}: the time spent, more than 0 (004)",
+}
+
+
+def required_fields(note_type: NoteType) -> tuple[str, ...]:
+    """What a note of this type needs besides its text (the table above)."""
+    return REQUIRED_FIELDS.get(NoteType(note_type), ())
+
+
+def requirement_text(note_type: NoteType) -> str:
+    """"A contact note needs a method, an outcome and minutes" (shown in the editor)."""
+    need = [{"method": "a method", "outcome": "an outcome", "minutes": "minutes"}[f] for f in required_fields(note_type)]
+    what = "contact note" if note_type in CONTACT_NOTE_TYPES else f"{note_type.value.replace('_', ' ')} note"
+    if not need:
+        return f"A {what} needs its text."
+    listed = need[0] if len(need) == 1 else ", ".join(need[:-1]) + " and " + need[-1]
+    return f"A {what} needs {listed}."
+
+
+def _template_prompts() -> list[str]:
+    """Every heading / prompt line of the note templates, longest first."""
+    prompts = {line.strip() for body in all_templates().values() for line in body.splitlines() if line.strip()}
+    return sorted(prompts, key=len, reverse=True)
+
+
+def own_words(text: str) -> str:
+    """The text with the templates' headings and prompts taken out: what the writer wrote."""
+    for prompt in _template_prompts():
+        text = text.replace(prompt, " ")
+    return text
+
+
+def has_own_words(text: str) -> bool:
+    return bool(re.search(r"\w", own_words(text)))
+
+
+def record_standard_errors(
+    note_type: NoteType,
+    method: ContactMethod | None,
+    outcome: ContactOutcome | None,
+    minutes: int | None,
+) -> list[str]:
+    """Each required field of this note type that is missing, named (empty: fine)."""
+    note_type = NoteType(note_type)
+    what = "contact note" if note_type in CONTACT_NOTE_TYPES else f"{note_type.value.replace('_', ' ')} note"
+    errors = []
+    for name in required_fields(note_type):
+        if name == "method" and method is None:
+            errors.append(_FIELD_HINT[name].format(what=what))
+        elif name == "outcome" and outcome is None and method not in SENT_METHODS:
+            errors.append(_FIELD_HINT[name].format(what=what))
+        elif name == "minutes" and (minutes is None or minutes <= 0):
+            errors.append(_FIELD_HINT[name].format(what=what))
+    return errors
+
+
+def check_record_standard(
+    note_type: NoteType,
+    method: ContactMethod | None,
+    outcome: ContactOutcome | None,
+    minutes: int | None,
+    text: str,
+) -> None:
+    """BadInput naming every missing field, or a text that is only the template's prompts."""
+    errors = record_standard_errors(note_type, method, outcome, minutes)
+    if text.strip() and not has_own_words(text):
+        errors.insert(0, "text: only the template's headings and prompts; write what happened in your own words")
+    if errors:
+        raise BadInput(*errors)
+
+
+def attempt_minutes() -> int:
+    """Minutes recorded for a quick-logged attempt or a reminder call (policy)."""
+    section = _policy_notes()
+    value = getattr(section, "attempt_minutes", None)
+    return value if isinstance(value, int) and value > 0 else 5
 
 
 def _policy_notes() -> Any:
@@ -124,8 +238,15 @@ def add_note(
     amends: Note | None = None,
     uid: str | None = None,
     validate: bool = True,
+    amend_reason: str | None = None,
+    appointment_id: int | None = None,
 ) -> Note:
     """Append a note; the author and written-at are filled in, late entry is derived.
+
+    `validate` applies the record standard to a note written now (from the
+    app, the CLI, a letter): the text, the times, and the fields its type
+    needs (`REQUIRED_FIELDS`). Importing historic notes does not come here: a
+    file's notes are taken as the file has them.
 
     An amendment keeps the late-entry flag of what it corrects: the correction
     is not itself a contact out of order.
@@ -136,6 +257,7 @@ def add_note(
     contact = contact_at or written
     if validate:
         _check_note_fields(text, contact, written, minutes)
+        check_record_standard(type, method, outcome, minutes, text)
     assert client.id is not None
     if amends is not None:
         late = amends.late_entry
@@ -154,6 +276,8 @@ def add_note(
         text=text,
         late_entry=late,
         amends_id=amends.id if amends else None,
+        amend_reason=amend_reason,
+        appointment_id=appointment_id,
     )
     session.add(note)
     session.flush()
@@ -178,12 +302,15 @@ def amend_note(
     minutes: int | None = None,
     author: str | None = None,
     written_at: dt.datetime | None = None,
+    reason: str | None = None,
 ) -> Note:
     """Correct a note by appending an amendment linked to it; the original stays as it was.
 
     The amendment keeps the original's contact time (it is the same contact);
-    unspecified fields are carried over from the original.
+    unspecified fields are carried over from the original. `reason` (one line)
+    is required: it is stored and shown with the amendment.
     """
+    reason_text = check_amend_reason(reason)
     if isinstance(original, int):
         original = get_note(session, original)
     newer = session.exec(select(Note.id).where(Note.amends_id == original.id)).first()
@@ -205,7 +332,87 @@ def amend_note(
         minutes=minutes if minutes is not None else original.minutes,
         author=author,
         amends=original,
+        amend_reason=reason_text,
+        appointment_id=original.appointment_id,
     )
+
+
+def check_amend_reason(reason: str | None) -> str:
+    """The amendment's reason, one line, required (BadInput naming it otherwise)."""
+    text = (reason or "").strip()
+    if not text:
+        raise BadInput("reason: an amendment needs a reason (one line: what was wrong)")
+    if "\n" in text or "\r" in text:
+        raise BadInput("reason: one line only")
+    if len(text) > MAX_REASON:
+        raise BadInput(f"reason: longer than {MAX_REASON} characters")
+    return text
+
+
+@dataclass(frozen=True)
+class DiffPart:
+    """A run of words of an amendment's diff: "same", "removed" or "added"."""
+
+    op: str
+    text: str
+
+
+def word_diff(old: str, new: str) -> list[DiffPart]:
+    """What an amendment changed, word by word (difflib), whitespace kept with each word."""
+    import difflib
+
+    a = re.findall(r"\S+\s*", old)
+    b = re.findall(r"\S+\s*", new)
+    parts: list[DiffPart] = []
+
+    def push(op: str, words: list[str]) -> None:
+        if not words:
+            return
+        chunk = "".join(words)
+        if parts and parts[-1].op == op:
+            parts[-1] = DiffPart(op, parts[-1].text + chunk)
+        else:
+            parts.append(DiffPart(op, chunk))
+
+    matcher = difflib.SequenceMatcher(a=[w.strip() for w in a], b=[w.strip() for w in b], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            push("same", b[j1:j2])
+        else:
+            push("removed", a[i1:i2])
+            push("added", b[j1:j2])
+    return parts
+
+
+#: Unchanged words shown on each side of a change in an amendment's diff.
+DIFF_CONTEXT_WORDS = 4
+ELLIPSIS = "… "
+
+
+def diff_hunks(parts: list[DiffPart], context: int = DIFF_CONTEXT_WORDS) -> list[DiffPart]:
+    """The diff with long unchanged runs cut to `context` words around each change.
+
+    The amendment view shows what changed, not the whole note again.
+    """
+    if not any(p.op != "same" for p in parts):
+        return []
+    out: list[DiffPart] = []
+    last = len(parts) - 1
+    for index, part in enumerate(parts):
+        if part.op != "same":
+            out.append(part)
+            continue
+        words = re.findall(r"\S+\s*", part.text)
+        lead = re.match(r"\s*", part.text).group(0)  # type: ignore[union-attr]
+        if len(words) <= 2 * context:
+            out.append(part)
+        elif index == 0:
+            out.append(DiffPart("same", ELLIPSIS + "".join(words[-context:])))
+        elif index == last:
+            out.append(DiffPart("same", lead + "".join(words[:context]).rstrip() + " …"))
+        else:
+            out.append(DiffPart("same", lead + "".join(words[:context]) + ELLIPSIS + "".join(words[-context:])))
+    return out
 
 
 def list_notes(session: Session, client: Client, engagement_only: bool = False) -> list[Note]:
@@ -281,6 +488,7 @@ def quick_log(
         contact_at=contact_at,
         method=method,
         outcome=outcome,
+        minutes=attempt_minutes(),
         author=author,
     )
 

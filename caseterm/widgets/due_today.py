@@ -229,9 +229,18 @@ class DueToday(Vertical):
                 return
 
     def action_done(self) -> None:
+        """Done needs its record: open the form that makes it; tick off only what has none."""
         item = self.current
-        if item is not None:
+        if item is None:
+            return
+        from caseterm.messages import MakeRecord
+        from caseterm.services.due_records import record_for
+
+        request = record_for(item, clock.today())
+        if request.form == "direct":
             self._write("mark_done", message=f"Done: {item.title}")
+        else:
+            self.post_message(MakeRecord(item, request))
 
     def action_snooze(self) -> None:
         item = self.current
