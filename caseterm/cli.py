@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "backup": "caseterm.commands.data:backup_cmd",
     "check": "caseterm.commands.data:check_cmd",
     "letter": "caseterm.commands.letter:letter",
+    "search": "caseterm.commands.search:search",
 }
 
 HELP = {
@@ -44,6 +45,7 @@ HELP = {
     "backup": "Copy the database with SQLite's online backup.",
     "check": "Check the database's integrity and schema revision.",
     "letter": "Write a letter to a client and log it as a written contact.",
+    "search": "Search every note for words (the app's notes search).",
 }
 
 

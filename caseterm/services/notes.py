@@ -456,6 +456,22 @@ class SearchHit:
     snippet: str
     """The matched passage, hits wrapped in HIT_START/HIT_END."""
     amended: bool
+    uid: str = ""
+
+    @property
+    def plain_snippet(self) -> str:
+        """The passage on one line, without the hit markers."""
+        return " ".join(self.snippet.replace(HIT_START, "").replace(HIT_END, "").split())
+
+    def to_json(self) -> dict[str, str]:
+        """`caseterm search --json`: one hit."""
+        return {
+            "case_number": self.case_number,
+            "uid": self.uid,
+            "contact_at": self.contact_at.isoformat(),
+            "type": self.type.value,
+            "snippet": self.plain_snippet,
+        }
 
 
 #: Relevance (bm25) is ranked among at most this many of the newest matching
@@ -505,7 +521,7 @@ def search_notes(
         return []
     ids = [row[0] for row in page]
     rows = session.execute(
-        select(Note.id, Client.case_number, Client.legal_name, Client.preferred_name, Note.contact_at, Note.type, Note.author)
+        select(Note.id, Client.case_number, Client.legal_name, Client.preferred_name, Note.contact_at, Note.type, Note.author, Note.uid)
         .join(Client, Client.id == Note.client_id)
         .where(col(Note.id).in_(ids))
     ).all()
@@ -526,6 +542,7 @@ def search_notes(
                 author=r[6],
                 snippet=snip,
                 amended=note_id in amended,
+                uid=r[7] or "",
             )
         )
     return hits
@@ -541,7 +558,9 @@ def _search_like(session: Session, query: str, limit: int, offset: int) -> list[
     for note, client in session.exec(stmt).all():
         assert note.id is not None
         hits.append(
-            SearchHit(note.id, client.case_number, client.display_name, note.contact_at, note.type, note.author, note.text[:160], False)
+            SearchHit(
+                note.id, client.case_number, client.display_name, note.contact_at, note.type, note.author, note.text[:160], False, note.uid or ""
+            )
         )
     return hits
 
