@@ -108,3 +108,113 @@ async def test_filling_a_week_for_three_clients_saves_hours_and_clears_items(see
         ("TA-2", 26, "employment", 20.0, "timesheet"),
     ]
     assert work_items(seeded) == []
+
+
+def notes_of(app) -> list[str]:  # noqa: ANN001
+    return [n.message for n in app._notifications]
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        (("p", "minus", "5"), "Ana Diaz (TA-1), week of Oct 5: hours: must be between 0 and 168"),
+        (("p", "a", "b", "c"), "Ana Diaz (TA-1), week of Oct 5: hours: 'abc' is not a number"),
+        (("right", "right", "4", "0"), "Ana Diaz (TA-1), week of Oct 5: verification source: required"),
+    ],
+    ids=["negative", "not-a-number", "no-source"],
+)
+async def test_bad_cells_are_refused_naming_the_cell(seeded, keys, message):
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(160, 48)) as pilot:
+        grid = await open_grid(app, pilot)
+        await pilot.press(*keys, "tab")
+        await until(pilot, lambda: any(message in m for m in notes_of(app)))
+        week = OCTOBER[0]
+        assert grid.cursor == (0, 2)  # stays on the cell
+        cell = grid.cells[(0, week)]
+        assert cell.failed and cell.entry_id is None
+        await pilot.press("escape")  # puts the cell back; a second Esc leaves
+        assert (0, week) not in grid.cells and isinstance(app.screen, HoursGridScreen)
+    assert hours_rows(seeded) == [("SN-3", 5, "work_search", 12.0, "timesheet")]
+
+
+async def test_a_busy_database_keeps_the_typed_hours(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 50)
+    path = tmp_path / "busy.db"
+    engine = open_store(resolve_url(str(path)))
+    seed(engine)
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=(160, 48)) as pilot:
+        grid = await open_grid(app, pilot)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another program writing
+        await pilot.press("p", "4", "0", "tab")
+        await until(pilot, lambda: any("the database is busy" in m for m in notes_of(app)))
+        assert grid.cursor == (0, 2) and grid.cells[(0, OCTOBER[0])].text == "40"
+        other.execute("ROLLBACK")
+        other.close()
+        await pilot.press("enter")
+        await until(pilot, lambda: grid.cursor == (0, 3))
+        assert grid.cells[(0, OCTOBER[0])].entry_id is not None
+    assert hours_rows(engine) == [("SN-3", 5, "work_search", 12.0, "timesheet"), ("TA-1", 5, "employment", 40.0, "paystub")]
+
+
+async def test_editing_a_saved_cell_updates_its_entry(seeded):
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_grid(app, pilot)
+        await pilot.press("p", "3", "0", "tab", "shift+tab", "backspace", "5", "enter")
+        await until(pilot, lambda: ("TA-1", 5, "employment", 35.0, "paystub") in hours_rows(seeded))
+    assert [r for r in hours_rows(seeded) if r[0] == "TA-1"] == [("TA-1", 5, "employment", 35.0, "paystub")]
+
+
+async def test_reached_from_the_palette_and_the_due_item(seeded):
+    from test_app_flow import wait_for_palette_results
+
+    from caseterm.messages import DueTarget
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.due_items is not None)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"hours grid")
+        await wait_for_palette_results(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, HoursGridScreen))
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, HoursGridScreen))
+        ben = next(i for i in app.due_items if i.rule == "work-verification" and i.case_number == "TA-2")
+        app.post_message(DueTarget(ben))
+        await until(pilot, lambda: isinstance(app.screen, HoursGridScreen))
+        assert app.screen.query_one(HoursGrid).cursor == (1, 0)  # Ben's row
+
+
+def test_nobody_owes_hours(engine):
+    clock.pin(MON)
+    with session_scope(engine) as s:
+        grid = hours_service.month_grid(s, MON)
+    assert grid.rows == []
+
+
+# -- snapshots -----------------------------------------------------------------
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_hours_grid_snapshot(seeded, snap_compare, size):  # noqa: ANN001
+    from test_app_flow import settle, write_settings
+
+    write_settings()
+
+    async def typed(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        # Ana: two weeks saved, the third typed wrong (refused, kept, shown in error)
+        await pilot.press("p", "4", "0", "tab", "3", "8", ".", "5", "tab", "x", "tab")
+        await settle(pilot)
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(CasetermApp(seeded, idle_lock_seconds=0), terminal_size=size, run_before=typed)

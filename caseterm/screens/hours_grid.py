@@ -110,9 +110,9 @@ class HoursGrid(Widget, can_focus=True):
         """name, source, activity, week, total: narrow labels under 120 columns."""
         width = self.size.width or 80
         wide = width >= 120
-        source, activity, week, total = (13, 18, 8, 11) if wide else (9, 8, 6, 9)
-        fixed = source + activity + week * len(self.grid.weeks) + total + (4 + len(self.grid.weeks))
-        return max(8, width - fixed), source, activity, week, total
+        source, activity, week, total = (13, 18, 8, 12) if wide else (9, 8, 6, 10)
+        fixed = source + activity + week * len(self.grid.weeks) + total + (3 + len(self.grid.weeks))
+        return max(8, min(34 if wide else 24, width - fixed)), source, activity, week, total
 
     def get_content_height(self, container, viewport, width: int) -> int:  # noqa: ANN001
         return len(self.grid.rows) + 2
@@ -385,8 +385,8 @@ class HoursGridScreen(Screen):
         with VerticalScroll(id="hours-grid-scroll"):
             yield HoursGrid(self.grid, id="hours-grid")
         yield Static(
-            "Type hours, Tab/Enter: next cell · Source: p paystub t timesheet e employer o other · "
-            "Activity (←): e employ s search x work exp d educ b barrier · Esc: back",
+            "Type hours, Tab/Enter: next cell · source: p paystub, t timesheet, e employer call, o other · "
+            "activity (←): e employ s search x work exp d educ b barrier",
             id="hours-grid-help",
             markup=False,
         )
