@@ -58,8 +58,7 @@ SHORT_ACTIVITY = {
     Activity.BARRIER_RESOLUTION: "barrier",
 }
 SOURCE, ACTIVITY = "source", "activity"
-#: what may be typed into an hours cell (anything else is refused on save, naming the cell)
-CELL_CHARS = set("0123456789.,-+") | set("abcdfghijklmnqrsuvwxyz")
+#: the longest text an hours cell takes (anything not a number is refused on save, naming the cell)
 MAX_CELL = 6
 
 
@@ -279,8 +278,6 @@ class HoursGrid(Widget, can_focus=True):
             event.stop()
             if not self._editable(self.cursor[0], self.cursor[1]):
                 self.notify(f"{row.name}: the week of {column:%b} {column.day} is entered already; edit it in the client's hours tab.", severity="warning", timeout=4)
-                return
-            if char not in CELL_CHARS and char != " ":
                 return
             cell = self.cells.setdefault((self.cursor[0], column), Cell())
             if not cell.editing:
