@@ -185,3 +185,36 @@ def test_cli_bad_input_exits_2_naming_it(db, args, message):
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_migration_0004_indexes_the_notes_already_there(tmp_path: Path):
+    """Notes written at revision 0003 are in the word index after the upgrade; downgrade removes it."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from caseterm import migrations_dir
+    from caseterm.store import make_engine
+
+    db = tmp_path / "old.db"
+    engine = make_engine(resolve_url(str(db)))
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+    clock.pin(NOW.date(), NOW.time())
+    with session_scope(engine) as s:
+        client = Client(case_number="TA-1", legal_name="Ann Able")
+        s.add(client)
+        s.flush()
+        notes_service.add_note(s, client, type=NoteType.CONTACT, text=TEXTS["business"], contact_at=NOW)
+    engine.dispose()
+    migrated = open_store(resolve_url(str(db)))
+    assert found(migrated, "bus") == {"business"}
+    with migrated.begin() as conn:
+        assert conn.execute(text("SELECT term FROM note_words_vocab WHERE term = 'business'")).scalar() == "business"
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003")
+        names = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))}
+    assert not {n for n in names if n.startswith("note_words")}
