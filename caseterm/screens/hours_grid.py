@@ -27,6 +27,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.geometry import Region
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
@@ -114,9 +115,28 @@ class HoursGrid(Widget, can_focus=True):
         return max(8, min(34 if wide else 24, width - fixed)), source, activity, week, total
 
     def get_content_height(self, container, viewport, width: int) -> int:  # noqa: ANN001
-        return len(self.grid.rows) + 2
+        return max(1, len(self.grid.rows))
 
     # -- drawing -------------------------------------------------------------------
+
+    def header(self) -> Text:
+        """The column headings, in the grid's widths (shown above the scrolling rows)."""
+        name_w, source_w, activity_w, week_w, total_w = self._widths()
+        head = Text(style="bold")
+        head.append("Client".ljust(name_w)[:name_w] + " ")
+        head.append("Source".ljust(source_w) + " ")
+        head.append("Activity".ljust(activity_w) + " ")
+        for week in self.grid.weeks:
+            label = f"{week:%b} {week.day}" if week_w > 6 else f"{week:%b}{week.day:>3}"[:week_w]
+            head.append(label.rjust(week_w) + " ")
+        head.append("Total/req".rjust(total_w))
+        return head
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
+
+    class Resized(Message):
+        """The grid's widths changed: the headings above it follow."""
 
     def render(self) -> Text:
         name_w, source_w, activity_w, week_w, total_w = self._widths()
@@ -127,20 +147,13 @@ class HoursGrid(Widget, can_focus=True):
         error = self.get_component_rich_style("hours-grid--error")
         short = self.get_component_rich_style("hours-grid--short")
         done = self.get_component_rich_style("hours-grid--done")
-        head = Text(style="bold")
-        head.append("Client".ljust(name_w)[:name_w] + " ")
-        head.append("Source".ljust(source_w) + " ")
-        head.append("Activity".ljust(activity_w) + " ")
-        for week in self.grid.weeks:
-            label = f"{week:%b} {week.day}" if week_w > 6 else f"{week:%b}{week.day:>3}"[:week_w]
-            head.append(label.rjust(week_w) + " ")
-        head.append("Total/req".rjust(total_w))
-        lines = [head, Text("─" * (name_w + source_w + activity_w + total_w + (week_w + 1) * len(self.grid.weeks) + 3), style=dim)]
+        lines: list[Text] = []
         row_at, col_at = self.cursor
         for r, row in enumerate(self.grid.rows):
             line = Text()
-            label = f"{row.name} {row.case_number}"
-            line.append(label[:name_w].ljust(name_w) + " ")
+            room = name_w - len(row.case_number) - 1
+            name = row.name if len(row.name) <= room else row.name[: max(0, room - 1)] + "…"
+            line.append(f"{name} {row.case_number}"[-name_w:].ljust(name_w) + " ")
             for c, column in enumerate(self.columns):
                 focused = self.has_focus and (r, c) == (row_at, col_at)
                 if column == SOURCE:
@@ -210,7 +223,7 @@ class HoursGrid(Widget, can_focus=True):
     def scroll_visible_row(self, r: int) -> None:
         parent = self.parent
         if isinstance(parent, VerticalScroll):
-            parent.scroll_to_region(Region(0, r + 2, 1, 1), animate=False)
+            parent.scroll_to_region(Region(0, r, 1, 1), animate=False)
 
     def current_column(self) -> str | dt.date:
         return self.columns[self.cursor[1]]
@@ -379,6 +392,7 @@ class HoursGridScreen(Screen):
             self.grid = hours_service.month_grid(session, clock.today())
         yield Header()
         yield Static(self._title(), id="hours-grid-title", markup=False)
+        yield Static("", id="hours-grid-head")
         with VerticalScroll(id="hours-grid-scroll"):
             yield HoursGrid(self.grid, id="hours-grid")
         yield Static(
@@ -405,6 +419,12 @@ class HoursGridScreen(Screen):
                 if row.case_number == self.start_case:
                     grid.cursor = (r, grid._first_stop(r))
                     break
+
+    def on_hours_grid_resized(self) -> None:
+        grid = self.query_one(HoursGrid)
+        head = grid.header()
+        head.append("\n" + "─" * head.cell_len, style="dim")
+        self.query_one("#hours-grid-head", Static).update(head)
 
     def on_data_changed(self, message: DataChanged) -> None:
         """A cell was saved: the title's count moves; the app refreshes the due list."""
