@@ -310,6 +310,8 @@ class CasetermApp(App[None]):
             self.open_client(case_number, "appointments")
         elif where == "schedule":
             self.open_schedule()
+        elif where == "hours" and target.get("month"):
+            self.action_hours_grid(case_number)
         elif where in ("hours", "client") and case_number:
             self.open_client(case_number, target.get("tab") or ("hours" if where == "hours" else None))
         elif where == "caseload":
@@ -396,6 +398,12 @@ class CasetermApp(App[None]):
         from caseterm.screens.search import SearchScreen
 
         self.push_screen(SearchScreen())
+
+    def action_hours_grid(self, case_number: str | None = None) -> None:
+        """Last month's hours for every client who owes them (work-activity verification)."""
+        from caseterm.screens.hours_grid import HoursGridScreen
+
+        self.push_screen(HoursGridScreen(case_number))
 
     # -- actions ---------------------------------------------------------------
 

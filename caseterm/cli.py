@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "check": "caseterm.commands.data:check_cmd",
     "restore": "caseterm.commands.data:restore_cmd",
     "letter": "caseterm.commands.letter:letter",
+    "search": "caseterm.commands.search:search",
 }
 
 HELP = {
@@ -47,6 +48,7 @@ HELP = {
     "check": "Check the database's integrity and schema revision.",
     "restore": "Put a backup back as the database (lists the backups without a file).",
     "letter": "Write a letter to a client and log it as a written contact.",
+    "search": "Search every note for words (the app's notes search).",
 }
 
 

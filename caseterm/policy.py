@@ -182,6 +182,12 @@ class CaseloadPolicy:
 
 
 @dataclass(frozen=True)
+class SearchPolicy:
+    #: Groups of words or phrases that mean the same; a query naming one finds them all.
+    synonyms: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
 class Policy:
     privacy: PrivacyPolicy
     backups: BackupsPolicy
@@ -201,6 +207,7 @@ class Policy:
     follow_up: FollowUpPolicy
     referral: ReferralPolicy
     caseload: CaseloadPolicy
+    search: SearchPolicy
 
     def applies_to(self, program: str, programs: tuple[str, ...]) -> bool:
         """An empty program list means every program."""
@@ -355,6 +362,12 @@ def _validate(policy: Policy, where: str) -> None:
         raise BadInput(f"{where}: monthly.verification_deadline_day: must be between 1 and 28")
     if not 1 <= policy.monthly.close_after_day <= 28:
         raise BadInput(f"{where}: monthly.close_after_day: must be between 1 and 28")
+    for i, group in enumerate(policy.search.synonyms):
+        if len(group) < 2:
+            raise BadInput(f"{where}: search.synonyms[{i}]: a group needs at least two words or phrases")
+        for j, entry in enumerate(group):
+            if not any(ch.isalnum() for ch in entry):
+                raise BadInput(f"{where}: search.synonyms[{i}][{j}]: {entry!r} has no word in it")
 
 
 def read_policy(override_path: Path | None = None) -> LoadedPolicy:

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from caseterm import migrations_dir
-from caseterm.store import make_engine, open_store, resolve_url, stored_revision
+from caseterm.store import HEAD_REVISION, make_engine, open_store, resolve_url, stored_revision
 
 KEYS = [
     "engagement|TA-1|reengage-2026-10-28",   # the re-engagement stage: moves
@@ -41,7 +41,7 @@ def test_re_engagement_decisions_keep_their_item(tmp_path: Path) -> None:
     engine.dispose()
 
     migrated = open_store(resolve_url(str(db)))
-    assert stored_revision(migrated) == "0004"
+    assert stored_revision(migrated) == HEAD_REVISION
     assert _keys(migrated) == ["re-engagement|TA-1|reengage-2026-10-28", *KEYS[1:]]
     with migrated.begin() as conn:
         cfg.attributes["connection"] = conn

@@ -88,6 +88,7 @@ class CaseloadScreen(Screen):
         Binding("O", "sort_reverse", "Reverse sort", show=False),
         Binding("w", "write_note", "Note", show=True, tooltip="Write a note for the highlighted client"),
         Binding("e", "print_caseload", "Print", show=True, tooltip="Print or export the caseload list (CSV and HTML, CONFIDENTIAL)"),
+        Binding("h", "app.hours_grid", "Hours", show=True, tooltip="Enter last month's hours for every client who owes them"),
         Binding("plus", "add_task", "Add task", show=False, key_display="+", tooltip="A task for the highlighted client"),
         Binding("2", "app.switch_mode('schedule')", "Schedule", show=True),
         Binding("f2", "app.toggle_sidebar", "Due", show=True, tooltip="Show or hide the due-today list"),

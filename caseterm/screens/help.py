@@ -23,6 +23,8 @@ DIALOGS = [
     ("reschedule", "YYYY-MM-DD HH:MM, a date, HH:MM or +days, Enter"),
     ("new task", "what, due, priority 1-3 (Tab between them), Enter"),
     ("locked screen", "any key, then Enter or y (or the passphrase); Esc keeps it hidden"),
+    ("hours grid (h)", "type hours, Tab/Enter saves the cell and moves on; source column p/t/e/o; "
+     "activity column e/s/x/d/b; Esc undoes what is typed, then leaves"),
     ("any dialog", "Esc cancels"),
 ]
 
@@ -48,6 +50,9 @@ def _sections(under: Screen | None) -> list[tuple[str, list[BindingType]]]:
     sections.append(("Due-today sidebar", list(DueToday.BINDINGS)))
     sections.append(("Client file", list(ClientScreen.BINDINGS)))
     sections.append(("Note entry", list(NoteScreen.BINDINGS)))
+    from caseterm.screens.hours_grid import HoursGrid, HoursGridScreen
+
+    sections.append(("Hours grid (h)", [*HoursGridScreen.BINDINGS, *HoursGrid.BINDINGS]))
     if under is not None:
         # The screen you came from goes first after the global keys.
         for index, (_title, bindings) in enumerate(sections):

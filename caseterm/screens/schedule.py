@@ -138,6 +138,7 @@ class ScheduleScreen(Screen):
         Binding("u", "mark('scheduled')", "Undo", show=False, tooltip="Back to scheduled"),
         Binding("enter", "note", "Note", show=True, tooltip="Write the note for this appointment"),
         Binding("o", "open_client", "Client", show=False, tooltip="Open the client's file"),
+        Binding("h", "app.hours_grid", "Hours", show=False, tooltip="Enter last month's hours for every client who owes them"),
         Binding("tab,shift+tab", "switch_pane", "Sidebar ⇄ day", show=False),
         Binding("escape", "app.switch_mode('caseload')", "Caseload", show=False, tooltip="Back to the caseload (also 1)"),
         Binding("down,j", "move(1)", "Next", show=False),

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -574,19 +576,81 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 MIN_PREFIX = 3
 
 
-def fts_query(user_text: str) -> str:
-    """A safe FTS5 query from whatever was typed: each word quoted, all required.
+#: The word being typed stands for at most this many whole words that start
+#: with it (the most frequent in the notes): three letters can start thousands.
+MAX_EXPANSIONS = 64
 
-    Quotes, `-`, `AND(`, `NEAR`, `*` and column filters lose their meaning, so
-    no input raises. The last word matches as a prefix (search as you type).
+
+def _fold(word: str) -> str:
+    """Lower case without diacritics, as the unicode61 tokenizer stores words."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _phrase(words: Sequence[str]) -> str:
+    return '"' + " ".join(words) + '"'
+
+
+def fts_query(
+    user_text: str,
+    synonyms: Sequence[Sequence[str]] = (),
+    words_starting: Callable[[str], list[str]] | None = None,
+) -> str:
+    """A safe FTS5 query from whatever was typed: every word required, whole words.
+
+    Each word is quoted (quotes, `-`, `AND(`, `NEAR`, `*` and column filters
+    lose their meaning, so no input raises) and matched stemmed against the
+    stemmed index: `bus` finds "bus", never "budget". A run of words that is
+    one of the `synonyms` becomes an OR of its group (`childcare` finds "child
+    care"). The last word, while it is being typed (the text ends in it) and
+    from MIN_PREFIX letters on, also matches the whole words that start with
+    it: `words_starting(prefix)` lists them from the unstemmed index. Without
+    that callable (or on a server) the stemmed prefix is used instead.
     """
     words = _TOKEN.findall(user_text)
     if not words:
         return ""
-    quoted = [f'"{w}"' for w in words]
-    if user_text and user_text[-1].isalnum() and len(words[-1]) >= MIN_PREFIX:
-        quoted[-1] += "*"
-    return " ".join(quoted)
+    folded = [_fold(w) for w in words]
+    groups = [[_TOKEN.findall(_fold(alt)) for alt in group] for group in synonyms]
+    typing = bool(user_text) and user_text[-1].isalnum() and len(words[-1]) >= MIN_PREFIX
+    terms: list[str] = []
+    i = 0
+    while i < len(words):
+        best: tuple[int, list[list[str]]] | None = None
+        for group in groups:
+            for alt in group:
+                n = len(alt)
+                if n and folded[i : i + n] == alt and (best is None or n > best[0]):
+                    best = (n, group)
+        if best is not None:
+            n, group = best
+            alternatives = [_phrase(alt) for alt in group if alt]
+            terms.append("(" + " OR ".join(dict.fromkeys(alternatives)) + ")")
+            i += n
+            continue
+        word = folded[i]
+        if i == len(words) - 1 and typing:
+            if words_starting is None:
+                terms.append(f'"{word}"*')
+            else:
+                whole = [f'"{w}"' for w in [word, *words_starting(word)]]
+                terms.append("(" + " OR ".join(dict.fromkeys(whole)) + ")")
+        else:
+            terms.append(f'"{word}"')
+        i += 1
+    return " AND ".join(terms)
+
+
+def words_starting_with(session: Session, prefix: str, limit: int = MAX_EXPANSIONS) -> list[str]:
+    """Whole words of the notes that start with `prefix` (unstemmed), most frequent first."""
+    rows = session.execute(
+        sql_text(
+            "SELECT term FROM note_words_vocab WHERE term >= :lo AND term < :hi "
+            "ORDER BY doc DESC LIMIT :limit"
+        ),
+        {"lo": prefix, "hi": prefix + "\U0010ffff", "limit": limit},
+    ).scalars()
+    return [t for t in rows if t.startswith(prefix)]
 
 
 @dataclass(frozen=True)
@@ -600,6 +664,22 @@ class SearchHit:
     snippet: str
     """The matched passage, hits wrapped in HIT_START/HIT_END."""
     amended: bool
+    uid: str = ""
+
+    @property
+    def plain_snippet(self) -> str:
+        """The passage on one line, without the hit markers."""
+        return " ".join(self.snippet.replace(HIT_START, "").replace(HIT_END, "").split())
+
+    def to_json(self) -> dict[str, str]:
+        """`caseterm search --json`: one hit."""
+        return {
+            "case_number": self.case_number,
+            "uid": self.uid,
+            "contact_at": self.contact_at.isoformat(),
+            "type": self.type.value,
+            "snippet": self.plain_snippet,
+        }
 
 
 #: Relevance (bm25) is ranked among at most this many of the newest matching
@@ -609,18 +689,30 @@ class SearchHit:
 SEARCH_WINDOW = 2000
 
 
-def search_notes(session: Session, query: str, limit: int = 50, offset: int = 0) -> list[SearchHit]:
+def search_notes(
+    session: Session,
+    query: str,
+    limit: int = 50,
+    offset: int = 0,
+    synonyms: Sequence[Sequence[str]] | None = None,
+) -> list[SearchHit]:
     """Notes matching the words typed, best first (bm25), one page at a time.
 
-    Three short queries: the rowid where the window of newest matches starts,
-    the page of rowids with their snippets in rank order (FTS5 only), then the
-    notes and clients of that page by primary key.
+    Whole words, stemmed; the word being typed also as the start of a word;
+    the policy's synonyms folded in (`synonyms` overrides them). Three short
+    queries: the rowid where the window of newest matches starts, the page of
+    rowids with their snippets in rank order (FTS5 only), then the notes and
+    clients of that page by primary key.
     """
-    match = fts_query(query)
-    if not match:
+    if not _TOKEN.search(query):
         return []
     if session.get_bind().dialect.name != "sqlite":
         return _search_like(session, query, limit, offset)
+    if synonyms is None:
+        from caseterm.policy import load_policy
+
+        synonyms = load_policy().search.synonyms
+    match = fts_query(query, synonyms, lambda prefix: words_starting_with(session, prefix))
     window = max(SEARCH_WINDOW, offset + limit)
     cut = session.execute(
         sql_text("SELECT rowid FROM note_fts WHERE note_fts MATCH :m ORDER BY rowid DESC LIMIT 1 OFFSET :w"),
@@ -637,7 +729,7 @@ def search_notes(session: Session, query: str, limit: int = 50, offset: int = 0)
         return []
     ids = [row[0] for row in page]
     rows = session.execute(
-        select(Note.id, Client.case_number, Client.legal_name, Client.preferred_name, Note.contact_at, Note.type, Note.author)
+        select(Note.id, Client.case_number, Client.legal_name, Client.preferred_name, Note.contact_at, Note.type, Note.author, Note.uid)
         .join(Client, Client.id == Note.client_id)
         .where(col(Note.id).in_(ids))
     ).all()
@@ -658,6 +750,7 @@ def search_notes(session: Session, query: str, limit: int = 50, offset: int = 0)
                 author=r[6],
                 snippet=snip,
                 amended=note_id in amended,
+                uid=r[7] or "",
             )
         )
     return hits
@@ -673,7 +766,9 @@ def _search_like(session: Session, query: str, limit: int, offset: int) -> list[
     for note, client in session.exec(stmt).all():
         assert note.id is not None
         hits.append(
-            SearchHit(note.id, client.case_number, client.display_name, note.contact_at, note.type, note.author, note.text[:160], False)
+            SearchHit(
+                note.id, client.case_number, client.display_name, note.contact_at, note.type, note.author, note.text[:160], False, note.uid or ""
+            )
         )
     return hits
 
