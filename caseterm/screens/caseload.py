@@ -21,6 +21,7 @@ from caseterm.text import plural
 from caseterm.services.caseload import (
     FLAG_LEGEND,
     STATUS_LABELS,
+    DRAFT_MARK,
     CaseloadRow,
     QuickFilter,
     count_due,
@@ -238,7 +239,7 @@ class CaseloadScreen(Screen):
         flags = _flags_cell(row.flags, row.dv or row.penalty)
         cells = {
             "case_number": row.case_number,
-            "name": row.name,
+            "name": f"{row.name} {DRAFT_MARK}" if row.drafts else row.name,
             "due": due,
             "flags": flags,
             "next_appointment": next_label(row.next_appointment, today),

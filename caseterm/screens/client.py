@@ -328,6 +328,8 @@ class ClientScreen(Screen):
             if latest.amends_id:
                 original = notes_service.get_note(session, latest.amends_id)
                 what, key = f"an amendment to the note of {original.contact_at:%Y-%m-%d %H:%M}", "m on that note"
+            elif latest.appointment_id is not None:
+                what, key = "an appointment's note", "Enter on the appointment (or F4)"
             else:
                 what, key = "a note", "n"
             more = f" (+{len(drafts) - 1} more)" if len(drafts) > 1 else ""
@@ -339,7 +341,7 @@ class ClientScreen(Screen):
 
     def _offer_drafts(self) -> None:
         if getattr(self, "_drafts", None):
-            self.notify("An unsaved note draft is waiting: press n to continue it.", title="Draft", timeout=6)
+            self.notify("An unsaved note draft is waiting: the banner says how to continue it.", title="Draft", timeout=6)
 
     # -- notes -------------------------------------------------------------------
 

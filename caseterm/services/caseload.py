@@ -19,7 +19,7 @@ from sqlalchemy import func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from caseterm.models import Appointment, Client, Note
+from caseterm.models import Appointment, Client, Note, NoteDraft
 from caseterm.vocabulary import AppointmentStatus, ClientStatus, ContactOutcome
 
 #: Note outcomes that mean the client was not actually reached.
@@ -50,6 +50,8 @@ class CaseloadRow:
     last_contact: dt.date | None
     next_appointment: dt.datetime | None
     due: int = 0
+    #: unsaved note drafts of the client (marked on the row)
+    drafts: int = 0
 
     @property
     def flags(self) -> str:
@@ -62,7 +64,9 @@ class CaseloadRow:
 
 
 #: "D" is the DV flag, worded by what it means for the worker: a passer-by reads it too.
-FLAG_LEGEND = "P penalty · E exempt · R remote (mail only) · D no home visits"
+FLAG_LEGEND = "P penalty · E exempt · R remote (mail only) · D no home visits · ✎ unsaved note"
+#: After the name of a client with an unsaved note (a draft).
+DRAFT_MARK = "✎"
 
 
 def follow_up_days() -> int:
@@ -87,6 +91,9 @@ def caseload_rows(session: Session, day: dt.date) -> list[CaseloadRow]:
         .group_by(Appointment.client_id)
         .subquery()
     )
+    drafts = (
+        select(NoteDraft.client_id, func.count().label("n")).group_by(NoteDraft.client_id).subquery()
+    )
     c = Client.__table__.c  # plain columns, not ORM objects: 10,000 rows in a blink
     query = (
         sa_select(
@@ -102,10 +109,12 @@ def caseload_rows(session: Session, day: dt.date) -> list[CaseloadRow]:
             c.close_pending,
             last_contact.c.last,
             next_appt.c.next,
+            drafts.c.n,
         )
         .select_from(Client.__table__)
         .outerjoin(last_contact, last_contact.c.client_id == c.id)
         .outerjoin(next_appt, next_appt.c.client_id == c.id)
+        .outerjoin(drafts, drafts.c.client_id == c.id)
         .order_by(c.case_number)
     )
     return [
@@ -122,6 +131,7 @@ def caseload_rows(session: Session, day: dt.date) -> list[CaseloadRow]:
             close_pending=bool(r.close_pending),
             last_contact=_as_date(r.last),
             next_appointment=_as_datetime(r.next),
+            drafts=int(r.n or 0),
         )
         for r in session.execute(query)
     ]

@@ -297,12 +297,14 @@ def save_draft(
     text: str,
     fields: dict[str, Any] | None = None,
     amends_id: int | None = None,
+    appointment_id: int | None = None,
 ) -> NoteDraft | None:
-    """Keep what is being typed (one draft per client and note being amended).
+    """Keep what is being typed: one draft per client, note being amended and
+    appointment (a free note and an appointment's note are separate drafts).
 
     An empty text with no fields removes the draft: there is nothing to lose.
     """
-    draft = load_draft(session, client, amends_id=amends_id)
+    draft = load_draft(session, client, amends_id=amends_id, appointment_id=appointment_id)
     if not text.strip():
         if draft is not None:
             session.delete(draft)
@@ -310,7 +312,9 @@ def save_draft(
         return None
     if draft is None:
         assert client.id is not None
-        draft = NoteDraft(client_id=client.id, amends_id=amends_id, updated_at=clock.now())
+        draft = NoteDraft(
+            client_id=client.id, amends_id=amends_id, appointment_id=appointment_id, updated_at=clock.now()
+        )
     draft.text = text
     draft.fields_json = json.dumps(fields or {}, sort_keys=True, default=str)
     draft.updated_at = clock.now()
@@ -319,12 +323,19 @@ def save_draft(
     return draft
 
 
-def load_draft(session: Session, client: Client, amends_id: int | None = None) -> NoteDraft | None:
+def load_draft(
+    session: Session, client: Client, amends_id: int | None = None, appointment_id: int | None = None
+) -> NoteDraft | None:
+    """The draft of this client's free note, amendment, or note for one appointment."""
     query = select(NoteDraft).where(NoteDraft.client_id == client.id)
     if amends_id is None:
         query = query.where(col(NoteDraft.amends_id).is_(None))
     else:
         query = query.where(NoteDraft.amends_id == amends_id)
+    if appointment_id is None:
+        query = query.where(col(NoteDraft.appointment_id).is_(None))
+    else:
+        query = query.where(NoteDraft.appointment_id == appointment_id)
     return session.exec(query.order_by(col(NoteDraft.updated_at).desc())).first()
 
 
@@ -332,6 +343,39 @@ def drafts_for(session: Session, client: Client) -> list[NoteDraft]:
     """Every unsaved draft of a client (new notes and amendments), newest first."""
     query = select(NoteDraft).where(NoteDraft.client_id == client.id).order_by(col(NoteDraft.updated_at).desc())
     return list(session.exec(query).all())
+
+
+@dataclass(frozen=True)
+class DraftInfo:
+    """An unsaved note as the start-up notice, the F4 key and the caseload show it."""
+
+    id: int
+    case_number: str
+    name: str
+    updated_at: dt.datetime
+    appointment_id: int | None
+    amends_id: int | None
+    type: str
+
+
+def all_drafts(session: Session) -> list[DraftInfo]:
+    """Every unsaved note of the caseload, oldest first (the one most at risk first)."""
+    rows = session.exec(
+        select(NoteDraft, Client).join(Client, col(Client.id) == col(NoteDraft.client_id))
+        .order_by(col(NoteDraft.updated_at), col(NoteDraft.id))
+    ).all()
+    return [
+        DraftInfo(
+            id=draft.id or 0,
+            case_number=client.case_number,
+            name=client.display_name,
+            updated_at=draft.updated_at,
+            appointment_id=draft.appointment_id,
+            amends_id=draft.amends_id,
+            type=str(draft_fields(draft).get("type") or ""),
+        )
+        for draft, client in rows
+    ]
 
 
 def draft_fields(draft: NoteDraft) -> dict[str, Any]:
@@ -342,9 +386,11 @@ def draft_fields(draft: NoteDraft) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def discard_draft(session: Session, client: Client, amends_id: int | None = None) -> bool:
+def discard_draft(
+    session: Session, client: Client, amends_id: int | None = None, appointment_id: int | None = None
+) -> bool:
     """Delete the draft (drafts may be deleted; notes never). True if there was one."""
-    draft = load_draft(session, client, amends_id=amends_id)
+    draft = load_draft(session, client, amends_id=amends_id, appointment_id=appointment_id)
     if draft is None:
         return False
     session.delete(draft)

@@ -133,3 +133,29 @@ class TaskPrompt(ModalScreen[Any]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmPrompt(ModalScreen[bool]):
+    """A yes/no question: `y` or Enter says yes, `n` or Esc says no."""
+
+    DEFAULT_CLASSES = "prompt"
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", show=True),
+        Binding("n,escape", "answer(False)", "No", show=True),
+    ]
+
+    def __init__(self, title: str, text: str, yes: str = "quit", no: str = "go back") -> None:
+        super().__init__()
+        self.prompt_title = title
+        self.text = text
+        self.yes = yes
+        self.no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="prompt-box"):
+            yield Label(self.prompt_title, classes="prompt-title")
+            yield Static(self.text, classes="prompt-help", markup=False)
+            yield Static(f"y or Enter: {self.yes} · n or Esc: {self.no}", classes="prompt-help")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
