@@ -56,6 +56,10 @@ def _actions_provider():  # noqa: ANN202
     return ActionsProvider
 
 
+#: Below this many columns the screens reflow for a small terminal (80×24): the
+#: app carries the class "-compact", and the stylesheets and screens follow it.
+COMPACT_WIDTH = 100
+
 #: How often the due list is worked out again with no change in the data.
 DUE_REFRESH_SECONDS = 300
 #: Start the due list this long after start-up if no screen has said it is ready.
@@ -81,7 +85,7 @@ class CasetermApp(App[None]):
         Binding("f2", "toggle_sidebar", "Due list", show=False),
         Binding("ctrl+f", "search_notes", "Search notes", show=False, tooltip="Full-text search of every note"),
         Binding("f4", "open_draft", "Unsaved notes", show=False, tooltip="Open the unsaved notes one after another"),
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, tooltip="Quit (asks first while a changed note is open)"),
+        Binding("ctrl+q", "quit", "Quit", show=False, tooltip="Quit (asks first while a changed note is open)"),
     ]
 
     #: The one due-today list every sidebar shows; None while it is worked out.
@@ -141,6 +145,7 @@ class CasetermApp(App[None]):
         from caseterm.config import load_settings
 
         self.sub_title = f"{clock.today():%a %b %d %Y} · {load_settings().user}"
+        self.set_class(self.size.width < COMPACT_WIDTH, "-compact")
         self.call_after_refresh(self._announce_drafts)
         # The due list waits for the first screen's rows (ScreenReady) so the two do not
         # compete for the interpreter at start-up; a timer starts it if no screen says so.
@@ -151,6 +156,14 @@ class CasetermApp(App[None]):
         if self.idle_lock_seconds > 0:
             every = self._idle_check_seconds or min(15.0, max(self.idle_lock_seconds / 4, 0.05))
             self.set_interval(every, self._check_idle)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Reflow at 80 columns: fields on two rows, narrower columns, the due list a count."""
+        self.set_class(event.size.width < COMPACT_WIDTH, "-compact")
+
+    @property
+    def compact(self) -> bool:
+        return self.has_class("-compact")
 
     # -- the due list --------------------------------------------------------
 

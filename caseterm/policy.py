@@ -161,6 +161,11 @@ class CaseloadPolicy:
 
 
 @dataclass(frozen=True)
+class DisplayPolicy:
+    year_after_months: int
+
+
+@dataclass(frozen=True)
 class Policy:
     privacy: PrivacyPolicy
     calendar: CalendarPolicy
@@ -178,6 +183,7 @@ class Policy:
     follow_up: FollowUpPolicy
     referral: ReferralPolicy
     caseload: CaseloadPolicy
+    display: DisplayPolicy
 
     def applies_to(self, program: str, programs: tuple[str, ...]) -> bool:
         """An empty program list means every program."""

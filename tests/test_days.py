@@ -136,3 +136,62 @@ async def test_quit_without_a_changed_note_does_not_ask(engine) -> None:
         await _note_open(app, pilot)
         await pilot.press("ctrl+q")
         await until(pilot, lambda: not app.is_running)
+
+
+async def test_snooze_digit_selects_and_enter_confirms(engine) -> None:
+    from caseterm.widgets.due_today import DueList, DueToday
+    from caseterm.widgets.prompts import SnoozePrompt
+
+    clock.pin(TODAY, NOW)
+    write_settings()
+    seed_caseload(engine)
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        sidebar = app.screen.query_one(DueToday)
+        app.screen.query_one(DueList).focus()
+        await pilot.pause()
+        item = sidebar.current
+        assert item is not None
+        await pilot.press("z")
+        await until(pilot, lambda: isinstance(app.screen, SnoozePrompt))
+        await pilot.press("3")
+        await pilot.pause()
+        # The digit only chooses: the dialog is still open and says what Enter will do.
+        assert isinstance(app.screen, SnoozePrompt)
+        assert "until Thu Nov 05" in str(app.screen.query_one("#prompt-error").render())
+        assert any(i.key == item.key for i in app.due_items)
+        await pilot.press("enter")
+        await until(pilot, lambda: not isinstance(app.screen, SnoozePrompt))
+        await settle(pilot)
+        assert all(i.key != item.key for i in app.due_items)
+        # The Enter was used by the dialog: no note or client file opened behind it.
+        assert app.screen is app.screen_stack[0]
+
+
+async def test_enter_on_an_exact_case_number_opens_it_even_if_others_start_with_it(engine) -> None:
+    from caseterm.screens.client import ClientScreen
+
+    clock.pin(TODAY, NOW)
+    write_settings()
+    seed_caseload(engine)
+    with session_scope(engine) as s:
+        s.add(Client(case_number="A-KEPT", legal_name="Kept Client"))
+        s.add(Client(case_number="A-KEPTNOTE", legal_name="Other Client"))
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"a-kept", "enter")
+        await until(pilot, lambda: isinstance(app.screen, ClientScreen))
+        assert app.screen.case_number == "A-KEPT"
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, ClientScreen))
+        # Several matches and none exact: Enter moves into the table.
+        await pilot.press("slash")
+        await pilot.press("ctrl+a", "ctrl+k", *"A-KEP", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, ClientScreen)
+        assert app.focused is app.screen.query_one("#caseload-table")
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: isinstance(app.screen, ClientScreen))
+        assert app.screen.case_number == "A-KEPTNOTE"

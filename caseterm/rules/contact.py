@@ -32,6 +32,7 @@ def reminder_call(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem
                 group=RoutineGroup.MORNING,
                 occurrence=f"appt{appt.id}",
                 target={"screen": "schedule", "appointment_id": appt.id},
+                at=appt.start,
             )
 
 

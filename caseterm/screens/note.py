@@ -173,6 +173,8 @@ class NoteScreen(Screen):
                     return values
                 values.contact_date, values.contact_time = f"{appt.start:%Y-%m-%d}", f"{appt.start:%H:%M}"
                 values.type = TYPE_FOR_APPOINTMENT.get(appt.kind, NoteType.CONTACT).value
+                # The kind's template (FSSP) or the type's (staffing, home visit...).
+                values.text = notes_service.appointment_template(appt.kind.value, NoteType(values.type))
                 method = METHOD_FOR_PLACE.get(appt.place, ContactMethod.OFFICE)
                 if appt.kind is AppointmentKind.HOME_VISIT:
                     method = ContactMethod.HOME_VISIT
@@ -181,6 +183,7 @@ class NoteScreen(Screen):
                     values.outcome = ContactOutcome.REACHED.value
                     values.minutes = str(appt.minutes)
                 self._title = f"Note for {what} · {client.display_name} · {client.case_number}"
+                return values
         elif self.due_item_key:
             rule = self.due_item_key.split("|", 1)[0]
             values.type = TYPE_FOR_RULE.get(rule, NoteType.CONTACT).value
@@ -208,7 +211,7 @@ class NoteScreen(Screen):
                     classes="banner",
                 )
             yield NoteEditor(self._initial, locked_contact=self.amends_id is not None, id="note-editor")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         if self._error is not None:
@@ -286,7 +289,8 @@ class NoteScreen(Screen):
     def _swap_template(self) -> None:
         """A new type brings its template, unless the user has written something."""
         text = self.editor.text
-        if text.strip() and text not in notes_service.all_templates().values():
+        untouched = set(notes_service.all_templates().values()) | notes_service.appointment_templates()
+        if text.strip() and text not in untouched:
             return
         new_type = NoteType(self.editor.values().type)
         self.editor.set_text(notes_service.note_template(new_type))

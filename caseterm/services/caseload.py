@@ -19,6 +19,7 @@ from sqlalchemy import func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from caseterm import clock
 from caseterm.models import Appointment, Client, Note, NoteDraft
 from caseterm.vocabulary import AppointmentStatus, ClientStatus, ContactOutcome
 
@@ -215,15 +216,16 @@ STATUS_LABELS = {
 }
 
 
-def short_date(day: dt.date | None) -> str:
-    return day.strftime("%b %d") if day else "—"
+def short_date(day: dt.date | None, today: dt.date | None = None, months: int | None = None) -> str:
+    """'Nov 12'; with its year when more than the policy's months from today."""
+    return clock.short_date(day, today, months=months)
 
 
 def short_datetime(when: dt.datetime | None) -> str:
     return when.strftime("%b %d %H:%M") if when else "—"
 
 
-def next_label(when: dt.datetime | None, today: dt.date) -> str:
+def next_label(when: dt.datetime | None, today: dt.date, months: int | None = None) -> str:
     """Next appointment, short: "10:00" today, "Wed 13:30" within the week, else "Nov 12"."""
     if when is None:
         return "—"
@@ -232,7 +234,7 @@ def next_label(when: dt.datetime | None, today: dt.date) -> str:
         return f"{when:%H:%M}"
     if 0 < days < 7:
         return f"{when:%a %H:%M}"
-    return when.strftime("%b %d")
+    return clock.short_date(when, today, months=months)
 
 
 def client_index(session: Session) -> list[tuple[str, str, str]]:

@@ -534,3 +534,26 @@ def note_template(note_type: NoteType) -> str:
 
 def all_templates() -> dict[NoteType, str]:
     return {t: body for t in NoteType if (body := note_template(t))}
+
+
+def appointment_template(kind: str, note_type: NoteType) -> str:
+    """The starting text of the note for an appointment of `kind`: the kind's own
+    template (templates/notes/appointment_<kind>.txt, e.g. the FSSP) if there is
+    one, else the note type's."""
+    from importlib.resources import files
+
+    resource = files("caseterm").joinpath("templates", "notes", f"appointment_{kind}.txt")
+    try:
+        return resource.read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return note_template(note_type)
+
+
+def appointment_templates() -> set[str]:
+    """Every appointment kind's own template (so switching type may replace one untouched)."""
+    from importlib.resources import files
+
+    folder = files("caseterm").joinpath("templates", "notes")
+    return {
+        entry.read_text(encoding="utf-8") for entry in folder.iterdir() if entry.name.startswith("appointment_")
+    }

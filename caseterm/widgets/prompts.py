@@ -67,27 +67,37 @@ class TextPrompt(ModalScreen[Any]):
 
 
 class SnoozePrompt(TextPrompt):
-    """Snooze until: 1 / 3 / 7 days with one key, or a typed date.
+    """Snooze until: a digit (1 / 3 / 7 days) chooses, a typed date too; Enter confirms.
 
-    A typed date starts with the year or "+", so a lone 1, 3 or 7 typed into
-    the empty box can only mean a quick choice (a binding could not see the
-    digit: the input consumes printable keys).
+    The digit only selects: the dialog says "Enter: OK" and means it, so no
+    key both snoozes and leaves an extra Enter to open the next item.
     """
 
     def __init__(self, what: str, choices: list[tuple[int, dt.date]], parse: Callable[[str], dt.date]) -> None:
         self.choices = {str(days): day for days, day in choices}
         lines = "   ".join(f"[b]{days}[/b] {day:%a %b %d}" for days, day in choices)
+        self._parse_date = parse
         super().__init__(
             f"Snooze: {what}",
-            help_text=f"{lines}\nor type a date (YYYY-MM-DD or +days) and press Enter",
+            help_text=f"{lines}\ntype 1, 3 or 7, or a date (YYYY-MM-DD or +days); Enter snoozes",
             placeholder="1, 3, 7, YYYY-MM-DD or +days",
-            parse=parse,
+            parse=self._choice,
         )
+
+    def _choice(self, text: str) -> dt.date:
+        if text.strip() in self.choices:
+            return self.choices[text.strip()]
+        return self._parse_date(text)
 
     @on(Input.Changed)
     def _quick(self, event: Input.Changed) -> None:
-        if event.value in self.choices:
-            self.dismiss(self.choices[event.value])
+        """Say which date Enter will snooze to (or nothing yet)."""
+        label = self.query_one("#prompt-error", Label)
+        value = event.value.strip()
+        if value in self.choices:
+            label.update(f"→ until {self.choices[value]:%a %b %d} (Enter snoozes)")
+        else:
+            label.update("")
 
 
 def required_reason(text: str) -> str:
