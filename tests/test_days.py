@@ -195,3 +195,73 @@ async def test_enter_on_an_exact_case_number_opens_it_even_if_others_start_with_
         await pilot.press("down", "enter")
         await until(pilot, lambda: isinstance(app.screen, ClientScreen))
         assert app.screen.case_number == "A-KEPTNOTE"
+
+
+# -- pure pieces: the year on far dates, the draft rule, the order of the day -------
+
+def test_dates_more_than_six_months_away_show_their_year() -> None:
+    from caseterm.clock import short_date
+
+    today = dt.date(2026, 12, 1)
+    assert short_date(dt.date(2026, 11, 30), today) == "Nov 30"
+    assert short_date(dt.date(2026, 6, 1), today) == "Jun 01"  # exactly six months
+    assert short_date(dt.date(2026, 5, 31), today) == "May 31 2026"
+    assert short_date(dt.date(2025, 12, 5), today) == "Dec 05 2025"
+    assert short_date(dt.date(2027, 6, 2), today) == "Jun 02 2027"
+    assert short_date(None, today) == "—"
+    assert short_date(dt.date(2026, 5, 31), today, months=12) == "May 31"
+
+
+def test_draft_rule_lists_each_draft_under_notes_to_finish() -> None:
+    from rules_support import D, run_rule
+    from caseterm.rules.engine import RoutineGroup
+    from caseterm.rules.snapshot import DraftSnap, Snapshot
+
+    drafts = (
+        DraftSnap(1, "TA-1", "Lan", dt.datetime(2026, 11, 1, 16, 20), "contact"),
+        DraftSnap(2, "TA-1", "Lan", dt.datetime(2026, 11, 2, 9, 0), "", appointment_id=7),
+    )
+    items = run_rule("draft", Snapshot(day=D(2026, 11, 2), drafts=drafts), D(2026, 11, 2))
+    assert [i.occurrence for i in items] == ["draft1", "draft2"]
+    assert all(i.group is RoutineGroup.NOTES and i.source == "001" for i in items)
+    assert items[0].title == "Finish the unsaved contact note: Lan (started Sun Nov 1 16:20)"
+    assert items[1].target["appointment_id"] == 7 and "appointment_id" not in items[0].target
+    assert not items[0].overdue  # 24 h run out on Nov 2 at 16:20
+    assert run_rule("draft", Snapshot(day=D(2026, 11, 3), drafts=drafts[:1]), D(2026, 11, 3))[0].overdue
+
+
+def test_reminder_calls_and_interviews_run_in_appointment_order() -> None:
+    from rules_support import D, appt, at, client, snap
+
+    from caseterm.policy import load_policy
+    from caseterm.rules.engine import RoutineGroup, compute_due
+    from caseterm.vocabulary import AppointmentKind
+
+    day = D(2026, 11, 2)
+    caseload = snap(
+        client("TA-1", name="Aaron", appointments=(appt(at(day, "15:00")),), plan_review_date=day),
+        client("TA-2", name="Zoe", appointments=(appt(at(day, "08:30")),), plan_review_date=day),
+        client("TA-3", name="Mia", appointments=(appt(at(day, "10:00"), AppointmentKind.EA),), plan_review_date=day),
+        day=day,
+    )
+    items = compute_due(caseload, load_policy(), day)
+    calls = [i.case_number for i in items if i.rule == "reminder-call"]
+    assert calls == ["TA-2", "TA-3", "TA-1"]
+    interviews = [i.case_number for i in items if i.group is RoutineGroup.INTERVIEWS]
+    assert list(dict.fromkeys(interviews)) == ["TA-2", "TA-3", "TA-1"]  # each client's items together, by time
+    # Booking a home visit is desk work: a deadline, even for a client seen today.
+    assert all(i.group is RoutineGroup.DEADLINES for i in items if i.rule == "home-visits")
+
+
+async def test_the_fssp_note_starts_as_a_contact_with_the_fssp_template(engine) -> None:
+    clock.pin(TODAY, NOW)
+    write_settings()
+    seed_caseload(engine)
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        app.open_note("TA-1001", _mari_fssp(engine))
+        await _note_open(app, pilot)
+        values = app.screen.query_one(NoteEditor).values()
+        assert values.type == "contact"
+        assert values.text.startswith("FSSP (Family Self-Sufficiency Plan) meeting.")

@@ -276,8 +276,10 @@ class NoteScreen(Screen):
         self._discard_armed = False
         if event.field in ("contact_date", "contact_time"):
             self._refresh_status()
-        if event.field == "type":
+        if event.field == "type" and self.editor.values().type != getattr(self, "_shown_type", self._initial.type):
             self._swap_template()
+        if event.field == "type":
+            self._shown_type = self.editor.values().type
         if self._baseline is not None:
             if self.editor.values() == self._baseline:
                 return
