@@ -188,6 +188,11 @@ class SearchPolicy:
 
 
 @dataclass(frozen=True)
+class DisplayPolicy:
+    year_after_months: int
+
+
+@dataclass(frozen=True)
 class Policy:
     privacy: PrivacyPolicy
     backups: BackupsPolicy
@@ -208,6 +213,7 @@ class Policy:
     referral: ReferralPolicy
     caseload: CaseloadPolicy
     search: SearchPolicy
+    display: DisplayPolicy
 
     def applies_to(self, program: str, programs: tuple[str, ...]) -> bool:
         """An empty program list means every program."""

@@ -232,7 +232,7 @@ async def test_a_morning_with_the_keyboard(seeded: Engine, tmp_path: Path) -> No
         assert sidebar.current is not None and sidebar.current.key == missed[0].key
         await pilot.press("z")
         await pilot.pause()
-        await pilot.press("3")
+        await pilot.press("3", "enter")  # the digit chooses, Enter confirms
         await settle(pilot)
         assert all(i.key != missed[0].key for i in app.due_items)
 

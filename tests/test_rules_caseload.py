@@ -21,7 +21,7 @@ DOMAIN_RULE_IDS = {
     "reminder-call", "finish-note", "missed-activity", "engagement", "good-cause", "not-initialized",
     "caseload-print", "work-verification", "close-case", "childcare", "participation", "work-search-limit",
     "penalty", "initial-interview", "vi-spdat", "case-plan-review", "release", "home-visits", "follow-up",
-    "referral-follow-up", "plan-date", "manual", "re-engagement", "dv-home-visit",
+    "referral-follow-up", "plan-date", "manual", "re-engagement", "dv-home-visit", "draft",
 }
 
 

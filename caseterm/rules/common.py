@@ -97,6 +97,7 @@ def item(
     occurrence: str,
     target: dict[str, Any],
     overdue: bool | None = None,
+    at: dt.datetime | None = None,
 ) -> DueItem:
     """A DueItem; overdue by default when `day` is past `due`."""
     case_number = client.case_number if client is not None else None
@@ -114,7 +115,19 @@ def item(
         group=group,
         occurrence=occurrence,
         target=target,
+        at=at if at is not None or group is not RoutineGroup.INTERVIEWS else first_appointment_at(client, day),
     )
+
+
+def first_appointment_at(client: ClientSnap | None, day: dt.date) -> dt.datetime | None:
+    """When the client is seen on `day` (their first scheduled or kept appointment)."""
+    if client is None:
+        return None
+    times = [
+        a.start for a in client.appointments
+        if a.day == day and str(a.status) in ("scheduled", "kept")
+    ]
+    return min(times) if times else None
 
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

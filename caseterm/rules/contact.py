@@ -32,6 +32,7 @@ def reminder_call(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem
                 group=RoutineGroup.MORNING,
                 occurrence=f"appt{appt.id}",
                 target={"screen": "schedule", "appointment_id": appt.id},
+                at=appt.start,
             )
 
 
@@ -148,3 +149,39 @@ def referral_follow_up(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Du
                 occurrence=f"ref{ref.id}",
                 target={"screen": "client", "tab": "referrals", "referral_id": ref.id},
             )
+
+
+@rule("draft")
+def draft(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
+    """A note started and not saved (kept after a crash or Esc): finish or discard it (001).
+
+    Computed from the drafts themselves: saving the note or discarding the
+    draft clears the item. Overdue once the note's 24 hours have run out.
+    """
+    hours = dt.timedelta(hours=policy.notes.finish_within_hours)
+    for d in snap.drafts:
+        deadline = d.updated_at + hours
+        kind = d.type.replace("_", " ") + " note" if d.type else "note"
+        if d.amends_id is not None:
+            kind = "amendment"
+        target: dict[str, Any] = {"screen": "note", "case_number": d.case_number, "draft_id": d.id}
+        if d.appointment_id is not None:
+            target["appointment_id"] = d.appointment_id
+        if d.amends_id is not None:
+            target["amends_id"] = d.amends_id
+        yield DueItem(
+            rule="draft",
+            case_number=d.case_number,
+            title=f"Finish the unsaved {kind}: {d.name} (started {fmt_day(d.updated_at.date())} {fmt_time(d.updated_at)})",
+            why=(
+                "A note started and not saved: finish it (Ctrl+S) or discard it (F8 twice). "
+                "\"If a client note is not entered, it didn't happen\" (001)."
+            ),
+            source="001",
+            due=deadline.date(),
+            overdue=day > deadline.date(),
+            priority=deadline_priority(day, deadline.date()),
+            group=RoutineGroup.NOTES,
+            occurrence=f"draft{d.id}",
+            target=target,
+        )

@@ -135,6 +135,7 @@ def missed_activity(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueIt
                 group=RoutineGroup.INTERVIEWS if appt.day == day else RoutineGroup.DEADLINES,
                 occurrence=f"appt{appt.id}",
                 target={"screen": "note", "note_type": "engagement", "appointment_id": appt.id},
+                at=appt.start,
             )
 
 

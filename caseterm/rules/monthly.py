@@ -237,7 +237,8 @@ def home_visits(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
             due=due,
             day=day,
             priority=Priority.URGENT_IMPORTANT if day > due else Priority.IMPORTANT,
-            group=group_for(client, day, RoutineGroup.DEADLINES),
+            # Booking a visit is desk work, not something for today's interview (issue 13).
+            group=RoutineGroup.DEADLINES,
             occurrence=month_key(day),
             target={"screen": "schedule", "kind": AppointmentKind.HOME_VISIT.value},
         )

@@ -129,6 +129,20 @@ class TaskSnap:
 
 
 @dataclass(frozen=True)
+class DraftSnap:
+    """A note started and not saved (the draft kept on every pause)."""
+
+    id: int
+    case_number: str
+    name: str
+    updated_at: dt.datetime
+    #: the note type chosen in the draft ("" when none)
+    type: str = ""
+    appointment_id: int | None = None
+    amends_id: int | None = None
+
+
+@dataclass(frozen=True)
 class ClientSnap:
     id: int
     case_number: str
@@ -203,6 +217,8 @@ class Snapshot:
     clients: tuple[ClientSnap, ...] = ()
     #: manual tasks not done yet
     tasks: tuple[TaskSnap, ...] = ()
+    #: unsaved note drafts of any client, oldest first
+    drafts: tuple[DraftSnap, ...] = ()
     #: first day covered by `appointments` / `notes` of each client
     window_start: dt.date | None = None
     by_case: dict[str, ClientSnap] = field(default_factory=dict, compare=False, repr=False)

@@ -80,6 +80,10 @@ def hours_bar(total: float, required: float, width: int = BAR_WIDTH) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _hours(value: float) -> str:
     return f"{value:g}"
 
@@ -154,6 +158,7 @@ class ClientScreen(Screen):
                     yield Static("", id="card-line", markup=False)
                     yield Static("", id="card-flags", markup=False)
                     yield Static("", id="card-dates", markup=False)
+                yield Static("", id="client-due", markup=False)
                 yield Static("", id="client-drafts", classes="banner", markup=False)
                 initial = self.initial_tab if self.initial_tab in dict(TABS) else "notes"
                 with TabbedContent(initial=initial, id="client-tabs"):
@@ -170,7 +175,7 @@ class ClientScreen(Screen):
             from caseterm.widgets.due_today import DueToday
 
             yield DueToday(id="sidebar")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         for tab_id in self._built:
@@ -186,6 +191,8 @@ class ClientScreen(Screen):
             self.watch(app, "data_version", self._data_changed, init=False)
         if hasattr(app, "show_sidebar"):
             self.watch(app, "show_sidebar", self._sidebar_shown)
+        if hasattr(app, "due_items"):
+            self.watch(app, "due_items", self._show_client_due)
         self.call_after_refresh(self._focus_tab)
         if self.note_id is not None:
             self.call_after_refresh(self.select_note, self.note_id)
@@ -215,6 +222,36 @@ class ClientScreen(Screen):
         "releases": ["Party", "Signed", "Expires", "State"],
         "referrals": ["Referred", "Agency", "Service", "Outcome"],
     }
+    #: Shorter headings at 80 columns (the app's "-compact"); cells are cut to fit too.
+    COMPACT_COLUMNS: dict[str, list[str]] = {
+        "plan": ["", "Goal / objective / task", "Who", "Target", "Status"],
+        "hours": ["Week", "Activity", "Hours", "Verified", "Total", "Req", "vs req", "Short"],
+    }
+    #: At 80 columns: the plan's text column, the hours bar, activity and verification.
+    COMPACT_PLAN_TEXT = 30
+    COMPACT_BAR = 8
+    COMPACT_LABEL = 12
+
+    @property
+    def compact(self) -> bool:
+        return bool(getattr(self.app, "compact", False))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._reflow)
+
+    def _reflow(self) -> None:
+        """Crossing 100 columns: the record tables get their headings and cells again."""
+        compact = self.compact
+        if compact == getattr(self, "_laid_out_compact", compact):
+            self._laid_out_compact = compact
+            return
+        self._laid_out_compact = compact
+        for tab_id in self._built:
+            if tab_id in self.COMPACT_COLUMNS:
+                self.query_one(f"#{tab_id}-table", RecordTable).clear(columns=True)
+                self._setup_table(tab_id)
+        self._load_tabs([t for t in self._built if t in self.COMPACT_COLUMNS])
+
     #: Tabs with a summary line above their table.
     SUMMARIES = {"plan", "hours"}
 
@@ -226,7 +263,8 @@ class ClientScreen(Screen):
         return widgets
 
     def _setup_table(self, tab_id: str) -> None:
-        self.query_one(f"#{tab_id}-table", RecordTable).add_columns(*self.COLUMNS[tab_id])
+        columns = self.COMPACT_COLUMNS.get(tab_id) if self.compact else None
+        self.query_one(f"#{tab_id}-table", RecordTable).add_columns(*(columns or self.COLUMNS[tab_id]))
 
     async def _ensure_tab(self, tab_id: str) -> None:
         """Build a record tab on first show, and load it if data changed since."""
@@ -314,7 +352,7 @@ class ClientScreen(Screen):
         if c.exempt_hours is not None:
             flags.append(f"EXEMPT ({_hours(c.exempt_hours)} h/week)")
         if c.penalty_start:
-            flags.append(f"IN PENALTY since {_date(c.penalty_start)}")
+            flags.append(f"IN PENALTY since {clock.short_date(c.penalty_start)}")
         if c.dv_in_home:
             flags.append("DV IN HOME: no home visits")
         if c.remote:
@@ -334,11 +372,47 @@ class ClientScreen(Screen):
             ("exit", c.exit_date),
             ("plan review due", c.plan_review_date),
         ]
-        shown = [f"{label} {_date(day)}" for label, day in dates if day]
+        shown = [f"{label} {clock.short_date(day)}" for label, day in dates if day]
         if c.exit_reason:
             shown.append(f"exit reason {_label(c.exit_reason)}")
         self.query_one("#card-dates", Static).update("Enrollment: " + (" · ".join(shown) if shown else "no dates recorded"))
         self.sub_title = f"{c.display_name} · {c.case_number}"
+
+    #: This client's due items listed at the top of the file; the rest are counted.
+    CLIENT_DUE_SHOWN = 3
+
+    def _show_client_due(self, items: list[Any] | None) -> None:
+        """This client's due items, at the top (the sidebar stays the whole caseload's)."""
+        from textual.content import Content
+
+        from caseterm.widgets.due_today import PRIORITY_MARK, PRIORITY_STYLE
+
+        box = self.query_one("#client-due", Static)
+        if items is None:
+            box.update("Due for this client: working it out…")
+            return
+        mine = [i for i in items if i.case_number == self.case_number]
+        box.set_class(not mine, "-none")
+        if not mine:
+            box.update("Nothing due for this client.")
+            return
+        shown = 2 if getattr(self.app, "compact", False) else self.CLIENT_DUE_SHOWN
+        lines = []
+        for index, item in enumerate(mine[:shown]):
+            priority = int(item.priority)
+            head = f"Due ({len(mine)}) " if index == 0 else " " * len(f"Due ({len(mine)}) ")
+            overdue = "overdue " if item.overdue else ""
+            when = clock.short_date(item.due)
+            lines.append(
+                Content.from_markup(
+                    f"[b]$head[/][{PRIORITY_STYLE.get(priority, '')}]$mark[/] [b $text-error]$overdue[/]$title"
+                    " [$text-muted]· $when[/]",
+                    head=head, mark=PRIORITY_MARK.get(priority, "·"), overdue=overdue, title=item.title, when=when,
+                )
+            )
+        if len(mine) > shown:
+            lines[-1] = lines[-1] + Content(f"  (+{len(mine) - shown} more in the due list)")
+        box.update(Content("\n").join(lines))
 
     def _show_drafts(self, session: "Session", client: Client) -> None:
         drafts = notes_service.drafts_for(session, client)
@@ -349,6 +423,8 @@ class ClientScreen(Screen):
             if latest.amends_id:
                 original = notes_service.get_note(session, latest.amends_id)
                 what, key = f"an amendment to the note of {original.contact_at:%Y-%m-%d %H:%M}", "m on that note"
+            elif latest.appointment_id is not None:
+                what, key = "an appointment's note", "Enter on the appointment (or F4)"
             else:
                 what, key = "a note", "n"
             more = f" (+{len(drafts) - 1} more)" if len(drafts) > 1 else ""
@@ -360,7 +436,7 @@ class ClientScreen(Screen):
 
     def _offer_drafts(self) -> None:
         if getattr(self, "_drafts", None):
-            self.notify("An unsaved note draft is waiting: press n to continue it.", title="Draft", timeout=6)
+            self.notify("An unsaved note draft is waiting: the banner says how to continue it.", title="Draft", timeout=6)
 
     # -- notes -------------------------------------------------------------------
 
@@ -427,14 +503,19 @@ class ClientScreen(Screen):
             f"Last reviewed {_date(plan.reviewed_on) or 'never'} · client signed {_date(plan.signed_on) or 'not yet'}"
             f" · services: {plan.services or '-'} · supports: {plan.supports or '-'}"
         )
+        compact = self.compact
+        text = (lambda t: _cut(t, self.COMPACT_PLAN_TEXT)) if compact else (lambda t: t)
+        when = (lambda d: clock.short_date(d, empty="")) if compact else _date
         for gi, gv in enumerate(view.goals, 1):
-            table.add_row(f"G{gi}", gv.goal.text, "", "", "", key=f"goal:{gv.goal.id}")
+            table.add_row(f"G{gi}", text(gv.goal.text), "", "", "", key=f"goal:{gv.goal.id}")
             for oi, ov in enumerate(gv.objectives, 1):
-                table.add_row(f"  O{gi}.{oi}", "  " + ov.objective.text, "", "", "", key=f"objective:{ov.objective.id}")
+                table.add_row(f"  O{gi}.{oi}", text("  " + ov.objective.text), "", "", "", key=f"objective:{ov.objective.id}")
                 for task in ov.tasks:
                     overdue = task.status is TaskStatus.OPEN and task.target_date and task.target_date < clock.today()
                     table.add_row(
-                        "    •", "    " + task.title, _label(task.responsible), _date(task.target_date),
+                        "    •", text("    " + task.title),
+                        _cut(_label(task.responsible), self.COMPACT_LABEL - 2) if compact else _label(task.responsible),
+                        when(task.target_date),
                         _label(task.status) + (" (late)" if overdue else ""), key=f"task:{task.id}",
                     )
 
@@ -479,17 +560,21 @@ class ClientScreen(Screen):
         summary.set_class(ws.level == "warn", "-warn")
         summary.set_class(ws.level == "limit", "-limit")
         table = self._reset("hours-table")
+        compact = self.compact
+        label = (lambda v: _cut(_label(v), self.COMPACT_LABEL)) if compact else _label
+        week_of = (lambda d: clock.short_date(d, empty="")) if compact else _date
+        bar = self.COMPACT_BAR if compact else BAR_WIDTH
         for wk in weeks:
             for index, entry in enumerate(wk.entries):
                 first = index == 0
                 table.add_row(
-                    _date(wk.week) if first else "",
-                    _label(entry.activity),
+                    week_of(wk.week) if first else "",
+                    label(entry.activity),
                     _hours(entry.hours),
-                    _label(entry.verified_by),
+                    label(entry.verified_by),
                     _hours(wk.total) if first else "",
                     _hours(wk.required) if first else "",
-                    hours_bar(wk.total, wk.required) if first else "",
+                    hours_bar(wk.total, wk.required, bar) if first else "",
                     ("SHORT " + _hours(wk.required - wk.total)) if first and wk.short else "",
                     key=f"hours:{entry.id}",
                 )

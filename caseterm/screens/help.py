@@ -14,11 +14,12 @@ MOVING = [
     ("tab / shift+tab", "move between the list and the due-today sidebar"),
     ("↑ ↓ pgup pgdn home end", "move in a list or table"),
     ("enter", "open the highlighted client / appointment / due item"),
-    ("ctrl+q", "quit caseterm"),
+    ("ctrl+q", "quit caseterm (asks first while a changed note is open)"),
 ]
 
 DIALOGS = [
-    ("snooze: 1 / 3 / 7", "snooze 1, 3 or 7 days (or type YYYY-MM-DD or +days, Enter)"),
+    ("snooze: 1 / 3 / 7", "type 1, 3 or 7 days (or YYYY-MM-DD or +days); Enter snoozes"),
+    ("quit with a changed note", "y or Enter quits (the draft is kept), n or Esc goes back"),
     ("dismiss", "type the reason, Enter (a reason is required)"),
     ("reschedule", "YYYY-MM-DD HH:MM, a date, HH:MM or +days, Enter"),
     ("new task", "what, due, priority 1-3 (Tab between them), Enter"),

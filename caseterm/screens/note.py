@@ -100,6 +100,7 @@ class NoteScreen(Screen):
         self.due_item_key = due_item_key
         self.amends_id = amends_id
         self.client_id: int | None = None
+        self.client_label = case_number
         self._baseline: NoteValues | None = None
         self._dirty_since: float | None = None
         self._last_edit = 0.0
@@ -113,6 +114,7 @@ class NoteScreen(Screen):
         self._status_problem = ""
         self._draft_state = ""
         self._draft_failing = False
+        self._draft_written = False
 
     # -- data ----------------------------------------------------------------
 
@@ -123,6 +125,7 @@ class NoteScreen(Screen):
         """Values to start with: the draft if one survived, else a prefilled form."""
         client = get_client(session, self.case_number)
         self.client_id = client.id
+        self.client_label = client.display_name
         now = clock.now()
         self._title = f"New note · {client.display_name} · {client.case_number}"
         original = None
@@ -131,13 +134,14 @@ class NoteScreen(Screen):
             if original.client_id != client.id:
                 raise BadInput(f"note {self.amends_id}: belongs to another client")
             self._title = f"Amend the note of {original.contact_at:%Y-%m-%d %H:%M} (the original stays) · {client.display_name} · {client.case_number}"
-        draft = notes_service.load_draft(session, client, amends_id=self.amends_id)
+        # Each note in progress is its own draft: the free note, each appointment's note, each amendment.
+        draft = notes_service.load_draft(
+            session, client, amends_id=self.amends_id, appointment_id=self.appointment_id
+        )
         if draft is not None:
             self._restored_at = draft.updated_at
             fields = notes_service.draft_fields(draft)
             # The draft remembers what it was written for (to clear that due item on save).
-            if self.appointment_id is None and isinstance(fields.get("appointment_id"), int):
-                self.appointment_id = fields["appointment_id"]
             if self.due_item_key is None and isinstance(fields.get("due_item_key"), str):
                 self.due_item_key = fields["due_item_key"]
             return NoteValues.from_fields(fields, draft.text)
@@ -169,6 +173,8 @@ class NoteScreen(Screen):
                     return values
                 values.contact_date, values.contact_time = f"{appt.start:%Y-%m-%d}", f"{appt.start:%H:%M}"
                 values.type = TYPE_FOR_APPOINTMENT.get(appt.kind, NoteType.CONTACT).value
+                # The kind's template (FSSP) or the type's (staffing, home visit...).
+                values.text = notes_service.appointment_template(appt.kind.value, NoteType(values.type))
                 method = METHOD_FOR_PLACE.get(appt.place, ContactMethod.OFFICE)
                 if appt.kind is AppointmentKind.HOME_VISIT:
                     method = ContactMethod.HOME_VISIT
@@ -177,6 +183,7 @@ class NoteScreen(Screen):
                     values.outcome = ContactOutcome.REACHED.value
                     values.minutes = str(appt.minutes)
                 self._title = f"Note for {what} · {client.display_name} · {client.case_number}"
+                return values
         elif self.due_item_key:
             rule = self.due_item_key.split("|", 1)[0]
             values.type = TYPE_FOR_RULE.get(rule, NoteType.CONTACT).value
@@ -209,7 +216,7 @@ class NoteScreen(Screen):
                 amending=self.amends_id is not None,
                 id="note-editor",
             )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         if self._error is not None:
@@ -278,9 +285,11 @@ class NoteScreen(Screen):
         self._discard_armed = False
         if event.field in ("contact_date", "contact_time"):
             self._refresh_status()
-        if event.field == "type":
+        if event.field == "type" and self.editor.values().type != getattr(self, "_shown_type", self._initial.type):
             self._swap_template()
             self._refresh_status(recheck=False)
+        if event.field == "type":
+            self._shown_type = self.editor.values().type
         if self._baseline is not None:
             if self.editor.values() == self._baseline:
                 return
@@ -292,7 +301,8 @@ class NoteScreen(Screen):
     def _swap_template(self) -> None:
         """A new type brings its template, unless the user has written something."""
         text = self.editor.text
-        if text.strip() and text not in notes_service.all_templates().values():
+        untouched = set(notes_service.all_templates().values()) | notes_service.appointment_templates()
+        if text.strip() and text not in untouched:
             return
         new_type = NoteType(self.editor.values().type)
         self.editor.set_text(notes_service.note_template(new_type))
@@ -322,7 +332,10 @@ class NoteScreen(Screen):
         try:
             with self._session() as session:
                 client = get_client(session, self.case_number)
-                notes_service.save_draft(session, client, text=values.text, fields=fields, amends_id=self.amends_id)
+                notes_service.save_draft(
+                    session, client, text=values.text, fields=fields,
+                    amends_id=self.amends_id, appointment_id=self.appointment_id,
+                )
         except Exception as err:  # noqa: BLE001 - a draft failure must never lose the screen
             # Still dirty: the next check retries. Say so once, not every quarter second.
             if not self._draft_failing:
@@ -331,6 +344,7 @@ class NoteScreen(Screen):
                             severity="error", timeout=6)
             return
         self._draft_failing = False
+        self._draft_written = True
         self._dirty_since = None
         self._draft_state = f"draft kept {clock.now():%H:%M:%S}"
         self._refresh_status(recheck=False)
@@ -347,7 +361,16 @@ class NoteScreen(Screen):
         self.save_draft_now()
         if self._dirty_since is None and self._has_draft_text():
             self.notify("Draft kept: it is offered back next time.", timeout=3)
+        if self._draft_written:
+            _post_data_changed(self)  # listed under "Notes to finish" and marked on the caseload
         self.dismiss(None)
+
+    @property
+    def changed(self) -> bool:
+        """Text typed here that is not saved as a note yet (quitting asks first)."""
+        if self._saved or self._error is not None:
+            return False
+        return self._dirty_since is not None or self._draft_written
 
     def _has_draft_text(self) -> bool:
         return bool(self.editor.text.strip()) and (self._baseline is None or self.editor.values() != self._baseline)
@@ -359,8 +382,11 @@ class NoteScreen(Screen):
             return
         with self._session() as session:
             client = get_client(session, self.case_number)
-            notes_service.discard_draft(session, client, amends_id=self.amends_id)
+            notes_service.discard_draft(
+                session, client, amends_id=self.amends_id, appointment_id=self.appointment_id
+            )
         self._saved = True
+        _post_data_changed(self)  # the "Notes to finish" item and the caseload marker go
         self.notify("Draft discarded.", timeout=3)
         self.dismiss(None)
 
@@ -432,7 +458,9 @@ class NoteScreen(Screen):
                     session, client, type=NoteType(values.type), text=values.text,
                     contact_at=contact_at, method=method, outcome=outcome, minutes=minutes,
                 )
-            notes_service.discard_draft(session, client, amends_id=self.amends_id)
+            notes_service.discard_draft(
+                session, client, amends_id=self.amends_id, appointment_id=self.appointment_id
+            )
             session.flush()
             self._complete_due_item(session)
             assert note.id is not None

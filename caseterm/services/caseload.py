@@ -19,7 +19,8 @@ from sqlalchemy import func, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from caseterm.models import Appointment, Client, Note
+from caseterm import clock
+from caseterm.models import Appointment, Client, Note, NoteDraft
 from caseterm.vocabulary import AppointmentStatus, ClientStatus
 
 
@@ -47,6 +48,8 @@ class CaseloadRow:
     last_contact: dt.date | None
     next_appointment: dt.datetime | None
     due: int = 0
+    #: unsaved note drafts of the client (marked on the row)
+    drafts: int = 0
 
     @property
     def flags(self) -> str:
@@ -59,7 +62,9 @@ class CaseloadRow:
 
 
 #: "D" is the DV flag, worded by what it means for the worker: a passer-by reads it too.
-FLAG_LEGEND = "P penalty · E exempt · R remote (mail only) · D no home visits"
+FLAG_LEGEND = "P penalty · E exempt · R remote (mail only) · D no home visits · ✎ unsaved note"
+#: After the name of a client with an unsaved note (a draft).
+DRAFT_MARK = "✎"
 
 
 def follow_up_days() -> int:
@@ -87,6 +92,9 @@ def caseload_rows(session: Session, day: dt.date) -> list[CaseloadRow]:
         .group_by(Appointment.client_id)
         .subquery()
     )
+    drafts = (
+        select(NoteDraft.client_id, func.count().label("n")).group_by(NoteDraft.client_id).subquery()
+    )
     c = Client.__table__.c  # plain columns, not ORM objects: 10,000 rows in a blink
     query = (
         sa_select(
@@ -102,10 +110,12 @@ def caseload_rows(session: Session, day: dt.date) -> list[CaseloadRow]:
             c.close_pending,
             last_contact.c.last,
             next_appt.c.next,
+            drafts.c.n,
         )
         .select_from(Client.__table__)
         .outerjoin(last_contact, last_contact.c.client_id == c.id)
         .outerjoin(next_appt, next_appt.c.client_id == c.id)
+        .outerjoin(drafts, drafts.c.client_id == c.id)
         .order_by(c.case_number)
     )
     return [
@@ -122,6 +132,7 @@ def caseload_rows(session: Session, day: dt.date) -> list[CaseloadRow]:
             close_pending=bool(r.close_pending),
             last_contact=_as_date(r.last),
             next_appointment=_as_datetime(r.next),
+            drafts=int(r.n or 0),
         )
         for r in session.execute(query)
     ]
@@ -205,15 +216,16 @@ STATUS_LABELS = {
 }
 
 
-def short_date(day: dt.date | None) -> str:
-    return day.strftime("%b %d") if day else "—"
+def short_date(day: dt.date | None, today: dt.date | None = None, months: int | None = None) -> str:
+    """'Nov 12'; with its year when more than the policy's months from today."""
+    return clock.short_date(day, today, months=months)
 
 
 def short_datetime(when: dt.datetime | None) -> str:
     return when.strftime("%b %d %H:%M") if when else "—"
 
 
-def next_label(when: dt.datetime | None, today: dt.date) -> str:
+def next_label(when: dt.datetime | None, today: dt.date, months: int | None = None) -> str:
     """Next appointment, short: "10:00" today, "Wed 13:30" within the week, else "Nov 12"."""
     if when is None:
         return "—"
@@ -222,7 +234,7 @@ def next_label(when: dt.datetime | None, today: dt.date) -> str:
         return f"{when:%H:%M}"
     if 0 < days < 7:
         return f"{when:%a %H:%M}"
-    return when.strftime("%b %d")
+    return clock.short_date(when, today, months=months)
 
 
 def client_index(session: Session) -> list[tuple[str, str, str]]:

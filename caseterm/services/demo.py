@@ -9,6 +9,7 @@ in good order. Data is written with the models directly, in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from caseterm.models import (
     HoursEntry,
     ManualTask,
     Note,
+    NoteDraft,
     Objective,
     PlanTask,
     Referral,
@@ -480,6 +482,11 @@ def populate(session: Session, today: dt.date) -> None:
         elif sc == "manual":
             healthy(client, hh)
             b.s.add(ManualTask(client_id=client.id, title="Mail bus tickets for the job fair", due=T - dt.timedelta(days=2), priority=1))
+            # A note started yesterday afternoon and never saved (rule "draft").
+            started = b.at(T - dt.timedelta(days=1), "16:20")
+            b.s.add(NoteDraft(client_id=client.id, updated_at=started, text="Called about the job fair; ",
+                              fields_json=json.dumps({"type": "contact", "method": "phone", "contact_date": f"{started:%Y-%m-%d}",
+                                                      "contact_time": "16:10"}, sort_keys=True)))
         elif sc == "ok-remote":
             client.remote = True
             healthy(client, hh)

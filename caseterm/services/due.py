@@ -43,6 +43,7 @@ from caseterm.rules.snapshot import (
     ApptSnap,
     AssessmentSnap,
     ClientSnap,
+    DraftSnap,
     HoursSnap,
     NoteSnap,
     ReferralSnap,
@@ -324,6 +325,16 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
         " LEFT JOIN client ON task.client_id = client.id WHERE NOT task.done ORDER BY task.due, task.id",
     )
 
+    drafts = tuple(
+        DraftSnap(did, case, preferred or legal, _dtm(updated), _draft_type(fields), appt_id, amends_id)
+        for did, case, preferred, legal, updated, fields, appt_id, amends_id in _rows(
+            session,
+            "SELECT d.id, c.case_number, c.preferred_name, c.legal_name, d.updated_at, d.fields_json,"
+            " d.appointment_id, d.amends_id FROM notedraft d JOIN client c ON c.id = d.client_id"
+            " ORDER BY d.updated_at, d.id",
+        )
+    )
+
     statuses = ClientStatus._value2member_map_
     clients = []
     for row in client_rows:
@@ -363,7 +374,18 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
             )
         )
     tasks = tuple(TaskSnap(tid, title, _d(due), int(prio), case) for tid, title, due, prio, case in task_rows)
-    return Snapshot(day=day, clients=tuple(clients), tasks=tasks, window_start=window_start)
+    return Snapshot(day=day, clients=tuple(clients), tasks=tasks, drafts=drafts, window_start=window_start)
+
+
+def _draft_type(fields_json: str | None) -> str:
+    import json
+
+    try:
+        fields = json.loads(fields_json or "{}")
+    except ValueError:
+        return ""
+    value = fields.get("type") if isinstance(fields, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 # --------------------------------------------------------------------------

@@ -507,12 +507,14 @@ def save_draft(
     text: str,
     fields: dict[str, Any] | None = None,
     amends_id: int | None = None,
+    appointment_id: int | None = None,
 ) -> NoteDraft | None:
-    """Keep what is being typed (one draft per client and note being amended).
+    """Keep what is being typed: one draft per client, note being amended and
+    appointment (a free note and an appointment's note are separate drafts).
 
     An empty text with no fields removes the draft: there is nothing to lose.
     """
-    draft = load_draft(session, client, amends_id=amends_id)
+    draft = load_draft(session, client, amends_id=amends_id, appointment_id=appointment_id)
     if not text.strip():
         if draft is not None:
             session.delete(draft)
@@ -520,7 +522,9 @@ def save_draft(
         return None
     if draft is None:
         assert client.id is not None
-        draft = NoteDraft(client_id=client.id, amends_id=amends_id, updated_at=clock.now())
+        draft = NoteDraft(
+            client_id=client.id, amends_id=amends_id, appointment_id=appointment_id, updated_at=clock.now()
+        )
     draft.text = text
     draft.fields_json = json.dumps(fields or {}, sort_keys=True, default=str)
     draft.updated_at = clock.now()
@@ -529,12 +533,19 @@ def save_draft(
     return draft
 
 
-def load_draft(session: Session, client: Client, amends_id: int | None = None) -> NoteDraft | None:
+def load_draft(
+    session: Session, client: Client, amends_id: int | None = None, appointment_id: int | None = None
+) -> NoteDraft | None:
+    """The draft of this client's free note, amendment, or note for one appointment."""
     query = select(NoteDraft).where(NoteDraft.client_id == client.id)
     if amends_id is None:
         query = query.where(col(NoteDraft.amends_id).is_(None))
     else:
         query = query.where(NoteDraft.amends_id == amends_id)
+    if appointment_id is None:
+        query = query.where(col(NoteDraft.appointment_id).is_(None))
+    else:
+        query = query.where(NoteDraft.appointment_id == appointment_id)
     return session.exec(query.order_by(col(NoteDraft.updated_at).desc())).first()
 
 
@@ -542,6 +553,39 @@ def drafts_for(session: Session, client: Client) -> list[NoteDraft]:
     """Every unsaved draft of a client (new notes and amendments), newest first."""
     query = select(NoteDraft).where(NoteDraft.client_id == client.id).order_by(col(NoteDraft.updated_at).desc())
     return list(session.exec(query).all())
+
+
+@dataclass(frozen=True)
+class DraftInfo:
+    """An unsaved note as the start-up notice, the F4 key and the caseload show it."""
+
+    id: int
+    case_number: str
+    name: str
+    updated_at: dt.datetime
+    appointment_id: int | None
+    amends_id: int | None
+    type: str
+
+
+def all_drafts(session: Session) -> list[DraftInfo]:
+    """Every unsaved note of the caseload, oldest first (the one most at risk first)."""
+    rows = session.exec(
+        select(NoteDraft, Client).join(Client, col(Client.id) == col(NoteDraft.client_id))
+        .order_by(col(NoteDraft.updated_at), col(NoteDraft.id))
+    ).all()
+    return [
+        DraftInfo(
+            id=draft.id or 0,
+            case_number=client.case_number,
+            name=client.display_name,
+            updated_at=draft.updated_at,
+            appointment_id=draft.appointment_id,
+            amends_id=draft.amends_id,
+            type=str(draft_fields(draft).get("type") or ""),
+        )
+        for draft, client in rows
+    ]
 
 
 def draft_fields(draft: NoteDraft) -> dict[str, Any]:
@@ -552,9 +596,11 @@ def draft_fields(draft: NoteDraft) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def discard_draft(session: Session, client: Client, amends_id: int | None = None) -> bool:
+def discard_draft(
+    session: Session, client: Client, amends_id: int | None = None, appointment_id: int | None = None
+) -> bool:
     """Delete the draft (drafts may be deleted; notes never). True if there was one."""
-    draft = load_draft(session, client, amends_id=amends_id)
+    draft = load_draft(session, client, amends_id=amends_id, appointment_id=appointment_id)
     if draft is None:
         return False
     session.delete(draft)
@@ -791,3 +837,26 @@ def note_template(note_type: NoteType) -> str:
 
 def all_templates() -> dict[NoteType, str]:
     return {t: body for t in NoteType if (body := note_template(t))}
+
+
+def appointment_template(kind: str, note_type: NoteType) -> str:
+    """The starting text of the note for an appointment of `kind`: the kind's own
+    template (templates/notes/appointment_<kind>.txt, e.g. the FSSP) if there is
+    one, else the note type's."""
+    from importlib.resources import files
+
+    resource = files("caseterm").joinpath("templates", "notes", f"appointment_{kind}.txt")
+    try:
+        return resource.read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return note_template(note_type)
+
+
+def appointment_templates() -> set[str]:
+    """Every appointment kind's own template (so switching type may replace one untouched)."""
+    from importlib.resources import files
+
+    folder = files("caseterm").joinpath("templates", "notes")
+    return {
+        entry.read_text(encoding="utf-8") for entry in folder.iterdir() if entry.name.startswith("appointment_")
+    }
