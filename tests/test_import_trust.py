@@ -122,7 +122,8 @@ def test_the_demo_fixture_has_what_the_round_trips_need(demo_db: Path) -> None:
     assert any(isinstance(g, dict) and any(o["tasks"] for o in g["objectives"])
                for p in doc["case_plans"] for g in p["goals"])
     with sqlite3.connect(demo_db) as con:
-        assert con.execute("SELECT count(*) FROM notedraft").fetchone()[0] == 2
+        # the demo's own unsaved note (rule "draft") and the two made above
+        assert con.execute("SELECT count(*) FROM notedraft").fetchone()[0] == 3
 
 
 # --------------------------------------------------------------------------

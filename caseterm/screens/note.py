@@ -224,8 +224,16 @@ class NoteScreen(Screen):
             self.dismiss(None)
             return
         self._baseline = None if self._restored_at is not None else self._initial
+        if self._restored_at is None and self._initial.text:
+            # A fresh template: the cursor goes under its first heading (a draft keeps it at the end).
+            self.call_after_refresh(self._cursor_under_heading)
         self._refresh_status()
         self.set_interval(0.25, self._maybe_save_draft)
+
+    def _cursor_under_heading(self) -> None:
+        area = self.query_one("#note-text")
+        text = self.editor.text
+        area.move_cursor((1, 0) if "\n" in text else (0, len(text)))  # type: ignore[attr-defined]
 
     @property
     def editor(self) -> NoteEditor:
