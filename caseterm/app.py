@@ -99,6 +99,7 @@ class CasetermApp(App[None]):
         *,
         idle_clock: Callable[[], float] = time.monotonic,
         idle_check_seconds: float | None = None,
+        automatic_backups: bool = True,
     ) -> None:
         """`idle_clock` measures idle time (tests pass a clock they move by hand);
         `idle_check_seconds` is how often the idle time is looked at."""
@@ -113,17 +114,35 @@ class CasetermApp(App[None]):
         #: How many times the idle time was looked at (tests wait on it, not on time).
         self.idle_checks = 0
         self.crash_report = None
+        #: Take the daily automatic backup (off for the throwaway --demo database).
+        self.automatic_backups = automatic_backups
+        #: The start-up check of the file has finished (tests wait on it).
+        self.store_checked = False
         self._held_notifications: list[tuple[str, tuple, dict]] = []
 
     # -- helpers -----------------------------------------------------------
 
     @contextmanager
     def session(self) -> Iterator["Session"]:
-        """One transaction on the app's database (store.session_scope)."""
+        """One transaction on the app's database (store.session_scope).
+
+        A busy or damaged database comes out as StoreError (a BadInput), so every
+        screen that shows bad input shows it too and keeps what was typed; an
+        exception a screen does not catch would stop that screen's messages.
+        """
+        from caseterm.errors import store_error_from
         from caseterm.store import session_scope
 
-        with session_scope(self.engine) as session:
-            yield session
+        try:
+            with session_scope(self.engine) as session:
+                yield session
+        except BadInput:
+            raise
+        except Exception as err:
+            known = store_error_from(err)
+            if known is None:
+                raise
+            raise known from None
 
     @property
     def idle_lock_seconds(self) -> float:
@@ -154,6 +173,29 @@ class CasetermApp(App[None]):
         if not self._due_started:
             self._due_started = True
             self.refresh_due()
+            self.check_store()
+
+    @work(thread=True, exclusive=True, group="store-check", exit_on_error=False)
+    def check_store(self) -> None:
+        """After the first paint: is the file sound (quick_check), and today's automatic backup.
+
+        A damaged file is reported (BadInput via _worker_failed) without stopping the app.
+        """
+        from caseterm.backups import auto_backup
+        from caseterm.policy import load_policy
+        from caseterm.store import quick_check, sqlite_path
+
+        path = sqlite_path(str(self.engine.url))
+        try:
+            quick_check(self.engine)
+        except BadInput as err:
+            from caseterm.backups import restore_hint
+
+            raise type(err)(*err.errors, restore_hint(path) if path else "") from None
+        if path is not None and self.automatic_backups:
+            rotation = load_policy().backups
+            auto_backup(path, rotation.keep_daily, rotation.keep_weekly)
+        self.store_checked = True
 
     @work(thread=True, exclusive=True, group="due", exit_on_error=False)
     def refresh_due(self) -> list[Any]:
@@ -173,14 +215,20 @@ class CasetermApp(App[None]):
             error = event.worker.error
             if event.worker.group == "due":
                 self.due_failed = True
-            if isinstance(error, BadInput):
-                self.notify("\n".join(error.errors), severity="error")
+            from caseterm.errors import store_error_from
+
+            known = error if isinstance(error, BadInput) else store_error_from(error)
+            if known is not None:
+                self.notify("\n".join(known.errors), severity="error", timeout=30 if event.worker.group == "store-check" else 8)
                 return
             from caseterm.crash import write_report
 
-            report = write_report(error)
+            try:
+                where = f"a report was written to {write_report(error)}"
+            except Exception:  # noqa: BLE001 - never fail while failing
+                where = "no report could be written"
             self.notify(
-                f"Something went wrong ({type(error).__name__}); a report was written to {report}",
+                f"Something went wrong ({type(error).__name__}); {where}",
                 severity="error",
                 timeout=10,
             )
@@ -426,9 +474,13 @@ class CasetermApp(App[None]):
     # -- crashes -------------------------------------------------------------------
 
     def _handle_exception(self, error: Exception) -> None:
-        """Bad input becomes a notification; anything else a crash report, no traceback."""
-        if isinstance(error, BadInput):
-            self.notify("\n".join(error.errors), severity="error")
+        """Bad input and a busy or damaged database become a notification (the screen,
+        and whatever was typed on it, stays); anything else a crash report, no traceback."""
+        from caseterm.errors import store_error_from
+
+        known = error if isinstance(error, BadInput) else store_error_from(error)
+        if known is not None:
+            self.notify("\n".join(known.errors), severity="error", timeout=8)
             return
         from rich.text import Text
 

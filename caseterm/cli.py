@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import atexit
 import importlib
+import os
 import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import click
 
@@ -32,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "demo": "caseterm.commands.data:demo_cmd",
     "backup": "caseterm.commands.data:backup_cmd",
     "check": "caseterm.commands.data:check_cmd",
+    "restore": "caseterm.commands.data:restore_cmd",
     "letter": "caseterm.commands.letter:letter",
 }
 
@@ -43,6 +45,7 @@ HELP = {
     "demo": "Fill an empty database with the demo caseload.",
     "backup": "Copy the database with SQLite's online backup.",
     "check": "Check the database's integrity and schema revision.",
+    "restore": "Put a backup back as the database (lists the backups without a file).",
     "letter": "Write a letter to a client and log it as a written contact.",
 }
 
@@ -79,6 +82,8 @@ class CliContext:
     db: str | None = None
     demo: bool = False
     _engine: "Engine | None" = field(default=None, repr=False)
+    #: The database the running command opened, for messages about it (no password).
+    location: ClassVar[str | None] = None
 
     @property
     def url(self) -> str:
@@ -93,11 +98,34 @@ class CliContext:
         """Letters' folder: None for the default (letters/ in the data folder); the demo keeps its own."""
         return _demo_db_path().parent / "letters" if self.demo else None
 
-    def engine(self) -> "Engine":
-        if self._engine is None:
-            from caseterm.store import open_store
+    @property
+    def names_default_db(self) -> bool:
+        """No --db and no CASETERM_DB: the default file, created on first use."""
+        return self.demo or not self.db
 
-            self._engine = open_store(self.url)
+    def engine(self, *, create: bool = False, check: bool = True) -> "Engine":
+        """Open (and migrate) the database once.
+
+        `create`: the command makes a new database if there is none (import, demo);
+        otherwise only the default file is created, so a mistyped --db is an error,
+        not an empty caseload. `check`: refuse a damaged file before reading it.
+        """
+        if self._engine is None:
+            from caseterm.store import open_store, quick_check
+
+            CliContext.location = self.url.removeprefix("sqlite:///")
+            self._engine = open_store(self.url, create=create or self.names_default_db)
+            current = click.get_current_context(silent=True)
+            if current is not None:  # let go of the file when the command ends
+                current.call_on_close(self._engine.dispose)
+            if check:
+                try:
+                    quick_check(self._engine)
+                except BadInput as err:
+                    from caseterm.backups import restore_hint
+                    from caseterm.store import sqlite_path
+
+                    raise type(err)(*err.errors, restore_hint(sqlite_path(self.url))) from None
             if self.demo:
                 from caseterm.services import demo
                 from caseterm.store import session_scope
@@ -147,14 +175,62 @@ def cli(ctx: click.Context, db: str | None, demo: bool) -> None:
         run_tui(ctx.obj)
 
 
+def _tolerant_streams() -> None:
+    """Print what the terminal's encoding cannot show as '?', never crash on it;
+    a closed stdout or stderr (`caseterm agenda >&-`) writes nowhere instead of failing."""
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):  # a closed or unusual stream
+                pass
+
+
+def _quiet_broken_pipe() -> None:
+    """`caseterm agenda | head -1`: the reader left; stop quietly, as Unix tools do."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    os._exit(EXIT_BROKEN_PIPE)
+
+
+#: 128 + SIGPIPE: what a shell reports for a program stopped by a closed pipe.
+EXIT_BROKEN_PIPE = 141
+
+
+def _say(line: str) -> None:
+    """One line on stderr, whatever state stderr is in."""
+    try:
+        click.echo(line, err=True)
+    except Exception:  # noqa: BLE001 - nowhere left to say it
+        pass
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: bad input exits 2 with a message; anything else leaves a crash report."""
+    """Entry point: bad input and database trouble exit 2 with a message; anything
+    else leaves a crash report and one line (never a traceback: it can hold client data)."""
+    _tolerant_streams()
     try:
         cli.main(args=argv, prog_name="caseterm", standalone_mode=False)
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except BadInput as err:
         for line in err.errors:
-            click.echo(f"caseterm: {line}", err=True)
+            _say(f"caseterm: {line}")
         sys.exit(2)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except SystemExit as done:
+        if isinstance(done.__context__, BrokenPipeError):  # Rich stops this way on a closed pipe
+            _quiet_broken_pipe()
+        raise
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
@@ -166,8 +242,18 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as err:  # noqa: BLE001 - the last line of defence
-        from caseterm.crash import write_report
+        from caseterm.errors import store_error_from
 
-        report = write_report(err)
-        click.echo(f"caseterm: unexpected error ({type(err).__name__}); report written to {report}", err=True)
+        known = store_error_from(err, CliContext.location)
+        if known is not None:
+            for line in known.errors:
+                _say(f"caseterm: {line}")
+            sys.exit(2)
+        try:
+            from caseterm.crash import write_report
+
+            where = f"report written to {write_report(err)}"
+        except Exception:  # noqa: BLE001 - never fail while failing, never print the chain
+            where = "no report could be written (is the state folder writable?)"
+        _say(f"caseterm: unexpected error ({type(err).__name__}); {where}")
         sys.exit(1)

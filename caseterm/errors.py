@@ -17,3 +17,52 @@ class BadInput(Exception):
 
 class StoreError(BadInput):
     """The database cannot be used: locked, corrupt, or from a newer caseterm."""
+
+
+#: What SQLite says when another connection holds the lock it needs.
+_BUSY_SIGNS = ("database is locked", "database table is locked", "database is busy", "sqlite_busy")
+#: What SQLite says when the file's pages are not what they should be.
+_DAMAGED_SIGNS = ("malformed", "file is not a database", "not a database", "database disk image", "disk i/o error")
+
+
+def _named(where: object | None) -> str:
+    return f"{where}: the database" if where else "The database"
+
+
+def busy_message(where: object | None = None) -> str:
+    return (
+        f"{_named(where)} is in use by another program (it holds a write lock); "
+        "nothing was written. Try again when it has finished."
+    )
+
+
+def damaged_message(where: object | None = None, detail: str = "") -> str:
+    said = f" (SQLite: {detail})" if detail else ""
+    return (
+        f"{_named(where)} file is damaged{said}; nothing was changed. "
+        "Run `caseterm check`, then restore the newest good backup with `caseterm restore BACKUP` "
+        "(see 'If something goes wrong' in the README)."
+    )
+
+
+def store_error_from(err: BaseException, where: object | None = None) -> StoreError | None:
+    """A database-level failure (busy, damaged) as a StoreError, or None for anything else.
+
+    Looks at the exception and its causes by class name and message, so this module
+    needs neither sqlite3 nor SQLAlchemy imported. Only the SQLite error text is kept
+    (never SQL parameters, which can hold client data).
+    """
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, StoreError):
+            return seen
+        orig = getattr(seen, "orig", None)  # SQLAlchemy wraps the driver's error
+        inner = orig if isinstance(orig, BaseException) else seen
+        if type(inner).__name__ in ("OperationalError", "DatabaseError"):
+            text = str(inner.args[0] if inner.args else "").lower()
+            if any(sign in text for sign in _BUSY_SIGNS):
+                return StoreError(busy_message(where))
+            if any(sign in text for sign in _DAMAGED_SIGNS):
+                return StoreError(damaged_message(where, text))
+        seen = seen.__cause__ or seen.__context__
+    return None

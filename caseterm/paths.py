@@ -50,17 +50,38 @@ def crash_dir() -> Path:
     return state_dir() / "crash"
 
 
+def backups_dir_for(db_path: Path) -> Path:
+    """Automatic backups and the copies kept by `restore`: beside the database.
+
+    For the default database that is `backups/` in the data folder.
+    """
+    return db_path.parent / "backups"
+
+
 def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and parents) and make it owner-only (0700)."""
-    path.mkdir(parents=True, exist_ok=True)
+    """Create `path` and every missing parent owner-only (0700); make `path` itself 0700.
+
+    Parents that already exist keep their modes: they are not caseterm's.
+    """
+    missing: list[Path] = []
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        os.chmod(folder, 0o700)
     os.chmod(path, 0o700)
     return path
 
 
 def write_private(path: Path, data: bytes | str) -> Path:
     """Write a file that only its owner can read (0600), creating it so from the start."""
-    if path.parent != Path(""):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if path.parent != Path("") and not path.parent.exists():
+        ensure_private_dir(path.parent)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(fd, 0o600)

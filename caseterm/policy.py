@@ -42,6 +42,14 @@ class DayUnit(StrEnum):
     BUSINESS_DAYS = "business_days"
 
 
+class WeekendRule(StrEnum):
+    """Where a deadline that falls on a non-business day goes."""
+
+    BEFORE = "before"
+    AFTER = "after"
+    AS_IS = "as-is"
+
+
 class Weekday(StrEnum):
     MONDAY = "monday"
     TUESDAY = "tuesday"
@@ -66,6 +74,12 @@ class Block:
 @dataclass(frozen=True)
 class PrivacyPolicy:
     idle_lock_minutes: int
+
+
+@dataclass(frozen=True)
+class BackupsPolicy:
+    keep_daily: int
+    keep_weekly: int
 
 
 @dataclass(frozen=True)
@@ -100,6 +114,12 @@ class EngagementPolicy:
     attempts_required: int
     attempt_business_days: int
     written_methods: tuple[str, ...]
+    letter_response_business_days: int
+
+
+@dataclass(frozen=True)
+class DeadlinesPolicy:
+    weekend_rule: WeekendRule
 
 
 @dataclass(frozen=True)
@@ -164,11 +184,13 @@ class CaseloadPolicy:
 @dataclass(frozen=True)
 class Policy:
     privacy: PrivacyPolicy
+    backups: BackupsPolicy
     calendar: CalendarPolicy
     day: DayPolicy
     month_phase: MonthPhasePolicy
     notes: NotesPolicy
     engagement: EngagementPolicy
+    deadlines: DeadlinesPolicy
     participation: ParticipationPolicy
     monthly: MonthlyPolicy
     penalty: PenaltyPolicy
@@ -310,6 +332,7 @@ def _validate(policy: Policy, where: str) -> None:
         "engagement.attempts_required",
         "penalty.warn_before_month",
         "participation.work_search_window_months",
+        "backups.keep_daily",
     ):
         section, name = key.split(".")
         if getattr(getattr(policy, section), name) < 1:
@@ -401,6 +424,7 @@ __all__ = [
     "DayUnit",
     "Policy",
     "Weekday",
+    "WeekendRule",
     "load_policy",
     "policy_sources",
     "read_policy",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from caseterm import clock
+from caseterm import clock, config
 from caseterm.store import open_store, resolve_url
 
 #: A Monday, not a holiday, early in the month (work-verification days).
@@ -25,8 +25,10 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.delenv("CASETERM_DB", raising=False)
     monkeypatch.delenv("CASETERM_TODAY", raising=False)
     monkeypatch.delenv("CASETERM_NOW", raising=False)
+    config.load_settings.cache_clear()  # settings and policy are read from these folders
     yield home
     clock.pin(None)
+    config.load_settings.cache_clear()
 
 
 @pytest.fixture

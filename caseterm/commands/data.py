@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from caseterm import clock, paths
+from caseterm import clock, paths, text
 from caseterm.cli import CliContext
-from caseterm.errors import BadInput
+from caseterm.errors import BadInput, StoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 EXPORT_FORMATS = ("json", "csv", "ics", "html")
 
@@ -29,7 +33,9 @@ def import_cmd(ctx: CliContext, file: Path) -> None:
     from caseterm.store import session_scope
 
     checked = interchange.read_file(file)  # the whole file checked before the database is opened
-    with session_scope(ctx.engine()) as session:
+    engine = ctx.engine(create=True)
+    _daily_backup(ctx, engine)
+    with session_scope(engine) as session:
         result = interchange.import_data(session, checked)
     click.echo(f"Imported {file}: {result.summary()}.")
 
@@ -86,38 +92,106 @@ def demo_cmd(ctx: CliContext) -> None:
     from caseterm.services import demo
     from caseterm.store import session_scope
 
-    with session_scope(ctx.engine()) as session:
+    with session_scope(ctx.engine(create=True)) as session:
         if not demo.is_empty(session):
             raise BadInput(f"{ctx.url.removeprefix('sqlite:///')}: already holds clients; the demo fills an empty database only")
         demo.populate(session, clock.today())
     click.echo(f"Demo caseload written to {ctx.url.removeprefix('sqlite:///')}, dated around {clock.today().isoformat()}.")
 
 
+def _daily_backup(ctx: CliContext, engine: "Engine") -> None:
+    """Today's automatic backup before a command writes in bulk (once a day; rotated)."""
+    from caseterm.backups import auto_backup
+    from caseterm.policy import load_policy
+    from caseterm.store import sqlite_path
+
+    path = sqlite_path(ctx.url)
+    if path is None or ctx.demo or not path.exists():
+        return
+    rotation = load_policy().backups
+    auto_backup(path, rotation.keep_daily, rotation.keep_weekly)
+
+
+def _with_restore_hint(err: StoreError, db: Path) -> StoreError:
+    """Name the backup to restore from when the database turns out damaged."""
+    from caseterm.backups import restore_hint
+
+    return StoreError(*err.errors, restore_hint(db))
+
+
 @click.command("backup")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Backup file (default: beside the database, dated).")
 @click.pass_obj
 def backup_cmd(ctx: CliContext, output: Path | None) -> None:
-    """Copy the database with SQLite's online backup (safe while caseterm runs)."""
+    """Copy the database with SQLite's online backup (safe while caseterm runs).
+
+    The copy is checked with integrity_check; a damaged database is not copied.
+    """
     from caseterm.store import backup, backup_path_for, sqlite_path
 
-    engine = ctx.engine()
     source = sqlite_path(ctx.url)
     if source is None:
         raise BadInput("backup: only SQLite databases can be backed up here; use the server's own tools")
-    dest = output or backup_path_for(source)
-    backup(engine, dest)
+    try:
+        engine = ctx.engine()
+        dest = output or backup_path_for(source)
+        backup(engine, dest)
+    except StoreError as err:
+        raise _with_restore_hint(err, source) from None
     click.echo(f"Backed up to {dest}.")
+
+
+@click.command("restore")
+@click.argument("backup_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def restore_cmd(ctx: CliContext, backup_file: Path | None, yes: bool) -> None:
+    """Put BACKUP_FILE back as the database; without it, list the backups.
+
+    The backup is checked first (a sound caseterm database of a known schema);
+    the current file is kept as a dated copy in backups/, never deleted.
+    """
+    from caseterm.backups import inspect_backup, list_backups, restore
+    from caseterm.store import open_store, sqlite_path
+
+    db = sqlite_path(ctx.url)
+    if db is None or ctx.demo:
+        raise BadInput("restore: only a SQLite database file can be restored here")
+    if backup_file is None:
+        found = list_backups(db)
+        if not found:
+            click.echo(f"No backups of {db} found (looked in {db.parent} and {db.parent / 'backups'}).")
+            return
+        click.echo(f"Backups of {db}, newest first:")
+        for item in found:
+            kind = "automatic" if item.automatic else "kept"
+            click.echo(f"  {item.taken:%Y-%m-%d %H:%M}  {kind:<9}  {item.path}")
+        click.echo("Restore one with: caseterm restore FILE")
+        return
+    info = inspect_backup(backup_file)
+    summary = f"{text.plural(info.clients, 'client')}, {text.plural(info.notes, 'note')}"
+    if not yes:
+        if not sys.stdin.isatty():
+            raise BadInput("restore: add --yes to confirm when not at a terminal")
+        click.confirm(f"Replace {db} with {backup_file} ({summary})? The current file is kept as a copy", abort=True)
+    _, kept = restore(db, backup_file)
+    open_store(ctx.url)  # migrates an older backup to this caseterm's schema
+    click.echo(f"Restored {db} from {backup_file} ({summary}).")
+    if kept is not None:
+        click.echo(f"The file it replaced is kept as {kept}.")
 
 
 @click.command("check")
 @click.pass_obj
 def check_cmd(ctx: CliContext) -> None:
     """Check the database: integrity, schema revision, record counts. Exit 2 if not ok."""
-    from caseterm.store import check, make_engine, sqlite_path
+    from caseterm.store import check, make_engine, refuse_unless_ours, sqlite_path
 
     path = sqlite_path(ctx.url)
     if path is not None and not path.exists():
         raise BadInput(f"{path}: no database here (check does not create one)")
+    if path is not None:
+        refuse_unless_ours(path, create=False)
     report = check(make_engine(ctx.url))
     click.echo(f"database:     {report.location}")
     click.echo(f"integrity:    {report.integrity}")

@@ -62,6 +62,25 @@ class BusinessCalendar:
             day -= ONE_DAY
         return day
 
+    def deadline(self, day: dt.date, weekend_rule: str = "before") -> dt.date:
+        """Where a deadline that falls on `day` counts: the business day before
+        ("before"), after ("after"), or `day` itself ("as-is", or a business day)."""
+        if weekend_rule == "before":
+            return self.previous_business_day(day)
+        if weekend_rule == "after":
+            return self.next_business_day(day)
+        return day
+
+    def why_not_business_day(self, day: dt.date) -> str:
+        """'a Sunday', 'Christmas Day', 'an agency closure day' ('' for a business day)."""
+        if self.is_business_day(day):
+            return ""
+        if day in self.closure_days:
+            return "an agency closure day"
+        if day.weekday() >= 5:
+            return "a " + ("Saturday", "Sunday")[day.weekday() - 5]
+        return self.holiday_name(day) or "not a business day"
+
     def add_business_days(self, day: dt.date, n: int) -> dt.date:
         """The n-th business day after `day` (before it when n < 0).
 

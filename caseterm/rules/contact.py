@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from caseterm.vocabulary import AppointmentStatus
-from caseterm.rules.common import deadline_priority, fmt_day, fmt_time, group_for, item, kind_label
+from caseterm.rules.common import business_deadline, deadline_priority, fmt_day, fmt_time, group_for, item, kind_label
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
 from caseterm.rules.snapshot import Snapshot
 from caseterm.text import plural
@@ -96,13 +96,16 @@ def follow_up(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
             since = client.initial_contact_date
         else:
             continue
-        due = since + dt.timedelta(days=interval)
+        due, moved = business_deadline(policy, since + dt.timedelta(days=interval))
         if day < due:
             continue
         yield item(
             "follow-up",
             client,
-            title=f"Follow up with {client.name}: not reached since {fmt_day(since)} (every {plural(interval, 'day')} agreed)",
+            title=(
+                f"Follow up with {client.name}: not reached since {fmt_day(since)} (every {plural(interval, 'day')} agreed)"
+                + (f"; due {fmt_day(due)} {moved}" if moved else "")
+            ),
             why=(
                 "Set a schedule for follow-up contacts and assure consistent, timely follow-up (004); "
                 "it is the case manager's responsibility to follow up (000)."
@@ -125,14 +128,17 @@ def referral_follow_up(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Du
         if not client.is_active(day):
             continue
         for ref in client.open_referrals:
-            due = ref.referred_on + wait
+            due, moved = business_deadline(policy, ref.referred_on + wait)
             if day < due:
                 continue
             service = f" ({ref.service})" if ref.service else ""
             yield item(
                 "referral-follow-up",
                 client,
-                title=f"Confirm linkage: {client.name}'s referral to {ref.agency}{service} of {fmt_day(ref.referred_on)}",
+                title=(
+                    f"Confirm linkage: {client.name}'s referral to {ref.agency}{service} of {fmt_day(ref.referred_on)}"
+                    + (f"; due {fmt_day(due)} {moved}" if moved else "")
+                ),
                 why="Case managers provide referrals and routine follow-up; record the outcome of each referral (004).",
                 source="004",
                 due=due,

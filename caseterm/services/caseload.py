@@ -15,15 +15,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from enum import StrEnum
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, text
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from caseterm.models import Appointment, Client, Note
-from caseterm.vocabulary import AppointmentStatus, ClientStatus, ContactOutcome
-
-#: Note outcomes that mean the client was not actually reached.
-_NOT_REACHED = (ContactOutcome.NO_ANSWER.value, ContactOutcome.RETURNED_MAIL.value)
+from caseterm.vocabulary import AppointmentStatus, ClientStatus
 
 
 class QuickFilter(StrEnum):
@@ -74,9 +71,12 @@ def follow_up_days() -> int:
 
 def caseload_rows(session: Session, day: dt.date) -> list[CaseloadRow]:
     """Every client, with last contact and next appointment from `day` on."""
+    from caseterm.services.due import reached_sql
+
     last_contact = (
         select(Note.client_id, func.max(Note.contact_at).label("last"))
-        .where(or_(col(Note.outcome).is_(None), col(Note.outcome).not_in(_NOT_REACHED)))
+        # the client reached, as the rules count it (never a collateral contact or a letter)
+        .where(text(reached_sql()))
         .group_by(Note.client_id)
         .subquery()
     )

@@ -1,0 +1,206 @@
+"""Backups a user never has to think about, and a restore that is one command.
+
+Automatic backups go to `backups/` beside the database (for the default
+database: in the data folder), at most one a day, taken when the app starts or
+before an import writes. They are kept on a rotation (policy `backups`): the
+newest of each of the last `keep_daily` days and of each of the
+`keep_weekly` weeks before this one. Every copy is checked with `integrity_check` before it is
+kept, so damage is never rotated in over the good copies.
+
+`restore` checks the backup (a caseterm database, sound, a schema this caseterm
+knows), keeps the current file as a dated copy, then swaps the backup in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from caseterm import clock, paths
+from caseterm.errors import StoreError, busy_message
+
+AUTO = "auto"
+_STAMP = re.compile(r"-(\d{8})-(\d{6})\.db$")
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    path: Path
+    taken: dt.datetime
+    automatic: bool
+
+
+def stamp(now: dt.datetime) -> str:
+    return now.strftime("%Y%m%d-%H%M%S")
+
+
+def taken_at(path: Path) -> dt.datetime | None:
+    """When a backup was taken, from its name (every backup caseterm writes is stamped)."""
+    found = _STAMP.search(path.name)
+    if not found:
+        return None
+    try:
+        return dt.datetime.strptime(found.group(1) + found.group(2), "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+
+
+def list_backups(db_path: Path) -> list[BackupFile]:
+    """Every stamped backup of this database, newest first: automatic ones, the
+    copies kept by restore, and the manual and pre-migration ones beside it."""
+    found: list[BackupFile] = []
+    folders = [paths.backups_dir_for(db_path), db_path.parent]
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in folder.glob(f"{db_path.stem}-*.db"):
+            when = taken_at(path)
+            if when is not None and path != db_path:
+                found.append(BackupFile(path, when, f"-{AUTO}-" in path.name))
+    return sorted(found, key=lambda b: b.taken, reverse=True)
+
+
+def restore_hint(db_path: Path) -> str:
+    """One line naming the backup to restore from (for messages about a damaged file)."""
+    newest = next(iter(list_backups(db_path)), None)
+    if newest is None:
+        return "No backup of it was found."
+    return f"The newest backup is {newest.path} ({newest.taken:%Y-%m-%d %H:%M})."
+
+
+def to_keep(taken: Iterable[dt.datetime], today: dt.date, keep_daily: int, keep_weekly: int) -> set[dt.datetime]:
+    """The rotation (pure): the newest backup of each of the last `keep_daily` days
+    (today included) and of each of the `keep_weekly` ISO weeks before this one."""
+    newest_of_day: dict[dt.date, dt.datetime] = {}
+    newest_of_week: dict[tuple[int, int], dt.datetime] = {}
+    for when in taken:
+        day = when.date()
+        if day not in newest_of_day or when > newest_of_day[day]:
+            newest_of_day[day] = when
+        week = tuple(day.isocalendar())[:2]
+        if week not in newest_of_week or when > newest_of_week[week]:
+            newest_of_week[week] = when
+    first_day = today - dt.timedelta(days=keep_daily - 1)
+    keep = {when for day, when in newest_of_day.items() if first_day <= day <= today}
+    this_monday = today - dt.timedelta(days=today.weekday())
+    first_monday = this_monday - dt.timedelta(weeks=keep_weekly)
+    for when in newest_of_week.values():
+        monday = when.date() - dt.timedelta(days=when.weekday())
+        if first_monday <= monday < this_monday:
+            keep.add(when)
+    return keep
+
+
+def auto_backup(db_path: Path, keep_daily: int, keep_weekly: int, now: dt.datetime | None = None) -> Path | None:
+    """Take today's automatic backup if there is none yet, then rotate. Returns the new file.
+
+    Raises StoreError if the database is damaged (nothing is kept then).
+    """
+    from caseterm.store import copy_database
+
+    now = now or clock.real_now()
+    automatic = [b for b in list_backups(db_path) if b.automatic]
+    made: Path | None = None
+    if not any(b.taken.date() == now.date() for b in automatic):
+        folder = paths.ensure_private_dir(paths.backups_dir_for(db_path))
+        made = folder / f"{db_path.stem}-{AUTO}-{stamp(now)}.db"
+        paths.write_private(made, b"")
+        try:
+            copy_database(db_path, made)
+        except BaseException:
+            made.unlink(missing_ok=True)
+            raise
+        automatic.insert(0, BackupFile(made, now.replace(microsecond=0), True))
+    keep = to_keep((b.taken for b in automatic), now.date(), keep_daily, keep_weekly)
+    for old in automatic:
+        if old.taken not in keep:
+            old.path.unlink(missing_ok=True)
+    return made
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    revision: str
+    clients: int
+    notes: int
+
+
+def inspect_backup(path: Path) -> BackupInfo:
+    """Is this a sound caseterm database this caseterm can open? (read-only)"""
+    from caseterm.store import FileKind, identify, integrity, known_revisions
+
+    if not path.is_file():
+        raise StoreError(f"{path}: no such backup file")
+    if identify(path) is not FileKind.CASETERM:
+        raise StoreError(f"{path}: not a caseterm backup (not a caseterm database)")
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        verdict = integrity(conn)
+        if verdict != "ok":
+            raise StoreError(f"{path}: this backup is damaged too ({verdict}); choose an older one")
+        revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        clients = conn.execute("SELECT count(*) FROM client").fetchone()[0]
+        notes = conn.execute("SELECT count(*) FROM note").fetchone()[0]
+    except sqlite3.DatabaseError as err:
+        raise StoreError(f"{path}: this backup is damaged too ({err}); choose an older one") from None
+    finally:
+        conn.close()
+    if revision is None or revision[0] not in known_revisions():
+        raise StoreError(f"{path}: made by a newer caseterm (schema {revision[0] if revision else '?'}); upgrade caseterm first")
+    return BackupInfo(revision[0], clients, notes)
+
+
+def _take_exclusive(db_path: Path) -> None:
+    """Make sure no other program has the database open, and fold its WAL into the file."""
+    try:
+        conn = sqlite3.connect(db_path, timeout=1)
+    except sqlite3.DatabaseError:
+        return  # damaged beyond opening: nothing to fold in, nobody can be using it
+    try:
+        mode = conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+    except sqlite3.OperationalError as err:
+        if "locked" in str(err) or "busy" in str(err):
+            raise StoreError(busy_message(db_path) + " Close caseterm there first.") from None
+        return  # damaged: the raw files are kept as they are
+    except sqlite3.DatabaseError:
+        return
+    finally:
+        conn.close()
+    if str(mode).lower() != "delete":
+        raise StoreError(busy_message(db_path) + " Close caseterm there first.")
+
+
+def restore(db_path: Path, backup_path: Path, now: dt.datetime | None = None) -> tuple[BackupInfo, Path | None]:
+    """Swap `backup_path` in as the database; return what it holds and where the old file went."""
+    from caseterm.store import copy_database
+
+    if not backup_path.is_file():
+        raise StoreError(f"{backup_path}: no such backup file")
+    if backup_path.resolve() == db_path.resolve():
+        raise StoreError(f"{backup_path}: is the database itself; name a backup")
+    info = inspect_backup(backup_path)
+    now = now or clock.real_now()
+    kept: Path | None = None
+    folder = paths.ensure_private_dir(paths.backups_dir_for(db_path))
+    incoming = folder / f".{db_path.stem}-restoring-{stamp(now)}.db"
+    paths.write_private(incoming, b"")
+    try:
+        copy_database(backup_path, incoming)
+        if db_path.exists():
+            _take_exclusive(db_path)
+            kept = folder / f"{db_path.stem}-before-restore-{stamp(now)}.db"
+            os.replace(db_path, kept)
+            for suffix in ("-wal", "-shm"):
+                side = Path(f"{db_path}{suffix}")
+                if side.exists():
+                    os.replace(side, Path(f"{kept}{suffix}"))
+        os.replace(incoming, db_path)
+    finally:
+        incoming.unlink(missing_ok=True)
+    os.chmod(db_path, 0o600)
+    return info, kept
