@@ -289,3 +289,19 @@ def test_done_needs_its_record(rule, target, form):
         assert request.prefill == {"week": "2026-10-05"}
     if form == "plan":
         assert request.prefill == {"reviewed_on": "2026-11-02"}
+
+
+@pytest.mark.parametrize("status", ["kept", "no_show"])
+def test_an_appointment_that_has_not_started_cannot_be_kept(engine, dana, status):
+    with session_scope(engine) as s:
+        appt = Appointment(client_id=dana.id, start=NOW.replace(hour=13, minute=30), kind=AppointmentKind.FSSP)
+        s.add(appt)
+        s.flush()
+        appt_id = appt.id
+    before = dump(engine)
+    with pytest.raises(BadInput, match="starts at 13:30"), session_scope(engine) as s:
+        appointments.set_status(s, appt_id, status)
+    assert dump(engine) == before
+    clock.pin(NOW.date(), dt.time(13, 30))
+    with session_scope(engine) as s:
+        assert appointments.set_status(s, appt_id, status).status.value == status

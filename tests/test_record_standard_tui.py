@@ -294,3 +294,24 @@ async def test_x_on_a_release_item_opens_the_release_form_and_the_release_clears
         assert all(i.key != item.key for i in app.due_items)
     with session_scope(engine) as s:
         assert s.exec(select(Release)).one().party == "Housing Authority"
+
+
+async def test_x_on_a_dv_home_visit_item_opens_its_form_with_the_office_offered(seeded):
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        items = app.screen.query_one(DueList)
+        items.focus()
+        item = next(i for i in app.due_items if i.rule == "dv-home-visit")
+        items.highlighted = items.get_option_index(item.key)
+        await pilot.pause()
+        await pilot.press("x")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        assert "Ctrl+O: Move it to the office" in str(form.query_one("#form-offer").render())
+        await pilot.press("ctrl+o", "ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ClientScreen)
+        assert all(i.rule != "dv-home-visit" for i in app.due_items)
+    assert appointments_of(seeded) == [(AppointmentKind.OTHER, Place.OFFICE, dt.datetime(2026, 11, 4, 10))]

@@ -181,6 +181,11 @@ def set_status(session: Session, appointment_id: int, status: AppointmentStatus 
         raise BadInput(
             f"appointment on {appt.start:%Y-%m-%d}: cannot be marked {STATUS_LABELS[new]} before it happens"
         )
+    if new in (AppointmentStatus.KEPT, AppointmentStatus.NO_SHOW) and appt.start > clock.now():
+        # Its note could not be saved either: a contact cannot be after the time the note is written.
+        raise BadInput(
+            f"appointment: starts at {appt.start:%H:%M}; it cannot be marked {STATUS_LABELS[new]} before it starts"
+        )
     appt.status = new
     session.add(appt)
     session.flush()
