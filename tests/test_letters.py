@@ -204,12 +204,17 @@ def test_letter_counts_as_the_written_attempt_of_the_engagement_rule(caseload: E
 
     with session_scope(caseload) as s:
         write_letter(s, "TA-10432", LetterTemplate.ENGAGEMENT, out_dir=tmp_path)
-    after = engagement_items()
-    # The attempts item is cleared: two unsuccessful attempts, one in writing, one by phone.
-    assert not any(i.occurrence == before[0].occurrence for i in after)
-    assert all("one in writing" not in i.title for i in after)
-    # ...and the rule moves on to re-engagement (003), as it should after two unsuccessful attempts.
-    assert [i.title.split(":")[0] for i in after] == ["Begin re-engagement"]
+    # The attempts item is cleared: two attempts made, one in writing, one by phone.
+    assert engagement_items() == []
+
+    def re_engagement_on(day: dt.date) -> list[str]:
+        with session_scope(caseload) as s:
+            return [i.title.split(":")[0] for i in due_items(s, day) if i.rule == "re-engagement" and i.case_number == "TA-10432"]
+
+    # A letter cannot have failed the day it was sent: re-engagement (003) waits for its
+    # response window, 5 business days (policy): Mon Nov 9.
+    assert re_engagement_on(TODAY) == [] and re_engagement_on(dt.date(2026, 11, 6)) == []
+    assert re_engagement_on(dt.date(2026, 11, 9)) == ["Begin re-engagement"]
 
 
 def test_letter_alone_leaves_only_the_other_format_missing(caseload: Engine, tmp_path: Path) -> None:
@@ -310,7 +315,11 @@ def test_suggested_template_follows_the_engagement_rules(caseload: Engine) -> No
                  text="Called, no answer.", contact_at=dt.datetime(2026, 10, 30, 9, 0))
         assert suggest_template(s, "TA-10432") is LetterTemplate.ENGAGEMENT  # one attempt, none written
         write_letter(s, "TA-10432", "engagement", out_dir=Path(os.environ["XDG_DATA_HOME"]) / "out")
+        # the letter sent today has not failed yet: no re-engagement notice the same day
+        assert suggest_template(s, "TA-10432") is LetterTemplate.ENGAGEMENT
+        clock.pin(dt.date(2026, 11, 9), NOW.time())  # 5 business days later (policy)
         assert suggest_template(s, "TA-10432") is LetterTemplate.RE_ENGAGEMENT
+        clock.pin(TODAY, NOW.time())
         # Reaching her ends the episode: the next letter confirms her coming appointment.
         add_note(s, kate, type=NoteType.CONTACT, method=ContactMethod.PHONE, outcome=ContactOutcome.REACHED,
                  text="Reached; she will come on the 5th.", contact_at=dt.datetime(2026, 11, 2, 9, 10), minutes=5)

@@ -225,10 +225,13 @@ async def test_the_case_at_re_engagement_is_offered_the_re_engagement_notice(kat
                  text="Called, no answer.", contact_at=dt.datetime(2026, 10, 29, 15, 0))
         add_note(s, client, type=NoteType.LETTER, method=ContactMethod.LETTER, text="Engagement letter mailed.",
                  contact_at=dt.datetime(2026, 10, 30, 9, 0))
+    # The letter of Fri Oct 30 counts as unsuccessful once 5 business days pass with no reply (policy): Fri Nov 6.
+    clock.pin(dt.date(2026, 11, 6), NOW.time())
     app = CasetermApp(kate, idle_lock_seconds=0)
     async with app.run_test(size=SIZE) as pilot:
         await open_kate(app, pilot)
-        assert items_for(app, "engagement")[0].title.startswith("Begin re-engagement")
+        assert items_for(app, "re-engagement")[0].title.startswith("Begin re-engagement: book the staffing")
+        assert items_for(app, "engagement") == []
         await letter_sent(app, pilot)
         await until(pilot, lambda: isinstance(app.screen, LetterPreview) and app.screen.choices is not None)
         assert shown(app.screen, "letter-title").startswith("Re-engagement notice (what the case calls for)")  # type: ignore[arg-type]
