@@ -61,14 +61,13 @@ def business_deadline(policy: Any, nominal: dt.date) -> tuple[dt.date, str]:
     A deadline on a weekend, holiday or closure day moves to the business day
     before (policy `deadlines.weekend_rule`: before / after / as-is); the words
     are '' when it did not move, else e.g. '(20th is a Sunday)'."""
-    cal = business_calendar(policy)
-    counted = cal.deadline(nominal, str(policy.deadlines.weekend_rule))
+    counted, why = business_calendar(policy).moved_deadline(nominal, str(policy.deadlines.weekend_rule))
     if counted == nominal:
         return nominal, ""
     which = _ordinal(nominal.day) if (counted.year, counted.month) == (nominal.year, nominal.month) else (
         f"{_MONTHS[nominal.month]} {nominal.day}"
     )
-    return counted, f"({which} is {cal.why_not_business_day(nominal)})"
+    return counted, f"({which} is {why})"
 
 
 def group_for(client: ClientSnap | None, day: dt.date, default: RoutineGroup) -> RoutineGroup:
