@@ -28,6 +28,8 @@ QUERIES = [
     ("phrase-ish", "childcare waitlist"),
     ("medium", "paystubs"),
     ("prefix while typing", "landl"),
+    ("3 letters, whole word", "bus"),
+    ("3 letters, common words", "hou"),
     ("common", "housing"),
     ("very common", "client"),
 ]

@@ -482,22 +482,30 @@ def write(path: Path, builder: Builder, fts: str = "rebuild") -> None:
     con.execute("PRAGMA synchronous=OFF")
     con.execute("PRAGMA cache_size=-200000")
     con.execute("BEGIN")
-    trigger_sql = con.execute(
-        "SELECT sql FROM sqlite_master WHERE type='trigger' AND name='note_fts_insert'"
-    ).fetchone()
-    if fts == "rebuild" and trigger_sql:
-        con.execute("DROP TRIGGER note_fts_insert")
+    #: each full-text index and its trigger: rebuilt once after the bulk insert
+    indexes = [
+        (name, row[0])
+        for name in ("note_fts", "note_words")
+        if (row := con.execute(
+            "SELECT sql FROM sqlite_master WHERE type='trigger' AND name=?", (f"{name}_insert",)
+        ).fetchone())
+    ]
+    if fts == "rebuild":
+        for name, _sql in indexes:
+            con.execute(f"DROP TRIGGER {name}_insert")
     for table, columns in TABLES.items():
         rows = builder.rows[table]
         if not rows:
             continue
         marks = ",".join("?" * len(columns))
         con.executemany(f'INSERT INTO "{table}" ({",".join(columns)}) VALUES ({marks})', rows)
-    if fts == "rebuild" and trigger_sql:
-        con.execute("INSERT INTO note_fts(note_fts) VALUES('rebuild')")
-        con.execute(trigger_sql[0])
+    if fts == "rebuild":
+        for name, trigger_sql in indexes:
+            con.execute(f"INSERT INTO {name}({name}) VALUES('rebuild')")
+            con.execute(trigger_sql)
     con.execute("COMMIT")
-    con.execute("INSERT INTO note_fts(note_fts) VALUES('optimize')")
+    for name, _sql in indexes:
+        con.execute(f"INSERT INTO {name}({name}) VALUES('optimize')")
     con.execute("ANALYZE")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()

@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.messages import DataChanged, DueTarget, OpenClient, OpenNote, OpenSchedule, ScreenReady
+from caseterm.messages import DataChanged, DueTarget, MakeRecord, OpenClient, OpenNote, OpenSchedule, ScreenReady
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -58,6 +58,10 @@ def _actions_provider():  # noqa: ANN202
     return ActionsProvider
 
 
+#: Below this many columns the screens reflow for a small terminal (80×24): the
+#: app carries the class "-compact", and the stylesheets and screens follow it.
+COMPACT_WIDTH = 100
+
 #: How often the due list is worked out again with no change in the data.
 DUE_REFRESH_SECONDS = 300
 #: Start the due list this long after start-up if no screen has said it is ready.
@@ -82,6 +86,8 @@ class CasetermApp(App[None]):
         Binding("2", "switch_mode('schedule')", "Schedule", show=False),
         Binding("f2", "toggle_sidebar", "Due list", show=False),
         Binding("ctrl+f", "search_notes", "Search notes", show=False, tooltip="Full-text search of every note"),
+        Binding("f4", "open_draft", "Unsaved notes", show=False, tooltip="Open the unsaved notes one after another"),
+        Binding("ctrl+q", "quit", "Quit", show=False, tooltip="Quit (asks first while a changed note is open)"),
     ]
 
     #: The one due-today list every sidebar shows; None while it is worked out.
@@ -121,6 +127,8 @@ class CasetermApp(App[None]):
         #: The start-up check of the file has finished (tests wait on it).
         self.store_checked = False
         self._held_notifications: list[tuple[str, tuple, dict]] = []
+        #: which unsaved note F4 opens next (it cycles through them)
+        self._next_draft = 0
 
     # -- helpers -----------------------------------------------------------
 
@@ -172,6 +180,8 @@ class CasetermApp(App[None]):
         from caseterm.config import load_settings
 
         self.sub_title = f"{clock.today():%a %b %d %Y} · {load_settings().user}"
+        self.set_class(self.size.width < COMPACT_WIDTH, "-compact")
+        self.call_after_refresh(self._announce_drafts)
         # The due list waits for the first screen's rows (ScreenReady) so the two do not
         # compete for the interpreter at start-up; a timer starts it if no screen says so.
         self._due_started = False
@@ -181,6 +191,14 @@ class CasetermApp(App[None]):
         if self.idle_lock_seconds > 0:
             every = self._idle_check_seconds or min(15.0, max(self.idle_lock_seconds / 4, 0.05))
             self.set_interval(every, self._check_idle)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Reflow at 80 columns: fields on two rows, narrower columns, the due list a count."""
+        self.set_class(event.size.width < COMPACT_WIDTH, "-compact")
+
+    @property
+    def compact(self) -> bool:
+        return self.has_class("-compact")
 
     # -- the due list --------------------------------------------------------
 
@@ -201,8 +219,13 @@ class CasetermApp(App[None]):
         from caseterm.policy import load_policy
         from caseterm.store import quick_check, sqlite_path
 
-        quick_check(self.engine)
         path = sqlite_path(str(self.engine.url))
+        try:
+            quick_check(self.engine)
+        except BadInput as err:
+            from caseterm.backups import restore_hint
+
+            raise type(err)(*err.errors, restore_hint(path) if path else "") from None
         if path is not None and self.automatic_backups:
             rotation = load_policy().backups
             made = auto_backup(path, rotation.keep_daily, rotation.keep_weekly)
@@ -276,11 +299,100 @@ class CasetermApp(App[None]):
         self.push_screen(ClientScreen(case_number, tab=tab))
 
     def open_note(
-        self, case_number: str, appointment_id: int | None = None, due_item_key: str | None = None
+        self,
+        case_number: str,
+        appointment_id: int | None = None,
+        due_item_key: str | None = None,
+        *,
+        amends_id: int | None = None,
     ) -> None:
         from caseterm.screens.note import NoteScreen
 
-        self.push_screen(NoteScreen(case_number, appointment_id=appointment_id, due_item_key=due_item_key))
+        self.push_screen(
+            NoteScreen(case_number, appointment_id=appointment_id, due_item_key=due_item_key, amends_id=amends_id)
+        )
+
+    # -- unsaved notes (drafts) ------------------------------------------------
+
+    def unsaved_notes(self) -> list[Any]:
+        from caseterm.services.notes import all_drafts
+
+        with self.session() as session:
+            return all_drafts(session)
+
+    def _announce_drafts(self) -> None:
+        """At start-up: the notes left unsaved (after Esc, a crash or kill -9)."""
+        from caseterm.text import plural
+
+        try:
+            drafts = self.unsaved_notes()
+        except Exception:  # noqa: BLE001 - the screens report a broken database
+            return
+        if not drafts:
+            return
+        names = list(dict.fromkeys(d.name for d in drafts))
+        self.notify(
+            f"{plural(len(drafts), 'unsaved note')}: {', '.join(names)} — press F4 to open "
+            f"{'it' if len(drafts) == 1 else 'them one by one'} (also under Notes to finish).",
+            title="Notes to finish",
+            timeout=10,
+        )
+
+    def action_open_draft(self) -> None:
+        from caseterm.screens.note import NoteScreen
+
+        if isinstance(self.screen, NoteScreen):
+            self.notify("Save (Ctrl+S) or close (Esc) this note first.", timeout=3)
+            return
+        drafts = self.unsaved_notes()
+        if not drafts:
+            self.notify("No unsaved notes.", timeout=3)
+            return
+        draft = drafts[self._next_draft % len(drafts)]
+        self._next_draft += 1
+        self.open_note(draft.case_number, draft.appointment_id, amends_id=draft.amends_id)
+
+    def open_note_screens(self) -> list[Any]:
+        """Note screens with changes, in every mode's stack."""
+        from caseterm.screens.note import NoteScreen
+
+        return [
+            screen
+            for stack in self._screen_stacks.values()
+            for screen in stack
+            if isinstance(screen, NoteScreen) and screen.changed
+        ]
+
+    async def action_quit(self) -> None:
+        """Quit; with a changed note open, ask first (its draft is kept either way)."""
+        from caseterm.widgets.prompts import ConfirmPrompt
+
+        changed = self.open_note_screens()
+        if not changed or self.locked:
+            for screen in changed:
+                screen.save_draft_now()
+            self.exit()
+            return
+        if any(isinstance(screen, ConfirmPrompt) for screen in self.screen_stack):
+            return
+        for screen in changed:
+            screen.save_draft_now()
+        names = ", ".join(dict.fromkeys(screen.client_label for screen in changed))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(
+            ConfirmPrompt(
+                "Quit with a note not saved?",
+                f"The note for {names} is not saved as a note. Its draft is kept and offered "
+                "back (F4, Notes to finish), but until it is saved it didn't happen.",
+                yes="quit, keep the draft",
+                no="back to the note",
+            ),
+            answered,
+        )
 
     def open_schedule(self, appointment_id: int | None = None) -> None:
         def select() -> None:
@@ -319,7 +431,9 @@ class CasetermApp(App[None]):
         where = target.get("screen")
         case_number = target.get("case_number") or item.case_number
         if where == "note" and case_number:
-            self.open_note(case_number, target.get("appointment_id"), item.key)
+            # A draft remembers the item it was started for: that one is cleared on save.
+            key = None if item.rule == "draft" else item.key
+            self.open_note(case_number, target.get("appointment_id"), key, amends_id=target.get("amends_id"))
         elif where == "schedule" and target.get("appointment_id") is not None:
             self.open_schedule(target["appointment_id"])
         elif where == "schedule" and case_number:
@@ -327,6 +441,8 @@ class CasetermApp(App[None]):
             self.open_client(case_number, "appointments")
         elif where == "schedule":
             self.open_schedule()
+        elif where == "hours" and target.get("month"):
+            self.action_hours_grid(case_number)
         elif where in ("hours", "client") and case_number:
             self.open_client(case_number, target.get("tab") or ("hours" if where == "hours" else None))
         elif where == "caseload":
@@ -336,6 +452,52 @@ class CasetermApp(App[None]):
             self.open_client(case_number, target.get("tab"))
         else:
             self.notify(item.why, title=item.title, timeout=8)
+
+    @on(MakeRecord)
+    def _make_record(self, message: MakeRecord) -> None:
+        """`x` on an item a record clears: open the form that makes the record, prefilled.
+
+        The item leaves the list because the record exists (the rules see it),
+        not because it was ticked off.
+        """
+        from caseterm.services.due_records import RecordRequest
+
+        item, request = message.item, message.request
+        assert isinstance(request, RecordRequest)
+        case_number = request.case_number
+        if request.form == "note" and case_number:
+            self.open_note(case_number, request.appointment_id, getattr(item, "key", None))
+            self.notify("Done needs its record: save the note and the item clears.", timeout=4)
+        elif request.form == "reminder" and request.appointment_id is not None:
+            self.ask_reminder_call(request.appointment_id, getattr(item, "title", "reminder call"))
+        elif request.tab is not None and case_number:
+            from caseterm.screens.client import ClientScreen
+
+            self.push_screen(ClientScreen(case_number, tab=request.tab, form=request, form_reason=getattr(item, "title", "")))
+        else:
+            self.notify("Done needs its record: do it here and the item clears.", timeout=4)
+            self.post_message(DueTarget(item))
+
+    def ask_reminder_call(self, appointment_id: int, what: str, done: Any = None) -> None:
+        """Ask how the reminder call went and log it (a phone contact attempt)."""
+        from caseterm.services.appointments import log_reminder_call
+        from caseterm.widgets.quick_log import ReminderCall
+
+        def logged(outcome: Any) -> None:
+            if outcome is None:
+                return
+            try:
+                with self.session() as session:
+                    log_reminder_call(session, appointment_id, True, outcome)
+            except BadInput as err:
+                self.notify("\n".join(err.errors), severity="error")
+                return
+            self.notify(f"Reminder call logged: {outcome.value.replace('_', ' ')}.", timeout=3)
+            self.post_message(DataChanged())
+            if done is not None:
+                done()
+
+        self.push_screen(ReminderCall(what), logged)
 
     def action_add_task(self, case_number: str | None = None) -> None:
         """A manual task on the due list (optionally for one client)."""
@@ -367,6 +529,12 @@ class CasetermApp(App[None]):
         from caseterm.screens.search import SearchScreen
 
         self.push_screen(SearchScreen())
+
+    def action_hours_grid(self, case_number: str | None = None) -> None:
+        """Last month's hours for every client who owes them (work-activity verification)."""
+        from caseterm.screens.hours_grid import HoursGridScreen
+
+        self.push_screen(HoursGridScreen(case_number))
 
     # -- actions ---------------------------------------------------------------
 

@@ -64,6 +64,14 @@ def list_backups(db_path: Path) -> list[BackupFile]:
     return sorted(found, key=lambda b: b.taken, reverse=True)
 
 
+def restore_hint(db_path: Path) -> str:
+    """One line naming the backup to restore from (for messages about a damaged file)."""
+    newest = next(iter(list_backups(db_path)), None)
+    if newest is None:
+        return "No backup of it was found."
+    return f"The newest backup is {newest.path} ({newest.taken:%Y-%m-%d %H:%M})."
+
+
 def to_keep(taken: Iterable[dt.datetime], today: dt.date, keep_daily: int, keep_weekly: int) -> set[dt.datetime]:
     """The rotation (pure): the newest backup of each of the last `keep_daily` days
     (today included) and of each of the `keep_weekly` ISO weeks before this one."""

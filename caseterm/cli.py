@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "passphrase": "caseterm.commands.privacy:passphrase_cmd",
     "encrypt": "caseterm.commands.privacy:encrypt_cmd",
     "decrypt": "caseterm.commands.privacy:decrypt_cmd",
+    "search": "caseterm.commands.search:search",
 }
 
 HELP = {
@@ -55,6 +56,7 @@ HELP = {
     "passphrase": "Change the encrypted database's passphrase, or the screen lock's (--lock-only).",
     "encrypt": "Encrypt the database with a passphrase (SQLCipher).",
     "decrypt": "Turn an encrypted database back into a plain file.",
+    "search": "Search every note for words (the app's notes search).",
 }
 
 
@@ -128,7 +130,13 @@ class CliContext:
             if current is not None:  # let go of the file when the command ends
                 current.call_on_close(self._engine.dispose)
             if check:
-                quick_check(self._engine)
+                try:
+                    quick_check(self._engine)
+                except BadInput as err:
+                    from caseterm.backups import restore_hint
+                    from caseterm.store import sqlite_path
+
+                    raise type(err)(*err.errors, restore_hint(sqlite_path(self.url))) from None
             if self.demo:
                 from caseterm.services import demo
                 from caseterm.store import session_scope

@@ -68,3 +68,29 @@ def now() -> dt.datetime:
     if time is None and os.environ.get("CASETERM_NOW"):
         time = parse_hhmm(os.environ["CASETERM_NOW"], "CASETERM_NOW")
     return dt.datetime.combine(day, time or real.time())
+
+
+def year_after_months() -> int:
+    """Dates further than this from today show their year (policy `display.year_after_months`)."""
+    from caseterm.policy import load_policy
+
+    return load_policy().display.year_after_months
+
+
+def short_date(
+    day: dt.date | dt.datetime | None, today: dt.date | None = None, empty: str = "—", months: int | None = None
+) -> str:
+    """'Dec 05' for a date near today; 'Dec 05 2025' for one more than the
+    policy's months away (before or after), so a stale date is never mistaken
+    for a recent one. The one formatter of the sidebar, caseload and client header."""
+    if day is None:
+        return empty
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    from caseterm.rules.calendar import add_months
+
+    today = today or globals()["today"]()
+    months = year_after_months() if months is None else months
+    if day > add_months(today, months) or day < add_months(today, -months):
+        return f"{day:%b %d %Y}"
+    return f"{day:%b %d}"

@@ -17,6 +17,7 @@ ACTIONS: list[tuple[str, str, str | None, str]] = [
     ("Hide the screen", "privacy: blank the screen now (F12 or ctrl+l)", None, "hide"),
     ("Help: every key", "(?)", None, "help"),
     ("Search all notes", "full-text search of the case narrative (ctrl+f)", None, "search_notes"),
+    ("Hours grid: enter last month's hours", "work-activity verification: clients down, weeks across (h)", None, "hours_grid"),
     ("Add a task to the due list", "a manual task with a date and priority (+ in the due list)", None, "add_task"),
     ("Caseload: print / export the list", "CSV + HTML print view, marked CONFIDENTIAL (e)", "caseload", "print_caseload"),
     ("Caseload: filter by text", "(/)", "caseload", "filter"),

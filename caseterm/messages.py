@@ -52,3 +52,15 @@ class DueTarget(Message):
     def __init__(self, item: object) -> None:
         super().__init__()
         self.item = item
+
+
+class MakeRecord(Message):
+    """`x` on a due item that a record clears: open the form that makes it.
+
+    `request` is a `caseterm.services.due_records.RecordRequest`.
+    """
+
+    def __init__(self, item: object, request: object) -> None:
+        super().__init__()
+        self.item = item
+        self.request = request

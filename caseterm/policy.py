@@ -42,6 +42,14 @@ class DayUnit(StrEnum):
     BUSINESS_DAYS = "business_days"
 
 
+class WeekendRule(StrEnum):
+    """Where a deadline that falls on a non-business day goes."""
+
+    BEFORE = "before"
+    AFTER = "after"
+    AS_IS = "as-is"
+
+
 class Weekday(StrEnum):
     MONDAY = "monday"
     TUESDAY = "tuesday"
@@ -98,6 +106,7 @@ class MonthPhasePolicy:
 class NotesPolicy:
     finish_within_hours: int
     lookback_days: int
+    attempt_minutes: int
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,12 @@ class EngagementPolicy:
     attempts_required: int
     attempt_business_days: int
     written_methods: tuple[str, ...]
+    letter_response_business_days: int
+
+
+@dataclass(frozen=True)
+class DeadlinesPolicy:
+    weekend_rule: WeekendRule
 
 
 @dataclass(frozen=True)
@@ -168,6 +183,17 @@ class CaseloadPolicy:
 
 
 @dataclass(frozen=True)
+class SearchPolicy:
+    #: Groups of words or phrases that mean the same; a query naming one finds them all.
+    synonyms: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class DisplayPolicy:
+    year_after_months: int
+
+
+@dataclass(frozen=True)
 class Policy:
     privacy: PrivacyPolicy
     backups: BackupsPolicy
@@ -176,6 +202,7 @@ class Policy:
     month_phase: MonthPhasePolicy
     notes: NotesPolicy
     engagement: EngagementPolicy
+    deadlines: DeadlinesPolicy
     participation: ParticipationPolicy
     monthly: MonthlyPolicy
     penalty: PenaltyPolicy
@@ -186,6 +213,8 @@ class Policy:
     follow_up: FollowUpPolicy
     referral: ReferralPolicy
     caseload: CaseloadPolicy
+    search: SearchPolicy
+    display: DisplayPolicy
 
     def applies_to(self, program: str, programs: tuple[str, ...]) -> bool:
         """An empty program list means every program."""
@@ -340,6 +369,12 @@ def _validate(policy: Policy, where: str) -> None:
         raise BadInput(f"{where}: monthly.verification_deadline_day: must be between 1 and 28")
     if not 1 <= policy.monthly.close_after_day <= 28:
         raise BadInput(f"{where}: monthly.close_after_day: must be between 1 and 28")
+    for i, group in enumerate(policy.search.synonyms):
+        if len(group) < 2:
+            raise BadInput(f"{where}: search.synonyms[{i}]: a group needs at least two words or phrases")
+        for j, entry in enumerate(group):
+            if not any(ch.isalnum() for ch in entry):
+                raise BadInput(f"{where}: search.synonyms[{i}][{j}]: {entry!r} has no word in it")
 
 
 def read_policy(override_path: Path | None = None) -> LoadedPolicy:
@@ -409,6 +444,7 @@ __all__ = [
     "DayUnit",
     "Policy",
     "Weekday",
+    "WeekendRule",
     "load_policy",
     "policy_sources",
     "read_policy",

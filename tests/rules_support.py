@@ -13,6 +13,7 @@ from caseterm.vocabulary import (
     ContactMethod,
     ContactOutcome,
     NoteType,
+    Place,
 )
 from caseterm.policy import load_policy
 from caseterm.rules.engine import DueItem, load_rules
@@ -29,8 +30,9 @@ def client(case_number: str = "TA-1", **fields: Any) -> ClientSnap:
 
 
 def appt(start: dt.datetime, kind: AppointmentKind = AppointmentKind.FSSP,
-         status: AppointmentStatus = AppointmentStatus.SCHEDULED, called: bool = False, minutes: int = 60) -> ApptSnap:
-    return ApptSnap(next(_ids), start, minutes, kind, status, called)
+         status: AppointmentStatus = AppointmentStatus.SCHEDULED, called: bool = False, minutes: int = 60,
+         place: Place = Place.OFFICE) -> ApptSnap:
+    return ApptSnap(next(_ids), start, minutes, kind, status, called, place)
 
 
 def note(at: dt.datetime, type_: NoteType = NoteType.CONTACT, method: ContactMethod | None = ContactMethod.OFFICE,
@@ -45,6 +47,18 @@ def at(day: dt.date, hhmm: str = "10:00") -> dt.datetime:
 
 def snap(*clients: ClientSnap, tasks: Iterable[TaskSnap] = (), day: dt.date = D(2026, 11, 2)) -> Snapshot:
     return Snapshot(day=day, clients=tuple(clients), tasks=tuple(tasks))
+
+
+def with_policy(**sections: dict[str, Any]) -> Any:
+    """The shipped policy with some values changed: with_policy(deadlines={"weekend_rule": "after"})."""
+    from caseterm.policy import WeekendRule
+
+    policy = load_policy()
+    for section, values in sections.items():
+        current = getattr(policy, section)
+        converted = {k: WeekendRule(v) if k == "weekend_rule" else v for k, v in values.items()}
+        policy = replace(policy, **{section: replace(current, **converted)})
+    return policy
 
 
 def run_rule(rule_id: str, snapshot: Snapshot, day: dt.date, policy: Any = None) -> list[DueItem]:

@@ -137,3 +137,46 @@ def test_bad_date_is_exit_2(tmp_path: Path, bad: str) -> None:
     result = run("--db", str(tmp_path / "x.db"), "agenda", "--date", bad)
     assert result.returncode == 2
     assert bad in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_agenda_json_lists_dv_home_visit_and_re_engagement(engine: Engine, db_path: Path) -> None:
+    """On a database where they apply: a DV-flagged client's home visit, and a
+    letter + call whose response window has run out (issue 12)."""
+    from caseterm.models import Note
+    from caseterm.vocabulary import AppointmentStatus, ContactMethod, ContactOutcome, NoteType, Place
+
+    with session_scope(engine) as s:
+        dana = Client(case_number="HF-1", legal_name="Dana Cruz", program="Housing First", dv_in_home=True,
+                      initial_contact_date=dt.date(2026, 9, 1))
+        priya = Client(case_number="SN-1", legal_name="Priya Patel", program="SNAP E&T",
+                       initial_contact_date=dt.date(2026, 9, 1))
+        s.add_all([dana, priya])
+        s.flush()
+        s.add(Appointment(client_id=dana.id, start=dt.datetime(2026, 12, 9, 11), kind=AppointmentKind.HOME_VISIT,
+                          place=Place.HOME, uid="a1"))
+        s.add(Appointment(client_id=priya.id, start=dt.datetime(2026, 11, 2, 10), kind=AppointmentKind.EA,
+                          status=AppointmentStatus.NO_SHOW, uid="a2"))
+        for n, (when, type_, method, outcome) in enumerate([
+            (dt.datetime(2026, 11, 3, 11), NoteType.LETTER, ContactMethod.LETTER, None),
+            (dt.datetime(2026, 11, 3, 16), NoteType.ENGAGEMENT, ContactMethod.PHONE, ContactOutcome.LEFT_MESSAGE),
+        ]):
+            s.add(Note(uid=f"n{n}", client_id=priya.id, contact_at=when, written_at=when, type=type_, method=method,
+                       outcome=outcome, minutes=5, author="jdoe", text="Attempt."))
+    engine.dispose()
+
+    def due_on(day: str) -> dict[str, dict]:
+        result = CliRunner().invoke(cli, ["--today", day, "--db", str(db_path), "agenda", "--json"])
+        assert result.exit_code == 0, result.output
+        return {i["rule"]: i for i in json.loads(result.output)["due"]}
+
+    before = due_on("2026-11-09")   # the letter of Tue Nov 3 has not failed yet
+    assert "re-engagement" not in before and "good-cause" not in before
+    assert before["dv-home-visit"] == {
+        "rule": "dv-home-visit", "case_number": "HF-1", "title": "Move Dana Cruz's home visit of Wed Dec 9 to the office",
+        "due": "2026-11-09", "overdue": False, "priority": 1, "group": "morning routine", "source": "004",
+    }
+    after = due_on("2026-11-10")    # 5 business days later (policy): re-engagement
+    assert after["re-engagement"]["case_number"] == "SN-1" and after["re-engagement"]["due"] == "2026-11-10"
+    assert after["re-engagement"]["title"].startswith("Begin re-engagement: book the staffing for Priya Patel")
+    assert after["re-engagement"]["source"] == "003" and after["re-engagement"]["group"] == "deadlines"
+    assert "engagement" not in after and "dv-home-visit" in after

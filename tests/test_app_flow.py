@@ -232,7 +232,7 @@ async def test_a_morning_with_the_keyboard(seeded: Engine, tmp_path: Path) -> No
         assert sidebar.current is not None and sidebar.current.key == missed[0].key
         await pilot.press("z")
         await pilot.pause()
-        await pilot.press("3")
+        await pilot.press("3", "enter")  # the digit chooses, Enter confirms
         await settle(pilot)
         assert all(i.key != missed[0].key for i in app.due_items)
 
@@ -272,8 +272,10 @@ async def test_enter_on_a_due_item_goes_where_it_is_done(seeded: Engine) -> None
         await until(pilot, lambda: app.focused.row.id == appointment_id)  # type: ignore[union-attr]
         assert isinstance(app.screen, ScheduleScreen)
         assert app.focused.row.id == appointment_id  # type: ignore[union-attr]
-        # l logs the call: the reminder item goes away at once.
+        # l asks how the call went; 1 (reached) logs it: the reminder item goes away at once.
         await pilot.press("l")
+        await settle(pilot)
+        await pilot.press("1")
         await settle(pilot)
 
         def reminder_still_due() -> bool:
@@ -311,7 +313,14 @@ async def test_dismiss_needs_a_reason_and_done_clears(seeded: Engine) -> None:
         assert all(i.key != first.key for i in app.due_items)
         second = sidebar.current
         assert second is not None and second.key != first.key
+        # x on a reminder call asks how the call went: the record clears the item
+        from caseterm.widgets.quick_log import ReminderCall
+
+        assert second.rule == "reminder-call"
         await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ReminderCall)
+        await pilot.press("2")
         await settle(pilot)
         assert all(i.key != second.key for i in app.due_items)
 

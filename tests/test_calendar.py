@@ -142,3 +142,30 @@ def test_last_business_days_are_business_days_at_the_end(day: dt.date, n: int) -
     assert len(last) == n
     assert all(CAL.is_business_day(d) and d.month == day.month for d in last)
     assert CAL.business_days_between(last[-1], add_months(day.replace(day=1), 1) - dt.timedelta(days=1)) == 0
+
+
+@pytest.mark.parametrize(
+    ("day", "rule", "counted", "why"),
+    [
+        (dt.date(2026, 12, 18), "before", dt.date(2026, 12, 18), ""),                     # a Friday: unmoved
+        (dt.date(2026, 12, 19), "before", dt.date(2026, 12, 18), "a Saturday"),
+        (dt.date(2026, 12, 20), "before", dt.date(2026, 12, 18), "a Sunday"),
+        (dt.date(2026, 12, 20), "after", dt.date(2026, 12, 21), "a Sunday"),
+        (dt.date(2026, 12, 20), "as-is", dt.date(2026, 12, 20), ""),              # kept: nothing to say
+        (dt.date(2026, 12, 25), "before", dt.date(2026, 12, 24), "Christmas Day"),
+        (dt.date(2027, 1, 18), "after", dt.date(2027, 1, 19), "Martin Luther King Jr. Day"),
+    ],
+)
+def test_deadline_off_a_non_business_day(day: dt.date, rule: str, counted: dt.date, why: str) -> None:
+    from caseterm.rules.calendar import BusinessCalendar
+
+    cal = BusinessCalendar()
+    assert cal.moved_deadline(day, rule) == (counted, why)
+    assert cal.deadline(day, rule) == counted
+
+
+def test_a_closure_day_says_so() -> None:
+    from caseterm.rules.calendar import BusinessCalendar
+
+    cal = BusinessCalendar([dt.date(2026, 12, 24)])
+    assert cal.moved_deadline(dt.date(2026, 12, 24), "before") == (dt.date(2026, 12, 23), "an agency closure day")

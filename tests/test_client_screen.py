@@ -28,6 +28,8 @@ from caseterm.widgets.record_form import RecordForm
 
 NOW = dt.datetime(2026, 11, 2, 10, 0)
 SIZE = (150, 45)
+#: What the record standard asks of a contact note.
+MET = dict(method=ContactMethod.OFFICE, outcome=ContactOutcome.REACHED, minutes=30)
 
 
 @pytest.fixture
@@ -93,7 +95,7 @@ async def test_note_from_due_item_clears_it(engine, client):
 
 async def test_amend_shows_both_versions(engine, client):
     with session_scope(engine) as s:
-        notes_service.add_note(s, client, type=NoteType.CONTACT, text="Client has three children.",
+        notes_service.add_note(s, client, type=NoteType.CONTACT, text="Client has three children.", **MET,
                                contact_at=NOW - dt.timedelta(hours=1), author="jdoe")
     app = CasetermApp(engine, idle_lock_seconds=0)
     async with app.run_test(size=SIZE) as pilot:
@@ -102,6 +104,7 @@ async def test_amend_shows_both_versions(engine, client):
         await settle(app, pilot)
         assert isinstance(app.screen, NoteScreen)
         app.screen.query_one(NoteEditor).set_text("Client has two children.")
+        app.screen.query_one("#amend-reason").value = "two, not three"
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert app.screen is screen
@@ -110,13 +113,20 @@ async def test_amend_shows_both_versions(engine, client):
         assert thread.current.text == "Client has two children."
         text = entry_text(screen)
         plain = text.plain
-        assert plain.index("three children") < plain.index("Amendment by") < plain.index("two children")
-        assert "2026-11-02 10:00" in plain[plain.index("Amendment by"):]
-        old_start = plain.index("Client has three")
-        struck = [span for span in text.spans if span.start <= old_start < span.end]
-        assert any(getattr(span.style, "strike", False) for span in struck), "the original is struck through"
-        new_start = plain.index("Client has two")
-        assert not any(getattr(span.style, "strike", False) for span in text.spans if span.start <= new_start < span.end)
+        amendment = plain.index("Amendment by")
+        assert plain.index("three children") < amendment < plain.index("Reason: two, not three")
+        assert "2026-11-02 10:00" in plain[amendment:]
+
+        def struck(at: int) -> bool:
+            return any(getattr(span.style, "strike", False) for span in text.spans if span.start <= at < span.end)
+
+        # the amendment is a word diff: "three" struck through, "two" added, the rest once
+        diff = plain.index("\n", plain.index("Reason:"))
+        removed = plain.index("three", diff)
+        added = plain.index("two ", removed)
+        assert struck(removed), "the corrected word is struck through"
+        assert not struck(added)
+        assert plain[diff:].count("Client has") == 1
     with session_scope(engine) as s:
         rows = s.exec(select(Note).order_by(Note.id)).all()
         assert [r.text for r in rows] == ["Client has three children.", "Client has two children."]
@@ -125,7 +135,7 @@ async def test_amend_shows_both_versions(engine, client):
 
 async def test_late_entry_marked_on_timeline(engine, client):
     with session_scope(engine) as s:
-        notes_service.add_note(s, client, type=NoteType.CONTACT, text="Phone call last week.",
+        notes_service.add_note(s, client, type=NoteType.CONTACT, text="Phone call last week.", **MET,
                                contact_at=NOW - dt.timedelta(days=3))
     app = CasetermApp(engine, idle_lock_seconds=0)
     async with app.run_test(size=SIZE) as pilot:
@@ -137,7 +147,7 @@ async def test_late_entry_marked_on_timeline(engine, client):
 
 async def test_quick_log_and_engagement_filter(engine, client):
     with session_scope(engine) as s:
-        notes_service.add_note(s, client, type=NoteType.CONTACT, text="Office visit.", contact_at=NOW - dt.timedelta(hours=2))
+        notes_service.add_note(s, client, type=NoteType.CONTACT, text="Office visit.", **MET, contact_at=NOW - dt.timedelta(hours=2))
     app = CasetermApp(engine, idle_lock_seconds=0)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_client(app, pilot)
@@ -291,6 +301,7 @@ async def test_missed_activity_item_cleared_by_the_engagement_note(engine, clien
         assert not screen.editor.late
         screen.query_one("#note-method").value = "phone"
         screen.query_one("#note-outcome").value = "no_answer"
+        screen.query_one("#note-minutes").value = "5"
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert all(i.key != item.key for i in app.due_items)

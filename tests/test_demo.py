@@ -75,3 +75,17 @@ def test_demo_is_deterministic(tmp_path) -> None:
                 (n.uid, n.contact_at, n.text) for n in s.execute(sa.select(Note).order_by(Note.id)).scalars()
             ])
     assert dumps[0] == dumps[1]
+
+
+def test_the_demo_shows_the_safety_and_re_engagement_rules(engine: Engine) -> None:
+    """Issue 12: a DV household's home visit to move, and a re-engagement after the letter's window."""
+    with session_scope(engine) as s:
+        demo.populate(s, dt.date(2026, 11, 2))
+    with session_scope(engine) as s:
+        items = due_items(s, dt.date(2026, 11, 2))
+    titles = {i.rule: [x.title for x in items if x.rule == i.rule] for i in items}
+    assert titles["dv-home-visit"] == ["Move Mohammed Rahman's home visit of Wed Nov 4 to the office"]
+    assert titles["re-engagement"] == [
+        "Begin re-engagement: book the staffing for Priya Patel (2 contact attempts since Wed Oct 21 unsuccessful)"
+    ]
+    assert not any("Mohammed Rahman" in t for t in titles.get("home-visits", []))

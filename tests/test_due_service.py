@@ -25,6 +25,7 @@ from caseterm.services import due
 from caseterm.store import session_scope
 
 MON = dt.date(2026, 11, 2)
+THU = dt.date(2026, 11, 5)
 
 
 def add_client(session, case_number: str = "TA-1", **fields) -> Client:
@@ -145,13 +146,23 @@ def test_engagement_episode_from_the_database(engine: Engine) -> None:
         add_note(s, c, dt.datetime(2026, 10, 29, 9), NoteType.LETTER, ContactMethod.LETTER, None)
         add_note(s, c, dt.datetime(2026, 10, 30, 9), NoteType.ENGAGEMENT, ContactMethod.PHONE, ContactOutcome.NO_ANSWER)
     with session_scope(engine) as s:
-        items = {i.rule: i for i in due.due_items(s, MON)}
-    assert items["engagement"].title.startswith("Begin re-engagement")
+        # the letter of Thu Oct 29 has not failed yet: 5 business days pass on Thu Nov 5 (policy)
+        assert {i.rule for i in due.due_items(s, MON)} & {"engagement", "re-engagement", "good-cause", "missed-activity"} == set()
+        items = {i.rule: i for i in due.due_items(s, THU)}
+    assert items["re-engagement"].title.startswith("Begin re-engagement: book the staffing")
+    assert items["re-engagement"].due == THU and "engagement" not in items
     assert "good-cause" in items and "missed-activity" not in items
     with session_scope(engine) as s:
         c = s.execute(sa.select(Client)).scalar_one()
-        add_note(s, c, dt.datetime(2026, 10, 31, 9), NoteType.GOOD_CAUSE, ContactMethod.OFFICE, ContactOutcome.REACHED)
-    assert keys(engine, MON, "engagement") == [] and keys(engine, MON, "good-cause") == []
+        # a call to the employer (collateral) does not reach the client: the episode goes on
+        add_note(s, c, dt.datetime(2026, 11, 4, 10), NoteType.COLLATERAL, ContactMethod.PHONE, ContactOutcome.REACHED)
+    assert keys(engine, THU, "re-engagement") == ["re-engagement|TA-1|reengage-2026-10-28"]
+    assert keys(engine, THU, "good-cause") == ["good-cause|TA-1|reengage-2026-10-28"]
+    with session_scope(engine) as s:
+        c = s.execute(sa.select(Client)).scalar_one()
+        add_note(s, c, dt.datetime(2026, 11, 4, 11), NoteType.GOOD_CAUSE, ContactMethod.OFFICE, ContactOutcome.REACHED)
+    assert keys(engine, THU, "good-cause") == []
+    assert keys(engine, THU, "re-engagement") == []
 
 
 def test_manual_tasks(engine: Engine) -> None:
@@ -261,3 +272,26 @@ def test_ten_thousand_clients_load_quickly(engine: Engine, db_path) -> None:
         elapsed = time.perf_counter() - start
     assert items
     assert elapsed < 5.0, f"due_items took {elapsed:.2f}s"  # generous: shared CI cores; ~1 s measured by hand
+
+
+def test_every_future_home_visit_of_a_dv_client_is_loaded(engine: Engine) -> None:
+    """dv-home-visit sees visits however far ahead (kind or place home), and only scheduled ones."""
+    from caseterm.vocabulary import Place
+
+    with session_scope(engine) as s:
+        c = add_client(s, dv_in_home=True, program="Housing First")
+        for n, (start, kind, place, status) in enumerate([
+            (dt.datetime(2026, 11, 20, 11), AppointmentKind.HOME_VISIT, Place.HOME, AppointmentStatus.SCHEDULED),
+            (dt.datetime(2027, 2, 1, 11), AppointmentKind.HOME_VISIT, Place.HOME, AppointmentStatus.SCHEDULED),  # 91 days ahead
+            (dt.datetime(2027, 3, 1, 11), AppointmentKind.FSSP, Place.HOME, AppointmentStatus.SCHEDULED),        # place home
+            (dt.datetime(2027, 4, 1, 11), AppointmentKind.HOME_VISIT, Place.HOME, AppointmentStatus.CANCELLED),
+            (dt.datetime(2027, 5, 3, 11), AppointmentKind.FSSP, Place.OFFICE, AppointmentStatus.SCHEDULED),
+        ]):
+            s.add(Appointment(client_id=c.id, start=start, kind=kind, place=place, status=status, uid=f"u{n}"))
+    with session_scope(engine) as s:
+        titles = [i.title for i in due.due_items(s, MON) if i.rule == "dv-home-visit"]
+    assert titles == [
+        "Move Mari's home visit of Fri Nov 20 to the office",
+        "Move Mari's home visit of Mon Feb 1 to the office",
+        "Move Mari's FSSP at home of Mon Mar 1 to the office",
+    ]

@@ -64,10 +64,10 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         first, second = session.exec(select(Note).order_by(Note.id).limit(2)).all()
         client = session.get(Client, first.client_id)
         amendment = notes.amend_note(session, first, text=first.text + " Corrected: met at the office.",
-                                     author="jdoe", written_at=dt.datetime(2026, 11, 22, 9, 0))
+                                     author="jdoe", reason="place", written_at=dt.datetime(2026, 11, 22, 9, 0))
         session.flush()
         notes.amend_note(session, amendment, text=amendment.text + " Second correction.",
-                         author="jdoe", written_at=dt.datetime(2026, 11, 22, 10, 0))
+                         author="jdoe", reason="again", written_at=dt.datetime(2026, 11, 22, 10, 0))
         notes.save_draft(session, client, text="half-typed note")
         notes.save_draft(session, session.get(Client, second.client_id), text="fixing", amends_id=second.id)
     engine.dispose()
@@ -129,7 +129,8 @@ def test_the_demo_fixture_has_what_the_round_trips_need(demo_db: Path) -> None:
     assert any(isinstance(g, dict) and any(o["tasks"] for o in g["objectives"])
                for p in doc["case_plans"] for g in p["goals"])
     with sqlite3.connect(demo_db) as con:
-        assert con.execute("SELECT count(*) FROM notedraft").fetchone()[0] == 2
+        # the demo's own unsaved note (rule "draft") and the two made above
+        assert con.execute("SELECT count(*) FROM notedraft").fetchone()[0] == 3
 
 
 # --------------------------------------------------------------------------

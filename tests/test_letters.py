@@ -163,7 +163,7 @@ def test_re_engagement_notice_lists_attempts_and_explains_good_cause(caseload: E
 
     with session_scope(caseload) as s:
         kate = s.exec(select(Client).where(Client.case_number == "TA-10432")).one()
-        add_note(s, kate, type=NoteType.ENGAGEMENT, method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER,
+        add_note(s, kate, type=NoteType.ENGAGEMENT, method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER, minutes=5,
                  text="Called, no answer.", contact_at=dt.datetime(2026, 10, 30, 9, 0))
         result = write_letter(s, "TA-10432", "re-engagement", out_dir=tmp_path)
     flat = " ".join(result.text_path.read_text(encoding="utf-8").split())
@@ -196,7 +196,7 @@ def test_letter_counts_as_the_written_attempt_of_the_engagement_rule(caseload: E
 
     with session_scope(caseload) as s:
         kate = s.exec(select(Client).where(Client.case_number == "TA-10432")).one()
-        add_note(s, kate, type=NoteType.ENGAGEMENT, method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER,
+        add_note(s, kate, type=NoteType.ENGAGEMENT, method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER, minutes=5,
                  text="Called about the missed FSSP, no answer.", contact_at=dt.datetime(2026, 10, 30, 9, 0))
     before = engagement_items()
     assert len(before) == 1
@@ -208,8 +208,13 @@ def test_letter_counts_as_the_written_attempt_of_the_engagement_rule(caseload: E
     # The attempts item is cleared: two unsuccessful attempts, one in writing, one by phone.
     assert not any(i.occurrence == before[0].occurrence for i in after)
     assert all("one in writing" not in i.title for i in after)
-    # ...and the rule moves on to re-engagement (003), as it should after two unsuccessful attempts.
-    assert [i.title.split(":")[0] for i in after] == ["Begin re-engagement"]
+    # A letter cannot have failed the day it is sent: nothing more is due today...
+    assert after == []
+    # ...and once its response window has passed with no contact, the rule moves on (003).
+    with session_scope(caseload) as s:
+        later = [i for i in due_items(s, dt.date(2026, 11, 10)) if i.case_number == "TA-10432"
+                 and i.rule in ("engagement", "re-engagement")]
+    assert [(i.rule, i.title.split(":")[0]) for i in later] == [("re-engagement", "Begin re-engagement")]
 
 
 def test_letter_alone_leaves_only_the_other_format_missing(caseload: Engine, tmp_path: Path) -> None:
@@ -306,11 +311,15 @@ def test_suggested_template_follows_the_engagement_rules(caseload: Engine) -> No
     with session_scope(caseload) as s:
         assert suggest_template(s, "TA-10432") is LetterTemplate.ENGAGEMENT
         kate = s.exec(select(Client).where(Client.case_number == "TA-10432")).one()
-        add_note(s, kate, type=NoteType.ENGAGEMENT, method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER,
+        add_note(s, kate, type=NoteType.ENGAGEMENT, method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER, minutes=5,
                  text="Called, no answer.", contact_at=dt.datetime(2026, 10, 30, 9, 0))
         assert suggest_template(s, "TA-10432") is LetterTemplate.ENGAGEMENT  # one attempt, none written
         write_letter(s, "TA-10432", "engagement", out_dir=Path(os.environ["XDG_DATA_HOME"]) / "out")
+        # the letter has not failed the day it was sent; a week later with no answer, it has
+        assert suggest_template(s, "TA-10432") is LetterTemplate.ENGAGEMENT
+        clock.pin(dt.date(2026, 11, 10), NOW.time())
         assert suggest_template(s, "TA-10432") is LetterTemplate.RE_ENGAGEMENT
+        clock.pin(TODAY, NOW.time())
         # Reaching her ends the episode: the next letter confirms her coming appointment.
         add_note(s, kate, type=NoteType.CONTACT, method=ContactMethod.PHONE, outcome=ContactOutcome.REACHED,
                  text="Reached; she will come on the 5th.", contact_at=dt.datetime(2026, 11, 2, 9, 10), minutes=5)

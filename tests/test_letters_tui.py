@@ -221,14 +221,16 @@ async def test_the_case_at_re_engagement_is_offered_the_re_engagement_notice(kat
     write_settings('full_name = "Jo Smith"\nphone = "503-555-0100"\n')
     with session_scope(kate) as s:
         client = s.exec(select(Client)).one()
-        add_note(s, client, type=NoteType.ENGAGEMENT, method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER,
+        add_note(s, client, type=NoteType.ENGAGEMENT, method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER, minutes=5,
                  text="Called, no answer.", contact_at=dt.datetime(2026, 10, 29, 15, 0))
         add_note(s, client, type=NoteType.LETTER, method=ContactMethod.LETTER, text="Engagement letter mailed.",
                  contact_at=dt.datetime(2026, 10, 30, 9, 0))
+    # A letter fails only once its response window (5 business days) has passed: a week later.
+    clock.pin(dt.date(2026, 11, 9), NOW.time())
     app = CasetermApp(kate, idle_lock_seconds=0)
     async with app.run_test(size=SIZE) as pilot:
         await open_kate(app, pilot)
-        assert items_for(app, "engagement")[0].title.startswith("Begin re-engagement")
+        assert items_for(app, "re-engagement")[0].title.startswith("Begin re-engagement")
         await letter_sent(app, pilot)
         await until(pilot, lambda: isinstance(app.screen, LetterPreview) and app.screen.choices is not None)
         assert shown(app.screen, "letter-title").startswith("Re-engagement notice (what the case calls for)")  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from textual.app import App
 
 from caseterm import clock
 from caseterm.models import Client, Note, NoteDraft
-from caseterm.vocabulary import NoteType
+from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
 from caseterm.screens.note import NoteScreen
 from caseterm.services import notes as notes_service
 from caseterm.store import session_scope
@@ -45,6 +45,15 @@ def client(engine) -> Client:
         return c
 
 
+def fill_contact(screen) -> None:
+    """What a contact note needs besides its text: method, outcome, minutes."""
+    from textual.widgets import Select
+
+    screen.query_one("#note-method", Select).value = "phone"
+    screen.query_one("#note-outcome", Select).value = "reached"
+    screen.query_one("#note-minutes").value = "10"
+
+
 def _notes(engine) -> list[Note]:
     with session_scope(engine) as s:
         return list(s.exec(select(Note).order_by(Note.id)).all())
@@ -56,6 +65,8 @@ async def test_type_and_save_a_note(engine, client):
         await pilot.pause()
         editor = app.screen.query_one(NoteEditor)
         editor.set_text("")
+        fill_contact(app.screen)
+        editor.focus_text()
         await pilot.press(*"Met client", "ctrl+s")
         await pilot.pause()
     saved = _notes(engine)
@@ -74,6 +85,7 @@ async def test_late_entry_flag_shown_and_stored(engine, client):
         await pilot.pause()
         assert "LATE ENTRY" in str(screen.query_one("#note-status").render())
         screen.query_one(NoteEditor).set_text("Phone call on Friday")
+        fill_contact(screen)
         await pilot.press("ctrl+s")
         await pilot.pause()
     saved = _notes(engine)
@@ -109,6 +121,7 @@ async def test_draft_saved_on_pause_and_offered_back(engine, client):
         await pilot.pause()
         assert app.screen.query_one(NoteEditor).text == "Client reports new job"
         assert app.screen.query("#draft-banner")
+        fill_contact(app.screen)
         await pilot.press("ctrl+s")
         await pilot.pause()
     with session_scope(engine) as s:
@@ -118,13 +131,15 @@ async def test_draft_saved_on_pause_and_offered_back(engine, client):
 
 async def test_amend_keeps_original(engine, client):
     with session_scope(engine) as s:
-        original = notes_service.add_note(s, client, type=NoteType.CONTACT, text="Has three children.", contact_at=NOW)
+        original = notes_service.add_note(s, client, type=NoteType.CONTACT, text="Has three children.", contact_at=NOW,
+                                            method=ContactMethod.OFFICE, outcome=ContactOutcome.REACHED, minutes=30)
     app = Host(engine, lambda: NoteScreen("C100", amends_id=original.id))
     async with app.run_test() as pilot:
         await pilot.pause()
         editor = app.screen.query_one(NoteEditor)
         assert editor.text == "Has three children."
         editor.set_text("Has two children.")
+        app.screen.query_one("#amend-reason").value = "two, not three"
         await pilot.press("ctrl+s")
         await pilot.pause()
     saved = _notes(engine)
@@ -149,6 +164,7 @@ async def test_a_locked_database_keeps_the_text_on_screen(engine, client, monkey
         await pilot.pause()
         editor = app.screen.query_one(NoteEditor)
         editor.set_text("Important words")
+        fill_contact(app.screen)
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, NoteScreen)

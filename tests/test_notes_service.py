@@ -17,6 +17,8 @@ from caseterm.services import notes
 from caseterm.store import session_scope
 
 NOW = dt.datetime(2026, 11, 2, 10, 0)
+#: What the record standard asks of a contact note: method, outcome, minutes.
+MET = dict(method=ContactMethod.OFFICE, outcome=ContactOutcome.REACHED, minutes=30)
 
 
 @pytest.fixture
@@ -31,21 +33,21 @@ def client(engine) -> Client:
 
 def test_late_entry_after_24_hours_and_out_of_order(engine, client):
     with session_scope(engine) as s:
-        on_time = notes.add_note(s, client, type=NoteType.CONTACT, text="met", contact_at=NOW - dt.timedelta(hours=2))
-        late = notes.add_note(s, client, type=NoteType.CONTACT, text="old call", contact_at=NOW - dt.timedelta(hours=30))
+        on_time = notes.add_note(s, client, type=NoteType.CONTACT, **MET, text="met", contact_at=NOW - dt.timedelta(hours=2))
+        late = notes.add_note(s, client, type=NoteType.CONTACT, **MET, text="old call", contact_at=NOW - dt.timedelta(hours=30))
     assert not on_time.late_entry
     assert late.late_entry
     with session_scope(engine) as s:
         # within 24 h but before the latest contact already written: out of order
-        mid = notes.add_note(s, client, type=NoteType.CONTACT, text="x", contact_at=NOW - dt.timedelta(hours=3))
+        mid = notes.add_note(s, client, type=NoteType.CONTACT, **MET, text="x", contact_at=NOW - dt.timedelta(hours=3))
     assert mid.late_entry
 
 
 def test_amend_keeps_the_original_and_links_it(engine, client):
     with session_scope(engine) as s:
-        original = notes.add_note(s, client, type=NoteType.CONTACT, text="Client said 3 kids", contact_at=NOW)
+        original = notes.add_note(s, client, type=NoteType.CONTACT, **MET, text="Client said 3 kids", contact_at=NOW)
     with session_scope(engine) as s:
-        amendment = notes.amend_note(s, original.id, text="Client said 2 kids", author="jdoe")
+        amendment = notes.amend_note(s, original.id, text="Client said 2 kids", author="jdoe", reason="misheard the number")
     with session_scope(engine) as s:
         threads = notes.note_threads(s, client)
         assert len(threads) == 1
@@ -53,12 +55,12 @@ def test_amend_keeps_the_original_and_links_it(engine, client):
         assert [n.text for n in threads[0].superseded] == ["Client said 3 kids"]
         assert s.get(Note, original.id).text == "Client said 3 kids"
     with session_scope(engine) as s, pytest.raises(BadInput, match="already been amended"):
-        notes.amend_note(s, original.id, text="again")
+        notes.amend_note(s, original.id, text="again", reason="x")
 
 
 def test_database_refuses_update_and_delete(engine, client):
     with session_scope(engine) as s:
-        n = notes.add_note(s, client, type=NoteType.CONTACT, text="keep me")
+        n = notes.add_note(s, client, type=NoteType.CONTACT, **MET, text="keep me")
     with pytest.raises(DatabaseError), session_scope(engine) as s:
         note = s.get(Note, n.id)
         s.delete(note)
@@ -74,7 +76,7 @@ def test_validation_names_the_field(engine, client):
 
 def test_engagement_filter_and_quick_log(engine, client):
     with session_scope(engine) as s:
-        notes.add_note(s, client, type=NoteType.CONTACT, text="office visit", contact_at=NOW - dt.timedelta(hours=1))
+        notes.add_note(s, client, type=NoteType.CONTACT, **MET, text="office visit", contact_at=NOW - dt.timedelta(hours=1))
         q = notes.quick_log(s, client, ContactMethod.LETTER, ContactOutcome.LEFT_MESSAGE)
         assert q.type is NoteType.ENGAGEMENT and q.method is ContactMethod.LETTER
         assert "written" in q.text
@@ -100,14 +102,14 @@ def test_drafts_round_trip_and_empty_draft_is_removed(engine, client):
 @pytest.mark.parametrize("typed", ['"', "-", "AND(", "NEAR(", "*", "housing -", 'col:"x', "OR", "^", "'"])
 def test_search_never_raises(engine, client, typed):
     with session_scope(engine) as s:
-        notes.add_note(s, client, type=NoteType.CONTACT, text="Housing AND voucher - NEAR the bus")
+        notes.add_note(s, client, type=NoteType.CONTACT, **MET, text="Housing AND voucher - NEAR the bus")
         notes.search_notes(s, typed, limit=10)
 
 
 def test_search_finds_a_word_with_snippet(engine, client):
     with session_scope(engine) as s:
-        notes.add_note(s, client, type=NoteType.CONTACT, text="Discussed the housing voucher and bus passes.")
-        notes.add_note(s, client, type=NoteType.CONTACT, text="No answer.")
+        notes.add_note(s, client, type=NoteType.CONTACT, **MET, text="Discussed the housing voucher and bus passes.")
+        notes.add_note(s, client, type=NoteType.CONTACT, **MET, text="No answer.")
     with session_scope(engine) as s:
         hits = notes.search_notes(s, "vouch", limit=10)
         assert len(hits) == 1
@@ -120,12 +122,12 @@ def test_search_finds_a_word_with_snippet(engine, client):
 
 def test_amendment_chain_reads_as_one_thread(engine, client):
     with session_scope(engine) as s:
-        first = notes.add_note(s, client, type=NoteType.CONTACT, text="v1", contact_at=NOW - dt.timedelta(hours=5))
-        notes.add_note(s, client, type=NoteType.CONTACT, text="later note", contact_at=NOW - dt.timedelta(hours=1))
+        first = notes.add_note(s, client, type=NoteType.CONTACT, **MET, text="v1", contact_at=NOW - dt.timedelta(hours=5))
+        notes.add_note(s, client, type=NoteType.CONTACT, **MET, text="later note", contact_at=NOW - dt.timedelta(hours=1))
     with session_scope(engine) as s:
-        second = notes.amend_note(s, first.id, text="v2")
+        second = notes.amend_note(s, first.id, text="v2", reason="typo")
     with session_scope(engine) as s:
-        third = notes.amend_note(s, second.id, text="v3", type=NoteType.ENGAGEMENT)
+        third = notes.amend_note(s, second.id, text="v3", type=NoteType.ENGAGEMENT, reason="wrong type")
         assert not third.late_entry  # an amendment keeps the original's flag; it is no contact out of order
     with session_scope(engine) as s:
         threads = notes.note_threads(s, client)

@@ -35,6 +35,8 @@ def test_shipped_defaults_hold_domain_numbers() -> None:
     assert policy.engagement.missed_activity_business_days == 1
     assert policy.engagement.attempts_required == 2
     assert policy.engagement.attempt_business_days == 5
+    assert policy.engagement.letter_response_business_days == 5   # the agency's choice: 003 gives no number
+    assert policy.deadlines.weekend_rule == "before"
     assert policy.participation.weekly_hours == 40
     assert (policy.participation.work_search_warn_weeks, policy.participation.work_search_limit_weeks) == (10, 12)
     assert policy.monthly.verification_deadline_day == 20 and policy.monthly.close_after_day == 20
@@ -114,6 +116,8 @@ def test_override_replaces_the_block_list() -> None:
         ("[participation]\nwork_search_warn_weeks = 13\n", "work_search_warn_weeks: must not be above"),
         ('[engagement]\nwritten_methods = ["pigeon"]\n', "engagement.written_methods[0]: expected one of"),
         ("[monthly]\nverification_deadline_day = 31\n", "monthly.verification_deadline_day: must be between 1 and 28"),
+        ('[deadlines]\nweekend_rule = "sunday"\n', "deadlines.weekend_rule: expected one of before, after, as-is"),
+        ("[engagement]\nletter_response_business_days = -1\n", "engagement.letter_response_business_days: must not be negative"),
     ],
 )
 def test_bad_agency_file_names_key_and_file(text: str, message: str) -> None:

@@ -137,3 +137,33 @@ def test_referral_with_an_outcome_is_not_loaded_so_nothing_fires() -> None:
 def test_kind_appears_in_titles() -> None:
     a = appt(at(MON, "15:00"), kind=AppointmentKind.INITIAL_INTERVIEW)
     assert "initial interview at 15:00" in one("reminder-call", snap(client(appointments=(a,))), MON).title
+
+
+# -- deadlines on a weekend count as the business day before ----------------
+
+@pytest.mark.parametrize(
+    ("day", "fires", "overdue"),
+    [
+        (D(2026, 12, 17), False, False),  # the day before
+        (D(2026, 12, 18), True, False),   # Fri Dec 18 (14 days end on Sun Dec 20)
+        (D(2026, 12, 19), True, True),    # the day after
+    ],
+)
+def test_follow_up_due_on_a_sunday_counts_as_the_friday(day: dt.date, fires: bool, overdue: bool) -> None:
+    item = one("follow-up", snap(client(last_contact_at=at(D(2026, 12, 6)))), day)
+    assert (item is not None) is fires
+    if item:
+        assert (item.due, item.overdue) == (D(2026, 12, 18), overdue)
+        assert item.title.endswith("; due Fri Dec 18 (20th is a Sunday)")
+
+
+@pytest.mark.parametrize(
+    ("day", "fires"),
+    [(D(2026, 12, 17), False), (D(2026, 12, 18), True), (D(2026, 12, 19), True)],
+)
+def test_referral_follow_up_due_on_a_sunday_counts_as_the_friday(day: dt.date, fires: bool) -> None:
+    ref = ReferralSnap(1, "Worksystems", "forklift", D(2026, 12, 13))
+    item = one("referral-follow-up", snap(client(open_referrals=(ref,))), day)
+    assert (item is not None) is fires
+    if item:
+        assert item.due == D(2026, 12, 18) and "(20th is a Sunday)" in item.title

@@ -101,14 +101,69 @@ def test_engagement_needs_one_attempt_in_writing() -> None:
     assert "2 of 2" in item.title and "one in writing" in item.title and not item.title.startswith("Begin")
 
 
-def test_two_unsuccessful_attempts_mean_begin_re_engagement() -> None:
-    c = client(appointments=(no_show(D(2026, 11, 2)),), notes=(letter(D(2026, 11, 3)), call(D(2026, 11, 4))))
-    item = one("engagement", snap(c), D(2026, 11, 5))
-    assert item.title.startswith("Begin re-engagement") and item.priority == Priority.URGENT_IMPORTANT
-    assert item.target["kind"] == "re_engagement_staffing"
-    staffing = appt(at(D(2026, 11, 12)), kind=AppointmentKind.RE_ENGAGEMENT_STAFFING)
-    booked = client(appointments=(no_show(D(2026, 11, 2)), staffing), notes=c.notes)
-    assert one("engagement", snap(booked), D(2026, 11, 5)) is None
+# -- re-engagement (003): two unsuccessful attempts, a letter only after its window --
+
+@pytest.mark.parametrize(
+    ("letter_on", "call_on", "day", "fires", "due", "overdue"),
+    [
+        # letter Tue Nov 3: 5 business days pass on Tue Nov 10 (the window, policy)
+        (D(2026, 11, 3), D(2026, 11, 4), D(2026, 11, 9), False, None, None),            # day before
+        (D(2026, 11, 3), D(2026, 11, 4), D(2026, 11, 10), True, D(2026, 11, 10), False),  # day of
+        (D(2026, 11, 12), D(2026, 11, 12), D(2026, 11, 12), False, None, None),         # same day: never at once
+        (D(2026, 11, 3), D(2026, 11, 4), D(2026, 11, 11), True, D(2026, 11, 10), True),   # day after (Veterans Day)
+        # Fri Nov 6: Veterans Day inside the window: Mon 9, Tue 10, Thu 12, Fri 13, Mon 16
+        (D(2026, 11, 6), D(2026, 11, 6), D(2026, 11, 13), False, None, None),
+        (D(2026, 11, 6), D(2026, 11, 6), D(2026, 11, 16), True, D(2026, 11, 16), False),
+        (D(2026, 11, 6), D(2026, 11, 6), D(2026, 11, 17), True, D(2026, 11, 16), True),
+        # the call comes after the letter's window: due the day of the call
+        (D(2026, 11, 3), D(2026, 11, 18), D(2026, 11, 18), True, D(2026, 11, 18), False),
+    ],
+)
+def test_re_engagement_waits_for_the_letters_response_window(
+    letter_on: dt.date, call_on: dt.date, day: dt.date, fires: bool, due: dt.date | None, overdue: bool | None
+) -> None:
+    c = client(appointments=(no_show(D(2026, 11, 2)),), notes=(letter(letter_on), call(call_on, ContactOutcome.LEFT_MESSAGE)))
+    item = one("re-engagement", snap(c), day)
+    assert (item is not None) is fires
+    # the two attempts are made: the engagement stage asks nothing more meanwhile
+    assert one("engagement", snap(c), day) is None
+    # and good cause comes with re-engagement, not before it
+    assert (one("good-cause", snap(c), day) is not None) is fires
+    if item:
+        assert (item.due, item.overdue) == (due, overdue)
+        assert item.title.startswith("Begin re-engagement: book the staffing for Mari")
+        assert item.priority == Priority.URGENT_IMPORTANT and item.source == "003"
+        assert item.target["kind"] == "re_engagement_staffing"
+        assert item.key == "re-engagement|TA-1|reengage-2026-11-02"
+
+
+def test_the_letter_window_is_policy() -> None:
+    from dataclasses import replace
+
+    from caseterm.policy import load_policy
+
+    policy = load_policy()
+    assert policy.engagement.letter_response_business_days == 5
+    quick = replace(policy, engagement=replace(policy.engagement, letter_response_business_days=1))
+    c = client(appointments=(no_show(D(2026, 11, 2)),), notes=(letter(D(2026, 11, 3)), call(D(2026, 11, 3))))
+    assert one("re-engagement", snap(c), D(2026, 11, 4), quick).due == D(2026, 11, 4)
+    assert one("re-engagement", snap(c), D(2026, 11, 4)) is None
+
+
+def test_two_calls_never_begin_re_engagement() -> None:
+    c = client(appointments=(no_show(D(2026, 11, 2)),), notes=(call(D(2026, 11, 3)), call(D(2026, 11, 4))))
+    assert one("re-engagement", snap(c), D(2026, 11, 30)) is None
+    assert one("engagement", snap(c), D(2026, 11, 30)) is not None
+
+
+def test_re_engagement_clears_with_a_booked_staffing_or_reaching_the_client() -> None:
+    notes = (letter(D(2026, 11, 3)), call(D(2026, 11, 4)))
+    assert one("re-engagement", snap(client(appointments=(no_show(D(2026, 11, 2)),), notes=notes)), D(2026, 11, 12))
+    staffing = appt(at(D(2026, 11, 19)), kind=AppointmentKind.RE_ENGAGEMENT_STAFFING)
+    booked = client(appointments=(no_show(D(2026, 11, 2)), staffing), notes=notes)
+    assert one("re-engagement", snap(booked), D(2026, 11, 12)) is None
+    reached = client(appointments=(no_show(D(2026, 11, 2)),), notes=notes, last_contact_at=at(D(2026, 11, 11)))
+    assert one("re-engagement", snap(reached), D(2026, 11, 12)) is None
 
 
 def test_engagement_ends_when_the_client_is_reached() -> None:
@@ -120,10 +175,11 @@ def test_engagement_ends_when_the_client_is_reached() -> None:
 
 def test_good_cause_before_re_engagement() -> None:
     c = client(appointments=(no_show(D(2026, 11, 2)),), notes=(letter(D(2026, 11, 3)), call(D(2026, 11, 4))))
-    item = one("good-cause", snap(c), D(2026, 11, 5))
-    assert item is not None and item.due == D(2026, 11, 4) and "before re-engagement" in item.title
-    documented = client(appointments=c.appointments, notes=c.notes, last_good_cause_at=at(D(2026, 11, 5)))
-    assert one("good-cause", snap(documented), D(2026, 11, 5)) is None
+    assert one("good-cause", snap(c), D(2026, 11, 5)) is None     # the letter's window is still open
+    item = one("good-cause", snap(c), D(2026, 11, 10))
+    assert item is not None and item.due == D(2026, 11, 10) and "before re-engagement" in item.title
+    documented = client(appointments=c.appointments, notes=c.notes, last_good_cause_at=at(D(2026, 11, 10)))
+    assert one("good-cause", snap(documented), D(2026, 11, 10)) is None
 
 
 def test_good_cause_before_a_booked_staffing() -> None:

@@ -155,3 +155,44 @@ def test_plan_date_cleared_by_a_kept_fssp_or_a_review() -> None:
     assert one("plan-date", snap(client(plan_review_date=MON, appointments=(kept,))), D(2026, 11, 3)) is None
     assert one("plan-date", snap(client(plan_review_date=MON, has_plan=True, plan_reviewed_on=MON)), D(2026, 11, 3)) is None
     assert run_rule("plan-date", snap(client()), MON) == []
+
+
+# -- deadlines on a weekend or holiday count as the business day before -------
+
+SUN_DEC_20 = D(2026, 12, 20)
+FRI_DEC_18 = D(2026, 12, 18)
+CASES = {
+    # rule: (client fields that put the calendar deadline on Sun Dec 20, words in the title)
+    "initial-interview": (dict(initial_contact_date=D(2026, 12, 10)), "by Fri Dec 18 (20th is a Sunday)"),
+    "vi-spdat": (dict(shelter_entry_date=D(2026, 12, 13)), "due Fri Dec 18 (20th is a Sunday)"),
+    "case-plan-review": (dict(has_plan=True, plan_reviewed_on=D(2026, 11, 20)), "due Fri Dec 18 (20th is a Sunday)"),
+    "plan-date": (dict(plan_review_date=SUN_DEC_20), "(Fri Dec 18; 20th is a Sunday)"),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+@pytest.mark.parametrize(
+    ("day", "shown", "overdue"),
+    [
+        (D(2026, 12, 17), None, False),   # the day before the moved deadline
+        (FRI_DEC_18, True, False),         # the day of: Friday, not Sunday
+        (D(2026, 12, 19), True, True),     # the day after
+    ],
+)
+def test_deadline_on_a_sunday_counts_as_the_friday(rule: str, day: dt.date, shown: bool | None, overdue: bool) -> None:
+    fields, words = CASES[rule]
+    item = one(rule, snap(client(**fields)), day)
+    if shown is None and rule in ("initial-interview", "vi-spdat"):
+        # shown ahead of the deadline: not overdue yet
+        assert item is not None and item.due == FRI_DEC_18 and not item.overdue
+        return
+    if shown is None:
+        assert item is None  # shown from the deadline on
+        return
+    assert item is not None and item.due == FRI_DEC_18 and item.overdue is overdue
+    assert words in item.title
+
+
+def test_a_holiday_deadline_says_which_holiday() -> None:
+    item = one("initial-interview", snap(client(initial_contact_date=D(2026, 12, 15))), D(2026, 12, 21))
+    assert item.due == D(2026, 12, 24) and "by Thu Dec 24 (25th is Christmas Day)" in item.title

@@ -6,9 +6,10 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from rules_support import D, appt, at, client, one, run_rule, snap
+from rules_support import D, appt, at, client, one, run_rule, snap, with_policy
 
-from caseterm.vocabulary import Activity, AppointmentKind, AppointmentStatus, ClientStatus
+from caseterm.vocabulary import Activity, AppointmentKind, AppointmentStatus, ClientStatus, Place
+from caseterm.rules.engine import RoutineGroup
 from caseterm.policy import DayUnit, load_policy
 from caseterm.rules.engine import Priority
 from caseterm.rules.monthly import in_childcare_phase, in_verification_phase, weeks_of_month
@@ -167,3 +168,161 @@ def test_home_visits_cleared_by_a_booking_never_for_dv_or_other_programs() -> No
     assert one("home-visits", snap(client(program=HF, appointments=(cancelled,))), D(2026, 11, 2)) is not None
     assert one("home-visits", snap(client(program=HF, dv_in_home=True)), D(2026, 11, 2)) is None
     assert run_rule("home-visits", snap(client(program="TANF")), D(2026, 11, 2)) == []
+
+
+# -- dv-home-visit (004): move a DV-flagged client's home visit to the office --
+
+HF = "Housing First"
+VISIT_DAY = D(2026, 12, 9)   # Wed Dec 9
+
+
+@pytest.mark.parametrize(
+    ("day", "fires"),
+    [
+        (D(2026, 12, 8), True),    # the day before the visit
+        (D(2026, 12, 9), True),    # the day of the visit (still scheduled)
+        (D(2026, 12, 10), False),  # the day after: no longer a future visit
+    ],
+)
+def test_dv_home_visit(day: dt.date, fires: bool) -> None:
+    visit = appt(at(VISIT_DAY, "11:00"), kind=AppointmentKind.HOME_VISIT, place=Place.HOME)
+    c = client(name="Dana", program=HF, dv_in_home=True, appointments=(visit,))
+    item = one("dv-home-visit", snap(c), day)
+    assert (item is not None) is fires
+    if item:
+        assert item.title == "Move Dana's home visit of Wed Dec 9 to the office"
+        assert (item.due, item.overdue, item.priority) == (day, False, Priority.URGENT_IMPORTANT)
+        assert item.source == "004" and item.group is RoutineGroup.MORNING
+        assert item.target == {"screen": "client", "tab": "appointments", "appointment_id": visit.id, "case_number": "TA-1"}
+        assert item.key == f"dv-home-visit|TA-1|appt{visit.id}"
+
+
+@pytest.mark.parametrize(
+    ("kind", "place", "status", "fires"),
+    [
+        (AppointmentKind.HOME_VISIT, Place.HOME, AppointmentStatus.SCHEDULED, True),
+        (AppointmentKind.HOME_VISIT, Place.OFFICE, AppointmentStatus.SCHEDULED, True),   # kind says home visit
+        (AppointmentKind.FSSP, Place.HOME, AppointmentStatus.SCHEDULED, True),           # place says home
+        (AppointmentKind.FSSP, Place.OFFICE, AppointmentStatus.SCHEDULED, False),        # moved to the office
+        (AppointmentKind.HOME_VISIT, Place.HOME, AppointmentStatus.CANCELLED, False),
+        (AppointmentKind.HOME_VISIT, Place.HOME, AppointmentStatus.RESCHEDULED, False),
+    ],
+)
+def test_dv_home_visit_cleared_when_moved_or_cancelled(kind, place, status, fires: bool) -> None:
+    visit = appt(at(VISIT_DAY, "11:00"), kind=kind, place=place, status=status)
+    c = client(name="Dana", program=HF, dv_in_home=True, appointments=(visit,))
+    item = one("dv-home-visit", snap(c), D(2026, 12, 1))
+    assert (item is not None) is fires
+    if item and kind is AppointmentKind.FSSP:
+        assert item.title == "Move Dana's FSSP at home of Wed Dec 9 to the office"
+
+
+def test_dv_home_visit_only_for_dv_flagged_clients_and_every_visit() -> None:
+    visits = tuple(appt(at(d, "11:00"), kind=AppointmentKind.HOME_VISIT, place=Place.HOME) for d in (VISIT_DAY, D(2027, 3, 1)))
+    assert run_rule("dv-home-visit", snap(client(program=HF, appointments=visits)), D(2026, 12, 1)) == []
+    items = run_rule("dv-home-visit", snap(client(program=HF, dv_in_home=True, appointments=visits)), D(2026, 12, 1))
+    assert len(items) == 2
+
+
+def test_home_visits_never_suggested_for_dv_even_with_a_visit_booked() -> None:
+    visit = appt(at(D(2026, 12, 9), "11:00"), kind=AppointmentKind.HOME_VISIT, place=Place.HOME)
+    for day in (D(2026, 11, 30), D(2026, 12, 1), D(2026, 12, 2)):
+        assert one("home-visits", snap(client(program=HF, dv_in_home=True)), day) is None
+        assert one("home-visits", snap(client(program=HF, dv_in_home=True, appointments=(visit,))), day) is None
+
+
+def test_a_visit_at_home_of_another_kind_books_the_months_home_visit() -> None:
+    at_home = appt(at(D(2026, 11, 9), "11:00"), kind=AppointmentKind.CASE_PLAN_REVIEW, place=Place.HOME)
+    assert one("home-visits", snap(client(program=HF, appointments=(at_home,))), D(2026, 11, 2)) is None
+
+
+# -- carry-over only from enrollment (DOMAIN.md) -------------------------------
+
+@pytest.mark.parametrize(
+    ("first_contact", "owes_october"),
+    [
+        (D(2026, 10, 30), True),   # enrolled before October's end
+        (D(2026, 10, 31), True),   # on its last day
+        (D(2026, 11, 1), False),   # the day after: nothing owed for October
+        (D(2026, 11, 2), False),   # the example
+    ],
+)
+def test_childcare_carry_over_only_for_clients_enrolled_that_month(first_contact: dt.date, owes_october: bool) -> None:
+    c = client(needs_childcare=True, initial_contact_date=first_contact, referral_date=first_contact)
+    item = one("childcare", snap(c), D(2026, 11, 3))
+    assert (item is not None) is owes_october
+    if item:
+        assert "October end-of-month" in item.title
+
+
+def test_childcare_enrollment_counts_from_the_earliest_of_referral_and_contact() -> None:
+    c = client(needs_childcare=True, referral_date=D(2026, 10, 20), initial_contact_date=D(2026, 11, 2))
+    assert one("childcare", snap(c), D(2026, 11, 3)) is not None
+
+
+@pytest.mark.parametrize(
+    ("first_contact", "missing"),
+    [
+        (D(2026, 10, 31), 1),      # the week of Oct 26 ends Sun Nov 1: owed
+        (D(2026, 11, 1), 1),       # enrolled on its last day: still owed
+        (D(2026, 11, 2), 0),       # after it: October owes nothing
+    ],
+)
+def test_work_verification_only_for_weeks_since_enrollment(first_contact: dt.date, missing: int) -> None:
+    c = client(initial_contact_date=first_contact)
+    item = one("work-verification", snap(c), D(2026, 11, 3))
+    assert (item is not None) is bool(missing)
+    if item:
+        assert f"{missing} of 4 weeks missing" in item.title
+
+
+@pytest.mark.parametrize(
+    ("day", "fires", "due", "overdue"),
+    [
+        (D(2026, 11, 15), False, None, False),           # the day before enrollment
+        (D(2026, 11, 16), True, D(2026, 11, 16), False),  # enrolled today: due today, not since Nov 2
+        (D(2026, 11, 17), True, D(2026, 11, 16), True),   # the day after
+    ],
+)
+def test_home_visits_for_a_client_enrolled_during_the_month(day: dt.date, fires: bool, due, overdue: bool) -> None:
+    c = client(program=HF, initial_contact_date=D(2026, 11, 16), referral_date=D(2026, 11, 16))
+    item = one("home-visits", snap(c), day)
+    assert (item is not None) is fires
+    if item:
+        assert (item.due, item.overdue) == (due, overdue)
+
+
+# -- deadlines on non-business days (policy deadlines.weekend_rule) ----------
+
+@pytest.mark.parametrize(
+    ("day", "overdue"),
+    [
+        (D(2026, 12, 17), False),  # the day before the moved deadline
+        (D(2026, 12, 18), False),  # Fri Dec 18: the deadline (the 20th is a Sunday)
+        (D(2026, 12, 19), True),   # the day after
+    ],
+)
+def test_work_verification_deadline_on_a_sunday_counts_as_the_friday(day: dt.date, overdue: bool) -> None:
+    item = one("work-verification", snap(client(initial_contact_date=D(2026, 1, 5))), day)
+    assert item is not None
+    assert (item.due, item.overdue) == (D(2026, 12, 18), overdue)
+    assert item.title.endswith("deadline Fri Dec 18 (20th is a Sunday))")
+
+
+@pytest.mark.parametrize(
+    ("rule", "due", "words"),
+    [
+        ("before", D(2026, 12, 18), "deadline Fri Dec 18 (20th is a Sunday)"),
+        ("after", D(2026, 12, 21), "deadline Mon Dec 21 (20th is a Sunday)"),
+        ("as-is", D(2026, 12, 20), "deadline Sun Dec 20)"),
+    ],
+)
+def test_the_weekend_rule_is_policy(rule: str, due: dt.date, words: str) -> None:
+    policy = with_policy(deadlines={"weekend_rule": rule})
+    item = one("work-verification", snap(client(initial_contact_date=D(2026, 1, 5))), D(2026, 12, 10), policy)
+    assert item.due == due and words in item.title
+
+
+def test_a_business_day_deadline_is_not_moved() -> None:
+    item = one("work-verification", snap(client(initial_contact_date=D(2026, 1, 5))), D(2026, 11, 10))
+    assert item.due == D(2026, 11, 20) and item.title.endswith("deadline Fri Nov 20)")

@@ -124,7 +124,9 @@ async def test_keys_mark_outcomes_and_move_days(seeded: Engine) -> None:  # noqa
         await pilot.press("l")
         await settle(pilot)
         assert any(i.rule == "reminder-call" and i.case_number == "TA-1002" for i in app.due_items)
-        await pilot.press("l")
+        await pilot.press("l")  # asks how the call went
+        await settle(pilot)
+        await pilot.press("1")  # reached
         await settle(pilot)
         assert not any(i.rule == "reminder-call" and i.case_number == "TA-1002" for i in app.due_items)
         # x cancels; u puts it back.

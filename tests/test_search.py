@@ -11,7 +11,7 @@ from test_app_flow import until
 from caseterm import clock
 from caseterm.app import CasetermApp
 from caseterm.models import Client
-from caseterm.vocabulary import NoteType
+from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
 from caseterm.screens.client import ClientScreen
 from caseterm.screens.search import SearchResults, SearchScreen
 from caseterm.services import notes as notes_service
@@ -28,10 +28,10 @@ def clients(engine) -> None:
         b = Client(case_number="B2", legal_name="Robert Baker", preferred_name="Bob")
         s.add_all([a, b])
         s.flush()
-        notes_service.add_note(s, a, type=NoteType.CONTACT, text="Talked about the bus pass.", contact_at=NOW - dt.timedelta(days=1, hours=-1))
-        notes_service.add_note(s, b, type=NoteType.HOME_VISIT, text="Landlord agreed to fix the heating; voucher inspection next week.", contact_at=NOW - dt.timedelta(hours=3))
+        notes_service.add_note(s, a, type=NoteType.CONTACT, method=ContactMethod.PHONE, outcome=ContactOutcome.REACHED, minutes=10, text="Talked about the bus pass.", contact_at=NOW - dt.timedelta(days=1, hours=-1))
+        notes_service.add_note(s, b, type=NoteType.HOME_VISIT, method=ContactMethod.HOME_VISIT, outcome=ContactOutcome.REACHED, minutes=60, text="Landlord agreed to fix the heating; voucher inspection next week.", contact_at=NOW - dt.timedelta(hours=3))
         for i in range(5):
-            notes_service.add_note(s, a, type=NoteType.ENGAGEMENT, text=f"Attempt {i}: no answer.", contact_at=NOW - dt.timedelta(hours=2 - i * 0.1))
+            notes_service.add_note(s, a, type=NoteType.ENGAGEMENT, method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER, minutes=5, text=f"Attempt {i}: no answer.", contact_at=NOW - dt.timedelta(hours=2 - i * 0.1))
 
 
 async def settle(app, pilot) -> None:

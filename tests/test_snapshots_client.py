@@ -73,11 +73,11 @@ def file(engine, monkeypatch):
             written_at=dt.datetime(2026, 10, 27, 11, 0), method=ContactMethod.OFFICE, outcome=ContactOutcome.REACHED,
             minutes=45, text="D: Client reports three children in the household.\nA: Engaged.\nP: FSSP review on 11/4.",
         )
-        notes_service.amend_note(s, first, author=author, written_at=dt.datetime(2026, 10, 28, 8, 0),
+        notes_service.amend_note(s, first, author=author, written_at=dt.datetime(2026, 10, 28, 8, 0), reason="two children, not three",
                                  text="D: Client reports two children in the household.\nA: Engaged.\nP: FSSP review on 11/4.")
         notes_service.add_note(
             s, c, type=NoteType.ENGAGEMENT, author=author, contact_at=dt.datetime(2026, 10, 28, 14, 0),
-            written_at=dt.datetime(2026, 10, 30, 16, 0), method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER,
+            written_at=dt.datetime(2026, 10, 30, 16, 0), method=ContactMethod.PHONE, outcome=ContactOutcome.NO_ANSWER, minutes=5,
             text="Missed debriefing: called, no answer.",
         )
         notes_service.add_note(

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from caseterm import migrations_dir, paths
 from caseterm.errors import StoreError
 from caseterm.models import Client
-from caseterm.vocabulary import NoteType
+from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
 from caseterm.services.notes import add_note
 from caseterm.store import HEAD_REVISION, backup, check, make_engine, open_store, resolve_url, session_scope, stored_revision
 
@@ -43,7 +43,7 @@ def test_models_and_migrations_agree(tmp_path: Path) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     # The FTS5 tables and the composite indexes are SQLite extras made by hand.
     extras = {"ix_appointment_client_start", "ix_hours_client_week", "ix_note_client_contact_cover", "ix_appointment_day_cover"}
-    diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith("note_fts"))
+    diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith(("note_fts", "note_words")))
             and not (d[0] == "remove_index" and d[1].name in extras)]
     assert diff == []
 
@@ -78,7 +78,8 @@ def test_notes_cannot_be_changed_or_deleted(engine) -> None:
         client = Client(case_number="TA-1", legal_name="Ana")
         session.add(client)
         session.flush()
-        add_note(session, client, type=NoteType.CONTACT, text="first words")
+        add_note(session, client, type=NoteType.CONTACT, text="first words", method=ContactMethod.OFFICE,
+                 outcome=ContactOutcome.REACHED, minutes=30)
     with engine.begin() as conn:
         with pytest.raises(IntegrityError, match="append-only"):
             conn.execute(text("UPDATE note SET text = 'changed'"))

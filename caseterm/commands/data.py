@@ -139,11 +139,9 @@ def _daily_backup(ctx: CliContext, engine: "Engine") -> None:
 
 def _with_restore_hint(err: StoreError, db: Path) -> StoreError:
     """Name the backup to restore from when the database turns out damaged."""
-    from caseterm.backups import list_backups
+    from caseterm.backups import restore_hint
 
-    newest = next(iter(list_backups(db)), None)
-    hint = f"The newest backup is {newest.path}." if newest else "No backup of it was found."
-    return StoreError(*err.errors, hint)
+    return StoreError(*err.errors, restore_hint(db))
 
 
 @click.command("backup")

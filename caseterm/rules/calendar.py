@@ -19,9 +19,15 @@ ONE_DAY = dt.timedelta(days=1)
 
 
 @lru_cache(maxsize=64)
+def federal_holiday_names(year: int) -> dict[dt.date, str]:
+    """US federal holidays of one year by date, observed dates included."""
+    return dict(holidays.US(years=year, observed=True).items())
+
+
+@lru_cache(maxsize=64)
 def federal_holidays(year: int) -> frozenset[dt.date]:
     """US federal holidays of one year, observed dates included."""
-    return frozenset(holidays.US(years=year, observed=True).keys())
+    return frozenset(federal_holiday_names(year))
 
 
 class BusinessCalendar:
@@ -31,6 +37,7 @@ class BusinessCalendar:
         self.closure_days = frozenset(closure_days)
         self._cache: dict[dt.date, bool] = {}
         self._months: dict[tuple[int, int], tuple[dt.date, ...]] = {}
+        self._deadlines: dict[tuple[dt.date, str], tuple[dt.date, str]] = {}
 
     def is_business_day(self, day: dt.date) -> bool:
         known = self._cache.get(day)
@@ -47,8 +54,7 @@ class BusinessCalendar:
         """Why a weekday is not a business day (for display), or None."""
         if day in self.closure_days:
             return "agency closure"
-        name = holidays.US(years=day.year, observed=True).get(day)
-        return name
+        return federal_holiday_names(day.year).get(day)
 
     def next_business_day(self, day: dt.date) -> dt.date:
         """`day` itself when it is a business day, else the next one."""
@@ -61,6 +67,36 @@ class BusinessCalendar:
         while not self.is_business_day(day):
             day -= ONE_DAY
         return day
+
+    def deadline(self, day: dt.date, weekend_rule: str = "before") -> dt.date:
+        """Where a deadline that falls on `day` counts: the business day before
+        ("before"), after ("after"), or `day` itself ("as-is", or a business day)."""
+        if weekend_rule == "before":
+            return self.previous_business_day(day)
+        if weekend_rule == "after":
+            return self.next_business_day(day)
+        return day
+
+    def moved_deadline(self, day: dt.date, weekend_rule: str) -> tuple[dt.date, str]:
+        """`deadline` and why it moved ('' when it did not), cached: the rules ask
+        for the same few dates once per client."""
+        key = (day, weekend_rule)
+        known = self._deadlines.get(key)
+        if known is None:
+            counted = self.deadline(day, weekend_rule)
+            known = (counted, "" if counted == day else self.why_not_business_day(day))
+            self._deadlines[key] = known
+        return known
+
+    def why_not_business_day(self, day: dt.date) -> str:
+        """'a Sunday', 'Christmas Day', 'an agency closure day' ('' for a business day)."""
+        if self.is_business_day(day):
+            return ""
+        if day in self.closure_days:
+            return "an agency closure day"
+        if day.weekday() >= 5:
+            return "a " + ("Saturday", "Sunday")[day.weekday() - 5]
+        return self.holiday_name(day) or "not a business day"
 
     def add_business_days(self, day: dt.date, n: int) -> dt.date:
         """The n-th business day after `day` (before it when n < 0).

@@ -7,7 +7,7 @@ from typing import Any
 
 from caseterm.rules.calendar import BusinessCalendar, calendar_for
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup
-from caseterm.rules.snapshot import ClientSnap
+from caseterm.rules.snapshot import ClientSnap, NoteSnap, is_reached
 
 #: The source documents by their number in seeds/ (what `source` names).
 DOCS = {
@@ -20,6 +20,54 @@ DOCS = {
 
 def business_calendar(policy: Any) -> BusinessCalendar:
     return calendar_for(tuple(sorted(policy.calendar.closure_days)))
+
+
+def client_reached(note: NoteSnap) -> bool:
+    """Whether a note records reaching the client themself: the one answer every
+    rule uses (participation debrief, follow-up, engagement, first interview...).
+
+    A collateral contact (employer, landlord, provider) or a letter never
+    reaches the client, whatever its outcome says; see `snapshot.is_reached`
+    (the database loader builds its SQL from the same sets)."""
+    return is_reached(note.type, note.method, note.outcome)
+
+
+def enrolled_on(client: ClientSnap) -> dt.date | None:
+    """The first day the client was known to the program: the earliest of
+    referral, initial contact, first interview and shelter entry (None: unknown).
+    A period that ended before it owes nothing (carry-over, DOMAIN.md)."""
+    known = [
+        d
+        for d in (client.referral_date, client.initial_contact_date, client.first_interview_date, client.shelter_entry_date)
+        if d is not None
+    ]
+    return min(known) if known else None
+
+
+def enrolled_by(client: ClientSnap, last_day_of_period: dt.date) -> bool:
+    """The client was enrolled on or before the period's last day (unknown: yes)."""
+    start = enrolled_on(client)
+    return start is None or start <= last_day_of_period
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def business_deadline(policy: Any, nominal: dt.date) -> tuple[dt.date, str]:
+    """(the date a deadline counts as, the words saying why it moved).
+
+    A deadline on a weekend, holiday or closure day moves to the business day
+    before (policy `deadlines.weekend_rule`: before / after / as-is); the words
+    are '' when it did not move, else e.g. '(20th is a Sunday)'."""
+    counted, why = business_calendar(policy).moved_deadline(nominal, str(policy.deadlines.weekend_rule))
+    if counted == nominal:
+        return nominal, ""
+    which = _ordinal(nominal.day) if (counted.year, counted.month) == (nominal.year, nominal.month) else (
+        f"{_MONTHS[nominal.month]} {nominal.day}"
+    )
+    return counted, f"({which} is {why})"
 
 
 def group_for(client: ClientSnap | None, day: dt.date, default: RoutineGroup) -> RoutineGroup:
@@ -48,6 +96,7 @@ def item(
     occurrence: str,
     target: dict[str, Any],
     overdue: bool | None = None,
+    at: dt.datetime | None = None,
 ) -> DueItem:
     """A DueItem; overdue by default when `day` is past `due`."""
     case_number = client.case_number if client is not None else None
@@ -65,7 +114,19 @@ def item(
         group=group,
         occurrence=occurrence,
         target=target,
+        at=at if at is not None or group is not RoutineGroup.INTERVIEWS else first_appointment_at(client, day),
     )
+
+
+def first_appointment_at(client: ClientSnap | None, day: dt.date) -> dt.datetime | None:
+    """When the client is seen on `day` (their first scheduled or kept appointment)."""
+    if client is None:
+        return None
+    times = [
+        a.start for a in client.appointments
+        if a.day == day and str(a.status) in ("scheduled", "kept")
+    ]
+    return min(times) if times else None
 
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

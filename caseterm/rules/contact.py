@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from caseterm.vocabulary import AppointmentStatus
-from caseterm.rules.common import deadline_priority, fmt_day, fmt_time, group_for, item, kind_label
+from caseterm.rules.common import business_deadline, deadline_priority, fmt_day, fmt_time, group_for, item, kind_label
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
 from caseterm.rules.snapshot import Snapshot
 from caseterm.text import plural
@@ -32,6 +32,7 @@ def reminder_call(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem
                 group=RoutineGroup.MORNING,
                 occurrence=f"appt{appt.id}",
                 target={"screen": "schedule", "appointment_id": appt.id},
+                at=appt.start,
             )
 
 
@@ -96,13 +97,16 @@ def follow_up(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
             since = client.initial_contact_date
         else:
             continue
-        due = since + dt.timedelta(days=interval)
+        due, moved = business_deadline(policy, since + dt.timedelta(days=interval))
         if day < due:
             continue
         yield item(
             "follow-up",
             client,
-            title=f"Follow up with {client.name}: not reached since {fmt_day(since)} (every {plural(interval, 'day')} agreed)",
+            title=(
+                f"Follow up with {client.name}: not reached since {fmt_day(since)} (every {plural(interval, 'day')} agreed)"
+                + (f"; due {fmt_day(due)} {moved}" if moved else "")
+            ),
             why=(
                 "Set a schedule for follow-up contacts and assure consistent, timely follow-up (004); "
                 "it is the case manager's responsibility to follow up (000)."
@@ -125,14 +129,17 @@ def referral_follow_up(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Du
         if not client.is_active(day):
             continue
         for ref in client.open_referrals:
-            due = ref.referred_on + wait
+            due, moved = business_deadline(policy, ref.referred_on + wait)
             if day < due:
                 continue
             service = f" ({ref.service})" if ref.service else ""
             yield item(
                 "referral-follow-up",
                 client,
-                title=f"Confirm linkage: {client.name}'s referral to {ref.agency}{service} of {fmt_day(ref.referred_on)}",
+                title=(
+                    f"Confirm linkage: {client.name}'s referral to {ref.agency}{service} of {fmt_day(ref.referred_on)}"
+                    + (f"; due {fmt_day(due)} {moved}" if moved else "")
+                ),
                 why="Case managers provide referrals and routine follow-up; record the outcome of each referral (004).",
                 source="004",
                 due=due,
@@ -142,3 +149,39 @@ def referral_follow_up(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Du
                 occurrence=f"ref{ref.id}",
                 target={"screen": "client", "tab": "referrals", "referral_id": ref.id},
             )
+
+
+@rule("draft")
+def draft(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
+    """A note started and not saved (kept after a crash or Esc): finish or discard it (001).
+
+    Computed from the drafts themselves: saving the note or discarding the
+    draft clears the item. Overdue once the note's 24 hours have run out.
+    """
+    hours = dt.timedelta(hours=policy.notes.finish_within_hours)
+    for d in snap.drafts:
+        deadline = d.updated_at + hours
+        kind = d.type.replace("_", " ") + " note" if d.type else "note"
+        if d.amends_id is not None:
+            kind = "amendment"
+        target: dict[str, Any] = {"screen": "note", "case_number": d.case_number, "draft_id": d.id}
+        if d.appointment_id is not None:
+            target["appointment_id"] = d.appointment_id
+        if d.amends_id is not None:
+            target["amends_id"] = d.amends_id
+        yield DueItem(
+            rule="draft",
+            case_number=d.case_number,
+            title=f"Finish the unsaved {kind}: {d.name} (started {fmt_day(d.updated_at.date())} {fmt_time(d.updated_at)})",
+            why=(
+                "A note started and not saved: finish it (Ctrl+S) or discard it (F8 twice). "
+                "\"If a client note is not entered, it didn't happen\" (001)."
+            ),
+            source="001",
+            due=deadline.date(),
+            overdue=day > deadline.date(),
+            priority=deadline_priority(day, deadline.date()),
+            group=RoutineGroup.NOTES,
+            occurrence=f"draft{d.id}",
+            target=target,
+        )

@@ -51,15 +51,41 @@ def episode(client: ClientSnap, day: dt.date, policy: Any) -> Episode | None:
     if not missed:
         return None
     first = missed[0]
-    attempts = tuple(n for n in client.notes if n.is_attempt and n.contact_at >= first.start)
+    attempts = tuple(n for n in client.notes if n.is_attempt and first.start <= n.contact_at and n.contact_at.date() <= day)
     written = any(is_written(n, policy) for n in attempts)
     other = any(not is_written(n, policy) for n in attempts)
     return Episode(first, missed, attempts, written, other)
 
 
-def reengagement_reached(ep: Episode, policy: Any) -> bool:
-    """Two or more unsuccessful attempts, one in writing and one otherwise (003)."""
-    return len(ep.attempts) >= policy.engagement.attempts_required and ep.written and ep.other
+def failed_on(note: NoteSnap, policy: Any) -> dt.date:
+    """The day an attempt counts as unsuccessful (the episode is still open).
+
+    A call, text or visit that did not reach the client failed that day. A
+    written attempt cannot have failed the day it was sent: it counts once the
+    agency's response window (`engagement.letter_response_business_days`
+    business days; 003 gives no number) has passed with no contact."""
+    sent = note.contact_at.date()
+    if is_written(note, policy):
+        return business_calendar(policy).add_business_days(sent, policy.engagement.letter_response_business_days)
+    return sent
+
+
+def reengagement_due(ep: Episode, policy: Any) -> dt.date | None:
+    """The day the episode has two (policy) unsuccessful attempts, one in writing
+    and one otherwise (003): re-engagement begins. None: not with these attempts."""
+    need = policy.engagement.attempts_required
+    written = other = False
+    for n, (when, in_writing) in enumerate(sorted((failed_on(a, policy), is_written(a, policy)) for a in ep.attempts), 1):
+        written, other = written or in_writing, other or not in_writing
+        if n >= need and written and other:
+            return when
+    return None
+
+
+def reengagement_reached(ep: Episode, policy: Any, day: dt.date) -> bool:
+    """Two or more unsuccessful attempts, one in writing and one otherwise, by `day` (003)."""
+    due = reengagement_due(ep, policy)
+    return due is not None and due <= day
 
 
 def reengagement_started(client: ClientSnap, since: dt.date) -> bool:
@@ -109,6 +135,7 @@ def missed_activity(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueIt
                 group=RoutineGroup.INTERVIEWS if appt.day == day else RoutineGroup.DEADLINES,
                 occurrence=f"appt{appt.id}",
                 target={"screen": "note", "note_type": "engagement", "appointment_id": appt.id},
+                at=appt.start,
             )
 
 
@@ -116,9 +143,10 @@ def missed_activity(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueIt
 def engagement(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
     """Known non-participation (a no-show not followed by reaching the client):
     a first contact attempt within 5 business days, at least 2 attempts (one in
-    writing, one in another format), and after two unsuccessful attempts,
-    begin re-engagement (003, 000). Overdue only while no attempt was made by
-    the fifth business day (003 gives the two attempts no deadline of their own)."""
+    writing, one in another format) (003, 000). Overdue only while no attempt
+    was made by the fifth business day (003 gives the two attempts no deadline
+    of their own). Cleared by reaching the client, or by the attempts being
+    made (then `re-engagement` follows once they have failed)."""
     cal = business_calendar(policy)
     need = policy.engagement.attempts_required
     for client in snap.clients:
@@ -127,26 +155,9 @@ def engagement(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         ep = episode(client, day, policy)
         if ep is None:
             continue
-        if reengagement_reached(ep, policy):
-            if reengagement_started(client, ep.start):
-                continue
-            reached_on = ep.attempts[-1].contact_at.date()
-            yield item(
-                "engagement",
-                client,
-                title=f"Begin re-engagement: {client.name}, {plural(len(ep.attempts), 'contact attempt')} since {fmt_day(ep.start)} unsuccessful",
-                why=(
-                    "If the worker makes at least two attempted contacts and they are unsuccessful, "
-                    "begin the Re-Engagement process (003)."
-                ),
-                source="003, 000",
-                due=reached_on,
-                day=day,
-                priority=Priority.URGENT_IMPORTANT,
-                group=RoutineGroup.DEADLINES,
-                occurrence=f"reengage-{ep.start.isoformat()}",
-                target={"screen": "schedule", "kind": AppointmentKind.RE_ENGAGEMENT_STAFFING.value},
-            )
+        if reengagement_due(ep, policy) is not None:
+            # The attempts are made: `re-engagement` takes over once they have
+            # failed (a letter only after its response window): nothing to do until then.
             continue
         # 003: contact "as soon as possible, but no more than five (5) business
         # days" after becoming aware; the two attempts (one in writing) come
@@ -182,6 +193,44 @@ def engagement(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         )
 
 
+@rule("re-engagement")
+def re_engagement(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
+    """Two attempts (one in writing) unsuccessful: begin re-engagement, book the
+    staffing (003). Due the day the last needed attempt counts as failed (a
+    letter: after the response window, policy). Cleared by a re-engagement
+    staffing booked or held since the episode began, or by reaching the client."""
+    for client in snap.clients:
+        if not client.is_active(day):
+            continue
+        ep = episode(client, day, policy)
+        if ep is None:
+            continue
+        due = reengagement_due(ep, policy)
+        if due is None or due > day or reengagement_started(client, ep.start):
+            continue
+        yield item(
+            "re-engagement",
+            client,
+            title=(
+                f"Begin re-engagement: book the staffing for {client.name} "
+                f"({plural(len(ep.attempts), 'contact attempt')} since {fmt_day(ep.start)} unsuccessful)"
+            ),
+            why=(
+                "If the worker makes at least two attempted contacts and they are unsuccessful, "
+                "begin the Re-Engagement process (003); a letter counts as unsuccessful once "
+                f"{plural(policy.engagement.letter_response_business_days, 'business day')} pass with no reply "
+                "(agency policy)."
+            ),
+            source="003",
+            due=due,
+            day=day,
+            priority=Priority.URGENT_IMPORTANT,
+            group=RoutineGroup.DEADLINES,
+            occurrence=f"reengage-{ep.start.isoformat()}",
+            target={"screen": "schedule", "kind": AppointmentKind.RE_ENGAGEMENT_STAFFING.value},
+        )
+
+
 @rule("good-cause")
 def good_cause(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
     """Before re-engagement or a penalty: determine good cause and document it (000).
@@ -202,8 +251,9 @@ def good_cause(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
             for a in client.appointments
             if a.kind == AppointmentKind.RE_ENGAGEMENT_STAFFING and a.status == AppointmentStatus.SCHEDULED and a.day >= day
         ]
-        if ep is not None and reengagement_reached(ep, policy):
-            due = staffing[0].day if staffing else ep.attempts[-1].contact_at.date()
+        reengage_on = reengagement_due(ep, policy) if ep is not None else None
+        if ep is not None and reengage_on is not None and reengage_on <= day:
+            due = staffing[0].day if staffing else reengage_on
             trigger = (ep.start, due, f"reengage-{ep.start.isoformat()}", "before re-engagement")
         elif staffing:
             since = day - dt.timedelta(days=policy.notes.lookback_days)
@@ -238,13 +288,15 @@ def good_cause(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
 def penalty(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
     """A client in penalty: re-engage early, offer a penalty-resolution home visit,
     warn before month 3 (001). Cleared by a home visit booked or held since
-    the penalty started, or by the penalty ending."""
+    the penalty started (never for a client flagged for domestic violence in
+    the home: the item offers the office instead), or by the penalty ending."""
     warn_month = policy.penalty.warn_before_month
     for client in snap.clients:
         start = client.penalty_start
         if start is None or not client.is_active(day) or start > day:
             continue
-        visited = any(
+        # a home visit never settles it for a DV-flagged household (004): dv-home-visit lists it instead
+        visited = not client.dv_in_home and any(
             a.kind == AppointmentKind.HOME_VISIT
             and a.status in (AppointmentStatus.SCHEDULED, AppointmentStatus.KEPT)
             and a.day >= start

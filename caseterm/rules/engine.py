@@ -29,6 +29,9 @@ class RoutineGroup(StrEnum):
 _GROUP_ORDER: dict[RoutineGroup, int] = {g: i for i, g in enumerate(RoutineGroup)}
 
 
+_LAST = dt.datetime.max
+
+
 class Priority(IntEnum):
     """004's time-management criteria."""
 
@@ -53,6 +56,9 @@ class DueItem:
     occurrence: str = ""
     #: Where the item is done: e.g. {"screen": "note", "appointment_id": 12}.
     target: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    #: The appointment the item belongs to today (a reminder call, an item for a
+    #: client seen today): the morning and interview groups run in this order.
+    at: dt.datetime | None = field(default=None, compare=False, hash=False)
 
     @property
     def key(self) -> str:
@@ -60,8 +66,11 @@ class DueItem:
         return f"{self.rule}|{self.case_number or '-'}|{self.occurrence or self.due.isoformat()}"
 
     def sort_key(self) -> tuple:
-        """Routine order, overdue first, then priority, then date."""
-        return (self.group.order, not self.overdue, int(self.priority), self.due, self.case_number or "")
+        """Routine order; today's interviews by appointment time; then overdue
+        first, priority, date, and appointment time before the case number."""
+        at = self.at or _LAST
+        first = at if self.group is RoutineGroup.INTERVIEWS else _LAST
+        return (self.group.order, first, not self.overdue, int(self.priority), self.due, at, self.case_number or "")
 
     def to_json(self) -> dict[str, Any]:
         """The shape DESIGN.md gives for `caseterm agenda --json`."""

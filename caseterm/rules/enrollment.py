@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from caseterm.vocabulary import AppointmentKind, AppointmentStatus, AssessmentKind, ClientStatus
-from caseterm.rules.common import deadline_priority, fmt_day, group_for, item
+from caseterm.rules.common import business_deadline, deadline_priority, fmt_day, group_for, item
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
 from caseterm.rules.snapshot import ClientSnap, Snapshot
 from caseterm.text import plural
@@ -19,7 +19,8 @@ def days(n: int) -> dt.timedelta:
 
 
 def interview_deadline(client: ClientSnap, policy: Any) -> dt.date | None:
-    """First interview: 10 days from initial contact, 15 from referral, whichever is first (004)."""
+    """First interview: 10 days from initial contact, 15 from referral, whichever is first (004).
+    The calendar date; `initial_interview` moves it off a non-business day."""
     e = policy.enrollment
     candidates = []
     if client.initial_contact_date is not None:
@@ -64,9 +65,10 @@ def initial_interview(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Due
     for client in snap.clients:
         if client.first_interview_date is not None or not client.is_active(day):
             continue
-        due = interview_deadline(client, policy)
-        if due is None:
+        nominal = interview_deadline(client, policy)
+        if nominal is None:
             continue
+        due, moved = business_deadline(policy, nominal)
         held_or_booked = any(
             a.kind == AppointmentKind.INITIAL_INTERVIEW
             and (
@@ -80,7 +82,7 @@ def initial_interview(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Due
         yield item(
             "initial-interview",
             client,
-            title=f"Hold {client.name}'s first interview by {fmt_day(due)}",
+            title=f"Hold {client.name}'s first interview by {fmt_day(due)}" + (f" {moved}" if moved else ""),
             why=(
                 f"Conduct the first interview within {plural(policy.enrollment.first_interview_days_from_contact, 'day')} of "
                 f"initial contact (within {plural(policy.enrollment.first_interview_days_from_referral, 'day')} of referral) (004)."
@@ -106,15 +108,15 @@ def vi_spdat(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
             continue
         vis = sorted(a.date for a in client.assessments if a.kind == AssessmentKind.VI_SPDAT and a.date >= entry)
         if not vis:
-            due = entry + days(e.vi_spdat_days)
-            title = f"VI-SPDAT for {client.name}: entered shelter {fmt_day(entry)}, due {fmt_day(due)}"
+            due, moved = business_deadline(policy, entry + days(e.vi_spdat_days))
+            title = f"VI-SPDAT for {client.name}: entered shelter {fmt_day(entry)}, due {fmt_day(due)}" + (f" {moved}" if moved else "")
             occurrence = f"vi-{entry.isoformat()}"
         else:
             vi = vis[0]
             if any(a.kind == AssessmentKind.SPDAT and a.date >= vi for a in client.assessments):
                 continue
-            due = vi + days(e.spdat_days)
-            title = f"Begin the full SPDAT for {client.name}: VI-SPDAT {fmt_day(vi)}, due {fmt_day(due)}"
+            due, moved = business_deadline(policy, vi + days(e.spdat_days))
+            title = f"Begin the full SPDAT for {client.name}: VI-SPDAT {fmt_day(vi)}, due {fmt_day(due)}" + (f" {moved}" if moved else "")
             occurrence = f"spdat-{vi.isoformat()}"
         yield item(
             "vi-spdat",
@@ -151,11 +153,13 @@ def case_plan_review(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueI
             occurrence = "first-plan"
         else:
             last = client.plan_reviewed_on
-            due = last + days(policy.case_plan.review_days) if last else day
+            due, moved = business_deadline(policy, last + days(policy.case_plan.review_days)) if last else (day, "")
             if day < due:
                 continue
             since = f"last reviewed {fmt_day(last)}" if last else "never reviewed or signed"
-            title = f"Review and update {client.name}'s case plan ({since})"
+            title = f"Review and update {client.name}'s case plan ({since})" + (
+                f"; due {fmt_day(due)} {moved}" if moved else ""
+            )
             occurrence = f"review-{last.isoformat() if last else 'none'}"
         yield item(
             "case-plan-review",
@@ -237,7 +241,10 @@ def plan_date(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
     FSSP or plan review on/after the date, a plan reviewed on/after it, or a new date."""
     for client in snap.clients:
         when = client.plan_review_date
-        if when is None or day < when or not client.is_active(day):
+        if when is None:
+            continue
+        due, moved = business_deadline(policy, when)
+        if day < due or not client.is_active(day):
             continue
         reviewed = (client.plan_reviewed_on is not None and client.plan_reviewed_on >= when) or any(
             a.kind in (AppointmentKind.FSSP, AppointmentKind.CASE_PLAN_REVIEW)
@@ -250,12 +257,12 @@ def plan_date(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         yield item(
             "plan-date",
             client,
-            title=f"FSSP/FPR review due for {client.name} ({fmt_day(when)})",
+            title=f"FSSP/FPR review due for {client.name} ({fmt_day(due)}" + (f"; {moved[1:]}" if moved else ")"),
             why="Keep notes on when the FSSP and FPR are due and review them then (001).",
             source="001",
-            due=when,
+            due=due,
             day=day,
-            priority=deadline_priority(day, when),
+            priority=deadline_priority(day, due),
             group=group_for(client, day, RoutineGroup.DEADLINES),
             occurrence=when.isoformat(),
             target={"screen": "client", "tab": "plan"},

@@ -8,12 +8,21 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from caseterm.vocabulary import AppointmentKind, AppointmentStatus, ClientStatus
+from caseterm.vocabulary import AppointmentKind, AppointmentStatus, ClientStatus, Place
 from caseterm.policy import DayUnit
-from caseterm.rules.calendar import BusinessCalendar, monday_of, month_key, previous_month
-from caseterm.rules.common import business_calendar, fmt_day, group_for, item
+from caseterm.rules.calendar import BusinessCalendar, last_of_month, monday_of, month_key, previous_month
+from caseterm.rules.common import (
+    business_calendar,
+    business_deadline,
+    enrolled_by,
+    enrolled_on,
+    fmt_day,
+    group_for,
+    item,
+    kind_label,
+)
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
-from caseterm.rules.snapshot import ClientSnap, Snapshot
+from caseterm.rules.snapshot import ApptSnap, ClientSnap, Snapshot
 from caseterm.text import plural
 
 
@@ -56,9 +65,9 @@ def weeks_of_month(month_first: dt.date) -> tuple[dt.date, ...]:
 
 def missing_weeks(client: ClientSnap, month_first: dt.date, day: dt.date) -> list[dt.date]:
     """Weeks of a month with no hours entered: weeks that ended before `day` and
-    did not end before the client started."""
+    did not end before the client was enrolled (first contact or referral)."""
     entered = {h.week for h in client.hours}
-    started = client.initial_contact_date or client.referral_date
+    started = enrolled_on(client)
     return [
         w
         for w in weeks_of_month(month_first)
@@ -80,12 +89,15 @@ def verification_month(day: dt.date, cal: BusinessCalendar) -> dt.date:
 @rule("work-verification")
 def work_verification(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
     """From the month's first business day: verify and enter last month's hours for
-    each participating client, deadline the 20th (001). Cleared when every week
-    of last month has hours entered."""
+    each participating client, deadline the 20th (001; on a non-business day the
+    business day before, policy). Cleared when every week of last month (since
+    the client's enrollment) has hours entered."""
     cal = business_calendar(policy)
     month = verification_month(day, cal)
     hours_month = previous_month(month)
-    deadline = month.replace(day=policy.monthly.verification_deadline_day)
+    # the 20th; on a weekend or holiday, the business day before (policy deadlines.weekend_rule)
+    deadline, moved = business_deadline(policy, month.replace(day=policy.monthly.verification_deadline_day))
+    moved = f" {moved}" if moved else ""
     phase = in_verification_phase(day, policy, cal)
     for client in snap.clients:
         if not participates(client, day, policy):
@@ -99,7 +111,7 @@ def work_verification(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Due
             client,
             title=(
                 f"Verify and enter {hours_month:%B} hours: {client.name} "
-                f"({len(missing)} of {total} weeks missing; deadline {fmt_day(deadline)})"
+                f"({len(missing)} of {total} weeks missing; deadline {fmt_day(deadline)}{moved})"
             ),
             why=(
                 "Work Activity Verification in the first days of the month: obtain paystubs, call the "
@@ -120,7 +132,7 @@ def work_verification(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Due
 def childcare(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
     """Last 5 business days of the month: issue childcare requests for clients who
     need child care (001). A month's request not marked done stays on the list,
-    overdue, through the following month."""
+    overdue, through the following month, for clients enrolled by that month's end."""
     cal = business_calendar(policy)
     n = policy.month_phase.childcare_last_business_days
     window = cal.last_business_days(day.year, day.month, n)
@@ -133,6 +145,8 @@ def childcare(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
     for client in snap.clients:
         if not client.needs_childcare or not client.is_active(day) or client.status != ClientStatus.OPEN:
             continue
+        if not enrolled_by(client, last_of_month(month)):
+            continue  # first contact or referral after that month: nothing owed for it
         yield item(
             "childcare",
             client,
@@ -185,25 +199,32 @@ def close_case(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
 @rule("home-visits")
 def home_visits(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
     """First business day of the month: schedule this month's home visits (004);
-    never for a client flagged for domestic violence in the home. Cleared by a
-    home visit booked (or held) in the month."""
+    never for a client flagged for domestic violence in the home. A client
+    enrolled during the month owes it from their enrollment. Cleared by a home
+    visit (kind home visit, or place home) booked or held in the month."""
     cal = business_calendar(policy)
     first_bd = cal.nth_business_day(day.year, day.month, 1)
     if first_bd is None or day < first_bd:
         return
     for client in snap.clients:
+        # 004: no home visits where domestic violence is reported; never suggest one
         if client.dv_in_home or client.status != ClientStatus.OPEN or not client.is_active(day):
             continue
         if not policy.applies_to(client.program, policy.home_visits.programs):
             continue
+        started = enrolled_on(client)
+        if started is not None and started > day:
+            continue
         booked = any(
-            a.kind == AppointmentKind.HOME_VISIT
-            and a.status != AppointmentStatus.CANCELLED
+            is_home_visit(a)
+            and a.status not in (AppointmentStatus.CANCELLED, AppointmentStatus.RESCHEDULED)
             and (a.start.year, a.start.month) == (day.year, day.month)
             for a in client.appointments
         )
         if booked:
             continue
+        # enrolled during the month: due from enrollment, not from before it
+        due = max(first_bd, cal.next_business_day(started)) if started is not None else first_bd
         yield item(
             "home-visits",
             client,
@@ -213,10 +234,50 @@ def home_visits(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
                 "for the client; no home visits where domestic violence is reported (004)."
             ),
             source="004",
-            due=first_bd,
+            due=due,
             day=day,
-            priority=Priority.URGENT_IMPORTANT if day > first_bd else Priority.IMPORTANT,
-            group=group_for(client, day, RoutineGroup.DEADLINES),
+            priority=Priority.URGENT_IMPORTANT if day > due else Priority.IMPORTANT,
+            # Booking a visit is desk work, not something for today's interview (issue 13).
+            group=RoutineGroup.DEADLINES,
             occurrence=month_key(day),
             target={"screen": "schedule", "kind": AppointmentKind.HOME_VISIT.value},
         )
+
+
+def is_home_visit(appt: ApptSnap) -> bool:
+    """A meeting in the client's home: kind home visit, or place home (004)."""
+    return appt.kind == AppointmentKind.HOME_VISIT or appt.place == Place.HOME
+
+
+@rule("dv-home-visit")
+def dv_home_visit(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
+    """Every scheduled home visit (kind home visit, or place home) from `day` on
+    of a client flagged for domestic violence in the home: move it to the
+    office (004: "Home visits should not take place if there is a report of
+    domestic violence in the home. Instead, schedule the meeting in your
+    office."). Due at once; cleared when the visit is moved (kind and place no
+    longer home), cancelled or rescheduled, or the flag is cleared."""
+    for client in snap.clients:
+        if not client.dv_in_home:
+            continue
+        for appt in client.appointments:
+            if appt.status != AppointmentStatus.SCHEDULED or appt.day < day or not is_home_visit(appt):
+                continue
+            what = "home visit" if appt.kind == AppointmentKind.HOME_VISIT else f"{kind_label(appt.kind)} at home"
+            yield item(
+                "dv-home-visit",
+                client,
+                title=f"Move {client.name}'s {what} of {fmt_day(appt.day)} to the office",
+                why=(
+                    "Home visits should not take place if there is a report of domestic violence in the home. "
+                    "Instead, schedule the meeting in your office (004)."
+                ),
+                source="004",
+                due=day,
+                day=day,
+                priority=Priority.URGENT_IMPORTANT,
+                group=RoutineGroup.MORNING,
+                occurrence=f"appt{appt.id}",
+                # the client file's appointments, where the visit is edited (the schedule shows one day)
+                target={"screen": "client", "tab": "appointments", "appointment_id": appt.id},
+            )

@@ -30,10 +30,16 @@ ACTIVE_STATUSES = frozenset({ClientStatus.OPEN, ClientStatus.PENDED, ClientStatu
 #: Note types that are an attempt to reach the client (003 "engagement contact").
 ATTEMPT_TYPES = frozenset({NoteType.ENGAGEMENT, NoteType.CONTACT, NoteType.HOME_VISIT, NoteType.LETTER})
 
-#: Note types that are no contact with the client themself.
+#: Note types that are no contact with the client themself (unless their
+#: outcome says the client was reached: a staffing the client attended).
 NOT_CONTACT_TYPES = frozenset(
     {NoteType.COLLATERAL, NoteType.CASE_CONFERENCE, NoteType.RE_ENGAGEMENT_STAFFING, NoteType.LETTER}
 )
+
+#: Note types that never reach the client, whatever their outcome: a collateral
+#: contact is with someone else (employer, landlord, provider); a letter is a
+#: written attempt (its reply is a contact of its own).
+NEVER_REACHES_CLIENT = frozenset({NoteType.COLLATERAL, NoteType.LETTER})
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,10 @@ class NoteSnap:
 
 
 def is_reached(note_type: NoteType, method: ContactMethod | None, outcome: ContactOutcome | None) -> bool:
+    """Whether a note records reaching the client (`rules.common.client_reached`;
+    `services.due.reached_sql` is the same test in SQL)."""
+    if note_type in NEVER_REACHES_CLIENT or method == ContactMethod.LETTER:
+        return False
     if outcome is not None:
         return outcome == ContactOutcome.REACHED
     return note_type not in NOT_CONTACT_TYPES and method != ContactMethod.LETTER
@@ -116,6 +126,20 @@ class TaskSnap:
     priority: int
     case_number: str | None = None
     done: bool = False
+
+
+@dataclass(frozen=True)
+class DraftSnap:
+    """A note started and not saved (the draft kept on every pause)."""
+
+    id: int
+    case_number: str
+    name: str
+    updated_at: dt.datetime
+    #: the note type chosen in the draft ("" when none)
+    type: str = ""
+    appointment_id: int | None = None
+    amends_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +217,8 @@ class Snapshot:
     clients: tuple[ClientSnap, ...] = ()
     #: manual tasks not done yet
     tasks: tuple[TaskSnap, ...] = ()
+    #: unsaved note drafts of any client, oldest first
+    drafts: tuple[DraftSnap, ...] = ()
     #: first day covered by `appointments` / `notes` of each client
     window_start: dt.date | None = None
     by_case: dict[str, ClientSnap] = field(default_factory=dict, compare=False, repr=False)

@@ -21,6 +21,7 @@ from caseterm.text import plural
 from caseterm.services.caseload import (
     FLAG_LEGEND,
     STATUS_LABELS,
+    DRAFT_MARK,
     CaseloadRow,
     QuickFilter,
     count_due,
@@ -45,6 +46,16 @@ COLUMNS: list[tuple[str, str]] = [
     ("status", "Status"),
     ("program", "Program"),
 ]
+
+#: Shorter headings at 80 columns (the app's "-compact"), and the widest cells cut.
+COMPACT_HEADINGS: dict[str, str] = {"next_appointment": "Next", "last_contact": "Last", "program": "Program"}
+COMPACT_CUT: dict[str, int] = {"name": 14, "status": 8, "program": 8}
+COMPACT_LEGEND = "P penalty · E exempt · R remote · D no home visits · ✎ unsaved note"
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
 
 #: Quick filters: (key, filter, label in the bar)
 QUICK_KEYS: list[tuple[str, QuickFilter, str]] = [
@@ -88,9 +99,11 @@ class CaseloadScreen(Screen):
         Binding("O", "sort_reverse", "Reverse sort", show=False),
         Binding("w", "write_note", "Note", show=True, tooltip="Write a note for the highlighted client"),
         Binding("e", "print_caseload", "Print", show=True, tooltip="Print or export the caseload list (CSV and HTML, CONFIDENTIAL)"),
+        Binding("h", "app.hours_grid", "Hours", show=True, tooltip="Enter last month's hours for every client who owes them"),
         Binding("plus", "add_task", "Add task", show=False, key_display="+", tooltip="A task for the highlighted client"),
         Binding("2", "app.switch_mode('schedule')", "Schedule", show=True),
         Binding("f2", "app.toggle_sidebar", "Due", show=True, tooltip="Show or hide the due-today list"),
+        Binding("ctrl+q", "app.quit", "Quit", show=True, tooltip="Quit caseterm (asks first while a changed note is open)"),
         *[Binding(key, f"quick('{quick.name}')", label.replace(" {n}d", ""), show=False) for key, quick, label in QUICK_KEYS],
     ]
 
@@ -108,6 +121,9 @@ class CaseloadScreen(Screen):
         self._due_stale = False  # the due list changed while another screen showed
         self._generation = 0  # of table fills: a newer one stops an older one's chunks
         self._no_contact_days: int | None = None
+        #: dates further than this from today show their year (policy, read once)
+        self._year_months = clock.year_after_months()
+        self._compact = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -121,10 +137,16 @@ class CaseloadScreen(Screen):
             yield DueToday(id="sidebar")
         yield Footer(compact=True)
 
+    def _add_columns(self) -> None:
+        table = self.query_one(CaseloadTable)
+        headings = COMPACT_HEADINGS if self._compact else {}
+        for key, heading in COLUMNS:
+            table.add_column(headings.get(key, heading), key=key)
+
     def on_mount(self) -> None:
         table = self.query_one(CaseloadTable)
-        for key, heading in COLUMNS:
-            table.add_column(heading, key=key)
+        self._compact = not getattr(self.app, "compact", False)
+        self._reflow()
         self.query_one("#caseload-filter", Input).display = False
         self.watch(self.app, "show_sidebar", self._sidebar_shown)
         self.watch(self.app, "due_items", self._due_changed)
@@ -236,15 +258,21 @@ class CaseloadScreen(Screen):
         if row.close_pending:
             status += " →close"
         flags = _flags_cell(row.flags, row.dv or row.penalty)
+        name = row.name
+        program = row.program
+        if self._compact:
+            name = _cut(name, COMPACT_CUT["name"] - (2 if row.drafts else 0))
+            status = _cut(status.replace(" →close", "→cl"), COMPACT_CUT["status"])
+            program = _cut(program, COMPACT_CUT["program"])
         cells = {
             "case_number": row.case_number,
-            "name": row.name,
+            "name": f"{name} {DRAFT_MARK}" if row.drafts else name,
             "due": due,
             "flags": flags,
-            "next_appointment": next_label(row.next_appointment, today),
-            "last_contact": short_date(row.last_contact),
+            "next_appointment": next_label(row.next_appointment, today, self._year_months),
+            "last_contact": short_date(row.last_contact, today, self._year_months),
             "status": status,
-            "program": row.program,
+            "program": program,
         }
         return [cells[key] for key, _ in COLUMNS]
 
@@ -292,6 +320,21 @@ class CaseloadScreen(Screen):
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._show_quick_bar)
+        self.call_after_refresh(self._reflow)
+
+    def _reflow(self) -> None:
+        """At 80 columns: short headings and cut cells, so every column is on screen."""
+        compact = bool(getattr(self.app, "compact", False))
+        if compact == getattr(self, "_compact", compact):
+            return
+        self._compact = compact
+        self.query_one("#flag-legend", Static).update(
+            Content.from_markup("[$text-muted]flags: $legend[/]", legend=COMPACT_LEGEND if compact else FLAG_LEGEND)
+        )
+        self.query_one(CaseloadTable).clear(columns=True)
+        self._add_columns()
+        if self._loaded:
+            self._populate()
 
     def watch_quick(self) -> None:
         self._populate()
@@ -353,10 +396,17 @@ class CaseloadScreen(Screen):
         table = self.query_one(CaseloadTable)
         table.focus()
         rows = self.visible_rows()
-        if len(rows) == 1:
+        typed = box.value.strip().casefold()
+        exact = [i for i, row in enumerate(rows) if row.case_number.casefold() == typed]
+        if exact:
+            # A full case number opens that client, even when others start with it (A-KEPT, A-KEPTNOTE).
+            table.move_cursor(row=exact[0])
+            self.post_message(OpenClient(rows[exact[0]].case_number))
+        elif len(rows) == 1:
             # One match: Enter opens it (type a name, press Enter, you are in the file).
             table.move_cursor(row=0)
             self.post_message(OpenClient(rows[0].case_number))
+        # Several matches: Enter has moved into the table; arrows pick one.
 
     def action_sort_next(self) -> None:
         from caseterm.services.caseload import DESCENDING_FIRST

@@ -80,6 +80,10 @@ def hours_bar(total: float, required: float, width: int = BAR_WIDTH) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _hours(value: float) -> str:
     return f"{value:g}"
 
@@ -126,10 +130,16 @@ class ClientScreen(Screen):
 
     engagement_only: reactive[bool] = reactive(False, init=False)
 
-    def __init__(self, case_number: str, tab: str | None = None, *, note_id: int | None = None) -> None:
+    def __init__(
+        self, case_number: str, tab: str | None = None, *, note_id: int | None = None,
+        form: Any = None, form_reason: str = "",
+    ) -> None:
         super().__init__()
         self.case_number = case_number
         self.note_id = note_id
+        #: A `due_records.RecordRequest`: the form to open at once (`x` on a due item).
+        self.form_request = form
+        self.form_reason = form_reason
         self.initial_tab = TAB_ALIASES.get(tab or "", tab) if tab else None
         self.client: Client | None = None
         self._stale = False
@@ -148,6 +158,7 @@ class ClientScreen(Screen):
                     yield Static("", id="card-line", markup=False)
                     yield Static("", id="card-flags", markup=False)
                     yield Static("", id="card-dates", markup=False)
+                yield Static("", id="client-due", markup=False)
                 yield Static("", id="client-drafts", classes="banner", markup=False)
                 initial = self.initial_tab if self.initial_tab in dict(TABS) else "notes"
                 with TabbedContent(initial=initial, id="client-tabs"):
@@ -164,7 +175,7 @@ class ClientScreen(Screen):
             from caseterm.widgets.due_today import DueToday
 
             yield DueToday(id="sidebar")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         for tab_id in self._built:
@@ -185,10 +196,27 @@ class ClientScreen(Screen):
             self.watch(app, "data_version", self._data_changed, init=False)
         if hasattr(app, "show_sidebar"):
             self.watch(app, "show_sidebar", self._sidebar_shown)
+        if hasattr(app, "due_items"):
+            self.watch(app, "due_items", self._show_client_due)
         self.call_after_refresh(self._focus_tab)
         if self.note_id is not None:
             self.call_after_refresh(self.select_note, self.note_id)
-        self._offer_drafts()
+        if self.form_request is not None:
+            self.call_after_refresh(self._open_requested_form)
+        else:
+            self._offer_drafts()
+
+    def _open_requested_form(self) -> None:
+        """The form whose record clears the due item `x` was pressed on, prefilled."""
+        request, self.form_request = self.form_request, None
+        help_text = f"Saving this clears: {self.form_reason}" if self.form_reason else ""
+        try:
+            if request.form == "plan":
+                self.action_edit_plan(prefill=request.prefill, help_text=help_text)
+            else:
+                self._record_form(request.tab, request.record_id, prefill=request.prefill, help_text=help_text)
+        except BadInput as err:
+            self.notify("\n".join(err.errors), severity="error")
 
     #: Column headings of each record tab's table.
     COLUMNS: dict[str, list[str]] = {
@@ -199,6 +227,36 @@ class ClientScreen(Screen):
         "releases": ["Party", "Signed", "Expires", "State"],
         "referrals": ["Referred", "Agency", "Service", "Outcome"],
     }
+    #: Shorter headings at 80 columns (the app's "-compact"); cells are cut to fit too.
+    COMPACT_COLUMNS: dict[str, list[str]] = {
+        "plan": ["", "Goal / objective / task", "Who", "Target", "Status"],
+        "hours": ["Week", "Activity", "Hours", "Verified", "Total", "Req", "vs req", "Short"],
+    }
+    #: At 80 columns: the plan's text column, the hours bar, activity and verification.
+    COMPACT_PLAN_TEXT = 30
+    COMPACT_BAR = 8
+    COMPACT_LABEL = 12
+
+    @property
+    def compact(self) -> bool:
+        return bool(getattr(self.app, "compact", False))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._reflow)
+
+    def _reflow(self) -> None:
+        """Crossing 100 columns: the record tables get their headings and cells again."""
+        compact = self.compact
+        if compact == getattr(self, "_laid_out_compact", compact):
+            self._laid_out_compact = compact
+            return
+        self._laid_out_compact = compact
+        for tab_id in self._built:
+            if tab_id in self.COMPACT_COLUMNS:
+                self.query_one(f"#{tab_id}-table", RecordTable).clear(columns=True)
+                self._setup_table(tab_id)
+        self._load_tabs([t for t in self._built if t in self.COMPACT_COLUMNS])
+
     #: Tabs with a summary line above their table.
     SUMMARIES = {"plan", "hours"}
 
@@ -210,7 +268,8 @@ class ClientScreen(Screen):
         return widgets
 
     def _setup_table(self, tab_id: str) -> None:
-        self.query_one(f"#{tab_id}-table", RecordTable).add_columns(*self.COLUMNS[tab_id])
+        columns = self.COMPACT_COLUMNS.get(tab_id) if self.compact else None
+        self.query_one(f"#{tab_id}-table", RecordTable).add_columns(*(columns or self.COLUMNS[tab_id]))
 
     async def _ensure_tab(self, tab_id: str) -> None:
         """Build a record tab on first show, and load it if data changed since."""
@@ -298,7 +357,7 @@ class ClientScreen(Screen):
         if c.exempt_hours is not None:
             flags.append(f"EXEMPT ({_hours(c.exempt_hours)} h/week)")
         if c.penalty_start:
-            flags.append(f"IN PENALTY since {_date(c.penalty_start)}")
+            flags.append(f"IN PENALTY since {clock.short_date(c.penalty_start)}")
         if c.dv_in_home:
             flags.append("DV IN HOME: no home visits")
         if c.remote:
@@ -318,11 +377,47 @@ class ClientScreen(Screen):
             ("exit", c.exit_date),
             ("plan review due", c.plan_review_date),
         ]
-        shown = [f"{label} {_date(day)}" for label, day in dates if day]
+        shown = [f"{label} {clock.short_date(day)}" for label, day in dates if day]
         if c.exit_reason:
             shown.append(f"exit reason {_label(c.exit_reason)}")
         self.query_one("#card-dates", Static).update("Enrollment: " + (" · ".join(shown) if shown else "no dates recorded"))
         self.sub_title = f"{c.display_name} · {c.case_number}"
+
+    #: This client's due items listed at the top of the file; the rest are counted.
+    CLIENT_DUE_SHOWN = 3
+
+    def _show_client_due(self, items: list[Any] | None) -> None:
+        """This client's due items, at the top (the sidebar stays the whole caseload's)."""
+        from textual.content import Content
+
+        from caseterm.widgets.due_today import PRIORITY_MARK, PRIORITY_STYLE
+
+        box = self.query_one("#client-due", Static)
+        if items is None:
+            box.update("Due for this client: working it out…")
+            return
+        mine = [i for i in items if i.case_number == self.case_number]
+        box.set_class(not mine, "-none")
+        if not mine:
+            box.update("Nothing due for this client.")
+            return
+        shown = 2 if getattr(self.app, "compact", False) else self.CLIENT_DUE_SHOWN
+        lines = []
+        for index, item in enumerate(mine[:shown]):
+            priority = int(item.priority)
+            head = f"Due ({len(mine)}) " if index == 0 else " " * len(f"Due ({len(mine)}) ")
+            overdue = "overdue " if item.overdue else ""
+            when = clock.short_date(item.due)
+            lines.append(
+                Content.from_markup(
+                    f"[b]$head[/][{PRIORITY_STYLE.get(priority, '')}]$mark[/] [b $text-error]$overdue[/]$title"
+                    " [$text-muted]· $when[/]",
+                    head=head, mark=PRIORITY_MARK.get(priority, "·"), overdue=overdue, title=item.title, when=when,
+                )
+            )
+        if len(mine) > shown:
+            lines[-1] = lines[-1] + Content(f"  (+{len(mine) - shown} more in the due list)")
+        box.update(Content("\n").join(lines))
 
     def _show_drafts(self, session: "Session", client: Client) -> None:
         drafts = notes_service.drafts_for(session, client)
@@ -333,6 +428,8 @@ class ClientScreen(Screen):
             if latest.amends_id:
                 original = notes_service.get_note(session, latest.amends_id)
                 what, key = f"an amendment to the note of {original.contact_at:%Y-%m-%d %H:%M}", "m on that note"
+            elif latest.appointment_id is not None:
+                what, key = "an appointment's note", "Enter on the appointment (or F4)"
             else:
                 what, key = "a note", "n"
             more = f" (+{len(drafts) - 1} more)" if len(drafts) > 1 else ""
@@ -344,7 +441,7 @@ class ClientScreen(Screen):
 
     def _offer_drafts(self) -> None:
         if getattr(self, "_drafts", None):
-            self.notify("An unsaved note draft is waiting: press n to continue it.", title="Draft", timeout=6)
+            self.notify("An unsaved note draft is waiting: the banner says how to continue it.", title="Draft", timeout=6)
 
     # -- notes -------------------------------------------------------------------
 
@@ -411,14 +508,19 @@ class ClientScreen(Screen):
             f"Last reviewed {_date(plan.reviewed_on) or 'never'} · client signed {_date(plan.signed_on) or 'not yet'}"
             f" · services: {plan.services or '-'} · supports: {plan.supports or '-'}"
         )
+        compact = self.compact
+        text = (lambda t: _cut(t, self.COMPACT_PLAN_TEXT)) if compact else (lambda t: t)
+        when = (lambda d: clock.short_date(d, empty="")) if compact else _date
         for gi, gv in enumerate(view.goals, 1):
-            table.add_row(f"G{gi}", gv.goal.text, "", "", "", key=f"goal:{gv.goal.id}")
+            table.add_row(f"G{gi}", text(gv.goal.text), "", "", "", key=f"goal:{gv.goal.id}")
             for oi, ov in enumerate(gv.objectives, 1):
-                table.add_row(f"  O{gi}.{oi}", "  " + ov.objective.text, "", "", "", key=f"objective:{ov.objective.id}")
+                table.add_row(f"  O{gi}.{oi}", text("  " + ov.objective.text), "", "", "", key=f"objective:{ov.objective.id}")
                 for task in ov.tasks:
                     overdue = task.status is TaskStatus.OPEN and task.target_date and task.target_date < clock.today()
                     table.add_row(
-                        "    •", "    " + task.title, _label(task.responsible), _date(task.target_date),
+                        "    •", text("    " + task.title),
+                        _cut(_label(task.responsible), self.COMPACT_LABEL - 2) if compact else _label(task.responsible),
+                        when(task.target_date),
                         _label(task.status) + (" (late)" if overdue else ""), key=f"task:{task.id}",
                     )
 
@@ -463,17 +565,21 @@ class ClientScreen(Screen):
         summary.set_class(ws.level == "warn", "-warn")
         summary.set_class(ws.level == "limit", "-limit")
         table = self._reset("hours-table")
+        compact = self.compact
+        label = (lambda v: _cut(_label(v), self.COMPACT_LABEL)) if compact else _label
+        week_of = (lambda d: clock.short_date(d, empty="")) if compact else _date
+        bar = self.COMPACT_BAR if compact else BAR_WIDTH
         for wk in weeks:
             for index, entry in enumerate(wk.entries):
                 first = index == 0
                 table.add_row(
-                    _date(wk.week) if first else "",
-                    _label(entry.activity),
+                    week_of(wk.week) if first else "",
+                    label(entry.activity),
                     _hours(entry.hours),
-                    _label(entry.verified_by),
+                    label(entry.verified_by),
                     _hours(wk.total) if first else "",
                     _hours(wk.required) if first else "",
-                    hours_bar(wk.total, wk.required) if first else "",
+                    hours_bar(wk.total, wk.required, bar) if first else "",
                     ("SHORT " + _hours(wk.required - wk.total)) if first and wk.short else "",
                     key=f"hours:{entry.id}",
                 )
@@ -666,7 +772,10 @@ class ClientScreen(Screen):
         kind, _, record_id = key.partition(":")
         return kind, int(record_id)
 
-    def _open_form(self, title: str, fields: list[FormField], save: Any, help_text: str = "") -> None:
+    def _open_form(
+        self, title: str, fields: list[FormField], save: Any, help_text: str = "", *,
+        fix: dict[str, str] | None = None, fix_label: str = "", on_saved: Any = None,
+    ) -> None:
         def submit(values: dict[str, Any]) -> None:
             with self._session() as session:
                 client = get_client(session, self.case_number)
@@ -676,8 +785,10 @@ class ClientScreen(Screen):
             if saved:
                 self._data_written()
                 self.notify("Saved.", timeout=2)
+                if on_saved is not None:
+                    on_saved()
 
-        self.app.push_screen(RecordForm(title, fields, submit, help_text), callback=done)
+        self.app.push_screen(RecordForm(title, fields, submit, help_text, fix=fix, fix_label=fix_label), callback=done)
 
     def action_add(self) -> None:
         tab = self.active_tab
@@ -699,7 +810,11 @@ class ClientScreen(Screen):
         else:
             self._record_form(self.active_tab, record_id)
 
-    def _record_form(self, tab: str, record_id: int | None) -> None:
+    def _record_form(self, tab: str, record_id: int | None, *, prefill: dict[str, str] | None = None,
+                     help_text: str = "", on_saved: Any = None) -> None:
+        """The add/edit form of a record tab; `prefill` overrides the form's starting values."""
+        fix: dict[str, str] | None = None
+        fix_label = ""
         with self._session() as session:
             client = get_client(session, self.case_number)
             builders = {
@@ -710,17 +825,40 @@ class ClientScreen(Screen):
                 "referrals": self._referral_fields,
             }
             title, fields, save = builders[tab](session, client, record_id)
+            if tab == "appointments" and client.dv_in_home:
+                from caseterm.services.appointments import is_home_visit
+
+                safety = "Domestic violence in the home is reported: no home visits; meet at the office (004)."
+                help_text = f"{help_text} {safety}".strip()
+                current = records.get_record(session, client, "appointment", record_id) if record_id else None
+                if current is not None and is_home_visit(current.kind, current.place):
+                    fix = {"place": Place.OFFICE.value}
+                    if current.kind is AppointmentKind.HOME_VISIT:
+                        fix["kind"] = AppointmentKind.OTHER.value
+                    fix_label = "Move it to the office"
+        for f in fields:
+            if prefill and f.name in prefill:
+                if f.kind == "choice" and not any(v == prefill[f.name] for _, v in f.choices):
+                    continue  # not offered here (e.g. "home" for a client with DV in the home)
+                f.value = prefill[f.name]
         verb = "Edit" if record_id else "Add"
-        self._open_form(f"{verb} {title} · {self.case_number}", fields, lambda s, c, v: save(s, c, v, record_id))
+        self._open_form(f"{verb} {title} · {self.case_number}", fields, lambda s, c, v: save(s, c, v, record_id),
+                        help_text, fix=fix, fix_label=fix_label, on_saved=on_saved)
 
     def _appointment_fields(self, session: "Session", client: Client, record_id: int | None) -> tuple:
         a = records.get_record(session, client, "appointment", record_id) if record_id else None
         start = f"{a.start:%Y-%m-%d %H:%M}" if a else f"{clock.today():%Y-%m-%d} 09:00"
+        kind = FormField.choice("kind", "Kind", AppointmentKind, a.kind if a else AppointmentKind.FSSP)
+        place = FormField.choice("place", "Place", Place, a.place if a else Place.OFFICE)
+        if client.dv_in_home:
+            # Never offer the client's home (004); an existing one still shows as it is.
+            kind.choices = [c for c in kind.choices if c[1] != AppointmentKind.HOME_VISIT.value or (a and a.kind is AppointmentKind.HOME_VISIT)]
+            place.choices = [c for c in place.choices if c[1] != Place.HOME.value or (a and a.place is Place.HOME)]
         return "appointment", [
             FormField("start", "Start", start, placeholder="YYYY-MM-DD HH:MM", required=True),
             FormField("minutes", "Minutes", str(a.minutes) if a else "60", required=True),
-            FormField.choice("kind", "Kind", AppointmentKind, a.kind if a else AppointmentKind.FSSP),
-            FormField.choice("place", "Place", Place, a.place if a else Place.OFFICE),
+            kind,
+            place,
             FormField.choice("status", "Status", AppointmentStatus, a.status if a else AppointmentStatus.SCHEDULED),
         ], records.save_appointment
 
@@ -841,16 +979,16 @@ class ClientScreen(Screen):
         self._data_written()
         self.notify(f"Case plan reviewed {clock.today():%Y-%m-%d}.", timeout=2)
 
-    def action_edit_plan(self) -> None:
+    def action_edit_plan(self, prefill: dict[str, str] | None = None, help_text: str = "") -> None:
         with self._session() as session:
             plan = plans_service.current_plan(session, get_client(session, self.case_number))
-        self._open_form(
-            f"Case plan · {self.case_number}",
-            [
-                FormField("reviewed_on", "Last reviewed", _date(plan.reviewed_on) if plan else "", placeholder="YYYY-MM-DD"),
-                FormField("signed_on", "Client signed", _date(plan.signed_on) if plan else "", placeholder="YYYY-MM-DD"),
-                FormField("services", "Services and providers", (plan.services or "") if plan else ""),
-                FormField("supports", "Formal / informal supports", (plan.supports or "") if plan else ""),
-            ],
-            plans_service.save_plan,
-        )
+        fields = [
+            FormField("reviewed_on", "Last reviewed", _date(plan.reviewed_on) if plan else "", placeholder="YYYY-MM-DD"),
+            FormField("signed_on", "Client signed", _date(plan.signed_on) if plan else "", placeholder="YYYY-MM-DD"),
+            FormField("services", "Services and providers", (plan.services or "") if plan else ""),
+            FormField("supports", "Formal / informal supports", (plan.supports or "") if plan else ""),
+        ]
+        for f in fields:
+            if prefill and f.name in prefill:
+                f.value = prefill[f.name]
+        self._open_form(f"Case plan · {self.case_number}", fields, plans_service.save_plan, help_text)

@@ -14,15 +14,18 @@ MOVING = [
     ("tab / shift+tab", "move between the list and the due-today sidebar"),
     ("↑ ↓ pgup pgdn home end", "move in a list or table"),
     ("enter", "open the highlighted client / appointment / due item"),
-    ("ctrl+q", "quit caseterm"),
+    ("ctrl+q", "quit caseterm (asks first while a changed note is open)"),
 ]
 
 DIALOGS = [
-    ("snooze: 1 / 3 / 7", "snooze 1, 3 or 7 days (or type YYYY-MM-DD or +days, Enter)"),
+    ("snooze: 1 / 3 / 7", "type 1, 3 or 7 days (or YYYY-MM-DD or +days); Enter snoozes"),
+    ("quit with a changed note", "y or Enter quits (the draft is kept), n or Esc goes back"),
     ("dismiss", "type the reason, Enter (a reason is required)"),
     ("reschedule", "YYYY-MM-DD HH:MM, a date, HH:MM or +days, Enter"),
     ("new task", "what, due, priority 1-3 (Tab between them), Enter"),
     ("locked screen", "any key, then Enter or y (or the passphrase); Esc keeps it hidden"),
+    ("hours grid (h)", "type hours, Tab/Enter saves the cell and moves on; source column p/t/e/o; "
+     "activity column e/s/x/d/b; Esc undoes what is typed, then leaves"),
     ("any dialog", "Esc cancels"),
 ]
 
@@ -48,6 +51,9 @@ def _sections(under: Screen | None) -> list[tuple[str, list[BindingType]]]:
     sections.append(("Due-today sidebar", list(DueToday.BINDINGS)))
     sections.append(("Client file", list(ClientScreen.BINDINGS)))
     sections.append(("Note entry", list(NoteScreen.BINDINGS)))
+    from caseterm.screens.hours_grid import HoursGrid, HoursGridScreen
+
+    sections.append(("Hours grid (h)", [*HoursGridScreen.BINDINGS, *HoursGrid.BINDINGS]))
     if under is not None:
         # The screen you came from goes first after the global keys.
         for index, (_title, bindings) in enumerate(sections):

@@ -100,6 +100,7 @@ class NoteScreen(Screen):
         self.due_item_key = due_item_key
         self.amends_id = amends_id
         self.client_id: int | None = None
+        self.client_label = case_number
         self._baseline: NoteValues | None = None
         self._dirty_since: float | None = None
         self._last_edit = 0.0
@@ -113,6 +114,7 @@ class NoteScreen(Screen):
         self._status_problem = ""
         self._draft_state = ""
         self._draft_failing = False
+        self._draft_written = False
 
     # -- data ----------------------------------------------------------------
 
@@ -123,6 +125,7 @@ class NoteScreen(Screen):
         """Values to start with: the draft if one survived, else a prefilled form."""
         client = get_client(session, self.case_number)
         self.client_id = client.id
+        self.client_label = client.display_name
         now = clock.now()
         self._title = f"New note · {client.display_name} · {client.case_number}"
         original = None
@@ -131,13 +134,14 @@ class NoteScreen(Screen):
             if original.client_id != client.id:
                 raise BadInput(f"note {self.amends_id}: belongs to another client")
             self._title = f"Amend the note of {original.contact_at:%Y-%m-%d %H:%M} (the original stays) · {client.display_name} · {client.case_number}"
-        draft = notes_service.load_draft(session, client, amends_id=self.amends_id)
+        # Each note in progress is its own draft: the free note, each appointment's note, each amendment.
+        draft = notes_service.load_draft(
+            session, client, amends_id=self.amends_id, appointment_id=self.appointment_id
+        )
         if draft is not None:
             self._restored_at = draft.updated_at
             fields = notes_service.draft_fields(draft)
             # The draft remembers what it was written for (to clear that due item on save).
-            if self.appointment_id is None and isinstance(fields.get("appointment_id"), int):
-                self.appointment_id = fields["appointment_id"]
             if self.due_item_key is None and isinstance(fields.get("due_item_key"), str):
                 self.due_item_key = fields["due_item_key"]
             return NoteValues.from_fields(fields, draft.text)
@@ -169,6 +173,8 @@ class NoteScreen(Screen):
                     return values
                 values.contact_date, values.contact_time = f"{appt.start:%Y-%m-%d}", f"{appt.start:%H:%M}"
                 values.type = TYPE_FOR_APPOINTMENT.get(appt.kind, NoteType.CONTACT).value
+                # The kind's template (FSSP) or the type's (staffing, home visit...).
+                values.text = notes_service.appointment_template(appt.kind.value, NoteType(values.type))
                 method = METHOD_FOR_PLACE.get(appt.place, ContactMethod.OFFICE)
                 if appt.kind is AppointmentKind.HOME_VISIT:
                     method = ContactMethod.HOME_VISIT
@@ -177,6 +183,7 @@ class NoteScreen(Screen):
                     values.outcome = ContactOutcome.REACHED.value
                     values.minutes = str(appt.minutes)
                 self._title = f"Note for {what} · {client.display_name} · {client.case_number}"
+                return values
         elif self.due_item_key:
             rule = self.due_item_key.split("|", 1)[0]
             values.type = TYPE_FOR_RULE.get(rule, NoteType.CONTACT).value
@@ -203,8 +210,13 @@ class NoteScreen(Screen):
                     id="draft-banner",
                     classes="banner",
                 )
-            yield NoteEditor(self._initial, locked_contact=self.amends_id is not None, id="note-editor")
-        yield Footer()
+            yield NoteEditor(
+                self._initial,
+                locked_contact=self.amends_id is not None,
+                amending=self.amends_id is not None,
+                id="note-editor",
+            )
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         if self._error is not None:
@@ -212,8 +224,16 @@ class NoteScreen(Screen):
             self.dismiss(None)
             return
         self._baseline = None if self._restored_at is not None else self._initial
+        if self._restored_at is None and self._initial.text:
+            # A fresh template: the cursor goes under its first heading (a draft keeps it at the end).
+            self.call_after_refresh(self._cursor_under_heading)
         self._refresh_status()
         self.set_interval(0.25, self._maybe_save_draft)
+
+    def _cursor_under_heading(self) -> None:
+        area = self.query_one("#note-text")
+        text = self.editor.text
+        area.move_cursor((1, 0) if "\n" in text else (0, len(text)))  # type: ignore[attr-defined]
 
     @property
     def editor(self) -> NoteEditor:
@@ -254,6 +274,10 @@ class NoteScreen(Screen):
                         client = get_client(session, self.case_number)
                         self._late = notes_service.would_be_late(session, client, contact_at)
         parts = [f"Author {load_settings().user}", f"written {clock.now():%Y-%m-%d %H:%M}"]
+        try:
+            parts.append(notes_service.requirement_text(NoteType(self.editor.values().type)))
+        except ValueError:
+            pass
         if self._status_problem:
             parts.append(self._status_problem)
         if self._late:
@@ -269,8 +293,11 @@ class NoteScreen(Screen):
         self._discard_armed = False
         if event.field in ("contact_date", "contact_time"):
             self._refresh_status()
-        if event.field == "type":
+        if event.field == "type" and self.editor.values().type != getattr(self, "_shown_type", self._initial.type):
             self._swap_template()
+            self._refresh_status(recheck=False)
+        if event.field == "type":
+            self._shown_type = self.editor.values().type
         if self._baseline is not None:
             if self.editor.values() == self._baseline:
                 return
@@ -282,7 +309,8 @@ class NoteScreen(Screen):
     def _swap_template(self) -> None:
         """A new type brings its template, unless the user has written something."""
         text = self.editor.text
-        if text.strip() and text not in notes_service.all_templates().values():
+        untouched = set(notes_service.all_templates().values()) | notes_service.appointment_templates()
+        if text.strip() and text not in untouched:
             return
         new_type = NoteType(self.editor.values().type)
         self.editor.set_text(notes_service.note_template(new_type))
@@ -312,7 +340,10 @@ class NoteScreen(Screen):
         try:
             with self._session() as session:
                 client = get_client(session, self.case_number)
-                notes_service.save_draft(session, client, text=values.text, fields=fields, amends_id=self.amends_id)
+                notes_service.save_draft(
+                    session, client, text=values.text, fields=fields,
+                    amends_id=self.amends_id, appointment_id=self.appointment_id,
+                )
         except Exception as err:  # noqa: BLE001 - a draft failure must never lose the screen
             # Still dirty: the next check retries. Say so once, not every quarter second.
             if not self._draft_failing:
@@ -321,6 +352,7 @@ class NoteScreen(Screen):
                             severity="error", timeout=6)
             return
         self._draft_failing = False
+        self._draft_written = True
         self._dirty_since = None
         self._draft_state = f"draft kept {clock.now():%H:%M:%S}"
         self._refresh_status(recheck=False)
@@ -337,7 +369,16 @@ class NoteScreen(Screen):
         self.save_draft_now()
         if self._dirty_since is None and self._has_draft_text():
             self.notify("Draft kept: it is offered back next time.", timeout=3)
+        if self._draft_written:
+            _post_data_changed(self)  # listed under "Notes to finish" and marked on the caseload
         self.dismiss(None)
+
+    @property
+    def changed(self) -> bool:
+        """Text typed here that is not saved as a note yet (quitting asks first)."""
+        if self._saved or self._error is not None:
+            return False
+        return self._dirty_since is not None or self._draft_written
 
     def _has_draft_text(self) -> bool:
         return bool(self.editor.text.strip()) and (self._baseline is None or self.editor.values() != self._baseline)
@@ -349,8 +390,11 @@ class NoteScreen(Screen):
             return
         with self._session() as session:
             client = get_client(session, self.case_number)
-            notes_service.discard_draft(session, client, amends_id=self.amends_id)
+            notes_service.discard_draft(
+                session, client, amends_id=self.amends_id, appointment_id=self.appointment_id
+            )
         self._saved = True
+        _post_data_changed(self)  # the "Notes to finish" item and the caseload marker go
         self.notify("Draft discarded.", timeout=3)
         self.dismiss(None)
 
@@ -359,7 +403,11 @@ class NoteScreen(Screen):
         try:
             note_id, late = self._save(values)
         except BadInput as err:
-            self.notify("\n".join(err.errors), title="Note not saved", severity="error", timeout=6)
+            # Refused: the text stays on screen and is kept as a draft at once.
+            if self._baseline is None or values != self._baseline:
+                self._dirty_since = self._dirty_since or time.monotonic()
+                self.save_draft_now()
+            self.notify("\n".join(err.errors) + "\nYour draft is kept.", title="Note not saved", severity="error", timeout=8)
             return
         except SQLAlchemyError as err:
             # Locked or unreachable database: nothing was written; the text stays on screen.
@@ -396,6 +444,11 @@ class NoteScreen(Screen):
             minutes = None
         if not values.type:
             errors.append("type: choose a note type")
+        if self.amends_id is not None:
+            try:
+                notes_service.check_amend_reason(values.reason)
+            except BadInput as err:
+                errors += err.errors
         if errors:
             raise BadInput(*errors)
         values.text = values.text.rstrip()  # trailing blank lines of a template say nothing
@@ -406,14 +459,16 @@ class NoteScreen(Screen):
             if self.amends_id is not None:
                 note = notes_service.amend_note(
                     session, self.amends_id, text=values.text, type=NoteType(values.type),
-                    method=method, outcome=outcome, minutes=minutes,
+                    method=method, outcome=outcome, minutes=minutes, reason=values.reason,
                 )
             else:
                 note = notes_service.add_note(
                     session, client, type=NoteType(values.type), text=values.text,
                     contact_at=contact_at, method=method, outcome=outcome, minutes=minutes,
                 )
-            notes_service.discard_draft(session, client, amends_id=self.amends_id)
+            notes_service.discard_draft(
+                session, client, amends_id=self.amends_id, appointment_id=self.appointment_id
+            )
             session.flush()
             self._complete_due_item(session)
             assert note.id is not None

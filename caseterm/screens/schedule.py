@@ -22,8 +22,8 @@ from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.messages import DataChanged, OpenClient, OpenNote, ScreenReady
 from caseterm.text import plural
-from caseterm.vocabulary import AppointmentStatus, Place
-from caseterm.services.appointments import AppointmentRow, DaySchedule, ScheduleBlock
+from caseterm.vocabulary import AppointmentStatus
+from caseterm.services.appointments import AppointmentRow, DaySchedule, ScheduleBlock, is_home_visit
 from caseterm.widgets.due_today import PRIORITY_MARK, PRIORITY_STYLE, DueToday
 
 #: How many of a block's due items are listed beside it (the sidebar has them all).
@@ -52,7 +52,7 @@ class AppointmentItem(Static, can_focus=True):
         elif row.unrecorded:
             called = "[b $text-warning]over: k kept · n no-show[/]"
         # A home visit booked for a client with DV in the home is the one to catch (004).
-        dv = " [b reverse $text-error] DV: no home visits [/]" if row.dv and row.place is Place.HOME else ""
+        dv = " [b reverse $text-error] DV: no home visits [/]" if row.dv and is_home_visit(row.kind, row.place) else ""
         return Content.from_markup(
             f"[b]$time[/] $name [$text-muted]$case[/] · $kind · $place{dv}\n"
             f"      [b]$status[/] {called}",
@@ -138,6 +138,7 @@ class ScheduleScreen(Screen):
         Binding("u", "mark('scheduled')", "Undo", show=False, tooltip="Back to scheduled"),
         Binding("enter", "note", "Note", show=True, tooltip="Write the note for this appointment"),
         Binding("o", "open_client", "Client", show=False, tooltip="Open the client's file"),
+        Binding("h", "app.hours_grid", "Hours", show=False, tooltip="Enter last month's hours for every client who owes them"),
         Binding("tab,shift+tab", "switch_pane", "Sidebar ⇄ day", show=False),
         Binding("escape", "app.switch_mode('caseload')", "Caseload", show=False, tooltip="Back to the caseload (also 1)"),
         Binding("down,j", "move(1)", "Next", show=False),
@@ -397,13 +398,11 @@ class ScheduleScreen(Screen):
         if row is None:
             return
         self._select = row.id
-        called = not row.reminder_called
-        self._write(
-            log_reminder_call,
-            row.id,
-            called,
-            message=f"Reminder call {'logged' if called else 'taken back'}: {row.name} {row.start:%H:%M}",
-        )
+        if row.reminder_called:
+            self._write(log_reminder_call, row.id, False, message=f"Reminder call taken back: {row.name} {row.start:%H:%M}")
+            return
+        # How the call went is the record: reached, left message, no answer, wrong number.
+        self.app.ask_reminder_call(row.id, f"{row.name}, {row.kind_label} at {row.start:%H:%M}")  # type: ignore[attr-defined]
 
     def action_reschedule(self) -> None:
         from caseterm.services.appointments import parse_new_start, reschedule

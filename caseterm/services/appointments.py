@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.models import Appointment, Client
-from caseterm.vocabulary import AppointmentKind, AppointmentStatus, Place
+from caseterm.vocabulary import AppointmentKind, AppointmentStatus, ContactMethod, ContactOutcome, NoteType, Place
 
 KIND_LABELS = {
     AppointmentKind.EA: "EA",
@@ -93,6 +93,52 @@ def _row(appt: Appointment, client: Client) -> AppointmentRow:
     )
 
 
+# -- safety: no home visits where there is domestic violence in the home (004) --
+
+
+def is_home_visit(kind: AppointmentKind | str | None, place: Place | str | None) -> bool:
+    """A home visit: kind "home visit", or any appointment at the client's home."""
+    return kind == AppointmentKind.HOME_VISIT or place == Place.HOME
+
+
+class HomeVisitRefused(BadInput):
+    """A home visit for a client flagged for domestic violence in the home (004).
+
+    `fix`: the form values that book the same meeting at the office instead.
+    """
+
+    def __init__(self, client: Client, kind: AppointmentKind | str | None) -> None:
+        super().__init__(
+            f"place: no home visits for {client.display_name} ({client.case_number}): domestic violence "
+            "in the home is reported. \"Instead, schedule the meeting in your office\" (004)."
+        )
+        self.fix: dict[str, str] = {"place": Place.OFFICE.value}
+        if kind == AppointmentKind.HOME_VISIT:
+            self.fix["kind"] = AppointmentKind.OTHER.value
+        self.fix_label = "Book it at the office instead"
+
+
+def check_home_visit_safety(
+    client: Client,
+    kind: AppointmentKind | str | None,
+    place: Place | str | None,
+    status: AppointmentStatus | str | None = AppointmentStatus.SCHEDULED,
+    before: Appointment | None = None,
+) -> None:
+    """Refuse to book (or edit into) a home visit for a DV-flagged client (004).
+
+    A new appointment at home is refused whatever its status; an existing one
+    may be edited only to stop being a scheduled home visit (moved to the
+    office, cancelled, recorded as kept or no-show): one booked before the flag
+    was set, or imported, is the `dv-home-visit` rule's to show.
+    """
+    if not client.dv_in_home or not is_home_visit(kind, place):
+        return
+    if before is not None and is_home_visit(before.kind, before.place) and status != AppointmentStatus.SCHEDULED:
+        return
+    raise HomeVisitRefused(client, kind)
+
+
 def list_for_day(session: Session, day: dt.date) -> list[AppointmentRow]:
     """The day's appointments in time order, with the client's name."""
     start = dt.datetime.combine(day, dt.time.min)
@@ -127,9 +173,18 @@ def set_status(session: Session, appointment_id: int, status: AppointmentStatus 
     except ValueError:
         raise BadInput(f"status: {status!r} is not one of {', '.join(s.value for s in AppointmentStatus)}") from None
     appt = _get(session, appointment_id)
+    if new is AppointmentStatus.SCHEDULED and appt.status is not AppointmentStatus.SCHEDULED:
+        client = session.get(Client, appt.client_id)
+        assert client is not None
+        check_home_visit_safety(client, appt.kind, appt.place)
     if new in (AppointmentStatus.KEPT, AppointmentStatus.NO_SHOW) and appt.start.date() > clock.today():
         raise BadInput(
             f"appointment on {appt.start:%Y-%m-%d}: cannot be marked {STATUS_LABELS[new]} before it happens"
+        )
+    if new in (AppointmentStatus.KEPT, AppointmentStatus.NO_SHOW) and appt.start > clock.now():
+        # Its note could not be saved either: a contact cannot be after the time the note is written.
+        raise BadInput(
+            f"appointment: starts at {appt.start:%H:%M}; it cannot be marked {STATUS_LABELS[new]} before it starts"
         )
     appt.status = new
     session.add(appt)
@@ -137,12 +192,57 @@ def set_status(session: Session, appointment_id: int, status: AppointmentStatus 
     return appt
 
 
-def log_reminder_call(session: Session, appointment_id: int, called: bool = True) -> Appointment:
-    """Record (or undo) the reminder call for an appointment."""
+#: How a reminder call can go (001: make reminder calls), as contact outcomes.
+REMINDER_OUTCOMES: tuple[ContactOutcome, ...] = (
+    ContactOutcome.REACHED,
+    ContactOutcome.LEFT_MESSAGE,
+    ContactOutcome.NO_ANSWER,
+    ContactOutcome.WRONG_NUMBER,
+)
+
+
+def log_reminder_call(
+    session: Session, appointment_id: int, called: bool = True, outcome: ContactOutcome | str | None = None
+) -> Appointment:
+    """Record (or undo) the reminder call for an appointment.
+
+    With an `outcome` (reached, left message, no answer, wrong number) the call
+    is also a contact attempt: a phone `contact` note linked to the appointment,
+    which the contact and engagement rules read like any other. Undo only
+    un-marks the appointment: the note of a call that was made stays (notes
+    are never deleted).
+    """
     appt = _get(session, appointment_id)
+    result: ContactOutcome | None = None
+    if called and outcome is not None:
+        try:
+            result = ContactOutcome(outcome)
+        except ValueError:
+            result = None
+        if result not in REMINDER_OUTCOMES:
+            raise BadInput(
+                f"outcome: {outcome!r} is not one of " + ", ".join(o.value.replace("_", " ") for o in REMINDER_OUTCOMES)
+            )
     appt.reminder_called = called
+    appt.reminder_outcome = result.value if result is not None else None
     session.add(appt)
     session.flush()
+    if result is not None:
+        from caseterm.services import notes
+
+        client = session.get(Client, appt.client_id)
+        assert client is not None
+        what = KIND_LABELS.get(AppointmentKind(appt.kind), "appointment")
+        notes.add_note(
+            session,
+            client,
+            type=NoteType.CONTACT,
+            method=ContactMethod.PHONE,
+            outcome=result,
+            minutes=notes.attempt_minutes(),
+            text=f"Reminder call for the {what} of {appt.start:%a %b %d %H:%M}: {result.value.replace('_', ' ')}.",
+            appointment_id=appt.id,
+        )
     return appt
 
 
@@ -151,6 +251,9 @@ def reschedule(session: Session, appointment_id: int, new_start: dt.datetime) ->
     old = _get(session, appointment_id)
     if new_start.date() < clock.today():
         raise BadInput(f"new time {new_start:%Y-%m-%d %H:%M}: is in the past")
+    client = session.get(Client, old.client_id)
+    assert client is not None
+    check_home_visit_safety(client, old.kind, old.place)
     old.status = AppointmentStatus.RESCHEDULED
     session.add(old)
     new = Appointment(

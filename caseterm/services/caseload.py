@@ -15,15 +15,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from enum import StrEnum
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, text
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from caseterm.models import Appointment, Client, Note
-from caseterm.vocabulary import AppointmentStatus, AuditAction, ClientStatus, ContactOutcome
-
-#: Note outcomes that mean the client was not actually reached.
-_NOT_REACHED = (ContactOutcome.NO_ANSWER.value, ContactOutcome.RETURNED_MAIL.value)
+from caseterm import clock
+from caseterm.models import Appointment, Client, Note, NoteDraft
+from caseterm.vocabulary import AppointmentStatus, AuditAction, ClientStatus
 
 
 class QuickFilter(StrEnum):
@@ -50,6 +48,8 @@ class CaseloadRow:
     last_contact: dt.date | None
     next_appointment: dt.datetime | None
     due: int = 0
+    #: unsaved note drafts of the client (marked on the row)
+    drafts: int = 0
 
     @property
     def flags(self) -> str:
@@ -62,7 +62,9 @@ class CaseloadRow:
 
 
 #: "D" is the DV flag, worded by what it means for the worker: a passer-by reads it too.
-FLAG_LEGEND = "P penalty · E exempt · R remote (mail only) · D no home visits"
+FLAG_LEGEND = "P penalty · E exempt · R remote (mail only) · D no home visits · ✎ unsaved note"
+#: After the name of a client with an unsaved note (a draft).
+DRAFT_MARK = "✎"
 
 
 def follow_up_days() -> int:
@@ -74,9 +76,12 @@ def follow_up_days() -> int:
 
 def caseload_rows(session: Session, day: dt.date) -> list[CaseloadRow]:
     """Every client, with last contact and next appointment from `day` on."""
+    from caseterm.services.due import reached_sql
+
     last_contact = (
         select(Note.client_id, func.max(Note.contact_at).label("last"))
-        .where(or_(col(Note.outcome).is_(None), col(Note.outcome).not_in(_NOT_REACHED)))
+        # the client reached, as the rules count it (never a collateral contact or a letter)
+        .where(text(reached_sql()))
         .group_by(Note.client_id)
         .subquery()
     )
@@ -86,6 +91,9 @@ def caseload_rows(session: Session, day: dt.date) -> list[CaseloadRow]:
         .where(Appointment.start >= start_of_day, Appointment.status == AppointmentStatus.SCHEDULED)
         .group_by(Appointment.client_id)
         .subquery()
+    )
+    drafts = (
+        select(NoteDraft.client_id, func.count().label("n")).group_by(NoteDraft.client_id).subquery()
     )
     c = Client.__table__.c  # plain columns, not ORM objects: 10,000 rows in a blink
     query = (
@@ -102,10 +110,12 @@ def caseload_rows(session: Session, day: dt.date) -> list[CaseloadRow]:
             c.close_pending,
             last_contact.c.last,
             next_appt.c.next,
+            drafts.c.n,
         )
         .select_from(Client.__table__)
         .outerjoin(last_contact, last_contact.c.client_id == c.id)
         .outerjoin(next_appt, next_appt.c.client_id == c.id)
+        .outerjoin(drafts, drafts.c.client_id == c.id)
         .order_by(c.case_number)
     )
     return [
@@ -122,6 +132,7 @@ def caseload_rows(session: Session, day: dt.date) -> list[CaseloadRow]:
             close_pending=bool(r.close_pending),
             last_contact=_as_date(r.last),
             next_appointment=_as_datetime(r.next),
+            drafts=int(r.n or 0),
         )
         for r in session.execute(query)
     ]
@@ -205,15 +216,16 @@ STATUS_LABELS = {
 }
 
 
-def short_date(day: dt.date | None) -> str:
-    return day.strftime("%b %d") if day else "—"
+def short_date(day: dt.date | None, today: dt.date | None = None, months: int | None = None) -> str:
+    """'Nov 12'; with its year when more than the policy's months from today."""
+    return clock.short_date(day, today, months=months)
 
 
 def short_datetime(when: dt.datetime | None) -> str:
     return when.strftime("%b %d %H:%M") if when else "—"
 
 
-def next_label(when: dt.datetime | None, today: dt.date) -> str:
+def next_label(when: dt.datetime | None, today: dt.date, months: int | None = None) -> str:
     """Next appointment, short: "10:00" today, "Wed 13:30" within the week, else "Nov 12"."""
     if when is None:
         return "—"
@@ -222,7 +234,7 @@ def next_label(when: dt.datetime | None, today: dt.date) -> str:
         return f"{when:%H:%M}"
     if 0 < days < 7:
         return f"{when:%a %H:%M}"
-    return when.strftime("%b %d")
+    return clock.short_date(when, today, months=months)
 
 
 def client_index(session: Session) -> list[tuple[str, str, str]]:

@@ -9,6 +9,7 @@ in good order. Data is written with the models directly, in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from caseterm.models import (
     HoursEntry,
     ManualTask,
     Note,
+    NoteDraft,
     Objective,
     PlanTask,
     Referral,
@@ -96,7 +98,7 @@ SCENARIOS: list[Household] = [
     Household("Crystal Begay", None, HF, "release-missing"),
     Household("Ivan Kuznetsov", None, TANF, "release-expiring"),
     Household("Latoya Harris", None, HF, "home-visit"),
-    Household("Mohammed Rahman", None, HF, "dv-no-home-visit"),
+    Household("Mohammed Rahman", None, HF, "dv-home-visit"),
     Household("Sarah Goldberg", None, TANF, "follow-up"),
     Household("José Martínez", "Pepe", HF, "follow-up-exited"),
     Household("Amara Diallo", None, SNAP, "referral"),
@@ -456,9 +458,11 @@ def populate(session: Session, today: dt.date) -> None:
             b.release(client, "Multnomah County Health", T - dt.timedelta(days=353), T + dt.timedelta(days=12))
         elif sc == "home-visit":
             healthy(client, hh, home_visit=False)  # this month's home visit not booked yet
-        elif sc == "dv-no-home-visit":
+        elif sc == "dv-home-visit":
             client.dv_in_home = True  # no home visits, ever (004): home-visits stays quiet
             healthy(client, hh, home_visit=False)
+            # dv-home-visit: a home visit booked before the flag was set, to be moved to the office
+            b.appt(client, b.at(b.bd(2), "11:00"), AppointmentKind.HOME_VISIT, AppointmentStatus.SCHEDULED, place=Place.HOME)
         elif sc == "follow-up":
             client.follow_up_days = policy.follow_up.default_days
             healthy(client, hh, contact_days_ago=policy.follow_up.default_days + 5)
@@ -478,6 +482,11 @@ def populate(session: Session, today: dt.date) -> None:
         elif sc == "manual":
             healthy(client, hh)
             b.s.add(ManualTask(client_id=client.id, title="Mail bus tickets for the job fair", due=T - dt.timedelta(days=2), priority=1))
+            # A note started yesterday afternoon and never saved (rule "draft").
+            started = b.at(T - dt.timedelta(days=1), "16:20")
+            b.s.add(NoteDraft(client_id=client.id, updated_at=started, text="Called about the job fair; ",
+                              fields_json=json.dumps({"type": "contact", "method": "phone", "contact_date": f"{started:%Y-%m-%d}",
+                                                      "contact_time": "16:10"}, sort_keys=True)))
         elif sc == "ok-remote":
             client.remote = True
             healthy(client, hh)

@@ -38,10 +38,12 @@ from caseterm.rules.monthly import verification_month, weeks_of_month
 from caseterm.rules.engine import RULES, DueItem, compute_due, load_rules
 from caseterm.rules.snapshot import (
     ACTIVE_STATUSES,
+    NEVER_REACHES_CLIENT,
     NOT_CONTACT_TYPES,
     ApptSnap,
     AssessmentSnap,
     ClientSnap,
+    DraftSnap,
     HoursSnap,
     NoteSnap,
     ReferralSnap,
@@ -59,6 +61,19 @@ def _e(enum: type, value: object):  # noqa: ANN202 - tiny converter
     if value is None:
         return None
     return enum._value2member_map_.get(value, value) if isinstance(value, str) else value
+
+
+def reached_sql() -> str:
+    """SQL condition on a `note` row: it records reaching the client. The same
+    test as `rules.snapshot.is_reached` (a collateral contact or a letter never
+    reaches the client), built from the same sets; a test checks they agree."""
+    never = ", ".join(f"'{t.value}'" for t in sorted(NEVER_REACHES_CLIENT))
+    not_contact = ", ".join(f"'{t.value}'" for t in sorted(NOT_CONTACT_TYPES))
+    letter, reached = ContactMethod.LETTER.value, ContactOutcome.REACHED.value
+    return (
+        f"(type NOT IN ({never}) AND (method IS NULL OR method <> '{letter}')"
+        f" AND (outcome = '{reached}' OR (outcome IS NULL AND type NOT IN ({not_contact}))))"
+    )
 
 
 def _windows(day: dt.date, policy: Policy) -> tuple[dt.date, dt.date]:
@@ -169,13 +184,20 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
         session,
         "SELECT a.id, a.client_id, a.start, a.minutes, a.kind, a.status, a.reminder_called, a.place,"
         " CASE WHEN a.status = 'kept' THEN EXISTS (SELECT 1 FROM note n WHERE n.client_id = a.client_id"
-        f" AND n.contact_at >= {day_start} AND n.contact_at < {day_end} AND n.amends_id IS NULL) END"
-        " FROM appointment a WHERE a.start >= :start AND a.start < :ahead"
+        f" AND n.contact_at >= {day_start} AND n.contact_at < {day_end} AND n.amends_id IS NULL"
+        # the appointment's reminder call (a note linked to it, made before it) is not its note
+        " AND NOT (n.appointment_id IS NOT NULL AND n.appointment_id = a.id AND n.contact_at < a.start)) END"
+        " FROM appointment a WHERE (a.start >= :start AND a.start < :ahead"
         # past appointments still "scheduled", cancelled or rescheduled matter only this month/week
         " AND (a.status IN ('kept', 'no_show') OR a.start >= :recent)"
         # after today, only the kinds a rule looks ahead for (home visits, staffings, first interviews, debriefs)
-        " AND (a.start < :end OR a.kind IN ('home_visit', 're_engagement_staffing', 'initial_interview', 'debriefing'))",
+        " AND (a.start < :end OR a.kind IN ('home_visit', 're_engagement_staffing', 'initial_interview', 'debriefing')"
+        " OR a.place = 'home'))"
+        # dv-home-visit: every scheduled home visit of a DV-flagged client, however far ahead
+        " OR (a.start >= :today AND a.status = 'scheduled' AND (a.kind = 'home_visit' OR a.place = 'home')"
+        " AND a.start >= :ahead AND a.client_id IN (SELECT id FROM client WHERE dv_in_home))",
         recent=dt.datetime.combine(min(day.replace(day=1), monday_of(day)), dt.time()),
+        today=dt.datetime.combine(day, dt.time()),
         **p,
     ):
         if cid in wanted:
@@ -211,14 +233,12 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
                 rows.sort(key=_by_contact)
 
     # Whole-history summaries, aggregated in the database.
-    not_contact = ", ".join(f"'{t.value}'" for t in NOT_CONTACT_TYPES)
     last_contact: dict[int, dt.datetime] = {}
     last_gc: dict[int, dt.datetime] = {}
     for cid, contact, good_cause in _rows(
         session,
         "SELECT client_id,"
-        " MAX(CASE WHEN outcome = 'reached' OR (outcome IS NULL AND type NOT IN"
-        f" ({not_contact}) AND (method IS NULL OR method <> 'letter')) THEN contact_at END),"
+        f" MAX(CASE WHEN {reached_sql()} THEN contact_at END),"
         " MAX(CASE WHEN type = 'good_cause' THEN contact_at END)"
         " FROM note WHERE contact_at < :end GROUP BY client_id",
         end=p["end"],
@@ -305,6 +325,16 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
         " LEFT JOIN client ON task.client_id = client.id WHERE NOT task.done ORDER BY task.due, task.id",
     )
 
+    drafts = tuple(
+        DraftSnap(did, case, preferred or legal, _dtm(updated), _draft_type(fields), appt_id, amends_id)
+        for did, case, preferred, legal, updated, fields, appt_id, amends_id in _rows(
+            session,
+            "SELECT d.id, c.case_number, c.preferred_name, c.legal_name, d.updated_at, d.fields_json,"
+            " d.appointment_id, d.amends_id FROM notedraft d JOIN client c ON c.id = d.client_id"
+            " ORDER BY d.updated_at, d.id",
+        )
+    )
+
     statuses = ClientStatus._value2member_map_
     clients = []
     for row in client_rows:
@@ -344,7 +374,18 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
             )
         )
     tasks = tuple(TaskSnap(tid, title, _d(due), int(prio), case) for tid, title, due, prio, case in task_rows)
-    return Snapshot(day=day, clients=tuple(clients), tasks=tasks, window_start=window_start)
+    return Snapshot(day=day, clients=tuple(clients), tasks=tasks, drafts=drafts, window_start=window_start)
+
+
+def _draft_type(fields_json: str | None) -> str:
+    import json
+
+    try:
+        fields = json.loads(fields_json or "{}")
+    except ValueError:
+        return ""
+    value = fields.get("type") if isinstance(fields, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 # --------------------------------------------------------------------------
@@ -463,5 +504,6 @@ __all__ = [
     "due_items",
     "load_snapshot",
     "mark_done",
+    "reached_sql",
     "snooze",
 ]

@@ -139,3 +139,110 @@ def save_hours(session: Session, client: Client, values: dict[str, Any], record_
 
 def get_entry(session: Session, entry_id: int) -> HoursEntry | None:
     return session.get(HoursEntry, entry_id)
+
+
+# --------------------------------------------------------------------------
+# The month grid: last month's hours for every client who owes them
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class GridRow:
+    """One client of the month grid: what is entered per week, and what the row
+    saves new hours with (one activity and one verification source per row)."""
+
+    case_number: str
+    name: str
+    required: float
+    """Weekly requirement (exempt clients: their allowed hours)."""
+    activity: Activity
+    source: VerifiedBy | None
+    entered: dict[dt.date, float] = field(default_factory=dict)
+    """Hours already in the database, by week (Monday)."""
+
+    def total(self) -> float:
+        return sum(self.entered.values())
+
+
+@dataclass
+class MonthGrid:
+    month: dt.date
+    """First day of the month whose hours are entered (last month)."""
+    weeks: tuple[dt.date, ...]
+    """Mondays of that month: the weeks the work-verification rule asks for."""
+    deadline: dt.date
+    rows: list[GridRow]
+
+    def required_total(self, row: GridRow) -> float:
+        return row.required * len(self.weeks)
+
+
+def month_grid(session: Session, day: dt.date | None = None) -> MonthGrid:
+    """Every client the work-verification rule lists on `day` (TANF/SNAP E&T
+    clients with weeks of last month missing), with what is entered so far.
+
+    The rows are the rule's own items, so a row complete here is an item
+    cleared from the due list. Each row starts with the activity and source
+    the client's last hours were saved with.
+    """
+    from caseterm.policy import load_policy
+    from caseterm.rules.calendar import previous_month
+    from caseterm.rules.common import business_calendar
+    from caseterm.rules.monthly import verification_month, weeks_of_month, work_verification
+    from caseterm.services.due import load_snapshot
+
+    day = day or clock.today()
+    policy = load_policy()
+    month = previous_month(verification_month(day, business_calendar(policy)))
+    weeks = weeks_of_month(month)
+    deadline = verification_month(day, business_calendar(policy)).replace(day=policy.monthly.verification_deadline_day)
+    owed = [i.case_number for i in work_verification(load_snapshot(session, day, policy), policy, day) if i.case_number]
+    if not owed:
+        return MonthGrid(month, weeks, deadline, [])
+    clients = {c.case_number: c for c in session.exec(select(Client).where(col(Client.case_number).in_(owed))).all()}
+    ids = {c.id: c.case_number for c in clients.values()}
+    entries = session.exec(
+        select(HoursEntry).where(col(HoursEntry.client_id).in_(list(ids))).order_by(col(HoursEntry.week), col(HoursEntry.id))
+    ).all()
+    entered: dict[str, dict[dt.date, float]] = {cn: {} for cn in owed}
+    last: dict[str, HoursEntry] = {}
+    for e in entries:
+        cn = ids[e.client_id]
+        last[cn] = e
+        if e.week in weeks:
+            entered[cn][e.week] = entered[cn].get(e.week, 0.0) + e.hours
+    rows = []
+    for cn in sorted(owed, key=lambda n: (clients[n].display_name.casefold(), n)):
+        client = clients[cn]
+        previous = last.get(cn)
+        rows.append(
+            GridRow(
+                case_number=cn,
+                name=client.display_name,
+                required=required_hours(client),
+                activity=previous.activity if previous else Activity.EMPLOYMENT,
+                source=previous.verified_by if previous else None,
+                entered=entered[cn],
+            )
+        )
+    return MonthGrid(month, weeks, deadline, rows)
+
+
+def save_grid_hours(
+    session: Session,
+    case_number: str,
+    week: dt.date,
+    hours: str,
+    activity: Activity,
+    source: VerifiedBy | None,
+    record_id: int | None = None,
+) -> HoursEntry:
+    """One cell of the month grid: save_hours (the hours dialog's save), with the
+    verification source required. `record_id` edits the entry the cell saved before."""
+    from caseterm.services.clients import get_client
+
+    if source is None:
+        raise BadInput("verification source: required (paystub, timesheet, employer call or other)")
+    client = get_client(session, case_number)
+    values = {"week": week.isoformat(), "activity": activity, "hours": hours, "verified_by": source}
+    return save_hours(session, client, values, record_id)

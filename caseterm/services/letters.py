@@ -669,7 +669,7 @@ def suggest_template(session: Session, case_number: str) -> LetterTemplate:
     seen = snap.by_case.get(client.case_number)
     ep = episode(seen, now.date(), policy) if seen is not None else None
     if ep is not None:
-        return LetterTemplate.RE_ENGAGEMENT if reengagement_reached(ep, policy) else LetterTemplate.ENGAGEMENT
+        return LetterTemplate.RE_ENGAGEMENT if reengagement_reached(ep, policy, now.date()) else LetterTemplate.ENGAGEMENT
     if _resolve_appointment(session, client, None, now, required=False) is not None:
         return LetterTemplate.APPOINTMENT
     return LetterTemplate.ENGAGEMENT

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +47,120 @@ ATTEMPT_METHODS: tuple[ContactMethod, ...] = (
 
 #: Longest note text accepted (a sanity bound, not a policy number).
 MAX_TEXT = 100_000
+#: Longest amendment reason (one line).
+MAX_REASON = 300
+
+# --------------------------------------------------------------------------
+# The record standard (001: "if a note is not entered, it didn't happen";
+# 004: dates, locations and time spent on all case-management activities)
+# --------------------------------------------------------------------------
+
+#: Note types that record a contact (with the client, or collateral: with
+#: someone about the client). Each needs a method, an outcome and minutes > 0.
+CONTACT_NOTE_TYPES: frozenset[NoteType] = frozenset(
+    {NoteType.CONTACT, NoteType.ENGAGEMENT, NoteType.HOME_VISIT, NoteType.COLLATERAL}
+)
+
+#: The fields each note type needs besides its text, in one table. "method",
+#: "outcome", "minutes" (> 0). Types that are not contacts need less: a plan
+#: review or a staffing records the time spent (004); a letter its method; a
+#: good-cause determination only its text.
+REQUIRED_FIELDS: dict[NoteType, tuple[str, ...]] = {
+    NoteType.CONTACT: ("method", "outcome", "minutes"),
+    NoteType.ENGAGEMENT: ("method", "outcome", "minutes"),
+    NoteType.HOME_VISIT: ("method", "outcome", "minutes"),
+    NoteType.COLLATERAL: ("method", "outcome", "minutes"),
+    NoteType.CASE_PLAN: ("minutes",),
+    NoteType.ASSESSMENT: ("minutes",),
+    NoteType.CASE_CONFERENCE: ("minutes",),
+    NoteType.RE_ENGAGEMENT_STAFFING: ("minutes",),
+    NoteType.GOOD_CAUSE: (),
+    NoteType.LETTER: ("method",),
+}
+
+#: Methods of a message that is sent, not answered at once: a letter or an
+#: e-mail has no outcome yet when it goes out (blank outcome = "sent").
+SENT_METHODS: frozenset[ContactMethod] = frozenset({ContactMethod.LETTER, ContactMethod.EMAIL})
+
+_FIELD_HINT = {
+    "method": "method: required for a {what} (phone, text, e-mail, letter, home visit, office, other)",
+    "outcome": "outcome: required for a {what} (reached, no answer, left message, returned mail, wrong number)",
+    "minutes": "minutes: required for a {what}: the time spent, more than 0 (004)",
+}
+
+
+def required_fields(note_type: NoteType) -> tuple[str, ...]:
+    """What a note of this type needs besides its text (the table above)."""
+    return REQUIRED_FIELDS.get(NoteType(note_type), ())
+
+
+def requirement_text(note_type: NoteType) -> str:
+    """"A contact note needs a method, an outcome and minutes" (shown in the editor)."""
+    need = [{"method": "a method", "outcome": "an outcome", "minutes": "minutes"}[f] for f in required_fields(note_type)]
+    what = "contact note" if note_type in CONTACT_NOTE_TYPES else f"{note_type.value.replace('_', ' ')} note"
+    if not need:
+        return f"A {what} needs its text."
+    listed = need[0] if len(need) == 1 else ", ".join(need[:-1]) + " and " + need[-1]
+    return f"A {what} needs {listed}."
+
+
+def _template_prompts() -> list[str]:
+    """Every heading / prompt line of the note templates, longest first."""
+    prompts = {line.strip() for body in all_templates().values() for line in body.splitlines() if line.strip()}
+    return sorted(prompts, key=len, reverse=True)
+
+
+def own_words(text: str) -> str:
+    """The text with the templates' headings and prompts taken out: what the writer wrote."""
+    for prompt in _template_prompts():
+        text = text.replace(prompt, " ")
+    return text
+
+
+def has_own_words(text: str) -> bool:
+    return bool(re.search(r"\w", own_words(text)))
+
+
+def record_standard_errors(
+    note_type: NoteType,
+    method: ContactMethod | None,
+    outcome: ContactOutcome | None,
+    minutes: int | None,
+) -> list[str]:
+    """Each required field of this note type that is missing, named (empty: fine)."""
+    note_type = NoteType(note_type)
+    what = "contact note" if note_type in CONTACT_NOTE_TYPES else f"{note_type.value.replace('_', ' ')} note"
+    errors = []
+    for name in required_fields(note_type):
+        if name == "method" and method is None:
+            errors.append(_FIELD_HINT[name].format(what=what))
+        elif name == "outcome" and outcome is None and method not in SENT_METHODS:
+            errors.append(_FIELD_HINT[name].format(what=what))
+        elif name == "minutes" and (minutes is None or minutes <= 0):
+            errors.append(_FIELD_HINT[name].format(what=what))
+    return errors
+
+
+def check_record_standard(
+    note_type: NoteType,
+    method: ContactMethod | None,
+    outcome: ContactOutcome | None,
+    minutes: int | None,
+    text: str,
+) -> None:
+    """BadInput naming every missing field, or a text that is only the template's prompts."""
+    errors = record_standard_errors(note_type, method, outcome, minutes)
+    if text.strip() and not has_own_words(text):
+        errors.insert(0, "text: only the template's headings and prompts; write what happened in your own words")
+    if errors:
+        raise BadInput(*errors)
+
+
+def attempt_minutes() -> int:
+    """Minutes recorded for a quick-logged attempt or a reminder call (policy)."""
+    section = _policy_notes()
+    value = getattr(section, "attempt_minutes", None)
+    return value if isinstance(value, int) and value > 0 else 5
 
 
 def _policy_notes() -> Any:
@@ -125,9 +241,16 @@ def add_note(
     amends: Note | None = None,
     uid: str | None = None,
     validate: bool = True,
+    amend_reason: str | None = None,
+    appointment_id: int | None = None,
     audited: bool = True,
 ) -> Note:
     """Append a note; the author and written-at are filled in, late entry is derived.
+
+    `validate` applies the record standard to a note written now (from the
+    app, the CLI, a letter): the text, the times, and the fields its type
+    needs (`REQUIRED_FIELDS`). Importing historic notes does not come here: a
+    file's notes are taken as the file has them.
 
     An amendment keeps the late-entry flag of what it corrects: the correction
     is not itself a contact out of order. The audit trail gets one entry in
@@ -140,6 +263,7 @@ def add_note(
     contact = contact_at or written
     if validate:
         _check_note_fields(text, contact, written, minutes)
+        check_record_standard(type, method, outcome, minutes, text)
     assert client.id is not None
     if amends is not None:
         late = amends.late_entry
@@ -158,6 +282,8 @@ def add_note(
         text=text,
         late_entry=late,
         amends_id=amends.id if amends else None,
+        amend_reason=amend_reason,
+        appointment_id=appointment_id,
     )
     session.add(note)
     session.flush()
@@ -185,12 +311,15 @@ def amend_note(
     minutes: int | None = None,
     author: str | None = None,
     written_at: dt.datetime | None = None,
+    reason: str | None = None,
 ) -> Note:
     """Correct a note by appending an amendment linked to it; the original stays as it was.
 
     The amendment keeps the original's contact time (it is the same contact);
-    unspecified fields are carried over from the original.
+    unspecified fields are carried over from the original. `reason` (one line)
+    is required: it is stored and shown with the amendment.
     """
+    reason_text = check_amend_reason(reason)
     if isinstance(original, int):
         original = get_note(session, original)
     newer = session.exec(select(Note.id).where(Note.amends_id == original.id)).first()
@@ -212,7 +341,87 @@ def amend_note(
         minutes=minutes if minutes is not None else original.minutes,
         author=author,
         amends=original,
+        amend_reason=reason_text,
+        appointment_id=original.appointment_id,
     )
+
+
+def check_amend_reason(reason: str | None) -> str:
+    """The amendment's reason, one line, required (BadInput naming it otherwise)."""
+    text = (reason or "").strip()
+    if not text:
+        raise BadInput("reason: an amendment needs a reason (one line: what was wrong)")
+    if "\n" in text or "\r" in text:
+        raise BadInput("reason: one line only")
+    if len(text) > MAX_REASON:
+        raise BadInput(f"reason: longer than {MAX_REASON} characters")
+    return text
+
+
+@dataclass(frozen=True)
+class DiffPart:
+    """A run of words of an amendment's diff: "same", "removed" or "added"."""
+
+    op: str
+    text: str
+
+
+def word_diff(old: str, new: str) -> list[DiffPart]:
+    """What an amendment changed, word by word (difflib), whitespace kept with each word."""
+    import difflib
+
+    a = re.findall(r"\S+\s*", old)
+    b = re.findall(r"\S+\s*", new)
+    parts: list[DiffPart] = []
+
+    def push(op: str, words: list[str]) -> None:
+        if not words:
+            return
+        chunk = "".join(words)
+        if parts and parts[-1].op == op:
+            parts[-1] = DiffPart(op, parts[-1].text + chunk)
+        else:
+            parts.append(DiffPart(op, chunk))
+
+    matcher = difflib.SequenceMatcher(a=[w.strip() for w in a], b=[w.strip() for w in b], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            push("same", b[j1:j2])
+        else:
+            push("removed", a[i1:i2])
+            push("added", b[j1:j2])
+    return parts
+
+
+#: Unchanged words shown on each side of a change in an amendment's diff.
+DIFF_CONTEXT_WORDS = 4
+ELLIPSIS = "… "
+
+
+def diff_hunks(parts: list[DiffPart], context: int = DIFF_CONTEXT_WORDS) -> list[DiffPart]:
+    """The diff with long unchanged runs cut to `context` words around each change.
+
+    The amendment view shows what changed, not the whole note again.
+    """
+    if not any(p.op != "same" for p in parts):
+        return []
+    out: list[DiffPart] = []
+    last = len(parts) - 1
+    for index, part in enumerate(parts):
+        if part.op != "same":
+            out.append(part)
+            continue
+        words = re.findall(r"\S+\s*", part.text)
+        lead = re.match(r"\s*", part.text).group(0)  # type: ignore[union-attr]
+        if len(words) <= 2 * context:
+            out.append(part)
+        elif index == 0:
+            out.append(DiffPart("same", ELLIPSIS + "".join(words[-context:])))
+        elif index == last:
+            out.append(DiffPart("same", lead + "".join(words[:context]).rstrip() + " …"))
+        else:
+            out.append(DiffPart("same", lead + "".join(words[:context]) + ELLIPSIS + "".join(words[-context:])))
+    return out
 
 
 def list_notes(session: Session, client: Client, engagement_only: bool = False) -> list[Note]:
@@ -288,6 +497,7 @@ def quick_log(
         contact_at=contact_at,
         method=method,
         outcome=outcome,
+        minutes=attempt_minutes(),
         author=author,
     )
 
@@ -304,12 +514,14 @@ def save_draft(
     text: str,
     fields: dict[str, Any] | None = None,
     amends_id: int | None = None,
+    appointment_id: int | None = None,
 ) -> NoteDraft | None:
-    """Keep what is being typed (one draft per client and note being amended).
+    """Keep what is being typed: one draft per client, note being amended and
+    appointment (a free note and an appointment's note are separate drafts).
 
     An empty text with no fields removes the draft: there is nothing to lose.
     """
-    draft = load_draft(session, client, amends_id=amends_id)
+    draft = load_draft(session, client, amends_id=amends_id, appointment_id=appointment_id)
     if not text.strip():
         if draft is not None:
             session.delete(draft)
@@ -317,7 +529,9 @@ def save_draft(
         return None
     if draft is None:
         assert client.id is not None
-        draft = NoteDraft(client_id=client.id, amends_id=amends_id, updated_at=clock.now())
+        draft = NoteDraft(
+            client_id=client.id, amends_id=amends_id, appointment_id=appointment_id, updated_at=clock.now()
+        )
     draft.text = text
     draft.fields_json = json.dumps(fields or {}, sort_keys=True, default=str)
     draft.updated_at = clock.now()
@@ -326,12 +540,19 @@ def save_draft(
     return draft
 
 
-def load_draft(session: Session, client: Client, amends_id: int | None = None) -> NoteDraft | None:
+def load_draft(
+    session: Session, client: Client, amends_id: int | None = None, appointment_id: int | None = None
+) -> NoteDraft | None:
+    """The draft of this client's free note, amendment, or note for one appointment."""
     query = select(NoteDraft).where(NoteDraft.client_id == client.id)
     if amends_id is None:
         query = query.where(col(NoteDraft.amends_id).is_(None))
     else:
         query = query.where(NoteDraft.amends_id == amends_id)
+    if appointment_id is None:
+        query = query.where(col(NoteDraft.appointment_id).is_(None))
+    else:
+        query = query.where(NoteDraft.appointment_id == appointment_id)
     return session.exec(query.order_by(col(NoteDraft.updated_at).desc())).first()
 
 
@@ -339,6 +560,39 @@ def drafts_for(session: Session, client: Client) -> list[NoteDraft]:
     """Every unsaved draft of a client (new notes and amendments), newest first."""
     query = select(NoteDraft).where(NoteDraft.client_id == client.id).order_by(col(NoteDraft.updated_at).desc())
     return list(session.exec(query).all())
+
+
+@dataclass(frozen=True)
+class DraftInfo:
+    """An unsaved note as the start-up notice, the F4 key and the caseload show it."""
+
+    id: int
+    case_number: str
+    name: str
+    updated_at: dt.datetime
+    appointment_id: int | None
+    amends_id: int | None
+    type: str
+
+
+def all_drafts(session: Session) -> list[DraftInfo]:
+    """Every unsaved note of the caseload, oldest first (the one most at risk first)."""
+    rows = session.exec(
+        select(NoteDraft, Client).join(Client, col(Client.id) == col(NoteDraft.client_id))
+        .order_by(col(NoteDraft.updated_at), col(NoteDraft.id))
+    ).all()
+    return [
+        DraftInfo(
+            id=draft.id or 0,
+            case_number=client.case_number,
+            name=client.display_name,
+            updated_at=draft.updated_at,
+            appointment_id=draft.appointment_id,
+            amends_id=draft.amends_id,
+            type=str(draft_fields(draft).get("type") or ""),
+        )
+        for draft, client in rows
+    ]
 
 
 def draft_fields(draft: NoteDraft) -> dict[str, Any]:
@@ -349,9 +603,11 @@ def draft_fields(draft: NoteDraft) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def discard_draft(session: Session, client: Client, amends_id: int | None = None) -> bool:
+def discard_draft(
+    session: Session, client: Client, amends_id: int | None = None, appointment_id: int | None = None
+) -> bool:
     """Delete the draft (drafts may be deleted; notes never). True if there was one."""
-    draft = load_draft(session, client, amends_id=amends_id)
+    draft = load_draft(session, client, amends_id=amends_id, appointment_id=appointment_id)
     if draft is None:
         return False
     session.delete(draft)
@@ -373,19 +629,81 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 MIN_PREFIX = 3
 
 
-def fts_query(user_text: str) -> str:
-    """A safe FTS5 query from whatever was typed: each word quoted, all required.
+#: The word being typed stands for at most this many whole words that start
+#: with it (the most frequent in the notes): three letters can start thousands.
+MAX_EXPANSIONS = 64
 
-    Quotes, `-`, `AND(`, `NEAR`, `*` and column filters lose their meaning, so
-    no input raises. The last word matches as a prefix (search as you type).
+
+def _fold(word: str) -> str:
+    """Lower case without diacritics, as the unicode61 tokenizer stores words."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _phrase(words: Sequence[str]) -> str:
+    return '"' + " ".join(words) + '"'
+
+
+def fts_query(
+    user_text: str,
+    synonyms: Sequence[Sequence[str]] = (),
+    words_starting: Callable[[str], list[str]] | None = None,
+) -> str:
+    """A safe FTS5 query from whatever was typed: every word required, whole words.
+
+    Each word is quoted (quotes, `-`, `AND(`, `NEAR`, `*` and column filters
+    lose their meaning, so no input raises) and matched stemmed against the
+    stemmed index: `bus` finds "bus", never "budget". A run of words that is
+    one of the `synonyms` becomes an OR of its group (`childcare` finds "child
+    care"). The last word, while it is being typed (the text ends in it) and
+    from MIN_PREFIX letters on, also matches the whole words that start with
+    it: `words_starting(prefix)` lists them from the unstemmed index. Without
+    that callable (or on a server) the stemmed prefix is used instead.
     """
     words = _TOKEN.findall(user_text)
     if not words:
         return ""
-    quoted = [f'"{w}"' for w in words]
-    if user_text and user_text[-1].isalnum() and len(words[-1]) >= MIN_PREFIX:
-        quoted[-1] += "*"
-    return " ".join(quoted)
+    folded = [_fold(w) for w in words]
+    groups = [[_TOKEN.findall(_fold(alt)) for alt in group] for group in synonyms]
+    typing = bool(user_text) and user_text[-1].isalnum() and len(words[-1]) >= MIN_PREFIX
+    terms: list[str] = []
+    i = 0
+    while i < len(words):
+        best: tuple[int, list[list[str]]] | None = None
+        for group in groups:
+            for alt in group:
+                n = len(alt)
+                if n and folded[i : i + n] == alt and (best is None or n > best[0]):
+                    best = (n, group)
+        if best is not None:
+            n, group = best
+            alternatives = [_phrase(alt) for alt in group if alt]
+            terms.append("(" + " OR ".join(dict.fromkeys(alternatives)) + ")")
+            i += n
+            continue
+        word = folded[i]
+        if i == len(words) - 1 and typing:
+            if words_starting is None:
+                terms.append(f'"{word}"*')
+            else:
+                whole = [f'"{w}"' for w in [word, *words_starting(word)]]
+                terms.append("(" + " OR ".join(dict.fromkeys(whole)) + ")")
+        else:
+            terms.append(f'"{word}"')
+        i += 1
+    return " AND ".join(terms)
+
+
+def words_starting_with(session: Session, prefix: str, limit: int = MAX_EXPANSIONS) -> list[str]:
+    """Whole words of the notes that start with `prefix` (unstemmed), most frequent first."""
+    rows = session.execute(
+        sql_text(
+            "SELECT term FROM note_words_vocab WHERE term >= :lo AND term < :hi "
+            "ORDER BY doc DESC LIMIT :limit"
+        ),
+        {"lo": prefix, "hi": prefix + "\U0010ffff", "limit": limit},
+    ).scalars()
+    return [t for t in rows if t.startswith(prefix)]
 
 
 @dataclass(frozen=True)
@@ -399,6 +717,22 @@ class SearchHit:
     snippet: str
     """The matched passage, hits wrapped in HIT_START/HIT_END."""
     amended: bool
+    uid: str = ""
+
+    @property
+    def plain_snippet(self) -> str:
+        """The passage on one line, without the hit markers."""
+        return " ".join(self.snippet.replace(HIT_START, "").replace(HIT_END, "").split())
+
+    def to_json(self) -> dict[str, str]:
+        """`caseterm search --json`: one hit."""
+        return {
+            "case_number": self.case_number,
+            "uid": self.uid,
+            "contact_at": self.contact_at.isoformat(),
+            "type": self.type.value,
+            "snippet": self.plain_snippet,
+        }
 
 
 #: Relevance (bm25) is ranked among at most this many of the newest matching
@@ -408,18 +742,30 @@ class SearchHit:
 SEARCH_WINDOW = 2000
 
 
-def search_notes(session: Session, query: str, limit: int = 50, offset: int = 0) -> list[SearchHit]:
+def search_notes(
+    session: Session,
+    query: str,
+    limit: int = 50,
+    offset: int = 0,
+    synonyms: Sequence[Sequence[str]] | None = None,
+) -> list[SearchHit]:
     """Notes matching the words typed, best first (bm25), one page at a time.
 
-    Three short queries: the rowid where the window of newest matches starts,
-    the page of rowids with their snippets in rank order (FTS5 only), then the
-    notes and clients of that page by primary key.
+    Whole words, stemmed; the word being typed also as the start of a word;
+    the policy's synonyms folded in (`synonyms` overrides them). Three short
+    queries: the rowid where the window of newest matches starts, the page of
+    rowids with their snippets in rank order (FTS5 only), then the notes and
+    clients of that page by primary key.
     """
-    match = fts_query(query)
-    if not match:
+    if not _TOKEN.search(query):
         return []
     if session.get_bind().dialect.name != "sqlite":
         return _search_like(session, query, limit, offset)
+    if synonyms is None:
+        from caseterm.policy import load_policy
+
+        synonyms = load_policy().search.synonyms
+    match = fts_query(query, synonyms, lambda prefix: words_starting_with(session, prefix))
     window = max(SEARCH_WINDOW, offset + limit)
     cut = session.execute(
         sql_text("SELECT rowid FROM note_fts WHERE note_fts MATCH :m ORDER BY rowid DESC LIMIT 1 OFFSET :w"),
@@ -436,7 +782,7 @@ def search_notes(session: Session, query: str, limit: int = 50, offset: int = 0)
         return []
     ids = [row[0] for row in page]
     rows = session.execute(
-        select(Note.id, Client.case_number, Client.legal_name, Client.preferred_name, Note.contact_at, Note.type, Note.author)
+        select(Note.id, Client.case_number, Client.legal_name, Client.preferred_name, Note.contact_at, Note.type, Note.author, Note.uid)
         .join(Client, Client.id == Note.client_id)
         .where(col(Note.id).in_(ids))
     ).all()
@@ -457,6 +803,7 @@ def search_notes(session: Session, query: str, limit: int = 50, offset: int = 0)
                 author=r[6],
                 snippet=snip,
                 amended=note_id in amended,
+                uid=r[7] or "",
             )
         )
     return hits
@@ -472,7 +819,9 @@ def _search_like(session: Session, query: str, limit: int, offset: int) -> list[
     for note, client in session.exec(stmt).all():
         assert note.id is not None
         hits.append(
-            SearchHit(note.id, client.case_number, client.display_name, note.contact_at, note.type, note.author, note.text[:160], False)
+            SearchHit(
+                note.id, client.case_number, client.display_name, note.contact_at, note.type, note.author, note.text[:160], False, note.uid or ""
+            )
         )
     return hits
 
@@ -495,3 +844,26 @@ def note_template(note_type: NoteType) -> str:
 
 def all_templates() -> dict[NoteType, str]:
     return {t: body for t in NoteType if (body := note_template(t))}
+
+
+def appointment_template(kind: str, note_type: NoteType) -> str:
+    """The starting text of the note for an appointment of `kind`: the kind's own
+    template (templates/notes/appointment_<kind>.txt, e.g. the FSSP) if there is
+    one, else the note type's."""
+    from importlib.resources import files
+
+    resource = files("caseterm").joinpath("templates", "notes", f"appointment_{kind}.txt")
+    try:
+        return resource.read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return note_template(note_type)
+
+
+def appointment_templates() -> set[str]:
+    """Every appointment kind's own template (so switching type may replace one untouched)."""
+    from importlib.resources import files
+
+    folder = files("caseterm").joinpath("templates", "notes")
+    return {
+        entry.read_text(encoding="utf-8") for entry in folder.iterdir() if entry.name.startswith("appointment_")
+    }

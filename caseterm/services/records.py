@@ -180,7 +180,11 @@ def save_appointment(session: Session, client: Client, values: dict[str, Any], r
     status = parse_enum(errors, "status", values.get("status") or AppointmentStatus.SCHEDULED.value, AppointmentStatus)
     errors.raise_if_any()
     assert client.id is not None
-    appt = _owned(session, Appointment, record_id, client, "appointment") if record_id else Appointment(client_id=client.id, start=start)
+    from caseterm.services.appointments import check_home_visit_safety
+
+    before = _owned(session, Appointment, record_id, client, "appointment") if record_id else None
+    check_home_visit_safety(client, kind, place, status or AppointmentStatus.SCHEDULED, before=before)
+    appt = before if before is not None else Appointment(client_id=client.id, start=start)
     appt.start, appt.minutes, appt.kind, appt.place = start, minutes, kind, place  # type: ignore[assignment]
     appt.status = status or AppointmentStatus.SCHEDULED
     if "reminder_called" in values:

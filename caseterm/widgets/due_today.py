@@ -41,9 +41,21 @@ def item_prompt(item: Any) -> Content:
         title.stylize("bold") if item.overdue else title,
     )
     who = item.case_number or "caseload"
-    when = f" · due {item.due:%b %d}" if item.overdue else ""
+    far = clock.short_date(item.due)
+    when = f" · due {far}" if item.overdue or len(far) > 6 else ""
     second = Content.from_markup("  [$text-muted]$who$when[/]", who=who, when=when)
     return Content("\n").join([first, second])
+
+
+#: Routine groups in the one-line due list of 80 columns.
+GROUP_SHORT = {"morning routine": "morning", "today's interviews": "interviews", "notes to finish": "notes", "deadlines": "deadlines"}
+
+
+def _group_counts(items: list[Any]) -> list[tuple[Any, int]]:
+    counts: dict[Any, int] = {}
+    for item in items:
+        counts[item.group] = counts.get(item.group, 0) + 1
+    return list(counts.items())
 
 
 def group_prompt(title: str, count: int) -> Content:
@@ -123,11 +135,14 @@ class DueToday(Vertical):
             return
         keep = option_list.highlighted_option.id if option_list.highlighted_option else None
         overdue = sum(1 for item in items if item.overdue)
+        compact = bool(getattr(self.app, "compact", False))
         title.update(
             Content.from_markup(
-                "[b]Due today[/] $n" + (" · [$text-error]$o overdue[/]" if overdue else ""),
+                "[b]Due today[/] $n" + (" · [$text-error]$o overdue[/]" if overdue else "")
+                + ("[$text-muted] · $groups[/]" if compact else ""),
                 n=str(len(items)),
                 o=str(overdue),
+                groups=" ".join(f"{GROUP_SHORT.get(str(g.value), g.value)} {n}" for g, n in _group_counts(items)),
             )
         )
         options: list[Option | None] = []
@@ -229,9 +244,18 @@ class DueToday(Vertical):
                 return
 
     def action_done(self) -> None:
+        """Done needs its record: open the form that makes it; tick off only what has none."""
         item = self.current
-        if item is not None:
+        if item is None:
+            return
+        from caseterm.messages import MakeRecord
+        from caseterm.services.due_records import record_for
+
+        request = record_for(item, clock.today())
+        if request.form == "direct":
             self._write("mark_done", message=f"Done: {item.title}")
+        else:
+            self.post_message(MakeRecord(item, request))
 
     def action_snooze(self) -> None:
         item = self.current

@@ -1,8 +1,8 @@
 """The note timeline: one option per note, newest contact first.
 
-Each entry shows the note as it reads now, with every version it replaced
-struck through and who amended it when (004: "line through, initial and
-date"). Engagement notes carry a ◆ and their own colour (003). One
+Each entry shows the note as first written, then each amendment: who made
+it when, why, and what it changed as a word diff (removed words struck
+through, added words marked; 004: "line through, initial and date"). Engagement notes carry a ◆ and their own colour (003). One
 OptionList renders only what is on screen, so a long file opens at once;
 the parts are styled from TCSS through component classes.
 """
@@ -15,7 +15,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from caseterm.models import Note
-from caseterm.services.notes import NoteThread
+from caseterm.services.notes import NoteThread, diff_hunks, word_diff
 
 
 def _label(value: str | None) -> str:
@@ -60,6 +60,7 @@ class NoteTimeline(OptionList):
         "note-timeline--late",
         "note-timeline--superseded",
         "note-timeline--amended-by",
+        "note-timeline--added",
     }
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -83,13 +84,30 @@ class NoteTimeline(OptionList):
         versions = list(reversed(thread.superseded)) + [thread.current]
         for index, note in enumerate(versions):
             text.append("\n")
-            if index > 0:
-                changed = f" — type now {_label(note.type.value)}" if note.type != versions[index - 1].type else ""
-                text.append(f"{INDENT}Amendment by {note.author}, {note.written_at:%Y-%m-%d %H:%M}{changed}\n", style=self._style("amended-by"))
-            style = self._style("superseded") if note is not thread.current else ""
-            text.append_text(_indent(note.text, style))
+            if index == 0:
+                text.append_text(_indent(note.text, ""))
+                continue
+            # An amendment shows what it changed against the version before it,
+            # word by word: removed words struck through, added words marked.
+            before = versions[index - 1]
+            changed = f" — type now {_label(note.type.value)}" if note.type != before.type else ""
+            text.append(f"{INDENT}Amendment by {note.author}, {note.written_at:%Y-%m-%d %H:%M}{changed}\n", style=self._style("amended-by"))
+            reason = note.amend_reason or "(no reason recorded)"
+            text.append(f"{INDENT}Reason: {reason}\n", style=self._style("amended-by"))
+            text.append_text(self._diff(before.text, note.text))
         text.append("\n")
         return text
+
+    def _diff(self, old: str, new: str) -> Text:
+        """The word diff of an amendment (difflib), indented like a note's text."""
+        styles = {"same": "", "removed": self._style("superseded"), "added": self._style("added")}
+        body = Text(INDENT)
+        for part in diff_hunks(word_diff(old, new)):
+            for index, line in enumerate(part.text.split("\n")):
+                if index:
+                    body.append("\n" + INDENT)
+                body.append(line, style=styles[part.op])
+        return body
 
     def show(self, threads: list[NoteThread]) -> None:
         """Replace the entries, keeping the highlight on the same note if it is still there."""

@@ -36,6 +36,8 @@ class NoteValues:
     outcome: str = ""
     minutes: str = ""
     text: str = ""
+    #: Why an amendment is made (one line; only when amending).
+    reason: str = ""
 
     def fields(self) -> dict[str, str]:
         """Everything but the text (stored in the draft's fields_json)."""
@@ -68,11 +70,14 @@ class NoteEditor(Widget):
     status = reactive("", layout=False)
     late = reactive(False)
 
-    def __init__(self, values: NoteValues, *, locked_contact: bool = False, id: str | None = None) -> None:
+    def __init__(
+        self, values: NoteValues, *, locked_contact: bool = False, amending: bool = False, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self._initial = values
         self._loading = False
         self.locked_contact = locked_contact
+        self.amending = amending
 
     def compose(self) -> ComposeResult:
         v = self._initial
@@ -95,6 +100,11 @@ class NoteEditor(Widget):
             with Vertical(classes="note-field"):
                 yield Label("Minutes", classes="field-label")
                 yield Input(v.minutes, placeholder="0", id="note-minutes", restrict=r"\d{0,4}", compact=True)
+        if self.amending:
+            with Horizontal(classes="note-fields amend-reason"):
+                with Vertical(classes="note-field reason"):
+                    yield Label("Reason for the amendment (required, one line)", classes="field-label")
+                    yield Input(v.reason, placeholder="what was wrong in the original", id="amend-reason", compact=True)
         yield Static("", id="note-status")
         yield TextArea(v.text, id="note-text", soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
 
@@ -119,6 +129,7 @@ class NoteEditor(Widget):
             outcome=sel("#note-outcome"),
             minutes=self.query_one("#note-minutes", Input).value,
             text=self.query_one("#note-text", TextArea).text,
+            reason=self.query_one("#amend-reason", Input).value if self.amending else "",
         )
 
     @property

@@ -67,27 +67,37 @@ class TextPrompt(ModalScreen[Any]):
 
 
 class SnoozePrompt(TextPrompt):
-    """Snooze until: 1 / 3 / 7 days with one key, or a typed date.
+    """Snooze until: a digit (1 / 3 / 7 days) chooses, a typed date too; Enter confirms.
 
-    A typed date starts with the year or "+", so a lone 1, 3 or 7 typed into
-    the empty box can only mean a quick choice (a binding could not see the
-    digit: the input consumes printable keys).
+    The digit only selects: the dialog says "Enter: OK" and means it, so no
+    key both snoozes and leaves an extra Enter to open the next item.
     """
 
     def __init__(self, what: str, choices: list[tuple[int, dt.date]], parse: Callable[[str], dt.date]) -> None:
         self.choices = {str(days): day for days, day in choices}
         lines = "   ".join(f"[b]{days}[/b] {day:%a %b %d}" for days, day in choices)
+        self._parse_date = parse
         super().__init__(
             f"Snooze: {what}",
-            help_text=f"{lines}\nor type a date (YYYY-MM-DD or +days) and press Enter",
+            help_text=f"{lines}\ntype 1, 3 or 7, or a date (YYYY-MM-DD or +days); Enter snoozes",
             placeholder="1, 3, 7, YYYY-MM-DD or +days",
-            parse=parse,
+            parse=self._choice,
         )
+
+    def _choice(self, text: str) -> dt.date:
+        if text.strip() in self.choices:
+            return self.choices[text.strip()]
+        return self._parse_date(text)
 
     @on(Input.Changed)
     def _quick(self, event: Input.Changed) -> None:
-        if event.value in self.choices:
-            self.dismiss(self.choices[event.value])
+        """Say which date Enter will snooze to (or nothing yet)."""
+        label = self.query_one("#prompt-error", Label)
+        value = event.value.strip()
+        if value in self.choices:
+            label.update(f"→ until {self.choices[value]:%a %b %d} (Enter snoozes)")
+        else:
+            label.update("")
 
 
 def required_reason(text: str) -> str:
@@ -133,3 +143,29 @@ class TaskPrompt(ModalScreen[Any]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmPrompt(ModalScreen[bool]):
+    """A yes/no question: `y` or Enter says yes, `n` or Esc says no."""
+
+    DEFAULT_CLASSES = "prompt"
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", show=True),
+        Binding("n,escape", "answer(False)", "No", show=True),
+    ]
+
+    def __init__(self, title: str, text: str, yes: str = "quit", no: str = "go back") -> None:
+        super().__init__()
+        self.prompt_title = title
+        self.text = text
+        self.yes = yes
+        self.no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="prompt-box"):
+            yield Label(self.prompt_title, classes="prompt-title")
+            yield Static(self.text, classes="prompt-help", markup=False)
+            yield Static(f"y or Enter: {self.yes} · n or Esc: {self.no}", classes="prompt-help")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -129,3 +129,45 @@ class QuickLog(ModalScreen[Attempt | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+#: How a reminder call went, one key each (001: make reminder calls).
+REMINDER_KEYS: dict[str, ContactOutcome] = {
+    "1": ContactOutcome.REACHED,
+    "2": ContactOutcome.LEFT_MESSAGE,
+    "3": ContactOutcome.NO_ANSWER,
+    "4": ContactOutcome.WRONG_NUMBER,
+}
+
+
+class ReminderCall(ModalScreen[ContactOutcome | None]):
+    """How the reminder call went: one key logs it as a phone contact attempt."""
+
+    CSS_PATH = "../screens/client.tcss"
+    BINDINGS = [
+        *(Binding(k, f"pick('{k}')", _name(o.value), show=False) for k, o in REMINDER_KEYS.items()),
+        Binding("escape", "cancel", "Cancel", priority=True),
+    ]
+
+    def __init__(self, what: str) -> None:
+        super().__init__(classes="quick-log")
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form-box"):
+            yield Label(f"Reminder call · {self.what}", classes="form-title", markup=False)
+            with Horizontal(classes="ql-line"):
+                yield Label("Outcome", classes="ql-title")
+                for key, outcome in REMINDER_KEYS.items():
+                    yield Label(f"{key} {_name(outcome.value)}", id=f"rc-{key}", classes="ql-choice", markup=False)
+            yield Static(
+                "A key logs the call as a phone contact attempt (a note) · Esc cancels",
+                classes="form-keys",
+                markup=False,
+            )
+
+    def action_pick(self, key: str) -> None:
+        self.dismiss(REMINDER_KEYS[key])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -47,15 +47,28 @@ class RecordForm(ModalScreen[bool]):
     CSS_PATH = "../screens/client.tcss"
     BINDINGS = [
         Binding("ctrl+s", "submit", "Save", priority=True),
+        Binding("ctrl+o", "apply_fix", "Use the offer", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, title: str, fields: list[FormField], submit: Callable[[dict[str, Any]], None], help_text: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        fields: list[FormField],
+        submit: Callable[[dict[str, Any]], None],
+        help_text: str = "",
+        *,
+        fix: dict[str, str] | None = None,
+        fix_label: str = "",
+    ) -> None:
         super().__init__(classes="record-form")
         self.form_title = title
         self.fields = fields
         self.submit = submit
         self.help_text = help_text
+        #: Values a refusal offers instead (e.g. the office for a home visit), applied with Ctrl+O.
+        self.fix = fix
+        self.fix_label = fix_label
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form-box"):
@@ -74,11 +87,50 @@ class RecordForm(ModalScreen[bool]):
                         else:
                             yield Input(f.value, placeholder=f.placeholder, id=wid)
             yield Static("", id="form-errors", classes="form-errors")
+            yield Static("", id="form-offer", classes="form-offer", markup=False)
             yield Static("Enter / Ctrl+S save · Esc cancel", classes="form-keys")
 
     def on_mount(self) -> None:
         first = self.query(".form-row > Input, .form-row > Select, .form-row > Checkbox").first()
         first.focus()
+        self._show_offer()
+
+    def _show_offer(self) -> None:
+        offer = self.query_one("#form-offer", Static)
+        offer.display = bool(self.fix)
+        if self.fix:
+            offer.update(f"Ctrl+O: {self.fix_label or 'use the values offered'}")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "apply_fix":
+            return bool(self.fix)
+        return True
+
+    def action_apply_fix(self) -> None:
+        """Put the offered values in the form (the user saves them with Enter)."""
+        if not self.fix:
+            return
+        for name, value in self.fix.items():
+            for widget in self.query(f"#field-{name}"):
+                if isinstance(widget, Select):
+                    widget.set_options(self._choices(name, value))
+                    widget.value = value
+                elif isinstance(widget, Input):
+                    widget.value = value
+        label = self.fix_label
+        self.fix = None
+        self._show_offer()
+        self.query_one("#form-errors", Static).update("")
+        self.set_class(False, "-invalid")
+        self.refresh_bindings()
+        self.notify(f"{label}: Enter saves it.", timeout=4)
+
+    def _choices(self, name: str, value: str) -> list[tuple[str, str]]:
+        """The field's choices, with `value` among them."""
+        f = next(f for f in self.fields if f.name == name)
+        if not any(v == value for _, v in f.choices):
+            f.choices = [*f.choices, (value.replace("_", " "), value)]
+        return f.choices
 
     def values(self) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -104,6 +156,11 @@ class RecordForm(ModalScreen[bool]):
         except BadInput as err:
             self.query_one("#form-errors", Static).update("\n".join(err.errors))
             self.set_class(True, "-invalid")
+            fix = getattr(err, "fix", None)
+            if fix:
+                self.fix, self.fix_label = dict(fix), getattr(err, "fix_label", "")
+                self._show_offer()
+                self.refresh_bindings()
             self.notify("\n".join(err.errors), title="Not saved", severity="error", timeout=5)
             return
         except SQLAlchemyError as err:
