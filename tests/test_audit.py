@@ -16,7 +16,10 @@ from caseterm.cli import main
 from caseterm.models import Appointment, AuditEntry, Client
 from caseterm.services import audit, caseload, interchange, letters, notes, reports
 from caseterm.store import open_store, resolve_url, session_scope
-from caseterm.vocabulary import AppointmentKind, AppointmentStatus, AuditAction, ContactMethod, NoteType
+from caseterm.vocabulary import AppointmentKind, AppointmentStatus, AuditAction, ContactMethod, ContactOutcome, NoteType
+
+#: What the record standard asks of a contact note (issue 12).
+CONTACT = {"method": ContactMethod.PHONE, "outcome": ContactOutcome.REACHED, "minutes": 10}
 
 TODAY = dt.date(2026, 11, 2)
 #: What an entry must never carry: names, an address, a note's words.
@@ -100,7 +103,7 @@ def test_the_database_refuses_to_change_or_remove_an_entry(kemp: Engine, db_path
 def test_an_entry_has_who_when_what_and_the_case(kemp: Engine) -> None:
     with session_scope(kemp) as s:
         client = s.exec(select(Client)).one()
-        notes.add_note(s, client, type=NoteType.CONTACT, text="Talked about the eviction notice.")
+        notes.add_note(s, client, type=NoteType.CONTACT, **CONTACT, text="Talked about the eviction notice.")
     (entry,) = trail(kemp)
     assert (entry.user, entry.at, entry.action, entry.case_number) == (
         "Jo Smith", dt.datetime(2026, 11, 2, 10, 0), "note_saved", "A-KEPT")
@@ -113,7 +116,7 @@ def test_an_entry_has_who_when_what_and_the_case(kemp: Engine) -> None:
 def test_note_saved_amended_and_quick_log_each_write_one_entry(kemp: Engine) -> None:
     with session_scope(kemp) as s:
         client = s.exec(select(Client)).one()
-        note = notes.add_note(s, client, type=NoteType.CONTACT, text="Talked about the eviction notice.")
+        note = notes.add_note(s, client, type=NoteType.CONTACT, **CONTACT, text="Talked about the eviction notice.")
     assert [e.action for e in trail(kemp)] == ["note_saved"]
     with session_scope(kemp) as s:
         notes.amend_note(s, note.id, text="Talked about the eviction notice and the rent.")
@@ -129,7 +132,7 @@ def test_a_note_that_fails_leaves_no_entry(kemp: Engine) -> None:
     with pytest.raises(Exception):
         with session_scope(kemp) as s:
             client = s.exec(select(Client)).one()
-            notes.add_note(s, client, type=NoteType.CONTACT, text="x")
+            notes.add_note(s, client, type=NoteType.CONTACT, **CONTACT, text="x")
             raise RuntimeError("the save fails after the note")
     assert trail(kemp) == []  # same transaction: rolled back together
 
@@ -156,11 +159,13 @@ def test_json_export_import_backup_from_the_cli(kemp: Engine, db_path: Path, tmp
     assert run("--db", str(db_path), "export", "-o", str(out)) == 0
     assert [(e.action, e.detail) for e in trail(kemp)] == [("export", f"format=json; clients=1; file={out}")]
     assert run("--db", str(db_path), "import", str(out)) == 0
-    (entry,) = new_entries(kemp, 1)
+    # the import takes the day's automatic backup first (issue 11): audited too
+    assert [e.action for e in new_entries(kemp, 1)] == ["backup", "import"]
+    entry = new_entries(kemp, 1)[-1]
     assert (entry.action, entry.detail) == ("import", f"file={out}; result=nothing changed")
     copy = tmp_path / "copy.db"
     assert run("--db", str(db_path), "backup", "-o", str(copy)) == 0
-    (entry,) = new_entries(kemp, 2)
+    (entry,) = new_entries(kemp, 3)
     assert (entry.action, entry.detail) == ("backup", f"file={copy}")
     assert_clean(trail(kemp))
 
@@ -186,7 +191,7 @@ async def test_opening_a_file_reading_a_note_from_search_and_the_lock(kemp: Engi
 
     with session_scope(kemp) as s:
         client = s.exec(select(Client)).one()
-        notes.add_note(s, client, type=NoteType.CONTACT, text="Talked about the eviction notice.")
+        notes.add_note(s, client, type=NoteType.CONTACT, **CONTACT, text="Talked about the eviction notice.")
     app = CasetermApp(kemp, idle_lock_seconds=0)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)

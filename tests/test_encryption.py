@@ -19,7 +19,9 @@ from caseterm.cli import main
 from caseterm.models import AuditEntry, Client
 from caseterm.services import notes
 from caseterm.store import open_store, resolve_url, session_scope
-from caseterm.vocabulary import NoteType
+from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
+
+CONTACT = {"method": ContactMethod.PHONE, "outcome": ContactOutcome.REACHED, "minutes": 10}
 
 KEY = "correct horse battery"
 
@@ -90,7 +92,7 @@ def test_the_wal_and_every_backup_stay_encrypted(encrypted: Path, names: list[st
     with session_scope(engine) as s:
         client = s.exec(select(Client)).first()
         assert client is not None
-        notes.add_note(s, client, type=NoteType.CONTACT, text=f"Met {client.legal_name} at the library.")
+        notes.add_note(s, client, type=NoteType.CONTACT, **CONTACT, text=f"Met {client.legal_name} at the library.")
     wal = Path(f"{encrypted}-wal")
     assert wal.exists() and wal.stat().st_size > 0  # the write sits in the WAL until a checkpoint
     assert readable(wal, names) == [] and readable(encrypted, names) == []
@@ -129,7 +131,7 @@ def test_search_triggers_and_audit_work_on_the_encrypted_file(encrypted: Path, m
     with session_scope(engine) as s:
         client = s.exec(select(Client)).first()
         assert client is not None
-        note = notes.add_note(s, client, type=NoteType.CONTACT, text="Spoke about the zeppelin museum voucher.")
+        note = notes.add_note(s, client, type=NoteType.CONTACT, **CONTACT, text="Spoke about the zeppelin museum voucher.")
     with session_scope(engine) as s:
         hits = notes.search_notes(s, "zeppelin")
         assert [h.note_id for h in hits] == [note.id]
