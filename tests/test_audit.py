@@ -119,11 +119,11 @@ def test_note_saved_amended_and_quick_log_each_write_one_entry(kemp: Engine) -> 
         note = notes.add_note(s, client, type=NoteType.CONTACT, **CONTACT, text="Talked about the eviction notice.")
     assert [e.action for e in trail(kemp)] == ["note_saved"]
     with session_scope(kemp) as s:
-        notes.amend_note(s, note.id, text="Talked about the eviction notice and the rent.")
+        notes.amend_note(s, note.id, text="Talked about the eviction notice and the rent.", reason="rent left out")
     assert [e.action for e in new_entries(kemp, 1)] == ["note_amended"]
     with session_scope(kemp) as s:
         client = s.exec(select(Client)).one()
-        notes.quick_log(s, client, ContactMethod.PHONE, None)
+        notes.quick_log(s, client, ContactMethod.PHONE, ContactOutcome.NO_ANSWER)
     assert [e.action for e in new_entries(kemp, 2)] == ["note_saved"]
     assert_clean(trail(kemp))
 
@@ -192,7 +192,7 @@ async def test_opening_a_file_reading_a_note_from_search_and_the_lock(kemp: Engi
     with session_scope(kemp) as s:
         client = s.exec(select(Client)).one()
         notes.add_note(s, client, type=NoteType.CONTACT, **CONTACT, text="Talked about the eviction notice.")
-    app = CasetermApp(kemp, idle_lock_seconds=0)
+    app = CasetermApp(kemp, idle_lock_seconds=0, automatic_backups=False)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         app.push_screen(SearchScreen())
