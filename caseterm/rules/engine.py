@@ -70,7 +70,8 @@ class DueItem:
         first, priority, date, and appointment time before the case number."""
         at = self.at or _LAST
         first = at if self.group is RoutineGroup.INTERVIEWS else _LAST
-        return (self.group.order, first, not self.overdue, int(self.priority), self.due, at, self.case_number or "")
+        safety = self.rule not in SAFETY_RULES  # a client's safety comes before the rest of its group
+        return (self.group.order, safety, first, not self.overdue, int(self.priority), self.due, at, self.case_number or "")
 
     def to_json(self) -> dict[str, Any]:
         """The shape DESIGN.md gives for `caseterm agenda --json`."""
@@ -103,6 +104,10 @@ def rule(rule_id: str) -> Callable[[Rule], Rule]:
         return fn
 
     return register
+
+
+#: Rules about a client's physical safety (004): first in their routine group, whatever the time.
+SAFETY_RULES = frozenset({"dv-home-visit"})
 
 
 def sort_items(items: Iterable[DueItem]) -> list[DueItem]:
