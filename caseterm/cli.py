@@ -124,7 +124,9 @@ class CliContext:
             from caseterm.store import open_store, quick_check
 
             self.unlock()
-            CliContext.location = self.url.removeprefix("sqlite:///")
+            from caseterm.store import location
+
+            CliContext.location = location(self.url)  # never the password
             self._engine = open_store(self.url, create=create or self.names_default_db)
             current = click.get_current_context(silent=True)
             if current is not None:  # let go of the file when the command ends

@@ -20,7 +20,9 @@ class StoreError(BadInput):
 
 
 #: What SQLite says when another connection holds the lock it needs.
-_BUSY_SIGNS = ("database is locked", "database table is locked", "database is busy", "sqlite_busy")
+_BUSY_SIGNS = ("database is locked", "database table is locked", "database is busy", "sqlite_busy",
+               # PostgreSQL (agency mode): a row or table lock not granted in time
+               "lock timeout", "could not obtain lock", "deadlock detected")
 #: What SQLite says when the file's pages are not what they should be.
 _DAMAGED_SIGNS = ("malformed", "file is not a database", "not a database", "database disk image", "disk i/o error")
 
@@ -58,7 +60,7 @@ def store_error_from(err: BaseException, where: object | None = None) -> StoreEr
             return seen
         orig = getattr(seen, "orig", None)  # SQLAlchemy wraps the driver's error
         inner = orig if isinstance(orig, BaseException) else seen
-        if type(inner).__name__ in ("OperationalError", "DatabaseError"):
+        if {k.__name__ for k in type(inner).__mro__} & {"OperationalError", "DatabaseError"}:
             text = str(inner.args[0] if inner.args else "").lower()
             if any(sign in text for sign in _BUSY_SIGNS):
                 return StoreError(busy_message(where))

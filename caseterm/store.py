@@ -36,8 +36,27 @@ def resolve_url(db: str | None = None) -> str:
     """`--db PATH|URL`, else `CASETERM_DB`, else the default file."""
     chosen = db or os.environ.get("CASETERM_DB") or str(paths.default_db_path())
     if "://" in chosen:
-        return chosen
+        return normalise_url(chosen)
     return f"sqlite:///{Path(chosen).expanduser().absolute()}"
+
+
+#: Plain libpq URL schemes, and the driver caseterm uses for them (psycopg 3).
+_PG_SCHEMES = ("postgresql://", "postgres://")
+PG_DRIVER = "postgresql+psycopg"
+
+
+def normalise_url(url: str) -> str:
+    """A libpq URL (`postgresql://user@host:port/db`, a socket as `?host=/path`)
+    becomes SQLAlchemy's `postgresql+psycopg://…`; other URLs pass unchanged."""
+    for scheme in _PG_SCHEMES:
+        if url.startswith(scheme):
+            return f"{PG_DRIVER}://{url[len(scheme):]}"
+    return url
+
+
+def is_postgres(url_or_engine: "str | Engine") -> bool:
+    url = url_or_engine if isinstance(url_or_engine, str) else str(url_or_engine.url)
+    return make_url(normalise_url(url)).get_backend_name() == "postgresql"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -71,6 +90,7 @@ def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API obj
 
 def make_engine(url: str) -> Engine:
     """An engine with caseterm's connection settings; does not migrate."""
+    url = normalise_url(url)
     path = sqlite_path(url)
     if path is not None:
         _prepare_sqlite_file(path)
@@ -92,13 +112,40 @@ def make_engine(url: str) -> Engine:
         finally:
             os.umask(old_umask)
         return engine
+    if is_postgres(url):
+        return _make_pg_engine(url)
     return create_engine(url)
+
+
+def _make_pg_engine(url: str) -> Engine:
+    """PostgreSQL through psycopg 3; the password comes from libpq (PGPASSWORD,
+    ~/.pgpass, certificates), never from caseterm. Connects once to fail early."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise StoreError(
+            f"{location(url)}: PostgreSQL needs the driver; install it with "
+            "pip install 'caseterm[postgres]'"
+        ) from None
+    engine = create_engine(url, pool_pre_ping=True)
+    try:
+        with engine.connect():
+            pass
+    except DatabaseError as err:
+        engine.dispose()
+        raise _store_error(url, err) from None
+    return engine
 
 
 def stored_revision(engine: Engine) -> str | None:
     """The schema revision recorded in the database (None when empty)."""
     try:
         with engine.connect() as conn:
+            if engine.dialect.name != "sqlite":
+                from sqlalchemy import inspect
+
+                if not inspect(conn).has_table("alembic_version"):
+                    return None
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
     except OperationalError as err:
         if "no such table" in str(err):
@@ -114,7 +161,7 @@ def _store_error(url: str, err: Exception) -> StoreError:
     known = store_error_from(err, where)
     if known is not None:
         return known
-    reason = str(getattr(err, "orig", err))
+    reason = " ".join(str(getattr(err, "orig", err)).split())  # libpq's messages span lines
     return StoreError(f"{where}: cannot open the database ({reason})")
 
 

@@ -52,3 +52,47 @@ def engine(db_path: Path) -> Engine:
     if os.environ.get("CASETERM_TEST_ENCRYPTED") == "1":
         cipher.set_passphrase(TEST_PASSPHRASE)
     return open_store(resolve_url(str(db_path)))
+
+
+# ---------------------------------------------------------------------------
+# PostgreSQL (agency mode): a throwaway cluster, and the store on both engines
+# ---------------------------------------------------------------------------
+
+ENGINES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A PostgreSQL 15 cluster on a Unix socket in a temp folder, for the whole session."""
+    import pg_support
+
+    reason = pg_support.unavailable_reason()
+    if reason is not None:
+        pg_support.skip_or_fail(reason)
+    cluster = pg_support.start_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    """A fresh, empty database in the session's cluster (a plain postgresql:// URL)."""
+    return pg_cluster.url(pg_cluster.create_database())
+
+
+@pytest.fixture(params=ENGINES)
+def store_url(request: pytest.FixtureRequest, db_path: Path) -> str:
+    """The database URL, once per engine: SQLite always, PostgreSQL where available."""
+    if request.param == "sqlite":
+        return resolve_url(str(db_path))
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def any_engine(store_url: str) -> Iterator[Engine]:
+    """A real, migrated database on each engine (modules opt in by overriding `engine`)."""
+    engine = open_store(store_url)
+    yield engine
+    engine.dispose()

@@ -25,6 +25,12 @@ from caseterm.store import session_scope
 MON = dt.date(2026, 11, 2)
 
 
+@pytest.fixture
+def engine(any_engine):
+    """Every test here that takes `engine` runs on SQLite and on PostgreSQL (tests/pg_support.py)."""
+    return any_engine
+
+
 def add_appointment(engine: Engine, start: dt.datetime, kind: AppointmentKind = AppointmentKind.FSSP) -> None:
     with session_scope(engine) as s:
         c = s.execute(sa.select(Client).where(Client.case_number == "TA-1")).scalar_one_or_none()

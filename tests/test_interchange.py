@@ -15,6 +15,12 @@ from caseterm.store import open_store, resolve_url, session_scope
 SAMPLE = Path(__file__).parent / "data" / "sample.json"
 
 
+@pytest.fixture
+def engine(any_engine):
+    """Every test here that takes `engine` runs on SQLite and on PostgreSQL (tests/pg_support.py)."""
+    return any_engine
+
+
 def export_text(engine: Engine) -> str:
     with session_scope(engine) as session:
         return interchange.export_json(session)

@@ -1,4 +1,4 @@
-"""The notes service on a real migrated SQLite file: append-only, amendments,
+"""The notes service on a real migrated SQLite file and PostgreSQL database: append-only, amendments,
 late entry, drafts, quick log and full-text search."""
 
 from __future__ import annotations
@@ -19,6 +19,12 @@ from caseterm.store import session_scope
 NOW = dt.datetime(2026, 11, 2, 10, 0)
 #: What the record standard asks of a contact note: method, outcome, minutes.
 MET = dict(method=ContactMethod.OFFICE, outcome=ContactOutcome.REACHED, minutes=30)
+
+
+@pytest.fixture
+def engine(any_engine):
+    """Every test here runs on SQLite and on PostgreSQL (tests/pg_support.py)."""
+    return any_engine
 
 
 @pytest.fixture

@@ -21,6 +21,12 @@ NOW = dt.datetime(2026, 11, 2, 10, 0)
 
 
 @pytest.fixture
+def engine(any_engine):
+    """Every test here runs on SQLite and on PostgreSQL (tests/pg_support.py)."""
+    return any_engine
+
+
+@pytest.fixture
 def clients(engine) -> None:
     clock.pin(NOW.date(), NOW.time())
     with session_scope(engine) as s:

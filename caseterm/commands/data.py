@@ -144,6 +144,18 @@ def _with_restore_hint(err: StoreError, db: Path) -> StoreError:
     return StoreError(*err.errors, restore_hint(db))
 
 
+def server_backup_message(command: str, url: str) -> str:
+    """backup/restore on a server database: not caseterm's job (exit 2)."""
+    from caseterm.store import is_postgres, location
+
+    if is_postgres(url):
+        return (
+            f"{command}: {location(url)} is a PostgreSQL database; use pg_dump (and pg_restore); "
+            "that is the agency's job, not caseterm's (nothing was done)"
+        )
+    return f"{command}: only SQLite databases can be backed up here; use the server's own tools"
+
+
 @click.command("backup")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Backup file (default: beside the database, dated).")
 @click.pass_obj
@@ -156,7 +168,7 @@ def backup_cmd(ctx: CliContext, output: Path | None) -> None:
 
     source = sqlite_path(ctx.url)
     if source is None:
-        raise BadInput("backup: only SQLite databases can be backed up here; use the server's own tools")
+        raise BadInput(server_backup_message("backup", ctx.url))
     try:
         engine = ctx.engine()
         dest = output or backup_path_for(source)
@@ -186,6 +198,8 @@ def restore_cmd(ctx: CliContext, backup_file: Path | None, yes: bool) -> None:
     from caseterm.store import open_store, sqlite_path
 
     db = sqlite_path(ctx.url)
+    if db is None and not ctx.demo:
+        raise BadInput(server_backup_message("restore", ctx.url))
     if db is None or ctx.demo:
         raise BadInput("restore: only a SQLite database file can be restored here")
     if backup_file is None:

@@ -759,6 +759,9 @@ def search_notes(
     """
     if not _TOKEN.search(query):
         return []
+    if session.get_bind().dialect.name == "postgresql":
+        return search_notes_postgresql(session, query, limit, offset)
+        return []
     if session.get_bind().dialect.name != "sqlite":
         return _search_like(session, query, limit, offset)
     if synonyms is None:
@@ -824,6 +827,80 @@ def _search_like(session: Session, query: str, limit: int, offset: int) -> list[
             )
         )
     return hits
+
+
+# --------------------------------------------------------------------------
+# Search on PostgreSQL (agency mode)
+# --------------------------------------------------------------------------
+
+#: The words typed, each quoted (so `or`, `-` and quotes lose their meaning, as
+#: in fts_query), ANDed by websearch_to_tsquery; the last word being typed also
+#: as a prefix. The same english stemming as the generated `search_vector`
+#: column (migration 0001), which a GIN index serves.
+_PG_SEARCH = """
+WITH q AS (SELECT websearch_to_tsquery('english', :words) && to_tsquery('english', :prefix) AS q),
+window_ AS (
+    SELECT note.id, note.text, note.search_vector FROM note, q
+    WHERE note.search_vector @@ q.q ORDER BY note.id DESC LIMIT :window
+)
+SELECT window_.id,
+       ts_headline('english', window_.text, q.q, :options)
+FROM window_, q
+ORDER BY ts_rank_cd(window_.search_vector, q.q) DESC, window_.id DESC
+LIMIT :limit OFFSET :offset
+"""
+
+
+def search_notes_postgresql(session: Session, query: str, limit: int = 50, offset: int = 0) -> list[SearchHit]:
+    """search_notes on PostgreSQL: `websearch_to_tsquery` over the note's tsvector,
+    ranked (ts_rank_cd) among the newest SEARCH_WINDOW matches, hits marked."""
+    words = _TOKEN.findall(query)
+    if not words:
+        return []
+    prefix = ""
+    if query[-1].isalnum() and len(words[-1]) >= MIN_PREFIX:
+        prefix = f"'{words.pop()}':*"  # \w+ holds no quote: safe inside to_tsquery
+    options = f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=16, MinWords=6, MaxFragments=1, FragmentDelimiter=…"
+    page = session.execute(
+        sql_text(_PG_SEARCH),
+        {
+            "words": " ".join(f'"{w}"' for w in words),
+            "prefix": prefix,
+            "options": options,
+            "window": max(SEARCH_WINDOW, offset + limit),
+            "limit": limit,
+            "offset": offset,
+        },
+    ).all()
+    return _hits_for_page(session, [(row[0], row[1]) for row in page])
+
+
+def _hits_for_page(session: Session, page: list[tuple[int, str]]) -> list[SearchHit]:
+    """SearchHits for (note id, snippet) pairs, in the page's order."""
+    if not page:
+        return []
+    ids = [note_id for note_id, _ in page]
+    rows = session.execute(
+        select(Note.id, Client.case_number, Client.legal_name, Client.preferred_name, Note.contact_at, Note.type, Note.author)
+        .join(Client, Client.id == Note.client_id)
+        .where(col(Note.id).in_(ids))
+    ).all()
+    details = {r[0]: r for r in rows}
+    amended = set(session.execute(select(Note.amends_id).where(col(Note.amends_id).in_(ids))).scalars())
+    return [
+        SearchHit(
+            note_id=note_id,
+            case_number=r[1],
+            client_name=r[3] or r[2],
+            contact_at=r[4],
+            type=NoteType(r[5]),
+            author=r[6],
+            snippet=snip,
+            amended=note_id in amended,
+        )
+        for note_id, snip in page
+        if (r := details.get(note_id)) is not None
+    ]
 
 
 # --------------------------------------------------------------------------

@@ -40,6 +40,16 @@ SQLITE_TRIGGERS = [
     END""",
 ]
 
+#: The audit trail on PostgreSQL: caseterm_refuse() comes from 0001.
+POSTGRESQL_TRIGGERS = [
+    """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit FOR EACH ROW
+        EXECUTE FUNCTION caseterm_refuse('the audit trail is append-only')""",
+    """CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit FOR EACH ROW
+        EXECUTE FUNCTION caseterm_refuse('the audit trail is append-only')""",
+    """CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT
+        EXECUTE FUNCTION caseterm_refuse('the audit trail is append-only')""",
+]
+
 
 def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
@@ -77,12 +87,19 @@ def upgrade() -> None:
     if sqlite:
         for statement in SQLITE_TRIGGERS:
             op.execute(statement)
+    elif op.get_bind().dialect.name == "postgresql":
+        # PostgreSQL has no REPLACE; an upsert's DO UPDATE fires the UPDATE trigger.
+        for statement in POSTGRESQL_TRIGGERS:
+            op.execute(statement)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for name in ("note_no_replace", "audit_no_update", "audit_no_delete", "audit_no_replace"):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    elif op.get_bind().dialect.name == "postgresql":
+        for name in ("audit_no_update", "audit_no_delete", "audit_no_truncate"):
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON audit")
     op.drop_table("audit")
     op.drop_index("ix_note_appointment_id", table_name="note")
     with op.batch_alter_table("notedraft") as batch:
