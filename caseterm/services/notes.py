@@ -761,7 +761,6 @@ def search_notes(
         return []
     if session.get_bind().dialect.name == "postgresql":
         return search_notes_postgresql(session, query, limit, offset)
-        return []
     if session.get_bind().dialect.name != "sqlite":
         return _search_like(session, query, limit, offset)
     if synonyms is None:
