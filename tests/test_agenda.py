@@ -171,7 +171,8 @@ def test_cli_agenda_json_lists_dv_home_visit_and_re_engagement(engine: Engine, d
     engine.dispose()
 
     def due_on(day: str) -> dict[str, dict]:
-        result = CliRunner().invoke(cli, ["--today", day, "--db", str(db_path), "agenda", "--json"])
+        url = engine.url.render_as_string(hide_password=False)
+        result = CliRunner().invoke(cli, ["--today", day, "--db", url, "agenda", "--json"])
         assert result.exit_code == 0, result.output
         return {i["rule"]: i for i in json.loads(result.output)["due"]}
 

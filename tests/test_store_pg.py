@@ -28,7 +28,7 @@ from caseterm.store import (
     session_scope,
     stored_revision,
 )
-from caseterm.vocabulary import NoteType
+from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -89,7 +89,7 @@ def _a_note(engine) -> int:  # noqa: ANN001
         client = Client(case_number="TA-1", legal_name="Ana Reyes")
         session.add(client)
         session.flush()
-        note = add_note(session, client, contact_at=dt.datetime(2026, 11, 2, 10, 0), type=NoteType.CONTACT, text="Called about the rent.", author="ana")
+        note = add_note(session, client, contact_at=dt.datetime(2026, 11, 2, 10, 0), type=NoteType.CONTACT, text="Called about the rent.", author="ana", method=ContactMethod.PHONE, outcome=ContactOutcome.REACHED, minutes=10)
         assert note.id is not None
         return note.id
 
