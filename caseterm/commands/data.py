@@ -34,8 +34,13 @@ def import_cmd(ctx: CliContext, file: Path) -> None:
     from caseterm.vocabulary import AuditAction
 
     checked = interchange.read_file(file)  # the whole file checked before the database is opened
+    from caseterm.store import sqlite_path
+
+    target = sqlite_path(ctx.url)
+    existed = target is not None and target.exists()  # a database made just now has nothing to back up
     engine = ctx.engine(create=True)
-    _daily_backup(ctx, engine)
+    if existed:
+        _daily_backup(ctx, engine)
     with session_scope(engine) as session:
         result = interchange.import_data(session, checked)
         audit.record(session, AuditAction.IMPORT, None, audit.detail_of(file=file.absolute(), result=result.summary()))
