@@ -782,33 +782,7 @@ def search_notes(
     ).all()
     if not page:
         return []
-    ids = [row[0] for row in page]
-    rows = session.execute(
-        select(Note.id, Client.case_number, Client.legal_name, Client.preferred_name, Note.contact_at, Note.type, Note.author, Note.uid)
-        .join(Client, Client.id == Note.client_id)
-        .where(col(Note.id).in_(ids))
-    ).all()
-    details = {r[0]: r for r in rows}
-    amended = set(session.execute(select(Note.amends_id).where(col(Note.amends_id).in_(ids))).scalars())
-    hits = []
-    for note_id, snip in page:
-        r = details.get(note_id)
-        if r is None:
-            continue
-        hits.append(
-            SearchHit(
-                note_id=note_id,
-                case_number=r[1],
-                client_name=r[3] or r[2],
-                contact_at=r[4],
-                type=NoteType(r[5]),
-                author=r[6],
-                snippet=snip,
-                amended=note_id in amended,
-                uid=r[7] or "",
-            )
-        )
-    return hits
+    return _hits(session, page)
 
 
 def _search_like(session: Session, query: str, limit: int, offset: int) -> list[SearchHit]:
@@ -871,16 +845,16 @@ def search_notes_postgresql(session: Session, query: str, limit: int = 50, offse
             "offset": offset,
         },
     ).all()
-    return _hits_for_page(session, [(row[0], row[1]) for row in page])
+    return _hits(session, [(row[0], row[1]) for row in page])
 
 
-def _hits_for_page(session: Session, page: list[tuple[int, str]]) -> list[SearchHit]:
-    """SearchHits for (note id, snippet) pairs, in the page's order."""
+def _hits(session: Session, page: Sequence[tuple[int, str]]) -> list[SearchHit]:
+    """A page of (note id, snippet) in rank order as hits: notes and clients by primary key (both engines)."""
     if not page:
         return []
     ids = [note_id for note_id, _ in page]
     rows = session.execute(
-        select(Note.id, Client.case_number, Client.legal_name, Client.preferred_name, Note.contact_at, Note.type, Note.author)
+        select(Note.id, Client.case_number, Client.legal_name, Client.preferred_name, Note.contact_at, Note.type, Note.author, Note.uid)
         .join(Client, Client.id == Note.client_id)
         .where(col(Note.id).in_(ids))
     ).all()
@@ -896,6 +870,7 @@ def _hits_for_page(session: Session, page: list[tuple[int, str]]) -> list[Search
             author=r[6],
             snippet=snip,
             amended=note_id in amended,
+            uid=r[7] or "",
         )
         for note_id, snip in page
         if (r := details.get(note_id)) is not None
