@@ -126,6 +126,7 @@ class CasetermApp(App[None]):
         self.automatic_backups = automatic_backups
         #: The start-up check of the file has finished (tests wait on it).
         self.store_checked = False
+        self.store_check_ended = False  # checked or failed: tests wait on it
         self._held_notifications: list[tuple[str, tuple, dict]] = []
         #: which unsaved note F4 opens next (it cycles through them)
         self._next_draft = 0
@@ -250,6 +251,11 @@ class CasetermApp(App[None]):
         return items
 
     @on(Worker.StateChanged)
+    def _worker_ended(self, event: Worker.StateChanged) -> None:
+        self._worker_failed(event)
+        if event.worker.group == "store-check" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self.store_check_ended = True
+
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error

@@ -115,12 +115,19 @@ async def settle(pilot, rounds: int = 3) -> None:  # noqa: ANN001
     for _ in range(rounds):
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
+    app = pilot.app
     for _ in range(200):
-        if getattr(pilot.app, "due_items", True) is not None or getattr(pilot.app, "due_failed", False):
+        due_known = getattr(app, "due_items", True) is not None or getattr(app, "due_failed", False)
+        # The start-up store check (quick_check, automatic backup) runs beside the due list;
+        # a snapshot taken before it ends may or may not carry its notification.
+        checked = getattr(app, "store_check_ended", True) or not getattr(app, "_due_started", True)
+        if due_known and checked and not app.workers:
             break
         await pilot.pause(0.1)  # polls the condition above
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+        await app.workers.wait_for_complete()
+    # The sidebars and the table redraw through call_after_refresh chains: a few frames.
+    for _ in range(rounds):
+        await pilot.pause()
 
 
 async def until(pilot, predicate, timeout: float = 15.0) -> None:  # noqa: ANN001
