@@ -108,9 +108,11 @@ class CasetermApp(App[None]):
         idle_clock: Callable[[], float] = time.monotonic,
         idle_check_seconds: float | None = None,
         automatic_backups: bool = True,
+        start_unlock: tuple[int, str] | None = None,
     ) -> None:
         """`idle_clock` measures idle time (tests pass a clock they move by hand);
-        `idle_check_seconds` is how often the idle time is looked at."""
+        `idle_check_seconds` is how often the idle time is looked at; `start_unlock`
+        is (wrong tries, how) of the unlock that opened an encrypted file, for the audit trail."""
         super().__init__()
         self.engine = engine
         #: where letters are written (None: letters/ in the data folder; --demo gives its own)
@@ -130,6 +132,7 @@ class CasetermApp(App[None]):
         self._held_notifications: list[tuple[str, tuple, dict]] = []
         #: which unsaved note F4 opens next (it cycles through them)
         self._next_draft = 0
+        self._start_unlock = start_unlock
 
     # -- helpers -----------------------------------------------------------
 
@@ -169,6 +172,14 @@ class CasetermApp(App[None]):
         except Exception as err:  # noqa: BLE001 - the action goes ahead; the user is told
             self.notify(f"audit trail: the entry could not be written ({type(err).__name__})", severity="error")
 
+    def _audit_start_unlock(self, wrong: int, how: str) -> None:
+        """The encrypted file could not take entries before it was open: the unlock's wrong tries now."""
+        from caseterm.vocabulary import AuditAction
+
+        if wrong:
+            self.audit(AuditAction.UNLOCK_FAILED, None, f"at=start-up tries={wrong}")
+        self.audit(AuditAction.UNLOCK, None, f"at=start-up with={how}")
+
     @property
     def idle_lock_seconds(self) -> float:
         if self._idle_lock_seconds is None:
@@ -183,6 +194,8 @@ class CasetermApp(App[None]):
         self.sub_title = f"{clock.today():%a %b %d %Y} · {load_settings().user}"
         self.set_class(self.size.width < COMPACT_WIDTH, "-compact")
         self.call_after_refresh(self._announce_drafts)
+        if self._start_unlock is not None:
+            self.call_after_refresh(self._audit_start_unlock, *self._start_unlock)
         # The due list waits for the first screen's rows (ScreenReady) so the two do not
         # compete for the interpreter at start-up; a timer starts it if no screen says so.
         self._due_started = False

@@ -233,6 +233,24 @@ async def test_the_idle_lock_asks_for_the_database_passphrase(encrypted: Path) -
     assert actions[-3:] == ["lock", "unlock_failed", "unlock"]
 
 
+async def test_wrong_tries_at_the_unlock_screen_reach_the_audit_trail_once_open(encrypted: Path) -> None:
+    """The file cannot take an entry while sealed: the app writes the start-up unlock's tries once open."""
+    from test_app_flow import settle
+
+    from caseterm.app import CasetermApp
+
+    cipher.unlock(encrypted, KEY)
+    engine = open_store(resolve_url(str(encrypted)), create=False)
+    app = CasetermApp(engine, idle_lock_seconds=0, start_unlock=(2, "passphrase"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+    engine.dispose()
+    with session_scope(open_store(resolve_url(str(encrypted)), create=False)) as s:
+        entries = [(e.action, e.detail) for e in s.exec(select(AuditEntry).order_by(AuditEntry.id)).all()]
+    assert ("unlock_failed", "at=start-up tries=2") in entries
+    assert entries.index(("unlock_failed", "at=start-up tries=2")) < entries.index(("unlock", "at=start-up with=passphrase"))
+
+
 def test_restore_of_an_encrypted_backup_stays_encrypted(encrypted: Path, names: list[str], tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch,
                                                         capsys: pytest.CaptureFixture[str]) -> None:

@@ -105,6 +105,7 @@ def test_csv_export_is_a_zip_of_one_csv_per_record_kind(caseload: Engine, tmp_pa
         assert names[0] == "README-CONFIDENTIAL.txt"
         assert zf.read("README-CONFIDENTIAL.txt").decode().startswith("CONFIDENTIAL")
         assert zf.comment.decode().startswith("CONFIDENTIAL")
+        assert "is not encrypted" in zf.read("README-CONFIDENTIAL.txt").decode()  # even from an encrypted file
         assert sorted(names[1:]) == sorted(f"{kind}.csv" for kind in reports.RECORD_KINDS)
         tables = {n[:-4]: list(csv.DictReader(io.StringIO(zf.read(n).decode()))) for n in names[1:]}
         headers = {n[:-4]: zf.read(n).decode().splitlines()[0].split(",") for n in names[1:]}

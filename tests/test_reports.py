@@ -131,7 +131,7 @@ def test_caseload_csv_says_confidential_first(caseload: Engine, tmp_path: Path) 
         path = reports.write_caseload_csv(s, tmp_path / "caseload.csv", TODAY)
     assert mode(path) == 0o600
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-    assert rows[0][0].startswith("CONFIDENTIAL")
+    assert rows[0][0].startswith("CONFIDENTIAL") and "not encrypted" in rows[0][0]
     header = rows[1]
     assert header[:5] == ["case_number", "name", "legal_name", "status", "program"]
     body = {r[0]: dict(zip(header, r, strict=True)) for r in rows[2:]}

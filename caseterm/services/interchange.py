@@ -112,13 +112,10 @@ from caseterm.vocabulary import (
     TaskStatus,
     VerifiedBy,
 )
+from caseterm.confidential import CONFIDENTIAL_LINE
 from caseterm.services.notes import is_late_entry
 
 FORMAT = "caseterm/1"
-CONFIDENTIAL_NOTICE = (
-    "CONFIDENTIAL: client information. Share only as the clients' signed releases allow; "
-    "do not remove from the agency."
-)
 NOTE_UID_NAMESPACE = uuid.UUID("6f1c2f4e-3a51-4d8e-9a57-2b1f0c8d7e10")
 
 #: Records written per executemany (and looked up per query) while importing.
@@ -1680,7 +1677,7 @@ def export_data(session: Session) -> dict[str, Any]:
     def by_case(rows: Iterable[Any], *keys: str) -> list[Any]:
         return sorted(rows, key=lambda r: (case_of.get(r.client_id) or "", *[_sortable(getattr(r, k)) for k in keys]))
 
-    doc: dict[str, Any] = {"format": FORMAT, "notice": CONFIDENTIAL_NOTICE}
+    doc: dict[str, Any] = {"format": FORMAT, "notice": CONFIDENTIAL_LINE}
     doc["clients"] = [_row(c, client_fields) for c in clients]
     appointments = by_case(_rows(session, Appointment), "start", "kind")
     doc["appointments"] = [

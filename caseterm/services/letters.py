@@ -26,20 +26,13 @@ from markupsafe import Markup
 from sqlmodel import Session, select
 
 from caseterm import clock, paths
+from caseterm.confidential import CONFIDENTIAL, CONFIDENTIAL_NOTICE, LETTER_NOTICE
 from caseterm.errors import BadInput
 from caseterm.models import Appointment, Client, Note
 from caseterm.text import a_an, plural
 from caseterm.services import audit
 from caseterm.vocabulary import AppointmentKind, AppointmentStatus, AuditAction, ContactMethod, NoteType, Place
 
-CONFIDENTIAL = "CONFIDENTIAL"
-#: The marking of reports and exports (004: "do not remove client information from your agency").
-CONFIDENTIAL_NOTICE = (
-    "this document contains client information. "
-    "Do not remove it from the agency or share it without a signed release of information."
-)
-#: The marking of a letter, which does leave the agency: for its addressee only.
-LETTER_NOTICE = "personal information for the person named above only."
 WRAP_WIDTH = 72
 
 

@@ -47,7 +47,8 @@ from caseterm.errors import BadInput
 from caseterm.models import Appointment, Client, HoursEntry
 from caseterm.vocabulary import Activity, AppointmentKind, AppointmentStatus, AuditAction, ClientStatus, Place
 from caseterm.services.interchange import csv_safe
-from caseterm.services.letters import CONFIDENTIAL, CONFIDENTIAL_NOTICE, render
+from caseterm.confidential import CONFIDENTIAL, CONFIDENTIAL_LINE, CONFIDENTIAL_NOTICE
+from caseterm.services.letters import render
 
 #: CSV rows end in CRLF (RFC 4180): the csv module quotes a cell only when it
 #: holds a character of the line end, so with "\n" alone a cell holding a lone
@@ -55,7 +56,6 @@ from caseterm.services.letters import CONFIDENTIAL, CONFIDENTIAL_NOTICE, render
 CSV_LINE_END = "\r\n"
 
 #: The one-line marking of a CSV or text export.
-CONFIDENTIAL_LINE = f"{CONFIDENTIAL}: {CONFIDENTIAL_NOTICE}"
 
 
 class ExportFormat(StrEnum):
