@@ -208,7 +208,10 @@ class CasetermApp(App[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         """Reflow at 80 columns: fields on two rows, narrower columns, the due list a count."""
-        self.set_class(event.size.width < COMPACT_WIDTH, "-compact")
+        compact = event.size.width < COMPACT_WIDTH
+        if compact != self.compact:
+            self.set_class(compact, "-compact")
+            self.screen.refresh_bindings()  # the footer's words change (screens/footer.py)
 
     @property
     def compact(self) -> bool:

@@ -537,3 +537,25 @@ async def test_w_on_the_caseload_writes_a_note_for_the_highlighted_client(seeded
         await settle(pilot)
         assert isinstance(app.screen, NoteScreen)
         assert app.screen.case_number == highlighted
+
+
+async def test_at_80_columns_the_footer_is_shorter_but_every_key_still_works(seeded: Engine) -> None:
+    """screens/footer.py: F12, Ctrl+F and ] leave the client file's footer below 100 columns, not the keyboard."""
+    from caseterm.screens.client import ClientScreen
+    from caseterm.screens.search import SearchScreen
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client("TA-1001")
+        await until(pilot, lambda: isinstance(app.screen, ClientScreen))
+        shown = {active.binding.description for active in app.screen.active_bindings.values() if active.binding.show}
+        assert "Log" in shown and "Search notes" not in shown and "Hide" not in shown
+        await pilot.press("ctrl+f")
+        await until(pilot, lambda: isinstance(app.screen, SearchScreen))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ClientScreen))
+        await pilot.resize_terminal(160, 48)
+        await until(pilot, lambda: not app.compact)
+        shown = {active.binding.description for active in app.screen.active_bindings.values() if active.binding.show}
+        assert {"Log attempt", "Search notes", "Hide"} <= shown

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
+from caseterm.screens.footer import CompactFooterMixin
 from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.models import Client
@@ -105,7 +106,7 @@ class RecordTable(DataTable):
         return key.value
 
 
-class ClientScreen(Screen):
+class ClientScreen(CompactFooterMixin, Screen):
     """A client's file, opened by case number (optionally on one tab)."""
 
     CSS_PATH = "client.tcss"

@@ -19,6 +19,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from caseterm.screens.footer import CompactFooterMixin
 from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.vocabulary import (
@@ -77,7 +78,7 @@ def _post_data_changed(screen: Screen) -> None:
     screen.app.post_message(DataChanged())
 
 
-class NoteScreen(Screen):
+class NoteScreen(CompactFooterMixin, Screen):
     """Write a note for a client, optionally for an appointment or a due item, or amend one."""
 
     CSS_PATH = "client.tcss"
