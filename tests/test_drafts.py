@@ -97,12 +97,19 @@ async def test_no_draft_without_typing_and_esc_keeps_typed_draft(engine, client)
         assert s.exec(select(Note)).all() == []
 
 
-async def test_opening_without_a_template_change_saves_no_draft(engine, client):
+async def test_opening_without_a_template_change_saves_no_draft(engine, client, monkeypatch):
+    from caseterm.screens import note as note_screen
+
+    fake = [1000.0]
+    monkeypatch.setattr(note_screen, "draft_clock", lambda: fake[0])
     app = CasetermApp(engine, idle_lock_seconds=0)
     async with app.run_test() as pilot:
         await pilot.pause()
         app.open_note("C100")
-        await pilot.pause(1.5)
+        await pilot.pause()
+        fake[0] += 10 * note_screen.DRAFT_MAX_SECONDS  # long past any save the timer would make
+        app.screen._maybe_save_draft()
+        await pilot.pause()
         await pilot.press("escape")
         await pilot.pause()
     assert draft_text(engine) is None

@@ -8,6 +8,8 @@ import pytest
 from sqlmodel import select
 from textual.app import App
 
+from test_app_flow import until
+
 from caseterm import clock
 from caseterm.models import Client, Note, NoteDraft
 from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
@@ -111,7 +113,13 @@ async def test_draft_saved_on_pause_and_offered_back(engine, client):
         await pilot.pause()
         app.screen.query_one(NoteEditor).set_text("")
         await pilot.press(*"Client reports new job")
-        await pilot.pause(1.0)
+
+        def draft_written() -> bool:
+            with session_scope(engine) as s:
+                draft = s.exec(select(NoteDraft)).first()
+                return draft is not None and draft.text == "Client reports new job"
+
+        await until(pilot, draft_written)  # the pause-debounced save, however busy the machine
         with session_scope(engine) as s:
             draft = s.exec(select(NoteDraft)).one()
             assert draft.text == "Client reports new job"
