@@ -125,6 +125,12 @@ async def settle(pilot, rounds: int = 3) -> None:  # noqa: ANN001
             break
         await pilot.pause(0.1)  # polls the condition above
         await app.workers.wait_for_complete()
+    # A blinking cursor is drawn or not depending on the moment of the screenshot: hold it drawn.
+    from textual.widgets import Input, TextArea
+
+    for widget in app.screen.query("Input, TextArea"):
+        if isinstance(widget, (Input, TextArea)):
+            widget.cursor_blink = False
     # The sidebars and the table redraw through call_after_refresh chains: a few frames.
     for _ in range(rounds):
         await pilot.pause()

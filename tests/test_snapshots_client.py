@@ -90,9 +90,10 @@ def file(engine, monkeypatch):
 
 
 async def _settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    """The same wait as every snapshot: workers, the start-up store check, the due list, a few frames."""
+    from test_app_flow import settle
+
+    await settle(pilot)
 
 
 def test_client_screen_snapshot(file, snap_compare):

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
+from caseterm.widgets.table import MeasuredTable
 from caseterm import clock
 from caseterm.messages import OpenClient, ScreenReady
 from caseterm.text import plural
@@ -85,7 +86,7 @@ CHUNK = 2000
 DEBOUNCE_ROWS = 1500
 
 
-class CaseloadTable(DataTable):
+class CaseloadTable(MeasuredTable):
     """The caseload table (row cursor)."""
 
 

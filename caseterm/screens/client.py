@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
+from caseterm.widgets.table import MeasuredTable
 from caseterm.screens.footer import CompactFooterMixin
 from caseterm import clock
 from caseterm.errors import BadInput
@@ -89,7 +90,7 @@ def _hours(value: float) -> str:
     return f"{value:g}"
 
 
-class RecordTable(DataTable):
+class RecordTable(MeasuredTable):
     """A table of one kind of record; row keys are "<kind>:<id>"."""
 
     def __init__(self, *, id: str) -> None:
