@@ -67,6 +67,22 @@ class DueList(OptionList):
 
     BINDINGS = [Binding("enter", "select", "Go", show=True, tooltip="Go where the item is done")]
 
+    def on_resize(self) -> None:
+        """At 80 columns the list opens from its count line: place it again once it has its height.
+
+        Scrolled while one line high, the first item would leave its group's heading above the top.
+        """
+        self._show_highlight()
+
+    def _show_highlight(self) -> None:
+        if self.highlighted is None:
+            return
+        first = next((i for i, option in enumerate(self.options) if not option.disabled), None)
+        if self.highlighted == first:
+            self.scroll_home(animate=False, immediate=True)
+        else:
+            self.scroll_to_highlight()
+
 
 class DueToday(Vertical):
     """Sidebar: what is due today, and why."""
