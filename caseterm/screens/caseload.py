@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
+from caseterm.screens.footer import CompactFooterMixin
 from caseterm.widgets.table import MeasuredTable
 from caseterm import clock
 from caseterm.messages import OpenClient, ScreenReady
@@ -90,7 +91,7 @@ class CaseloadTable(MeasuredTable):
     """The caseload table (row cursor)."""
 
 
-class CaseloadScreen(Screen):
+class CaseloadScreen(CompactFooterMixin, Screen):
     TITLE = "caseterm · Caseload"
 
     BINDINGS = [
@@ -143,6 +144,15 @@ class CaseloadScreen(Screen):
         headings = COMPACT_HEADINGS if self._compact else {}
         for key, heading in COLUMNS:
             table.add_column(headings.get(key, heading), key=key)
+
+    #: The table's keys, left out of the compact footer while the due list has the focus.
+    TABLE_KEYS: frozenset[str] = frozenset({"slash", "o", "w", "e", "h"})
+
+    def spare_keys(self) -> frozenset[str]:
+        """At 80 columns the footer has room for the due list's keys or the table's, not both."""
+        if self.query_one(DueToday).has_focus_within:
+            return self.SPARE_KEYS | self.TABLE_KEYS
+        return self.SPARE_KEYS - {"f12", "ctrl+l"}  # the table's footer has room for Hide
 
     def on_mount(self) -> None:
         table = self.query_one(CaseloadTable)

@@ -35,15 +35,20 @@ class CompactFooterMixin(Screen):
 
     SPARE_KEYS: ClassVar[frozenset[str]] = SPARE_WHEN_COMPACT
 
+    def spare_keys(self) -> frozenset[str]:
+        """The keys left out of the compact footer now (a screen may add some by focus)."""
+        return self.SPARE_KEYS
+
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         bindings = super().active_bindings
         if not self.app.has_class("-compact"):
             return bindings
+        spare = self.spare_keys()
         shown: dict[str, ActiveBinding] = {}
         for key, active in bindings.items():
             binding = active.binding
-            if key in self.SPARE_KEYS:
+            if key in spare:
                 binding = replace(binding, show=False)
             elif binding.description in SHORT_DESCRIPTIONS:
                 binding = replace(binding, description=SHORT_DESCRIPTIONS[binding.description])
