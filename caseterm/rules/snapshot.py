@@ -221,6 +221,9 @@ class Snapshot:
     drafts: tuple[DraftSnap, ...] = ()
     #: first day covered by `appointments` / `notes` of each client
     window_start: dt.date | None = None
+    #: how many clients the caseload has when `clients` holds only some of them
+    #: (the incremental due list's caseload-wide part); None: len(clients)
+    client_count: int | None = None
     by_case: dict[str, ClientSnap] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
