@@ -449,12 +449,17 @@ def apply_states(items: Iterable[DueItem], states: dict[str, DueState], day: dt.
     return [i for i in items if not _hidden(states.get(i.key), day)]
 
 
-def due_items(session: Session, day: dt.date, policy: Policy | None = None) -> list[DueItem]:
-    """What is due on `day`, sorted (routine group, overdue first, priority, date)."""
+def due_items(
+    session: Session, day: dt.date, policy: Policy | None = None, client_ids: Iterable[int] | None = None
+) -> list[DueItem]:
+    """What is due on `day`, sorted (routine group, overdue first, priority, date).
+
+    `client_ids`: only these clients' items (their records, tasks and drafts;
+    no caseload-wide item), from a snapshot of these clients alone."""
     policy = policy or load_policy()
     with _no_gc():
-        snap = _load_snapshot(session, day, policy)
-        items = compute_due(snap, policy, day)
+        snap = _load_snapshot(session, day, policy, client_ids)
+        items = compute_due(snap, policy, day, only=None if client_ids is None else client_rule_ids())
         # Free the snapshot before the collector is back on, so it does not
         # have to walk ~100k objects that are about to die anyway.
         del snap
@@ -509,6 +514,7 @@ class DueCache:
         self._state_id = 0
         #: the clients in the snapshot (the caseload the count names)
         self._wanted: set[int] = set()
+        self.runs = 0
         #: how many clients were recomputed by the last refresh (None: all)
         self.last_recomputed: int | None = None
 
@@ -524,6 +530,13 @@ class DueCache:
 
     def refresh(self, session: Session, day: dt.date, policy: Policy | None = None) -> list[DueItem]:
         """Apply the pending changes and return the due list of `day` (decisions applied)."""
+        return self.refresh_numbered(session, day, policy)[1]
+
+    def refresh_numbered(
+        self, session: Session, day: dt.date, policy: Policy | None = None
+    ) -> tuple[int, list[DueItem]]:
+        """`refresh`, with the run's number: a later run has a higher number and
+        has seen every change a lower one has (the caller shows the newest)."""
         policy = policy or load_policy()
         with self._lock:
             with self._pending_lock:
@@ -540,7 +553,8 @@ class DueCache:
             except BaseException:
                 self.invalidate()  # a half-applied change: start again from scratch next time
                 raise
-            return self._visible(day)
+            self.runs += 1
+            return self.runs, self._visible(day)
 
     # -- internals ----------------------------------------------------------
 
