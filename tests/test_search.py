@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlmodel import select
 
 from test_app_flow import until
 
@@ -116,7 +117,7 @@ def test_a_common_word_comes_newest_first_a_rare_one_best_first(engine, clients,
     read every note holding them): newest first, the page read and no more.
     Below it every match is ranked, best first."""
     with session_scope(engine) as s:
-        a = s.query(Client).filter_by(case_number="A1").one()
+        a = s.exec(select(Client).where(Client.case_number == "A1")).one()
         notes_service.add_note(s, a, type=NoteType.CONTACT, method=ContactMethod.PHONE, outcome=ContactOutcome.REACHED, minutes=5, text="Answer answer answer: she will answer the letter.", contact_at=NOW - dt.timedelta(days=3))
     with session_scope(engine) as s:
         ranked = notes_service.search_notes(s, "answer ", limit=50)
