@@ -231,9 +231,10 @@ def _load_snapshot(
     ):
         if cid in wanted:
             st = astatuses[status]
+            begins = _dtm(start)
             appts[cid].append(
-                ApptSnap(aid, _dtm(start), minutes, kinds[kind], st, bool(called), places[place],
-                         bool(noted) if st is kept else None)
+                ApptSnap(aid, begins, minutes, kinds[kind], st, bool(called), places[place],
+                         bool(noted) if st is kept else None, begins.date())
             )
             if st is no_show:
                 engaged.add(cid)
@@ -264,18 +265,24 @@ def _load_snapshot(
     # Whole-history summaries, aggregated in the database.
     last_contact: dict[int, dt.datetime] = {}
     last_gc: dict[int, dt.datetime] = {}
-    for cid, contact, good_cause in _rows(
+    for cid, contact in _rows(
         session,
-        "SELECT client_id,"
-        f" MAX(CASE WHEN {reached_sql()} THEN contact_at END),"
-        " MAX(CASE WHEN type = 'good_cause' THEN contact_at END)"
-        f" FROM note WHERE contact_at < :end{_in('client_id', ids)} GROUP BY client_id",
+        # per client, newest first down the (client, contact) index: it stops at the
+        # first reached note (usually the newest), instead of reading all the notes
+        "SELECT c.id, (SELECT n.contact_at FROM note n WHERE n.client_id = c.id AND n.contact_at < :end"
+        f" AND {reached_sql()} ORDER BY n.contact_at DESC LIMIT 1)"
+        f" FROM client c WHERE (c.status IN ({active}) OR c.close_pending OR c.follow_up_permission){_in('c.id', ids)}",
         end=p["end"],
     ):
         if contact is not None:
             last_contact[cid] = _dtm(contact)
-        if good_cause is not None:
-            last_gc[cid] = _dtm(good_cause)
+    for cid, good_cause in _rows(
+        session,
+        "SELECT client_id, MAX(contact_at) FROM note WHERE type = 'good_cause' AND contact_at < :end"
+        f"{_in('client_id', ids)} GROUP BY client_id",
+        end=p["end"],
+    ):
+        last_gc[cid] = _dtm(good_cause)
     for cid, kept in _rows(
         session,
         f"SELECT client_id, MAX(start) FROM appointment WHERE status = 'kept' AND start < :end{_in('client_id', ids)}"
