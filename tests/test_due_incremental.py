@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from test_app_flow import seeded  # noqa: F401 - the app's seeded caseload (fixture)
+
 from caseterm import clock
 from caseterm.messages import NO_CLIENT
 from caseterm.models import Appointment, Client, HoursEntry, ManualTask, Note, NoteDraft, Referral, Release
@@ -228,3 +230,36 @@ def test_a_change_to_one_client_recomputes_that_client_only(template: Path) -> N
     finally:
         clock.pin(None)
         engine.dispose()
+
+
+async def test_saving_a_note_in_the_app_recomputes_that_client_only(seeded) -> None:  # noqa: ANN001, F811
+    """The note screen's DataChanged names its client: the app's due list
+    recomputes that client (and the caseload-wide items), and shows the same
+    list a full recomputation gives."""
+    from test_app_flow import settle, until
+    from test_note_entry import fill_contact
+
+    from caseterm.app import CasetermApp
+    from caseterm.screens.note import NoteScreen
+    from caseterm.widgets.note_editor import NoteEditor
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        cache = app.due_cache()
+        assert cache.last_recomputed is None  # the start-up list: everything
+        with session_scope(seeded) as s:
+            case = s.execute(sa.text("SELECT case_number FROM client ORDER BY id LIMIT 1")).scalar()
+        runs = cache.runs
+        app.open_note(case)
+        await until(pilot, lambda: isinstance(app.screen, NoteScreen) and app.screen.client_id is not None)
+        editor = app.screen.query_one(NoteEditor)
+        editor.set_text("")
+        fill_contact(app.screen)
+        editor.focus_text()
+        await pilot.press(*"Called about the lease", "ctrl+s")
+        await until(pilot, lambda: cache.runs > runs and not app.workers)
+        await settle(pilot)
+        assert cache.last_recomputed == 1
+        with session_scope(seeded) as s:
+            assert _shape(app.due_items) == _shape(due.due_items(s, clock.today()))
