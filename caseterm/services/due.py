@@ -303,6 +303,7 @@ def _load_snapshot(
         | {monday_of(day) - dt.timedelta(days=7)}
     )
     programs = tuple(policy.participation.programs)
+    weeks_seen: dict[object, dt.date | None] = {}  # ~40k rows, a handful of weeks: parse each once
     program_filter = f" AND c.program IN ({', '.join(':p%d' % i for i in range(len(programs)))})" if programs else ""
     for cid, week, amount in _rows(
         session,
@@ -313,7 +314,10 @@ def _load_snapshot(
         **{f"p{i}": prog for i, prog in enumerate(programs)},
     ):
         if cid in wanted:
-            hours[cid].append(HoursSnap(_d(week), None, float(amount)))
+            monday = weeks_seen.get(week)
+            if monday is None:
+                monday = weeks_seen[week] = _d(week)
+            hours[cid].append(HoursSnap(monday, None, float(amount)))
     ws_weeks: dict[int, list[dt.date]] = defaultdict(list)
     for cid, week in _rows(
         session,
@@ -327,11 +331,20 @@ def _load_snapshot(
     ):
         ws_weeks[cid].append(_d(week))
 
+    dates_seen: dict[object, dt.date | None] = {}
+
+    def _day(value: object) -> dt.date | None:
+        """`_d`, each distinct value parsed once (20k releases share a few hundred dates)."""
+        found = dates_seen.get(value, dates_seen)
+        if found is dates_seen:
+            found = dates_seen[value] = _d(value)
+        return found  # type: ignore[return-value]
+
     releases: dict[int, list[ReleaseSnap]] = defaultdict(list)
     for cid, party, signed, expires in _rows(
         session, f'SELECT client_id, party, signed_on, expires_on FROM "release" WHERE 1 = 1{_in("client_id", ids)}'
     ):
-        releases[cid].append(ReleaseSnap(party, _d(signed), _d(expires)))
+        releases[cid].append(ReleaseSnap(party, _day(signed), _day(expires)))
 
     referrals: dict[int, list[ReferralSnap]] = defaultdict(list)
     for rid, cid, agency, service, referred in _rows(
@@ -350,7 +363,7 @@ def _load_snapshot(
         " WHERE c.shelter_entry_date IS NOT NULL AND a.date >= c.shelter_entry_date"
         f" AND a.kind IN ('vi_spdat', 'spdat'){_in('a.client_id', ids)} ORDER BY a.date",
     ):
-        assessments[cid].append(AssessmentSnap(akinds[kind], _d(date)))
+        assessments[cid].append(AssessmentSnap(akinds[kind], _day(date)))
 
     plans: dict[int, dt.date | None] = {}
     for cid, last in _rows(
