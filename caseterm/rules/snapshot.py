@@ -55,8 +55,9 @@ class ApptSnap:
     #: loader works it out in SQL for kept appointments); None: look at the notes
     noted: bool | None = None
     #: the start's date (None: worked out here). A plain field, not a cached
-    #: property: the rules read it ~30,000 times at 10,000 clients, and
-    #: Python 3.11's cached_property takes a lock on every read.
+    #: property: the rules read it for each of ~34,000 appointments at 10,000
+    #: clients, and Python 3.11's cached_property takes a (class-wide) lock on
+    #: each instance's first read.
     day: dt.date = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
