@@ -79,7 +79,7 @@ def template(engine: sa.Engine, db_path: Path, monkeypatch: pytest.MonkeyPatch) 
 EDITS = st.tuples(
     st.sampled_from([
         "note", "appointment", "appointment-status", "hours", "flag", "status", "task", "task-done",
-        "draft", "done", "snooze", "dismiss", "next-day",
+        "draft", "done", "snooze", "dismiss", "next-day", "rename",
     ]),
     st.integers(0, CLIENTS - 1),
     st.integers(-12, 12),
@@ -145,6 +145,11 @@ def _apply(s, edit: tuple[str, int, int, int], day: dt.date, items: list) -> tup
         task.done = True
         s.add(task)
         return (task.client_id, None) if task.client_id is not None else (None, NO_CLIENT)
+    if kind == "rename":  # a corrected case number: the items move with the client (kept by id)
+        c = s.get(Client, cid)
+        c.case_number = f"TA-{who + 1}-{b}" if c.case_number != f"TA-{who + 1}-{b}" else f"TA-{who + 1}"
+        s.add(c)
+        return cid, None
     if kind == "draft":
         s.add(NoteDraft(client_id=cid, fields_json='{"type": "contact"}', text="Half a note",
                         updated_at=_at(min(a, 0) - 1, 9)))
