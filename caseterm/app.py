@@ -9,6 +9,7 @@ work; this file routes messages between them.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
 from caseterm import clock
 from caseterm.errors import BadInput
@@ -133,6 +134,10 @@ class CasetermApp(App[None]):
         #: which unsaved note F4 opens next (it cycles through them)
         self._next_draft = 0
         self._start_unlock = start_unlock
+        #: the due list kept per client between changes (services.due.DueCache, made on first use)
+        self._due_cache_made: Any = None
+        self._due_cache_lock = threading.Lock()
+        self._due_published = -1  # the number of the newest due list shown
 
     # -- helpers -----------------------------------------------------------
 
@@ -254,17 +259,42 @@ class CasetermApp(App[None]):
                     audit.record(session, AuditAction.BACKUP, None, audit.detail_of(automatic="yes", file=made))
         self.store_checked = True
 
-    @work(thread=True, exclusive=True, group="due", exit_on_error=False)
-    def refresh_due(self) -> list[Any]:
-        """Work out today's due list off the UI thread, then hand it to the sidebars."""
-        from caseterm.services import due
+    def due_cache(self) -> Any:
+        """The app's `services.due.DueCache` (the due list kept per client)."""
+        with self._due_cache_lock:
+            if self._due_cache_made is None:
+                from caseterm.services.due import DueCache
 
+                self._due_cache_made = DueCache()
+            return self._due_cache_made
+
+    def refresh_due(self, client_id: int | None = None, case_number: str | None = None) -> Any:
+        """Work out today's due list again off the UI thread, then hand it to the sidebars.
+
+        With a client (id or case number): only that client's items and the
+        caseload-wide ones are recomputed; without: everything (start-up, the
+        periodic refresh, a change to several clients). A new day recomputes
+        everything whatever is asked.
+        """
+        self.due_cache().invalidate(client_id, case_number)
+        return self._refresh_due_worker()
+
+    @work(thread=True, exclusive=True, group="due", exit_on_error=False)
+    def _refresh_due_worker(self) -> list[Any]:
+        cache = self.due_cache()
         with self.session() as session:
-            items = due.due_items(session, clock.today())
-        if not get_current_worker().is_cancelled:  # a newer run has the newer data
-            self.call_from_thread(setattr, self, "due_failed", False)
-            self.call_from_thread(setattr, self, "due_items", list(items))
+            number, items = cache.refresh_numbered(session, clock.today())
+        # Each run applies every change pending when it starts, and the runs are
+        # numbered in order: the newest list wins, whichever thread ends last.
+        self.call_from_thread(self._show_due, number, items)
         return items
+
+    def _show_due(self, number: int, items: list[Any]) -> None:
+        if number < self._due_published:
+            return
+        self._due_published = number
+        self.due_failed = False
+        self.due_items = items
 
     @on(Worker.StateChanged)
     def _worker_ended(self, event: Worker.StateChanged) -> None:
@@ -296,10 +326,10 @@ class CasetermApp(App[None]):
             )
 
     @on(DataChanged)
-    def _data_changed(self) -> None:
+    def _data_changed(self, message: DataChanged) -> None:
         self.data_version += 1
         self._due_started = True
-        self.refresh_due()
+        self.refresh_due(message.client_id, message.case_number)
 
     # -- navigation ------------------------------------------------------------
 
@@ -510,12 +540,12 @@ class CasetermApp(App[None]):
                 return
             try:
                 with self.session() as session:
-                    log_reminder_call(session, appointment_id, True, outcome)
+                    client_id = log_reminder_call(session, appointment_id, True, outcome).client_id
             except BadInput as err:
                 self.notify("\n".join(err.errors), severity="error")
                 return
             self.notify(f"Reminder call logged: {outcome.value.replace('_', ' ')}.", timeout=3)
-            self.post_message(DataChanged())
+            self.post_message(DataChanged(client_id))
             if done is not None:
                 done()
 
@@ -542,8 +572,10 @@ class CasetermApp(App[None]):
 
         def saved(title: str | None) -> None:
             if title:
+                from caseterm.messages import NO_CLIENT
+
                 self.notify(f"Task added: {title}", timeout=3)
-                self.post_message(DataChanged())
+                self.post_message(DataChanged(case_number=(case_number or "").strip() or NO_CLIENT))
 
         self.push_screen(TaskPrompt(save, who=case_number or ""), saved)
 

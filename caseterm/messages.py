@@ -38,8 +38,30 @@ class OpenSchedule(Message):
         self.appointment_id = appointment_id
 
 
+#: `DataChanged(case_number=NO_CLIENT)`: no client's records changed (the case
+#: number a due-item key gives caseload-wide items).
+NO_CLIENT = "-"
+
+
 class DataChanged(Message):
-    """Something was written: the due list and the visible screens refresh."""
+    """Something was written: the due list and the visible screens refresh.
+
+    `client_id` (or `case_number`, when the sender has only that) names the one
+    client whose records changed: the due list recomputes that client and the
+    caseload-wide items only. Neither: anything may have changed (several
+    clients, an import, another process): everything is recomputed.
+    """
+
+    def __init__(self, client_id: int | None = None, *, case_number: str | None = None) -> None:
+        """`case_number=NO_CLIENT`: only what belongs to no client changed (a task
+        of no client, a decision on a caseload-wide due item)."""
+        super().__init__()
+        self.client_id = client_id
+        self.case_number = case_number
+
+    @property
+    def everything(self) -> bool:
+        return self.client_id is None and not self.case_number
 
 
 class ScreenReady(Message):

@@ -514,10 +514,10 @@ async def test_a_failing_due_list_says_so_and_writes_a_report(seeded: Engine, mo
     from caseterm.services import due
     from caseterm.widgets.due_today import DueToday
 
-    def broken(session, day):  # noqa: ANN001, ANN202
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise RuntimeError("Maria Lopez")
 
-    monkeypatch.setattr(due, "due_items", broken)
+    monkeypatch.setattr(due, "_load_snapshot", broken)  # the app's due list (DueCache) and due_items
     app = CasetermApp(seeded, idle_lock_seconds=0)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlmodel import select
 
 from test_app_flow import until
 
@@ -109,3 +110,21 @@ async def test_enter_highlights_an_older_note_in_its_client(engine, clients):
         timeline = screen.query_one("#note-list")
         assert timeline.highlighted == len(timeline.threads) - 1  # the oldest of six
         assert "bus pass" in timeline.current_thread.current.text
+
+
+def test_a_common_word_comes_newest_first_a_rare_one_best_first(engine, clients, monkeypatch):
+    """Issue 14: words in more notes than RANK_BUDGET are not ranked (bm25 would
+    read every note holding them): newest first, the page read and no more.
+    Below it every match is ranked, best first."""
+    with session_scope(engine) as s:
+        a = s.exec(select(Client).where(Client.case_number == "A1")).one()
+        notes_service.add_note(s, a, type=NoteType.CONTACT, method=ContactMethod.PHONE, outcome=ContactOutcome.REACHED, minutes=5, text="Answer answer answer: she will answer the letter.", contact_at=NOW - dt.timedelta(days=3))
+    with session_scope(engine) as s:
+        ranked = notes_service.search_notes(s, "answer ", limit=50)
+        assert len(ranked) == 6
+        if s.get_bind().dialect.name == "sqlite":
+            assert "letter" in ranked[0].plain_snippet  # the note saying it four times ranks first
+            monkeypatch.setattr(notes_service, "RANK_BUDGET", 3)
+            newest = notes_service.search_notes(s, "answer ", limit=50)
+            assert [h.note_id for h in newest] == sorted((h.note_id for h in ranked), reverse=True)
+            assert [h.note_id for h in notes_service.search_notes(s, "answer ", limit=2, offset=1)] == [h.note_id for h in newest[1:3]]

@@ -39,7 +39,7 @@ def caseload_print(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueIte
     yield item(
         "caseload-print",
         None,
-        title=f"Print or export the caseload list ({plural(len(snap.clients), 'client')}): check all are yours and none is missing",
+        title=f"Print or export the caseload list ({plural(len(snap.clients) if snap.client_count is None else snap.client_count, 'client')}): check all are yours and none is missing",
         why="On Mondays, print out the caseload list; use it to ensure all of the clients are yours and none are missing (001).",
         source="001",
         due=due,

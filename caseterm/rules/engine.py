@@ -110,6 +110,20 @@ def rule(rule_id: str) -> Callable[[Rule], Rule]:
 SAFETY_RULES = frozenset({"dv-home-visit"})
 
 
+#: Rules whose items belong to the caseload as a whole, not to one client: they
+#: read the whole snapshot (the caseload count). Every other rule yields, for
+#: each client, items computed from that client's snapshot alone (its record,
+#: its manual tasks and drafts), so the due list can be kept per client and one
+#: client's change recomputes that client only (`services.due.DueCache`; a
+#: property test holds the two ways equal).
+CASELOAD_WIDE_RULES = frozenset({"caseload-print"})
+
+
+def client_rule_ids() -> tuple[str, ...]:
+    """The ids of the per-client rules, in registry order."""
+    return tuple(rid for rid in load_rules() if rid not in CASELOAD_WIDE_RULES)
+
+
 def sort_items(items: Iterable[DueItem]) -> list[DueItem]:
     return sorted(items, key=DueItem.sort_key)
 

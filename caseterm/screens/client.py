@@ -749,7 +749,8 @@ class ClientScreen(CompactFooterMixin, Screen):
         """Tell the app (due list, other screens); this screen reloads on `data_version`."""
         from caseterm.messages import DataChanged
 
-        self.app.post_message(DataChanged())
+        client_id = self.client.id if self.client is not None else None
+        self.app.post_message(DataChanged(client_id, case_number=self.case_number))
         if not hasattr(self.app, "data_version"):
             self.reload()
 

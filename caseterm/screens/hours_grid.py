@@ -364,7 +364,7 @@ class HoursGrid(Widget, can_focus=True):
         cell.entry_id, cell.text, cell.editing, cell.failed = entry_id, fmt_hours(value), False, False
         row.entered[column] = value
         self.refresh()
-        self.post_message(DataChanged())
+        self.post_message(DataChanged(case_number=row.case_number))
         return True
 
     def on_focus(self) -> None:

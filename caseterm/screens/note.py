@@ -75,7 +75,10 @@ NOTE_COMPLETES: frozenset[str] = frozenset({"finish-note", "missed-activity", "g
 def _post_data_changed(screen: Screen) -> None:
     from caseterm.messages import DataChanged
 
-    screen.app.post_message(DataChanged())
+    # the note's client only: the due list recomputes that client
+    screen.app.post_message(
+        DataChanged(getattr(screen, "client_id", None), case_number=getattr(screen, "case_number", None))
+    )
 
 
 class NoteScreen(CompactFooterMixin, Screen):
@@ -483,6 +486,8 @@ class NoteScreen(CompactFooterMixin, Screen):
             return
         from caseterm.services import due
 
-        still_due = {item.key for item in due.due_items(session, clock.today())}
+        # the note's client alone: the rules of NOTE_COMPLETES are per client
+        mine = None if self.client_id is None else [self.client_id]
+        still_due = {item.key for item in due.due_items(session, clock.today(), client_ids=mine)}
         if self.due_item_key in still_due:
             due.mark_done(session, self.due_item_key)

@@ -370,7 +370,7 @@ class ScheduleScreen(Screen):
             items[index].focus()
             items[index].scroll_visible()
 
-    def _write(self, fn, *args: Any, message: str) -> bool:  # noqa: ANN001
+    def _write(self, fn, *args: Any, message: str, case_number: str | None = None) -> bool:  # noqa: ANN001
         try:
             with self.app.session() as session:  # type: ignore[attr-defined]
                 fn(session, *args)
@@ -378,7 +378,7 @@ class ScheduleScreen(Screen):
             self.notify("\n".join(err.errors), severity="error")
             return False
         self.notify(message, timeout=3)
-        self.post_message(DataChanged())
+        self.post_message(DataChanged(case_number=case_number))
         return True
 
     def action_mark(self, status: str) -> None:
@@ -389,7 +389,9 @@ class ScheduleScreen(Screen):
             return
         new = AppointmentStatus(status)
         self._select = row.id
-        self._write(set_status, row.id, new, message=f"{row.name} {row.start:%H:%M}: {STATUS_LABELS[new]}")
+        self._write(
+            set_status, row.id, new, message=f"{row.name} {row.start:%H:%M}: {STATUS_LABELS[new]}", case_number=row.case_number
+        )
 
     def action_reminder(self) -> None:
         from caseterm.services.appointments import log_reminder_call
@@ -399,7 +401,10 @@ class ScheduleScreen(Screen):
             return
         self._select = row.id
         if row.reminder_called:
-            self._write(log_reminder_call, row.id, False, message=f"Reminder call taken back: {row.name} {row.start:%H:%M}")
+            self._write(
+                log_reminder_call, row.id, False, message=f"Reminder call taken back: {row.name} {row.start:%H:%M}",
+                case_number=row.case_number,
+            )
             return
         # How the call went is the record: reached, left message, no answer, wrong number.
         self.app.ask_reminder_call(row.id, f"{row.name}, {row.kind_label} at {row.start:%H:%M}")  # type: ignore[attr-defined]
@@ -417,7 +422,8 @@ class ScheduleScreen(Screen):
             if new_start is not None:
                 self._select = row.id
                 self._write(
-                    reschedule, row.id, new_start, message=f"{row.name}: rescheduled to {new_start:%a %b %d %H:%M}"
+                    reschedule, row.id, new_start, message=f"{row.name}: rescheduled to {new_start:%a %b %d %H:%M}",
+                    case_number=row.case_number,
                 )
 
         self.app.push_screen(

@@ -8,8 +8,10 @@ drifts); only the user's decisions about single occurrences are stored, in
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import gc
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -35,7 +37,7 @@ from caseterm.policy import Policy, load_policy
 from caseterm.rules.calendar import add_months, monday_of, previous_month
 from caseterm.rules.common import business_calendar
 from caseterm.rules.monthly import verification_month, weeks_of_month
-from caseterm.rules.engine import RULES, DueItem, compute_due, load_rules
+from caseterm.rules.engine import RULES, DueItem, client_rule_ids, compute_due, load_rules
 from caseterm.rules.snapshot import (
     ACTIVE_STATUSES,
     NEVER_REACHES_CLIENT,
@@ -113,6 +115,15 @@ def _rows(session: Session, sql: str, **params: object) -> list:
             k: (v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v.isoformat() if isinstance(v, dt.date) else v)
             for k, v in params.items()
         }
+        # The driver's own cursor, in the session's transaction: SQLAlchemy's
+        # statement compile and result wrapping cost more than a one-client
+        # query itself (the incremental due list runs a dozen of them).
+        cursor = session.connection().connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
     return session.execute(sa.text(sql), params).all()
 
 
@@ -135,16 +146,29 @@ def _d(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def load_snapshot(session: Session, day: dt.date, policy: Policy | None = None) -> Snapshot:
+def load_snapshot(
+    session: Session, day: dt.date, policy: Policy | None = None, client_ids: Iterable[int] | None = None
+) -> Snapshot:
     """The caseload as the rules see it on `day`, from a handful of bulk queries.
 
     See `_load_snapshot`.
     """
     with _no_gc():
-        return _load_snapshot(session, day, policy or load_policy())
+        return _load_snapshot(session, day, policy or load_policy(), client_ids)
 
 
-def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
+def _in(column: str, ids: tuple[int, ...] | None) -> str:
+    """` AND column IN (ids)` (ids are ints, inlined), or nothing for the whole caseload."""
+    if ids is None:
+        return ""
+    if not ids:
+        return " AND 1 = 0"
+    return f" AND {column} IN ({', '.join(str(int(i)) for i in ids)})"
+
+
+def _load_snapshot(
+    session: Session, day: dt.date, policy: Policy, client_ids: Iterable[int] | None = None
+) -> Snapshot:
     """The caseload as the rules see it on `day`, from a handful of bulk queries.
 
     Clients worked on (active statuses, a pending close, or follow-up permission
@@ -152,7 +176,12 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
     recent weeks and the work-search weeks of the window; releases, open
     referrals, assessments; summaries of the whole history (last reached
     contact, last good-cause note, last plan review), aggregated in SQL.
+
+    `client_ids`: only these clients' rows (every query filtered in SQL, for the
+    incremental due list), with their own manual tasks and drafts; tasks of no
+    client are left out (see `DueCache`). None: the whole caseload.
     """
+    ids = None if client_ids is None else tuple(sorted(set(client_ids)))
     window_start, ws_start = _windows(day, policy)
     p = {
         "start": dt.datetime.combine(window_start, dt.time()),
@@ -165,7 +194,7 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
         "SELECT id, case_number, legal_name, preferred_name, program, status, close_pending, exempt_hours,"
         " penalty_start, needs_childcare, remote, dv_in_home, follow_up_days, follow_up_permission,"
         " plan_review_date, referral_date, initial_contact_date, first_interview_date, shelter_entry_date,"
-        f" exit_date FROM client WHERE status IN ({active}) OR close_pending OR follow_up_permission",
+        f" exit_date FROM client WHERE (status IN ({active}) OR close_pending OR follow_up_permission){_in('id', ids)}",
     )
     wanted = {row[0] for row in client_rows}
 
@@ -187,7 +216,7 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
         f" AND n.contact_at >= {day_start} AND n.contact_at < {day_end} AND n.amends_id IS NULL"
         # the appointment's reminder call (a note linked to it, made before it) is not its note
         " AND NOT (n.appointment_id IS NOT NULL AND n.appointment_id = a.id AND n.contact_at < a.start)) END"
-        " FROM appointment a WHERE (a.start >= :start AND a.start < :ahead"
+        f" FROM appointment a WHERE (1 = 1{_in('a.client_id', ids)}) AND ((a.start >= :start AND a.start < :ahead"
         # past appointments still "scheduled", cancelled or rescheduled matter only this month/week
         " AND (a.status IN ('kept', 'no_show') OR a.start >= :recent)"
         # after today, only the kinds a rule looks ahead for (home visits, staffings, first interviews, debriefs)
@@ -195,16 +224,17 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
         " OR a.place = 'home'))"
         # dv-home-visit: every scheduled home visit of a DV-flagged client, however far ahead
         " OR (a.start >= :today AND a.status = 'scheduled' AND (a.kind = 'home_visit' OR a.place = 'home')"
-        " AND a.start >= :ahead AND a.client_id IN (SELECT id FROM client WHERE dv_in_home))",
+        " AND a.start >= :ahead AND a.client_id IN (SELECT id FROM client WHERE dv_in_home)))",
         recent=dt.datetime.combine(min(day.replace(day=1), monday_of(day)), dt.time()),
         today=dt.datetime.combine(day, dt.time()),
         **p,
     ):
         if cid in wanted:
             st = astatuses[status]
+            begins = _dtm(start)
             appts[cid].append(
-                ApptSnap(aid, _dtm(start), minutes, kinds[kind], st, bool(called), places[place],
-                         bool(noted) if st is kept else None)
+                ApptSnap(aid, begins, minutes, kinds[kind], st, bool(called), places[place],
+                         bool(noted) if st is kept else None, begins.date())
             )
             if st is no_show:
                 engaged.add(cid)
@@ -220,8 +250,8 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
             # notes from each such client's first no-show in the window on: attempts come after it
             "SELECT n.id, n.client_id, n.contact_at, n.type, n.method, n.outcome FROM note n"
             " JOIN (SELECT client_id, MIN(start) AS first FROM appointment WHERE status = 'no_show'"
-            " AND start >= :start AND start < :end GROUP BY client_id) ns ON ns.client_id = n.client_id"
-            " WHERE n.contact_at >= ns.first AND n.contact_at < :end AND n.amends_id IS NULL",
+            f" AND start >= :start AND start < :end{_in('client_id', ids)} GROUP BY client_id) ns ON ns.client_id = n.client_id"
+            f" WHERE n.contact_at >= ns.first AND n.contact_at < :end AND n.amends_id IS NULL{_in('n.client_id', ids)}",
             **p,
         ):
             if cid in engaged:
@@ -235,21 +265,28 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
     # Whole-history summaries, aggregated in the database.
     last_contact: dict[int, dt.datetime] = {}
     last_gc: dict[int, dt.datetime] = {}
-    for cid, contact, good_cause in _rows(
+    for cid, contact in _rows(
         session,
-        "SELECT client_id,"
-        f" MAX(CASE WHEN {reached_sql()} THEN contact_at END),"
-        " MAX(CASE WHEN type = 'good_cause' THEN contact_at END)"
-        " FROM note WHERE contact_at < :end GROUP BY client_id",
+        # per client, newest first down the (client, contact) index: it stops at the
+        # first reached note (usually the newest), instead of reading all the notes
+        "SELECT c.id, (SELECT n.contact_at FROM note n WHERE n.client_id = c.id AND n.contact_at < :end"
+        f" AND {reached_sql()} ORDER BY n.contact_at DESC LIMIT 1)"
+        f" FROM client c WHERE (c.status IN ({active}) OR c.close_pending OR c.follow_up_permission){_in('c.id', ids)}",
         end=p["end"],
     ):
         if contact is not None:
             last_contact[cid] = _dtm(contact)
-        if good_cause is not None:
-            last_gc[cid] = _dtm(good_cause)
+    for cid, good_cause in _rows(
+        session,
+        "SELECT client_id, MAX(contact_at) FROM note WHERE type = 'good_cause' AND contact_at < :end"
+        f"{_in('client_id', ids)} GROUP BY client_id",
+        end=p["end"],
+    ):
+        last_gc[cid] = _dtm(good_cause)
     for cid, kept in _rows(
         session,
-        "SELECT client_id, MAX(start) FROM appointment WHERE status = 'kept' AND start < :end GROUP BY client_id",
+        f"SELECT client_id, MAX(start) FROM appointment WHERE status = 'kept' AND start < :end{_in('client_id', ids)}"
+        " GROUP BY client_id",
         end=p["end"],
     ):
         kept_at = _dtm(kept)
@@ -266,39 +303,54 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
         | {monday_of(day) - dt.timedelta(days=7)}
     )
     programs = tuple(policy.participation.programs)
+    weeks_seen: dict[object, dt.date | None] = {}  # ~40k rows, a handful of weeks: parse each once
     program_filter = f" AND c.program IN ({', '.join(':p%d' % i for i in range(len(programs)))})" if programs else ""
     for cid, week, amount in _rows(
         session,
         "SELECT h.client_id, h.week, SUM(h.hours) FROM hours h JOIN client c ON c.id = h.client_id"
-        f" WHERE h.week IN ({', '.join(':w%d' % i for i in range(len(weeks)))}){program_filter}"
+        f" WHERE h.week IN ({', '.join(':w%d' % i for i in range(len(weeks)))}){program_filter}{_in('h.client_id', ids)}"
         " GROUP BY h.client_id, h.week ORDER BY h.week",
         **{f"w{i}": w for i, w in enumerate(weeks)},
         **{f"p{i}": prog for i, prog in enumerate(programs)},
     ):
         if cid in wanted:
-            hours[cid].append(HoursSnap(_d(week), None, float(amount)))
+            monday = weeks_seen.get(week)
+            if monday is None:
+                monday = weeks_seen[week] = _d(week)
+            hours[cid].append(HoursSnap(monday, None, float(amount)))
     ws_weeks: dict[int, list[dt.date]] = defaultdict(list)
     for cid, week in _rows(
         session,
         # only clients at or over the warning: nobody else can reach the rule
         "SELECT client_id, week FROM hours WHERE activity = 'work_search' AND hours > 0 AND week >= :since"
-        " AND client_id IN (SELECT client_id FROM hours WHERE activity = 'work_search' AND hours > 0"
-        " AND week >= :since GROUP BY client_id HAVING COUNT(DISTINCT week) >= :warn)"
+        f"{_in('client_id', ids)} AND client_id IN (SELECT client_id FROM hours WHERE activity = 'work_search' AND hours > 0"
+        f" AND week >= :since{_in('client_id', ids)} GROUP BY client_id HAVING COUNT(DISTINCT week) >= :warn)"
         " GROUP BY client_id, week ORDER BY week",
         since=ws_start,
         warn=policy.participation.work_search_warn_weeks,
     ):
         ws_weeks[cid].append(_d(week))
 
+    dates_seen: dict[object, dt.date | None] = {}
+
+    def _day(value: object) -> dt.date | None:
+        """`_d`, each distinct value parsed once (20k releases share a few hundred dates)."""
+        found = dates_seen.get(value, dates_seen)
+        if found is dates_seen:
+            found = dates_seen[value] = _d(value)
+        return found  # type: ignore[return-value]
+
     releases: dict[int, list[ReleaseSnap]] = defaultdict(list)
-    for cid, party, signed, expires in _rows(session, 'SELECT client_id, party, signed_on, expires_on FROM "release"'):
-        releases[cid].append(ReleaseSnap(party, _d(signed), _d(expires)))
+    for cid, party, signed, expires in _rows(
+        session, f'SELECT client_id, party, signed_on, expires_on FROM "release" WHERE 1 = 1{_in("client_id", ids)}'
+    ):
+        releases[cid].append(ReleaseSnap(party, _day(signed), _day(expires)))
 
     referrals: dict[int, list[ReferralSnap]] = defaultdict(list)
     for rid, cid, agency, service, referred in _rows(
         session,
         "SELECT id, client_id, agency, service, referred_on FROM referral"
-        " WHERE outcome IS NULL OR outcome = '' ORDER BY referred_on",
+        f" WHERE (outcome IS NULL OR outcome = ''){_in('client_id', ids)} ORDER BY referred_on",
     ):
         referrals[cid].append(ReferralSnap(rid, agency, service or "", _d(referred), None))
 
@@ -309,20 +361,23 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
         # vi-spdat reads the assessments of a shelter stay only
         "SELECT a.client_id, a.kind, a.date FROM assessment a JOIN client c ON c.id = a.client_id"
         " WHERE c.shelter_entry_date IS NOT NULL AND a.date >= c.shelter_entry_date"
-        " AND a.kind IN ('vi_spdat', 'spdat') ORDER BY a.date",
+        f" AND a.kind IN ('vi_spdat', 'spdat'){_in('a.client_id', ids)} ORDER BY a.date",
     ):
-        assessments[cid].append(AssessmentSnap(akinds[kind], _d(date)))
+        assessments[cid].append(AssessmentSnap(akinds[kind], _day(date)))
 
     plans: dict[int, dt.date | None] = {}
     for cid, last in _rows(
-        session, "SELECT client_id, MAX(COALESCE(reviewed_on, signed_on)) FROM caseplan GROUP BY client_id"
+        session,
+        f"SELECT client_id, MAX(COALESCE(reviewed_on, signed_on)) FROM caseplan WHERE 1 = 1{_in('client_id', ids)}"
+        " GROUP BY client_id",
     ):
         plans[cid] = _d(last)
 
     task_rows = _rows(
         session,
         "SELECT task.id, task.title, task.due, task.priority, client.case_number FROM task"
-        " LEFT JOIN client ON task.client_id = client.id WHERE NOT task.done ORDER BY task.due, task.id",
+        f" LEFT JOIN client ON task.client_id = client.id WHERE NOT task.done{_in('task.client_id', ids)}"
+        " ORDER BY task.due, task.id",
     )
 
     drafts = tuple(
@@ -331,7 +386,7 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
             session,
             "SELECT d.id, c.case_number, c.preferred_name, c.legal_name, d.updated_at, d.fields_json,"
             " d.appointment_id, d.amends_id FROM notedraft d JOIN client c ON c.id = d.client_id"
-            " ORDER BY d.updated_at, d.id",
+            f" WHERE 1 = 1{_in('d.client_id', ids)} ORDER BY d.updated_at, d.id",
         )
     )
 
@@ -342,24 +397,24 @@ def _load_snapshot(session: Session, day: dt.date, policy: Policy) -> Snapshot:
         clients.append(
             ClientSnap(
                 id=cid,
-                case_number=row.case_number,
-                name=row.preferred_name or row.legal_name,
-                program=row.program,
-                status=statuses[row.status],
-                close_pending=bool(row.close_pending),
-                exempt_hours=row.exempt_hours,
-                penalty_start=_d(row.penalty_start),
-                needs_childcare=bool(row.needs_childcare),
-                remote=bool(row.remote),
-                dv_in_home=bool(row.dv_in_home),
-                follow_up_days=row.follow_up_days,
-                follow_up_permission=bool(row.follow_up_permission),
-                plan_review_date=_d(row.plan_review_date),
-                referral_date=_d(row.referral_date),
-                initial_contact_date=_d(row.initial_contact_date),
-                first_interview_date=_d(row.first_interview_date),
-                shelter_entry_date=_d(row.shelter_entry_date),
-                exit_date=_d(row.exit_date),
+                case_number=row[1],
+                name=row[3] or row[2],
+                program=row[4],
+                status=statuses[row[5]],
+                close_pending=bool(row[6]),
+                exempt_hours=row[7],
+                penalty_start=_d(row[8]),
+                needs_childcare=bool(row[9]),
+                remote=bool(row[10]),
+                dv_in_home=bool(row[11]),
+                follow_up_days=row[12],
+                follow_up_permission=bool(row[13]),
+                plan_review_date=_d(row[14]),
+                referral_date=_d(row[15]),
+                initial_contact_date=_d(row[16]),
+                first_interview_date=_d(row[17]),
+                shelter_entry_date=_d(row[18]),
+                exit_date=_d(row[19]),
                 appointments=tuple(appts.get(cid, ())),
                 notes=tuple(notes.get(cid, ())),
                 hours=tuple(hours.get(cid, ())),
@@ -414,16 +469,203 @@ def apply_states(items: Iterable[DueItem], states: dict[str, DueState], day: dt.
     return [i for i in items if not _hidden(states.get(i.key), day)]
 
 
-def due_items(session: Session, day: dt.date, policy: Policy | None = None) -> list[DueItem]:
-    """What is due on `day`, sorted (routine group, overdue first, priority, date)."""
+def due_items(
+    session: Session, day: dt.date, policy: Policy | None = None, client_ids: Iterable[int] | None = None
+) -> list[DueItem]:
+    """What is due on `day`, sorted (routine group, overdue first, priority, date).
+
+    `client_ids`: only these clients' items (their records, tasks and drafts;
+    no caseload-wide item), from a snapshot of these clients alone."""
     policy = policy or load_policy()
     with _no_gc():
-        snap = _load_snapshot(session, day, policy)
-        items = compute_due(snap, policy, day)
+        snap = _load_snapshot(session, day, policy, client_ids)
+        items = compute_due(snap, policy, day, only=None if client_ids is None else client_rule_ids())
         # Free the snapshot before the collector is back on, so it does not
         # have to walk ~100k objects that are about to die anyway.
         del snap
         return apply_states(items, _latest_states(session), day)
+
+
+def _wide_snapshot(session: Session, day: dt.date, client_count: int) -> Snapshot:
+    """The caseload-wide part of the snapshot: manual tasks of no client, and
+    how many clients the caseload has (the rest belongs to clients)."""
+    tasks = tuple(
+        TaskSnap(tid, title, _d(due), int(prio), None)
+        for tid, title, due, prio in _rows(
+            session,
+            "SELECT id, title, due, priority FROM task WHERE NOT done AND client_id IS NULL ORDER BY due, id",
+        )
+    )
+    return Snapshot(day=day, tasks=tasks, client_count=client_count)
+
+
+class DueCache:
+    """The due list kept in memory between changes (issue 14).
+
+    Items are kept per client (by client id) and, apart, the caseload-wide
+    ones (`CASELOAD_WIDE_RULES`, manual tasks of no client); with them the
+    merged list in display order and the user's decisions (`DueState`, read
+    incrementally: rows are only ever added). A change to one client
+    recomputes that client, from a snapshot restricted to it in SQL, and the
+    caseload-wide items; anything else (`invalidate()` without a client, a
+    new day) recomputes everything. The rules are the same pure functions
+    either way; a property test compares the two after random edits.
+
+    Thread-safe: `invalidate` from any thread (the UI), `refresh` in a worker;
+    refreshes run one at a time and each applies every change pending when
+    it starts, so the last refresh to finish has seen every change before it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # one refresh at a time
+        self._pending_lock = threading.Lock()
+        self._everything = True
+        self._pending_ids: set[int] = set()
+        self._pending_cases: set[str] = set()
+        self.day: dt.date | None = None
+        #: client id -> its entries (sort key, item key, item), in display order
+        self._by_client: dict[int, list[tuple[tuple, str, DueItem]]] = {}
+        self._wide: list[tuple[tuple, str, DueItem]] = []
+        # the merged list in display order, as three parallel lists
+        self._sort: list[tuple] = []
+        self._keys: list[str] = []
+        self._items: list[DueItem] = []
+        self._states: dict[str, tuple[DueAction, dt.date | None]] = {}
+        self._state_id = 0
+        #: the clients in the snapshot (the caseload the count names)
+        self._wanted: set[int] = set()
+        self.runs = 0
+        #: how many clients were recomputed by the last refresh (None: all)
+        self.last_recomputed: int | None = None
+
+    def invalidate(self, client_id: int | None = None, case_number: str | None = None) -> None:
+        """Mark a client (by id or case number) changed; neither: everything."""
+        with self._pending_lock:
+            if client_id is None and not case_number:
+                self._everything = True
+            if client_id is not None:
+                self._pending_ids.add(int(client_id))
+            if case_number:
+                self._pending_cases.add(case_number)
+
+    def refresh(self, session: Session, day: dt.date, policy: Policy | None = None) -> list[DueItem]:
+        """Apply the pending changes and return the due list of `day` (decisions applied)."""
+        return self.refresh_numbered(session, day, policy)[1]
+
+    def refresh_numbered(
+        self, session: Session, day: dt.date, policy: Policy | None = None
+    ) -> tuple[int, list[DueItem]]:
+        """`refresh`, with the run's number: a later run has a higher number and
+        has seen every change a lower one has (the caller shows the newest)."""
+        policy = policy or load_policy()
+        with self._lock:
+            with self._pending_lock:
+                everything = self._everything or day != self.day
+                ids, cases = self._pending_ids, self._pending_cases
+                self._everything, self._pending_ids, self._pending_cases = False, set(), set()
+            try:
+                with _no_gc():
+                    if everything:
+                        self._full(session, day, policy)
+                    else:
+                        self._update(session, day, policy, ids, cases)
+                    self._load_states(session, reset=everything)
+            except BaseException:
+                self.invalidate()  # a half-applied change: start again from scratch next time
+                raise
+            self.runs += 1
+            return self.runs, self._visible(day)
+
+    # -- internals ----------------------------------------------------------
+
+    def _full(self, session: Session, day: dt.date, policy: Policy) -> None:
+        snap = _load_snapshot(session, day, policy)
+        items = compute_due(snap, policy, day)
+        self._wanted = {c.id for c in snap.clients}
+        del snap
+        case_ids = dict(_rows(session, "SELECT case_number, id FROM client"))
+        by_client: dict[int, list[tuple[tuple, str, DueItem]]] = defaultdict(list)
+        wide: list[tuple[tuple, str, DueItem]] = []
+        entries = [(i.sort_key(), i.key, i) for i in items]
+        for entry in entries:
+            cid = case_ids.get(entry[2].case_number) if entry[2].case_number is not None else None
+            (wide if cid is None else by_client[cid]).append(entry)
+        self._by_client, self._wide = dict(by_client), wide
+        self._sort = [e[0] for e in entries]
+        self._keys = [e[1] for e in entries]
+        self._items = [e[2] for e in entries]
+        self.day = day
+        self.last_recomputed = None
+
+    def _update(self, session: Session, day: dt.date, policy: Policy, ids: set[int], cases: set[str]) -> None:
+        if cases:
+            marks = ", ".join(f":c{i}" for i in range(len(cases)))
+            found = _rows(
+                session, f"SELECT id FROM client WHERE case_number IN ({marks})", **{f"c{i}": c for i, c in enumerate(cases)}
+            )
+            ids = ids | {row[0] for row in found}
+        if ids:
+            snap = _load_snapshot(session, day, policy, ids)
+            items = compute_due(snap, policy, day, only=client_rule_ids())
+            self._wanted.difference_update(ids)
+            self._wanted.update(c.id for c in snap.clients)
+            del snap
+            case_ids = dict(
+                _rows(session, f"SELECT case_number, id FROM client WHERE 1 = 1{_in('id', tuple(sorted(ids)))}")
+            )
+            fresh: dict[int, list[tuple[tuple, str, DueItem]]] = defaultdict(list)
+            for i in items:
+                cid = case_ids.get(i.case_number)
+                if cid is not None:
+                    fresh[cid].append((i.sort_key(), i.key, i))
+            for cid in ids:
+                self._remove(self._by_client.pop(cid, ()))
+                if fresh.get(cid):
+                    self._by_client[cid] = fresh[cid]
+                    self._insert(fresh[cid])
+        # the caseload-wide items: every time (a status change moves the count; cheap)
+        wide = [(i.sort_key(), i.key, i) for i in compute_due(_wide_snapshot(session, day, len(self._wanted)), policy, day)]
+        self._remove(self._wide)
+        self._wide = wide
+        self._insert(wide)
+        self.last_recomputed = len(ids)
+
+    def _remove(self, entries: Iterable[tuple[tuple, str, DueItem]]) -> None:
+        for skey, _key, item in entries:
+            at = bisect.bisect_left(self._sort, skey)
+            while self._items[at] is not item:
+                at += 1
+            del self._sort[at], self._keys[at], self._items[at]
+
+    def _insert(self, entries: Iterable[tuple[tuple, str, DueItem]]) -> None:
+        # in the entries' order, each after its equals: the order a full sort gives
+        for skey, key, item in entries:
+            at = bisect.bisect_right(self._sort, skey)
+            self._sort.insert(at, skey)
+            self._keys.insert(at, key)
+            self._items.insert(at, item)
+
+    def _load_states(self, session: Session, reset: bool) -> None:
+        if reset:
+            self._states, self._state_id = {}, 0
+        actions = DueAction._value2member_map_
+        for sid, key, action, until in _rows(
+            session, "SELECT id, item_key, action, until FROM due_state WHERE id > :last ORDER BY id", last=self._state_id
+        ):
+            self._states[key] = (actions.get(action, action), _d(until))
+            self._state_id = sid
+
+    def _visible(self, day: dt.date) -> list[DueItem]:
+        hidden = set()
+        for key, (action, until) in self._states.items():
+            if action == DueAction.SNOOZED:
+                if until is not None and day < until:
+                    hidden.add(key)
+            elif action in (DueAction.DONE, DueAction.DISMISSED):
+                hidden.add(key)
+        if not hidden:
+            return list(self._items)
+        return [item for key, item in zip(self._keys, self._items) if key not in hidden]
 
 
 def _check_key(item_key: str) -> str:
@@ -498,6 +740,7 @@ def add_task(session: Session, title: str, due: dt.date, priority: int = 2, case
 
 __all__ = [
     "RULES",
+    "DueCache",
     "add_task",
     "apply_states",
     "dismiss",

@@ -736,10 +736,19 @@ class SearchHit:
 
 
 #: Relevance (bm25) is ranked among at most this many of the newest matching
-#: notes: ranking half a million matches of a common word takes seconds, and
-#: for such words the recent notes are the ones wanted. Paging past the
-#: window widens it.
+#: notes (each ranked note costs a few microseconds); words with fewer
+#: matches have every match ranked. Paging past the window widens it.
 SEARCH_WINDOW = 2000
+#: ... and only while the words typed are in fewer notes than this, each word
+#: (and each alternative of a word) counted apart. FTS5's bm25 reads every
+#: note that holds each word (its document frequency) whatever the window or
+#: LIMIT, so over 1M notes a word found in most of them costs 25-40 ms to rank
+#: even within 2,000 matches. At or above this many, the matches come newest
+#: first (rowid descending over the index, which stops at the page: ~1 ms),
+#: and for such words the recent notes are the ones wanted. The trade-off: a
+#: common word's best-matching old note is found by adding a word, not by
+#: scrolling. (The probe that decides stops at this many notes: ~2-4 ms.)
+RANK_BUDGET = 30_000
 
 
 def search_notes(
@@ -749,13 +758,16 @@ def search_notes(
     offset: int = 0,
     synonyms: Sequence[Sequence[str]] | None = None,
 ) -> list[SearchHit]:
-    """Notes matching the words typed, best first (bm25), one page at a time.
+    """Notes matching the words typed, one page at a time: best first (bm25,
+    among the newest SEARCH_WINDOW matches) when the words are rare enough to
+    rank, else newest first (see RANK_BUDGET).
 
     Whole words, stemmed; the word being typed also as the start of a word;
     the policy's synonyms folded in (`synonyms` overrides them). Three short
-    queries: the rowid where the window of newest matches starts, the page of
-    rowids with their snippets in rank order (FTS5 only), then the notes and
-    clients of that page by primary key.
+    queries: whether the words' notes reach RANK_BUDGET (bounded: it stops
+    there) and, if not, where the window of newest matches starts; the page
+    of rowids with their snippets (FTS5 only); then the notes and clients of
+    that page by primary key.
     """
     if not _TOKEN.search(query):
         return []
@@ -768,15 +780,24 @@ def search_notes(
 
         synonyms = load_policy().search.synonyms
     match = fts_query(query, synonyms, lambda prefix: words_starting_with(session, prefix))
-    window = max(SEARCH_WINDOW, offset + limit)
-    cut = session.execute(
-        sql_text("SELECT rowid FROM note_fts WHERE note_fts MATCH :m ORDER BY rowid DESC LIMIT 1 OFFSET :w"),
-        {"m": match, "w": window - 1},
-    ).scalar()
+    # bm25's cost is the notes of each word, AND or not: probe their union, up to the budget.
+    union = match.replace(" AND ", " OR ")
+    common = session.execute(
+        sql_text("SELECT rowid FROM note_fts WHERE note_fts MATCH :m ORDER BY rowid DESC LIMIT 1 OFFSET :b"),
+        {"m": union, "b": RANK_BUDGET - 1},
+    ).scalar() is not None
+    cut = None
+    if not common:
+        window = max(SEARCH_WINDOW, offset + limit)
+        cut = session.execute(
+            sql_text("SELECT rowid FROM note_fts WHERE note_fts MATCH :m ORDER BY rowid DESC LIMIT 1 OFFSET :w"),
+            {"m": match, "w": window - 1},
+        ).scalar()
     page = session.execute(
         sql_text(
             "SELECT rowid, snippet(note_fts, 0, :hs, :he, '…', 16) FROM note_fts "
-            "WHERE note_fts MATCH :m AND rowid >= :cut ORDER BY rank LIMIT :limit OFFSET :offset"
+            f"WHERE note_fts MATCH :m AND rowid >= :cut ORDER BY {'rowid DESC' if common else 'rank'}"
+            " LIMIT :limit OFFSET :offset"
         ),
         {"m": match, "hs": HIT_START, "he": HIT_END, "cut": cut or 0, "limit": limit, "offset": offset},
     ).all()

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.messages import DataChanged, DueTarget
+from caseterm.messages import NO_CLIENT, DataChanged, DueTarget
 
 #: Theme variables (not colours) per priority: they follow light and dark themes.
 PRIORITY_STYLE = {1: "$text-error", 2: "$text-warning", 3: "$text-primary"}
@@ -245,7 +245,7 @@ class DueToday(Vertical):
             return
         self.notify(message, timeout=3)
         self._move_off(item)
-        self.post_message(DataChanged())
+        self.post_message(DataChanged(case_number=item.case_number or NO_CLIENT))
 
     def _move_off(self, item: Any) -> None:
         """Highlight the next item so the list does not jump back to the top."""
