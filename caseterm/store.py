@@ -27,7 +27,7 @@ from caseterm.errors import StoreError, damaged_message, store_error_from
 
 #: The Alembic head this package's code expects. `tests/test_store.py` keeps
 #: it equal to the newest script in `migrations/versions/`.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 
 BUSY_TIMEOUT_MS = 5000
 
