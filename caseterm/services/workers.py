@@ -89,6 +89,8 @@ def current_worker(session: Session) -> Worker | None:
 
 def assigned_worker(session: Session, client: Client) -> Worker | None:
     """The client's worker now; in solo mode an unassigned client is the solo worker's."""
+    if client.worker_id is None and client.id is not None and is_agency(session):
+        session.refresh(client, ["worker_id"])  # the server assigns a new client to its maker (0006)
     if client.worker_id is not None:
         return session.get(Worker, client.worker_id)
     if is_agency(session):

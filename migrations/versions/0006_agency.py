@@ -86,6 +86,15 @@ FUNCTIONS = [
         END IF;
         RETURN NEW;
     END $$""",
+    # ... and its history starts there.
+    """CREATE FUNCTION caseterm_client_history() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NEW.worker_id IS NOT NULL THEN
+            INSERT INTO assignment (client_id, worker_id, from_date, to_date, reason)
+                VALUES (NEW.id, NEW.worker_id, current_date, NULL, 'new client');
+        END IF;
+        RETURN NULL;
+    END $$""",
     # A supervisor may move a team member's client, nothing else about it.
     """CREATE FUNCTION caseterm_client_update() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -115,6 +124,7 @@ FUNCTIONS = [
 
 TRIGGERS = [
     "CREATE TRIGGER client_insert BEFORE INSERT ON client FOR EACH ROW EXECUTE FUNCTION caseterm_client_insert()",
+    "CREATE TRIGGER client_history AFTER INSERT ON client FOR EACH ROW EXECUTE FUNCTION caseterm_client_history()",
     "CREATE TRIGGER client_update BEFORE UPDATE ON client FOR EACH ROW EXECUTE FUNCTION caseterm_client_update()",
     "CREATE TRIGGER note_author BEFORE INSERT ON note FOR EACH ROW EXECUTE FUNCTION caseterm_note_author()",
     "CREATE TRIGGER audit_user BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION caseterm_audit_user()",
@@ -273,11 +283,11 @@ def downgrade() -> None:
         for statement in _policies():
             name, table = statement.split()[2], statement.split()[4]
             op.execute(f"DROP POLICY IF EXISTS {name} ON {table}")
-        for name, table in (("client_insert", "client"), ("client_update", "client"),
+        for name, table in (("client_insert", "client"), ("client_history", "client"), ("client_update", "client"),
                             ("note_author", "note"), ("audit_user", "audit")):
             op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
         for function in ("caseterm_audit_user()", "caseterm_note_author()", "caseterm_client_update()",
-                         "caseterm_client_insert()", "caseterm_readable_logins()", "caseterm_writable(integer)",
+                         "caseterm_client_insert()", "caseterm_client_history()", "caseterm_readable_logins()", "caseterm_writable(integer)",
                          "caseterm_reading_for()", "caseterm_acting_for()", "caseterm_is_admin()",
                          "caseterm_role()", "caseterm_me()"):
             op.execute(f"DROP FUNCTION IF EXISTS {function}")
