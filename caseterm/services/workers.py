@@ -95,10 +95,7 @@ def assigned_worker(session: Session, client: Client) -> Worker | None:
         return session.get(Worker, client.worker_id)
     if is_agency(session):
         return None
-    from caseterm.config import load_settings
-
-    return find_worker(session, load_settings().user) or Worker(
-        login=load_settings().user, full_name=load_settings().full_name.strip())
+    return solo_worker(session)
 
 
 def assigned_name(session: Session, client: Client) -> str:
