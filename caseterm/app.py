@@ -180,7 +180,10 @@ class CasetermApp(App[None]):
     def on_mount(self) -> None:
         from caseterm.config import load_settings
 
-        self.sub_title = f"{clock.today():%a %b %d %Y} · {load_settings().user}"
+        from caseterm.store import agency_login
+
+        login = agency_login(self.engine)
+        self.sub_title = f"{clock.today():%a %b %d %Y} · {f'agency · {login}' if login else load_settings().user}"
         self.set_class(self.size.width < COMPACT_WIDTH, "-compact")
         self.call_after_refresh(self._announce_drafts)
         # The due list waits for the first screen's rows (ScreenReady) so the two do not

@@ -59,6 +59,20 @@ def is_postgres(url_or_engine: "str | Engine") -> bool:
     return make_url(normalise_url(url)).get_backend_name() == "postgresql"
 
 
+def agency_login(engine: Engine) -> str | None:
+    """Agency mode's login (the URL's user, else libpq's default: PGUSER, the OS user); None on SQLite.
+
+    Read from the URL, not the server, so the app's header costs no query at start-up.
+    """
+    if engine.dialect.name != "postgresql":
+        return None
+    if engine.url.username:
+        return engine.url.username
+    import getpass
+
+    return os.environ.get("PGUSER") or getpass.getuser()
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file behind a SQLite URL, or None for other databases / memory."""
     parsed = make_url(url)

@@ -270,3 +270,21 @@ def test_import_gives_unassigned_clients_to_the_named_worker(agency: Agency, tmp
                                  "ON c.id = a.client_id JOIN worker w ON w.id = a.worker_id "
                                  "WHERE c.case_number LIKE 'S-%' ORDER BY 1")).all()
     assert [tuple(r) for r in rows] == [("S-1", BEN, "import"), ("S-2", BEN, "import"), ("S-3", CARL, "new client")]
+
+
+# -- the TUI -----------------------------------------------------------------------------------
+
+
+async def test_the_tui_names_the_mode_the_login_and_the_assigned_worker(agency: Agency) -> None:
+    from caseterm.app import CasetermApp
+
+    app = CasetermApp(agency.login(ANA), automatic_backups=False)
+    async with app.run_test(size=(150, 45)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert app.sub_title.endswith(" · agency · t_ana")
+        app.open_client("A-1")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "case manager Ana Reyes" in str(app.screen.query_one("#card-line").render())

@@ -137,3 +137,23 @@ def test_import_assign_to_on_sqlite_takes_only_the_new_clients(tmp_path: Path, s
     assert [(w["login"], w["clients"]) for w in listed] == [("ana", 1), ("bo", 1)]
     result = run("--db", db, "import", str(second), "--assign-to", "BAD")
     assert result.returncode == 2 and "--assign-to 'BAD': not a login name" in result.output
+
+
+async def test_the_client_header_names_a_worker_other_than_the_solo_user(caseload) -> None:  # noqa: ANN001
+    from caseterm.app import CasetermApp
+
+    with session_scope(caseload) as s:
+        workers.add_worker(s, "bo", name="Bo Berg", role=WorkerRole.CASE_MANAGER)
+        workers.assign(s, ["TA-2"], "bo", today=TODAY)
+    app = CasetermApp(caseload, automatic_backups=False)
+    async with app.run_test(size=(150, 45)) as pilot:
+        for case_number, shown in (("TA-1", False), ("TA-2", True)):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            app.open_client(case_number)
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert ("case manager Bo Berg" in str(app.screen.query_one("#card-line").render())) is shown
+            assert "agency" not in app.sub_title
+            app.pop_screen()

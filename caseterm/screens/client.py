@@ -296,7 +296,9 @@ class ClientScreen(Screen):
         with self._session() as session:
             client = get_client(session, self.case_number)
             self.client = client
-            self._show_card(client)
+            from caseterm.services.workers import card_name
+
+            self._show_card(client, card_name(session, client))
             self._show_notes(session, client)
             self._show_drafts(session, client)
         self._tab_stale = set(self._built)
@@ -336,7 +338,7 @@ class ClientScreen(Screen):
 
     # -- header card -------------------------------------------------------------
 
-    def _show_card(self, c: Client) -> None:
+    def _show_card(self, c: Client, assigned: str | None = None) -> None:
         name = c.display_name
         if c.preferred_name and c.preferred_name != c.legal_name:
             name = f"{c.preferred_name} (legal name {c.legal_name})"
@@ -352,6 +354,8 @@ class ClientScreen(Screen):
             line.append(" / ".join(contact))
         if c.stage_of_change:
             line.append(f"stage: {_label(c.stage_of_change)}")
+        if assigned:
+            line.append(f"case manager {assigned}")
         self.query_one("#card-line", Static).update(" · ".join(line))
         flags = []
         if c.exempt_hours is not None:

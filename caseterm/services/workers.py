@@ -104,6 +104,22 @@ def assigned_name(session: Session, client: Client) -> str:
     return worker.display_name if worker is not None else ""
 
 
+def card_name(session: Session, client: Client) -> str | None:
+    """Who the client header names: always in agency mode ("nobody" when unassigned); in solo
+    mode only a worker other than the solo user (so a solo user's screen stays as it was)."""
+    if is_agency(session):
+        worker = assigned_worker(session, client)
+        return worker.display_name if worker is not None else "nobody"
+    if client.worker_id is None:
+        return None
+    worker = session.get(Worker, client.worker_id)
+    from caseterm.config import load_settings
+
+    if worker is None or worker.login == load_settings().user:
+        return None
+    return worker.display_name
+
+
 # -- workers ------------------------------------------------------------------------------------
 
 
