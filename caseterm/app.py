@@ -46,6 +46,12 @@ def _schedule_screen() -> "Screen":
     return ScheduleScreen()
 
 
+def _team_screen() -> "Screen":
+    from caseterm.screens.team import TeamScreen
+
+    return TeamScreen()
+
+
 def _clients_provider():  # noqa: ANN202 - lazy provider for the palette
     from caseterm.commands_palette import ClientsProvider
 
@@ -71,7 +77,7 @@ DUE_START_FALLBACK_SECONDS = 1.5
 class CasetermApp(App[None]):
     CSS_PATH = "caseterm.tcss"
     TITLE = "caseterm"
-    MODES = {"caseload": _caseload_screen, "schedule": _schedule_screen}
+    MODES = {"caseload": _caseload_screen, "schedule": _schedule_screen, "team": _team_screen}
     DEFAULT_MODE = "caseload"
     COMMANDS = App.COMMANDS | {_clients_provider, _actions_provider}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
@@ -84,6 +90,7 @@ class CasetermApp(App[None]):
         # Shown in the footer by the screens that have room for them.
         Binding("1", "switch_mode('caseload')", "Caseload", show=False),
         Binding("2", "switch_mode('schedule')", "Schedule", show=False),
+        Binding("3", "switch_mode('team')", "Team", show=False),
         Binding("f2", "toggle_sidebar", "Due list", show=False),
         Binding("ctrl+f", "search_notes", "Search notes", show=False, tooltip="Full-text search of every note"),
         Binding("f4", "open_draft", "Unsaved notes", show=False, tooltip="Open the unsaved notes one after another"),
