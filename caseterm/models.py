@@ -113,6 +113,9 @@ class Appointment(SQLModel, table=True):
     reminder_called: bool = False
     #: How the reminder call went (a ContactOutcome value), when one was made.
     reminder_outcome: str | None = Field(default=None, max_length=32)
+    #: Who last saved it from a form, and when (the edit form's version check).
+    changed_by: str | None = None
+    changed_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime())
 
 
 class Note(SQLModel, table=True):
@@ -194,6 +197,9 @@ class Assessment(SQLModel, table=True):
     kind: AssessmentKind = Field(sa_type=_enum(AssessmentKind))
     date: dt.date
     score: int | None = None
+    #: Who last saved it from a form, and when (the edit form's version check).
+    changed_by: str | None = None
+    changed_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime())
 
 
 class HoursEntry(SQLModel, table=True):
@@ -207,6 +213,9 @@ class HoursEntry(SQLModel, table=True):
     activity: Activity = Field(sa_type=_enum(Activity))
     hours: float
     verified_by: VerifiedBy | None = Field(default=None, sa_type=_enum(VerifiedBy))
+    #: Who last saved it from a form, and when (the edit form's version check).
+    changed_by: str | None = None
+    changed_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime())
 
 
 class Release(SQLModel, table=True):
@@ -217,6 +226,9 @@ class Release(SQLModel, table=True):
     party: str
     signed_on: dt.date | None = None
     expires_on: dt.date | None = None
+    #: Who last saved it from a form, and when (the edit form's version check).
+    changed_by: str | None = None
+    changed_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime())
 
 
 class Referral(SQLModel, table=True):
@@ -226,6 +238,9 @@ class Referral(SQLModel, table=True):
     service: str = ""
     referred_on: dt.date
     outcome: str | None = None
+    #: Who last saved it from a form, and when (the edit form's version check).
+    changed_by: str | None = None
+    changed_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime())
 
 
 class ManualTask(SQLModel, table=True):

@@ -105,6 +105,11 @@ class RecordTable(DataTable):
         return key.value
 
 
+#: The record kind (services.records) each record tab edits.
+RECORD_KIND = {"appointments": "appointment", "assessments": "assessment", "hours": "hours",
+               "releases": "release", "referrals": "referral"}
+
+
 class ClientScreen(Screen):
     """A client's file, opened by case number (optionally on one tab)."""
 
@@ -829,6 +834,9 @@ class ClientScreen(Screen):
                 "referrals": self._referral_fields,
             }
             title, fields, save = builders[tab](session, client, record_id)
+            kind = RECORD_KIND[tab]
+            # The version check: what the record was when the form opened.
+            opened = records.stamp_of(records.get_record(session, client, kind, record_id)) if record_id else None
             if tab == "appointments" and client.dv_in_home:
                 from caseterm.services.appointments import is_home_visit
 
@@ -846,7 +854,13 @@ class ClientScreen(Screen):
                     continue  # not offered here (e.g. "home" for a client with DV in the home)
                 f.value = prefill[f.name]
         verb = "Edit" if record_id else "Add"
-        self._open_form(f"{verb} {title} · {self.case_number}", fields, lambda s, c, v: save(s, c, v, record_id),
+
+        def checked_save(s: "Session", c: Client, v: dict[str, Any]) -> None:
+            if record_id and opened is not None:
+                records.check_unchanged(s, kind, record_id, opened)
+            records.mark_changed(s, save(s, c, v, record_id))
+
+        self._open_form(f"{verb} {title} · {self.case_number}", fields, checked_save,
                         help_text, fix=fix, fix_label=fix_label, on_saved=on_saved)
 
     def _appointment_fields(self, session: "Session", client: Client, record_id: int | None) -> tuple:

@@ -2,7 +2,9 @@
 
 Both engines get the tables `worker`, `assignment` (a client's history of case
 managers) and `coverage` (who covers whom, from when until when), and
-`client.worker_id`, the worker the client is assigned to now. On SQLite (solo
+`client.worker_id`, the worker the client is assigned to now, and the records
+the client file edits get `changed_by` and `changed_at` (an edit form's
+version check says who changed the record since it was opened, and when). On SQLite (solo
 mode) `worker_id` stays empty: an empty assignment means the one solo worker
 (caseterm.services.workers), and there are no policies.
 
@@ -41,6 +43,9 @@ depends_on = None
 #: Tables whose rows belong to a client through `client_id` (all but the client itself).
 CLIENT_CHILD_TABLES = ("appointment", "note", "notedraft", "caseplan", "assessment", "hours",
                        "release", "referral", "assignment")
+
+#: The records edited in forms of the client file: they carry who changed them last, and when.
+STAMPED_TABLES = ("appointment", "assessment", "hours", "release", "referral")
 
 #: Every table row-level security covers.
 RLS_TABLES = ("client", *CLIENT_CHILD_TABLES, "goal", "objective", "plantask", "task", "due_state",
@@ -265,6 +270,10 @@ def upgrade() -> None:
     else:
         op.add_column("client", sa.Column("worker_id", sa.Integer(), sa.ForeignKey("worker.id"), nullable=True))
     op.create_index("ix_client_worker_id", "client", ["worker_id"])
+    # Who last changed a record the client file edits, and when: the version check of an edit form.
+    for table in STAMPED_TABLES:
+        op.add_column(table, sa.Column("changed_by", sa.String(), nullable=True))
+        op.add_column(table, sa.Column("changed_at", sa.DateTime(), nullable=True))
     if not postgres:
         return
     for table in ("task", "due_state"):
@@ -293,6 +302,13 @@ def downgrade() -> None:
             op.execute(f"DROP FUNCTION IF EXISTS {function}")
         for table in ("task", "due_state"):
             op.execute(f"ALTER TABLE {table} DROP COLUMN owner")
+    for table in STAMPED_TABLES:
+        if postgres:
+            op.drop_column(table, "changed_at")
+            op.drop_column(table, "changed_by")
+        else:
+            op.execute(f"ALTER TABLE {table} DROP COLUMN changed_at")
+            op.execute(f"ALTER TABLE {table} DROP COLUMN changed_by")
     op.drop_index("ix_client_worker_id", table_name="client")
     if postgres:
         op.drop_column("client", "worker_id")
