@@ -353,3 +353,27 @@ async def test_the_team_screen_tells_a_case_manager_it_is_not_for_them(agency: A
         await pilot.pause()
         assert isinstance(app.screen, TeamScreen) and app.screen.loaded and app.screen.logins == []
         assert "for supervisors and admins" in str(app.screen.query_one("#team-note").render())
+
+
+def test_a_case_managers_import_is_theirs_and_repeats_as_nothing_changed(agency: Agency, tmp_path) -> None:  # noqa: ANN001
+    """The laptop's notes and audit entries become the importing login's; importing again adds nothing."""
+    laptop = tmp_path / "caseload.json"
+    laptop.write_text(json.dumps({
+        "format": "caseterm/1",
+        "clients": [{"case_number": "L-1", "legal_name": "Laptop Client"}],
+        "notes": [{"uid": "0b8c9f1e-0000-4000-8000-000000000001", "case_number": "L-1",
+                   "contact_at": "2026-10-20T10:00:00", "written_at": "2026-10-20T10:30:00", "type": "contact",
+                   "method": "phone", "outcome": "reached", "minutes": 10, "author": "laptop-user",
+                   "text": "Called from the laptop."}],
+        "audit": [{"at": "2026-10-20T10:30:00", "user": "Laptop User", "action": "note_saved",
+                   "case_number": "L-1", "detail": "type=contact"}],
+    }))
+    first = run("--db", agency.url(CARL), "import", str(laptop))
+    assert first.returncode == 0, first.output
+    again = run("--db", agency.url(CARL), "import", str(laptop))
+    assert again.returncode == 0, again.output
+    assert "nothing changed" in again.output
+    with agency.owner.connect() as conn:
+        assert conn.execute(text("SELECT author FROM note WHERE text = 'Called from the laptop.'")).scalar() == CARL
+        users = conn.execute(text("SELECT \"user\" FROM audit WHERE case_number = 'L-1' AND action = 'note_saved'"))
+        assert users.scalars().all() == [CARL]
