@@ -377,3 +377,16 @@ def test_a_case_managers_import_is_theirs_and_repeats_as_nothing_changed(agency:
         assert conn.execute(text("SELECT author FROM note WHERE text = 'Called from the laptop.'")).scalar() == CARL
         users = conn.execute(text("SELECT \"user\" FROM audit WHERE case_number = 'L-1' AND action = 'note_saved'"))
         assert users.scalars().all() == [CARL]
+
+
+def test_a_case_manager_is_refused_the_admin_commands_with_a_message(agency: Agency) -> None:
+    for args, words in ((("worker", "add", "t_zoe", "--name", "Zoe", "--role", "admin"), "worker add: the server refused"),
+                        (("assign", "A-1", "--to", BEN), "t_ana is a case manager"),
+                        (("cover", BEN, "--by", ANA, "--until", "2099-01-01"), "cover: the server refused")):
+        result = run("--db", agency.url(ANA), *args)
+        assert result.returncode == 2, (args, result.output)
+        assert words in result.output, result.output
+        assert "Traceback" not in result.output
+    with agency.owner.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM worker WHERE login = 't_zoe'")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM coverage")).scalar() == 0
