@@ -284,8 +284,23 @@ def open_store(url: str, *, create: bool = True) -> Engine:
         )
     if path is not None and current is not None:
         backup(engine, backup_path_for(path, reason=f"pre-migration-{current}"))
-    migrate(engine)
+    try:
+        migrate(engine)
+    except DatabaseError as err:
+        if path is None and _refused(err):
+            # Agency mode: only the database owner changes the schema.
+            raise StoreError(
+                f"{location(url)}: the schema is at revision {current or 'none'} and this caseterm needs "
+                f"{HEAD_REVISION}; only the database owner can upgrade it: ask them to run "
+                "`caseterm team init` (it migrates)"
+            ) from None
+        raise
     return engine
+
+
+def _refused(err: Exception) -> bool:
+    text_ = str(getattr(err, "orig", err)).lower()
+    return "permission denied" in text_ or "must be owner" in text_
 
 
 def known_revisions() -> set[str]:

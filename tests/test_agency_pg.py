@@ -390,3 +390,11 @@ def test_a_case_manager_is_refused_the_admin_commands_with_a_message(agency: Age
     with agency.owner.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM worker WHERE login = 't_zoe'")).scalar() == 0
         assert conn.execute(text("SELECT count(*) FROM coverage")).scalar() == 0
+
+
+def test_a_worker_cannot_migrate_and_is_told_who_can(agency: Agency) -> None:
+    with agency.owner.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0005'"))
+    result = run("--db", agency.url(ANA), "agenda", "--json")
+    assert result.returncode == 2, result.output
+    assert "only the database owner can upgrade it" in result.output and "team init" in result.output

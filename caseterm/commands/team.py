@@ -25,7 +25,8 @@ def _permission(err: Exception, what: str) -> BadInput | None:
     if state in ("42501", "42710") or "permission denied" in str(orig or err) \
             or "row-level security" in str(orig or err):
         reason = " ".join(str(orig or err).split()).split(" CONTEXT:")[0]
-        return BadInput(f"{what}: the server refused ({reason}); {CliContext.location} needs its owner or an admin for this")
+        return BadInput(f"{what}: the server refused ({reason}); this needs an admin or the database owner "
+                        f"({CliContext.location})")
     return None
 
 
