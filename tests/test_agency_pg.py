@@ -398,3 +398,19 @@ def test_a_worker_cannot_migrate_and_is_told_who_can(agency: Agency) -> None:
     result = run("--db", agency.url(ANA), "agenda", "--json")
     assert result.returncode == 2, result.output
     assert "only the database owner can upgrade it" in result.output and "team init" in result.output
+
+
+def test_due_marks_and_caseload_wide_tasks_belong_to_the_worker_who_made_them(agency: Agency) -> None:
+    from caseterm.services import due
+
+    with session_scope(agency.login(ANA)) as s:
+        due.snooze(s, "follow-up|A-1|2026-11-02", dt.date(2026, 11, 20))
+        due.add_task(s, "Renew my training", dt.date(2026, 11, 30))
+    seen = {}
+    for login in (ANA, BEN, SUE, ADA):
+        with agency.login(login).connect() as conn:
+            seen[login] = (conn.execute(text("SELECT count(*) FROM due_state")).scalar(),
+                           conn.execute(text("SELECT count(*) FROM task")).scalar())
+    assert seen == {ANA: (1, 1), BEN: (0, 0), SUE: (1, 0), ADA: (1, 1)}
+    with agency.owner.connect() as conn:
+        assert conn.execute(text("SELECT owner FROM due_state")).scalar() == ANA
