@@ -47,6 +47,12 @@ def _schedule_screen() -> "Screen":
     return ScheduleScreen()
 
 
+def _team_screen() -> "Screen":
+    from caseterm.screens.team import TeamScreen
+
+    return TeamScreen()
+
+
 def _clients_provider():  # noqa: ANN202 - lazy provider for the palette
     from caseterm.commands_palette import ClientsProvider
 
@@ -72,7 +78,7 @@ DUE_START_FALLBACK_SECONDS = 1.5
 class CasetermApp(App[None]):
     CSS_PATH = "caseterm.tcss"
     TITLE = "caseterm"
-    MODES = {"caseload": _caseload_screen, "schedule": _schedule_screen}
+    MODES = {"caseload": _caseload_screen, "schedule": _schedule_screen, "team": _team_screen}
     DEFAULT_MODE = "caseload"
     COMMANDS = App.COMMANDS | {_clients_provider, _actions_provider}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
@@ -85,6 +91,7 @@ class CasetermApp(App[None]):
         # Shown in the footer by the screens that have room for them.
         Binding("1", "switch_mode('caseload')", "Caseload", show=False),
         Binding("2", "switch_mode('schedule')", "Schedule", show=False),
+        Binding("3", "switch_mode('team')", "Team", show=False),
         Binding("f2", "toggle_sidebar", "Due list", show=False),
         Binding("ctrl+f", "search_notes", "Search notes", show=False, tooltip="Full-text search of every note"),
         Binding("f4", "open_draft", "Unsaved notes", show=False, tooltip="Open the unsaved notes one after another"),
@@ -196,7 +203,10 @@ class CasetermApp(App[None]):
     def on_mount(self) -> None:
         from caseterm.config import load_settings
 
-        self.sub_title = f"{clock.today():%a %b %d %Y} · {load_settings().user}"
+        from caseterm.store import agency_login
+
+        login = agency_login(self.engine)
+        self.sub_title = f"{clock.today():%a %b %d %Y} · {f'agency · {login}' if login else load_settings().user}"
         self.set_class(self.size.width < COMPACT_WIDTH, "-compact")
         self.call_after_refresh(self._announce_drafts)
         if self._start_unlock is not None:

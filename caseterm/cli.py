@@ -40,6 +40,10 @@ COMMANDS: dict[str, str] = {
     "encrypt": "caseterm.commands.privacy:encrypt_cmd",
     "decrypt": "caseterm.commands.privacy:decrypt_cmd",
     "search": "caseterm.commands.search:search",
+    "team": "caseterm.commands.team:team",
+    "worker": "caseterm.commands.team:worker",
+    "assign": "caseterm.commands.team:assign_cmd",
+    "cover": "caseterm.commands.team:cover_cmd",
 }
 
 HELP = {
@@ -57,6 +61,10 @@ HELP = {
     "encrypt": "Encrypt the database with a passphrase (SQLCipher).",
     "decrypt": "Turn an encrypted database back into a plain file.",
     "search": "Search every note for words (the app's notes search).",
+    "team": "Agency mode: `team init` sets up a PostgreSQL database (roles, grants, policies).",
+    "worker": "Add or list workers (case managers, supervisors, admins).",
+    "assign": "Transfer clients to a worker (history and a transfer note).",
+    "cover": "Let one worker act for another's clients until a date.",
 }
 
 

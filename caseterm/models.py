@@ -32,6 +32,7 @@ from caseterm.vocabulary import (  # noqa: F401 - re-exported for the tables' us
     Responsible,
     TaskStatus,
     DueAction,
+    WorkerRole,
 )
 
 
@@ -81,6 +82,9 @@ class Client(SQLModel, table=True):
     shelter_entry_date: dt.date | None = None
     exit_date: dt.date | None = None
     exit_reason: ExitReason | None = Field(default=None, sa_type=_enum(ExitReason))
+    #: The worker the client is assigned to now (history: `Assignment`). Empty on
+    #: SQLite (solo mode) means the one solo worker (services.workers).
+    worker_id: int | None = Field(default=None, foreign_key="worker.id", index=True)
 
     @property
     def display_name(self) -> str:
@@ -109,6 +113,9 @@ class Appointment(SQLModel, table=True):
     reminder_called: bool = False
     #: How the reminder call went (a ContactOutcome value), when one was made.
     reminder_outcome: str | None = Field(default=None, max_length=32)
+    #: Who last saved it from a form, and when (the edit form's version check).
+    changed_by: str | None = None
+    changed_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime())
 
 
 class Note(SQLModel, table=True):
@@ -190,6 +197,9 @@ class Assessment(SQLModel, table=True):
     kind: AssessmentKind = Field(sa_type=_enum(AssessmentKind))
     date: dt.date
     score: int | None = None
+    #: Who last saved it from a form, and when (the edit form's version check).
+    changed_by: str | None = None
+    changed_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime())
 
 
 class HoursEntry(SQLModel, table=True):
@@ -203,6 +213,9 @@ class HoursEntry(SQLModel, table=True):
     activity: Activity = Field(sa_type=_enum(Activity))
     hours: float
     verified_by: VerifiedBy | None = Field(default=None, sa_type=_enum(VerifiedBy))
+    #: Who last saved it from a form, and when (the edit form's version check).
+    changed_by: str | None = None
+    changed_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime())
 
 
 class Release(SQLModel, table=True):
@@ -213,6 +226,9 @@ class Release(SQLModel, table=True):
     party: str
     signed_on: dt.date | None = None
     expires_on: dt.date | None = None
+    #: Who last saved it from a form, and when (the edit form's version check).
+    changed_by: str | None = None
+    changed_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime())
 
 
 class Referral(SQLModel, table=True):
@@ -222,6 +238,9 @@ class Referral(SQLModel, table=True):
     service: str = ""
     referred_on: dt.date
     outcome: str | None = None
+    #: Who last saved it from a form, and when (the edit form's version check).
+    changed_by: str | None = None
+    changed_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime())
 
 
 class ManualTask(SQLModel, table=True):
@@ -270,3 +289,43 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(index=True, max_length=40)
     case_number: str | None = Field(default=None, index=True, max_length=40)
     detail: str = ""
+
+
+class Worker(SQLModel, table=True):
+    """A case manager, supervisor or admin; `login` is their PostgreSQL login (agency mode).
+
+    Solo mode (SQLite) has one, made from settings.toml on first need.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(index=True, unique=True, max_length=63)
+    full_name: str = ""
+    role: WorkerRole = Field(default=WorkerRole.CASE_MANAGER, sa_type=_enum(WorkerRole))
+    supervisor_id: int | None = Field(default=None, foreign_key="worker.id")
+    phone: str | None = None
+    active: bool = True
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.login
+
+
+class Assignment(SQLModel, table=True):
+    """One stretch of a client's history of case managers (`to_date` empty: current)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    worker_id: int = Field(foreign_key="worker.id", index=True)
+    from_date: dt.date
+    to_date: dt.date | None = None
+    reason: str = ""
+
+
+class Coverage(SQLModel, table=True):
+    """`covered_by` acts for `worker` from `from_date` until `until` (inclusive)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    worker_id: int = Field(foreign_key="worker.id")
+    covered_by_id: int = Field(foreign_key="worker.id", index=True)
+    from_date: dt.date
+    until: dt.date

@@ -27,7 +27,7 @@ from caseterm.errors import StoreError, damaged_message, store_error_from
 
 #: The Alembic head this package's code expects. `tests/test_store.py` keeps
 #: it equal to the newest script in `migrations/versions/`.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -57,6 +57,20 @@ def normalise_url(url: str) -> str:
 def is_postgres(url_or_engine: "str | Engine") -> bool:
     url = url_or_engine if isinstance(url_or_engine, str) else str(url_or_engine.url)
     return make_url(normalise_url(url)).get_backend_name() == "postgresql"
+
+
+def agency_login(engine: Engine) -> str | None:
+    """Agency mode's login (the URL's user, else libpq's default: PGUSER, the OS user); None on SQLite.
+
+    Read from the URL, not the server, so the app's header costs no query at start-up.
+    """
+    if engine.dialect.name != "postgresql":
+        return None
+    if engine.url.username:
+        return engine.url.username
+    import getpass
+
+    return os.environ.get("PGUSER") or getpass.getuser()
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -127,7 +141,11 @@ def _make_pg_engine(url: str) -> Engine:
             f"{location(url)}: PostgreSQL needs the driver; install it with "
             "pip install 'caseterm[postgres]'"
         ) from None
-    engine = create_engine(url, pool_pre_ping=True)
+    # JIT off: caseterm's queries are short, and under row-level security the planner's cost
+    # estimates climb past jit_above_cost, so a 70 ms query spent ~3 s compiling (agenda, 2,000 clients).
+    options = make_url(url).query.get("options")
+    options = f"{options} -c jit=off" if isinstance(options, str) else "-c jit=off"
+    engine = create_engine(url, pool_pre_ping=True, connect_args={"options": options})
     try:
         with engine.connect():
             pass
@@ -270,8 +288,23 @@ def open_store(url: str, *, create: bool = True) -> Engine:
         )
     if path is not None and current is not None:
         backup(engine, backup_path_for(path, reason=f"pre-migration-{current}"))
-    migrate(engine)
+    try:
+        migrate(engine)
+    except DatabaseError as err:
+        if path is None and _refused(err):
+            # Agency mode: only the database owner changes the schema.
+            raise StoreError(
+                f"{location(url)}: the schema is at revision {current or 'none'} and this caseterm needs "
+                f"{HEAD_REVISION}; only the database owner can upgrade it: ask them to run "
+                "`caseterm team init` (it migrates)"
+            ) from None
+        raise
     return engine
+
+
+def _refused(err: Exception) -> bool:
+    text_ = str(getattr(err, "orig", err)).lower()
+    return "permission denied" in text_ or "must be owner" in text_
 
 
 def known_revisions() -> set[str]:

@@ -74,6 +74,10 @@ class NoteType(StrEnum):
     RE_ENGAGEMENT_STAFFING = "re_engagement_staffing"
     GOOD_CAUSE = "good_cause"
     LETTER = "letter"
+    #: A supervisor's review of the file (agency mode): the one kind a supervisor may add.
+    SUPERVISION = "supervision"
+    #: Written when a client moves to another worker (`caseterm assign`).
+    TRANSFER = "transfer"
 
 
 class ContactMethod(StrEnum):
@@ -138,6 +142,14 @@ class DueAction(StrEnum):
     DISMISSED = "dismissed"
 
 
+class WorkerRole(StrEnum):
+    """What a worker may see and do in agency mode (row-level security on PostgreSQL)."""
+
+    CASE_MANAGER = "case_manager"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
 class AuditAction(StrEnum):
     """What the audit trail records (HIPAA 164.312(b)): who opened, wrote, printed or exported what."""
 
@@ -157,3 +169,5 @@ class AuditAction(StrEnum):
     LOCK = "lock"
     UNLOCK = "unlock"
     UNLOCK_FAILED = "unlock_failed"
+    ASSIGN = "assign"
+    COVER = "cover"

@@ -21,8 +21,10 @@ EXPORT_FORMATS = ("json", "csv", "ics", "html")
 
 @click.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--assign-to", metavar="LOGIN", help="Give the imported clients with no worker to LOGIN "
+              "(agency mode: otherwise to the importing worker).")
 @click.pass_obj
-def import_cmd(ctx: CliContext, file: Path) -> None:
+def import_cmd(ctx: CliContext, file: Path, assign_to: str | None) -> None:
     """Import FILE: a caseterm/1 .json file, or a .csv of clients.
 
     All or nothing: any error aborts the import and leaves the database as it was.
@@ -41,10 +43,20 @@ def import_cmd(ctx: CliContext, file: Path) -> None:
     engine = ctx.engine(create=True)
     if existed:
         _daily_backup(ctx, engine)
+    from caseterm.services import workers
+
+    if assign_to:
+        workers.check_login(assign_to, "--assign-to")
     with session_scope(engine) as session:
+        before = workers.max_client_id(session)
         result = interchange.import_data(session, checked)
+        assigned, nobody = workers.assign_unassigned(session, assign_to, after_id=before)
         audit.record(session, AuditAction.IMPORT, None, audit.detail_of(file=file.absolute(), result=result.summary()))
-    click.echo(f"Imported {file}: {result.summary()}.")
+    to_whom = f"; {text.plural(assigned, 'client')} assigned to {assign_to or 'you'}" if assigned else ""
+    click.echo(f"Imported {file}: {result.summary()}{to_whom}.")
+    if nobody:
+        click.echo(f"caseterm: {text.plural(nobody, 'client')} left without a worker (this login is not a worker); "
+                   "give them one with `caseterm assign CASE... --to LOGIN` or import with --assign-to", err=True)
 
 
 @click.command("export")

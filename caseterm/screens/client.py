@@ -107,6 +107,11 @@ class RecordTable(MeasuredTable):
         return key.value
 
 
+#: The record kind (services.records) each record tab edits.
+RECORD_KIND = {"appointments": "appointment", "assessments": "assessment", "hours": "hours",
+               "releases": "release", "referrals": "referral"}
+
+
 class ClientScreen(CompactFooterMixin, Screen):
     """A client's file, opened by case number (optionally on one tab)."""
 
@@ -298,7 +303,9 @@ class ClientScreen(CompactFooterMixin, Screen):
         with self._session() as session:
             client = get_client(session, self.case_number)
             self.client = client
-            self._show_card(client)
+            from caseterm.services.workers import card_name
+
+            self._show_card(client, card_name(session, client))
             self._show_notes(session, client)
             self._show_drafts(session, client)
         self._tab_stale = set(self._built)
@@ -338,7 +345,7 @@ class ClientScreen(CompactFooterMixin, Screen):
 
     # -- header card -------------------------------------------------------------
 
-    def _show_card(self, c: Client) -> None:
+    def _show_card(self, c: Client, assigned: str | None = None) -> None:
         name = c.display_name
         if c.preferred_name and c.preferred_name != c.legal_name:
             name = f"{c.preferred_name} (legal name {c.legal_name})"
@@ -354,6 +361,8 @@ class ClientScreen(CompactFooterMixin, Screen):
             line.append(" / ".join(contact))
         if c.stage_of_change:
             line.append(f"stage: {_label(c.stage_of_change)}")
+        if assigned:
+            line.append(f"case manager {assigned}")
         self.query_one("#card-line", Static).update(" · ".join(line))
         flags = []
         if c.exempt_hours is not None:
@@ -828,6 +837,9 @@ class ClientScreen(CompactFooterMixin, Screen):
                 "referrals": self._referral_fields,
             }
             title, fields, save = builders[tab](session, client, record_id)
+            kind = RECORD_KIND[tab]
+            # The version check: what the record was when the form opened.
+            opened = records.stamp_of(records.get_record(session, client, kind, record_id)) if record_id else None
             if tab == "appointments" and client.dv_in_home:
                 from caseterm.services.appointments import is_home_visit
 
@@ -845,7 +857,13 @@ class ClientScreen(CompactFooterMixin, Screen):
                     continue  # not offered here (e.g. "home" for a client with DV in the home)
                 f.value = prefill[f.name]
         verb = "Edit" if record_id else "Add"
-        self._open_form(f"{verb} {title} · {self.case_number}", fields, lambda s, c, v: save(s, c, v, record_id),
+
+        def checked_save(s: "Session", c: Client, v: dict[str, Any]) -> None:
+            if record_id and opened is not None:
+                records.check_unchanged(s, kind, record_id, opened)
+            records.mark_changed(s, save(s, c, v, record_id))
+
+        self._open_form(f"{verb} {title} · {self.case_number}", fields, checked_save,
                         help_text, fix=fix, fix_label=fix_label, on_saved=on_saved)
 
     def _appointment_fields(self, session: "Session", client: Client, record_id: int | None) -> tuple:

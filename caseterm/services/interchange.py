@@ -1350,10 +1350,21 @@ class _Writer:
         _count(self.result.updated, "clients", len(updates))
 
     # -- audit -----------------------------------------------------------------
+    def _audit_user(self) -> str | None:
+        """Agency mode: the user the server records for this login's entries (a case manager's or
+        supervisor's are theirs: migration 0006's trigger), so a re-import matches them; None: the file's."""
+        if not hasattr(self, "_forced_user"):
+            self._forced_user = None
+            if self.conn.dialect.name == "postgresql":
+                login, role = self.conn.execute(text("SELECT current_user, caseterm_role()")).one()
+                self._forced_user = None if role in (None, "admin") else str(login)
+        return self._forced_user
+
     def _write_audit(self, batch: list[tuple[int, AuditRecord]]) -> None:
         """Append the entries the database does not hold yet (as many of each as the file has)."""
         table = AuditEntry.__table__
-        keys = [(r.at, r.user, r.action.value, r.case_number, r.detail) for _, r in batch]
+        forced = self._audit_user()
+        keys = [(r.at, forced or r.user, r.action.value, r.case_number, r.detail) for _, r in batch]
         unseen = {key[0] for key in keys if key not in self.audit_held}
         if unseen:
             held: Counter[tuple] = Counter()

@@ -76,6 +76,8 @@ REQUIRED_FIELDS: dict[NoteType, tuple[str, ...]] = {
     NoteType.RE_ENGAGEMENT_STAFFING: ("minutes",),
     NoteType.GOOD_CAUSE: (),
     NoteType.LETTER: ("method",),
+    NoteType.SUPERVISION: (),
+    NoteType.TRANSFER: (),
 }
 
 #: Methods of a message that is sent, not answered at once: a letter or an
@@ -287,6 +289,8 @@ def add_note(
     )
     session.add(note)
     session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        session.refresh(note, ["author"])  # agency mode: the database sets it from the login (0006)
     if audited:
         action = AuditAction.NOTE_AMENDED if amends is not None else AuditAction.NOTE_SAVED
         audit.record(session, action, client.case_number, audit.detail_of(type=NoteType(type).value, note=note.uid))

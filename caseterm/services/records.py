@@ -153,6 +153,53 @@ def get_record(session: Session, client: Client, kind: str, record_id: int) -> A
     return _owned(session, KINDS[kind], record_id, client, kind)
 
 
+# --------------------------------------------------------------------------
+# The edit form's version check: two workers (or two windows) editing one record
+# --------------------------------------------------------------------------
+
+
+def _model_of(kind: str) -> type[SQLModel]:
+    if kind == "hours":
+        from caseterm.models import HoursEntry
+
+        return HoursEntry
+    return KINDS[kind]
+
+
+def stamp_of(record: Any) -> dict[str, Any]:
+    """The record's stored values as a form opened it (what the version check compares)."""
+    return {column.key: getattr(record, column.key) for column in type(record).__table__.columns}
+
+
+def check_unchanged(session: Session, kind: str, record_id: int, opened: dict[str, Any]) -> None:
+    """Refuse to save over a record changed since the form opened it: BadInput saying who
+    changed it and when. `opened` then becomes what is stored now, so saving again replaces it."""
+    current = session.get(_model_of(kind), record_id)
+    if current is None:
+        raise BadInput(f"{kind} {record_id}: deleted since the form was opened; nothing was saved")
+    session.refresh(current)  # what the database holds now, not what this session remembers
+    now = stamp_of(current)
+    if now == opened:
+        return
+    opened.clear()
+    opened.update(now)
+    what = "hours entry" if kind == "hours" else kind
+    who = current.changed_by or "someone"
+    when = f" at {current.changed_at:%H:%M on %b %d}" if current.changed_at else ""
+    raise BadInput(f"Not saved: {who} changed this {what}{when}, after you opened it. Your values are still "
+                   "in the form: compare them with the record, then save again to replace it.")
+
+
+def mark_changed(session: Session, record: Any) -> None:
+    """Stamp who saved the record from a form, and when (agency mode: the login)."""
+    from caseterm.services.workers import current_login
+
+    record.changed_by = current_login(session)
+    record.changed_at = clock.now().replace(microsecond=0)
+    session.add(record)
+    session.flush()
+
+
 def _save(session: Session, record: M) -> M:
     session.add(record)
     session.flush()

@@ -90,7 +90,9 @@ class NoteEditor(Widget):
                 yield Input(v.contact_time, placeholder="HH:MM", id="contact-time", disabled=self.locked_contact, compact=True)
             with Vertical(classes="note-field wide"):
                 yield Label("Type", classes="field-label")
-                yield Select([(_label(t.value), t.value) for t in NoteType], value=v.type or NoteType.CONTACT.value, allow_blank=False, id="note-type", compact=True)
+                # A transfer note is written by `assign`, not typed (an amendment of one keeps its type).
+                types = [t for t in NoteType if t is not NoteType.TRANSFER or v.type == t.value]
+                yield Select([(_label(t.value), t.value) for t in types], value=v.type or NoteType.CONTACT.value, allow_blank=False, id="note-type", compact=True)
             with Vertical(classes="note-field wide"):
                 yield Label("Method", classes="field-label")
                 yield Select([(_label(m.value), m.value) for m in ContactMethod], value=v.method or Select.NULL, prompt="-", id="note-method", compact=True)
