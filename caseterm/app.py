@@ -106,6 +106,8 @@ class CasetermApp(App[None]):
     locked: reactive[bool] = reactive(False, init=False)
     #: The last attempt to work out the due list failed (the sidebar says so).
     due_failed: reactive[bool] = reactive(False, init=False)
+    #: Agency mode: case number -> the absent worker the login covers for today (the due list marks them).
+    covering: dict[str, str] = {}
 
     def __init__(
         self,
@@ -294,10 +296,21 @@ class CasetermApp(App[None]):
         cache = self.due_cache()
         with self.session() as session:
             number, items = cache.refresh_numbered(session, clock.today())
+            covered = self._covered_cases(session)
+        if covered != self.covering:
+            self.call_from_thread(setattr, self, "covering", covered)
         # Each run applies every change pending when it starts, and the runs are
         # numbered in order: the newest list wins, whichever thread ends last.
         self.call_from_thread(self._show_due, number, items)
         return items
+
+    def _covered_cases(self, session: Any) -> dict[str, str]:
+        """Agency mode: whose clients the login covers today (services.workers.covered_cases)."""
+        if self.engine.dialect.name != "postgresql":
+            return {}
+        from caseterm.services.workers import covered_cases
+
+        return covered_cases(session)  # on the server's date, as its policies are
 
     def _show_due(self, number: int, items: list[Any]) -> None:
         if number < self._due_published:

@@ -414,3 +414,26 @@ def test_due_marks_and_caseload_wide_tasks_belong_to_the_worker_who_made_them(ag
     assert seen == {ANA: (1, 1), BEN: (0, 0), SUE: (1, 0), ADA: (1, 1)}
     with agency.owner.connect() as conn:
         assert conn.execute(text("SELECT owner FROM due_state")).scalar() == ANA
+
+
+async def test_a_covering_worker_sees_the_absent_workers_items_marked(agency: Agency) -> None:
+    """Issue 15: coverage shows the absent worker's due items marked "covering for …"."""
+    from test_app_flow import screen_text, settle
+
+    from caseterm.app import CasetermApp
+    from caseterm.services import due
+
+    with session_scope(agency.owner) as s:
+        workers.cover(s, ANA, BEN, SERVER_TODAY + dt.timedelta(days=3), today=SERVER_TODAY)
+    with session_scope(agency.login(BEN)) as s:
+        due.add_task(s, "Call the landlord back", clock.today(), case_number="A-1")  # ana's client
+        due.add_task(s, "Send the bus pass form", clock.today(), case_number="B-1")  # ben's own
+        assert workers.covered_cases(s, SERVER_TODAY) == {"A-1": "Ana Reyes", "A-2": "Ana Reyes"}
+    with session_scope(agency.login(ANA)) as s:
+        assert workers.covered_cases(s, SERVER_TODAY) == {}  # ana covers nobody
+    app = CasetermApp(agency.login(BEN), automatic_backups=False, idle_lock_seconds=0)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "A-1 · covering for Ana Reyes" in shown, shown
+        assert "B-1 · covering" not in shown and "B-1" in shown

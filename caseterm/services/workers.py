@@ -320,6 +320,22 @@ def covering_for(session: Session, today: dt.date | None = None) -> list[Worker]
     return [w for w in (session.get(Worker, i) for i in ids) if w is not None]
 
 
+def covered_cases(session: Session, today: dt.date | None = None) -> dict[str, str]:
+    """Case number -> the absent worker's name, for the clients the current login covers today.
+
+    The due list marks their items "covering for …" (issue 15); in solo mode there is nobody to cover.
+    """
+    if not is_agency(session):
+        return {}
+    if today is None:  # the server's date, as its row-level security decides who sees what
+        today = session.connection().execute(text("SELECT current_date")).scalar_one()
+    absent = {w.id: w.full_name or w.login for w in covering_for(session, today)}
+    if not absent:
+        return {}
+    rows = session.exec(select(Client.case_number, Client.worker_id).where(col(Client.worker_id).in_(list(absent)))).all()
+    return {case_number: absent[worker_id] for case_number, worker_id in rows}
+
+
 def history(session: Session, client: Client) -> list[tuple[Assignment, str]]:
     """The client's case managers, oldest first, with each one's login."""
     rows = session.exec(select(Assignment, Worker.login).join(Worker, Worker.id == Assignment.worker_id)

@@ -30,8 +30,8 @@ PRIORITY_MARK = {1: "▲", 2: "■", 3: "·"}
 SHOWN_PER_GROUP = 60
 
 
-def item_prompt(item: Any) -> Content:
-    """Two lines: what to do (coloured by priority), then whose and when."""
+def item_prompt(item: Any, covering_for: str | None = None) -> Content:
+    """Two lines: what to do (coloured by priority), then whose and when (and for whom, when covering)."""
     priority = int(item.priority)
     style = PRIORITY_STYLE.get(priority, "")
     overdue = "[b reverse $text-error] overdue [/] " if item.overdue else ""
@@ -43,7 +43,8 @@ def item_prompt(item: Any) -> Content:
     who = item.case_number or "caseload"
     far = clock.short_date(item.due)
     when = f" · due {far}" if item.overdue or len(far) > 6 else ""
-    second = Content.from_markup("  [$text-muted]$who$when[/]", who=who, when=when)
+    cover = f" · covering for {covering_for}" if covering_for else ""
+    second = Content.from_markup("  [$text-muted]$who$when$cover[/]", who=who, when=when, cover=cover)
     return Content("\n").join([first, second])
 
 
@@ -162,6 +163,7 @@ class DueToday(Vertical):
             )
         )
         options: list[Option | None] = []
+        covering: dict[str, str] = getattr(self.app, "covering", {})
         self._by_id: dict[str, Any] = {}
         groups: dict[Any, list[Any]] = {}
         for item in items:
@@ -171,7 +173,7 @@ class DueToday(Vertical):
             for index, item in enumerate(members[:SHOWN_PER_GROUP]):
                 option_id = item.key if item.key not in self._by_id else f"{item.key}#{index}"
                 self._by_id[option_id] = item
-                options.append(Option(item_prompt(item), id=option_id))
+                options.append(Option(item_prompt(item, covering.get(item.case_number or "")), id=option_id))
             hidden = len(members) - SHOWN_PER_GROUP
             if hidden > 0:
                 options.append(
@@ -210,9 +212,11 @@ class DueToday(Vertical):
         if item is None:
             why.update("")
             return
+        absent = getattr(self.app, "covering", {}).get(item.case_number or "")
         why.update(
             Content.from_markup(
-                "$why\n[$text-muted]$rule · source $source[/]",
+                "$why\n[$text-muted]$rule · source $source$cover[/]",
+                cover=f" · covering for {absent}" if absent else "",
                 why=item.why,
                 rule=item.rule,
                 source=item.source,
