@@ -117,3 +117,38 @@ def test_on_the_server_the_check_names_the_other_login(pg_cluster, pg_url: str) 
         records.check_unchanged(s, "appointment", appt_id, opened)
     for engine in (vic, wes, owner):
         engine.dispose()
+
+
+async def test_a_goal_changed_since_its_form_opened_is_not_overwritten(engine, client) -> None:  # noqa: ANN001
+    """The case plan's forms check too (their tables carry no stamp: the message says "someone")."""
+    from caseterm.models import Goal
+    from caseterm.services import plans
+
+    with session_scope(engine) as s:
+        plans.save_goal(s, get_client(s, "C100"), {"text": "Stable housing by spring"})
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(app, pilot)
+        app.open_client("C100", "plan")
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        with session_scope(engine) as s:
+            goal = s.exec(select(Goal)).one()
+            goal.text = "Stable housing by summer"
+            s.add(goal)
+        form.query_one("#field-text").value = "Stable housing and a job"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form
+        assert any("someone changed this goal" in n.message for n in app._notifications)
+        assert form.query_one("#field-text").value == "Stable housing and a job"  # what was typed stays
+        with session_scope(engine) as s:
+            assert s.exec(select(Goal)).one().text == "Stable housing by summer"
+        await pilot.press("ctrl+s")  # again: replaces it
+        await settle(app, pilot)
+        assert app.screen is not form
+    with session_scope(engine) as s:
+        assert s.exec(select(Goal)).one().text == "Stable housing and a job"

@@ -986,13 +986,19 @@ class ClientScreen(CompactFooterMixin, Screen):
     def _plan_form(self, kind: str, record_id: int) -> None:
         with self._session() as session:
             item = plans_service.get_plan_item(session, get_client(session, self.case_number), kind, record_id)
+            opened = records.stamp_of(item)  # the version check, as for the record tabs
         if kind == "task":
             fields, save = self._task_fields(item), plans_service.save_task
         else:
             label = "Goal" if kind == "goal" else "Objective"
             fields = [FormField("text", label, item.text, required=True)]  # type: ignore[union-attr]
             save = plans_service.save_goal if kind == "goal" else plans_service.save_objective
-        self._open_form(f"Edit {kind} · {self.case_number}", fields, lambda s, c, v: save(s, c, v, record_id))
+
+        def checked_save(s: "Session", c: Client, v: dict[str, Any]) -> None:
+            records.check_unchanged(s, kind, record_id, opened)
+            save(s, c, v, record_id)
+
+        self._open_form(f"Edit {kind} · {self.case_number}", fields, checked_save)
 
     def action_reviewed(self) -> None:
         with self._session() as session:
@@ -1003,6 +1009,7 @@ class ClientScreen(CompactFooterMixin, Screen):
     def action_edit_plan(self, prefill: dict[str, str] | None = None, help_text: str = "") -> None:
         with self._session() as session:
             plan = plans_service.current_plan(session, get_client(session, self.case_number))
+            opened = records.stamp_of(plan) if plan else None
         fields = [
             FormField("reviewed_on", "Last reviewed", _date(plan.reviewed_on) if plan else "", placeholder="YYYY-MM-DD"),
             FormField("signed_on", "Client signed", _date(plan.signed_on) if plan else "", placeholder="YYYY-MM-DD"),
@@ -1012,4 +1019,9 @@ class ClientScreen(CompactFooterMixin, Screen):
         for f in fields:
             if prefill and f.name in prefill:
                 f.value = prefill[f.name]
-        self._open_form(f"Case plan · {self.case_number}", fields, plans_service.save_plan, help_text)
+        def checked_save(s: "Session", c: Client, v: dict[str, Any]) -> None:
+            if plan is not None and opened is not None:
+                records.check_unchanged(s, "case plan", plan.id, opened)
+            plans_service.save_plan(s, c, v)
+
+        self._open_form(f"Case plan · {self.case_number}", fields, checked_save, help_text)

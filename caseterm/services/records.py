@@ -159,11 +159,12 @@ def get_record(session: Session, client: Client, kind: str, record_id: int) -> A
 
 
 def _model_of(kind: str) -> type[SQLModel]:
-    if kind == "hours":
-        from caseterm.models import HoursEntry
+    from caseterm.models import CasePlan, Goal, HoursEntry, Objective, PlanTask
 
-        return HoursEntry
-    return KINDS[kind]
+    plan_kinds: dict[str, type[SQLModel]] = {
+        "hours": HoursEntry, "case plan": CasePlan, "goal": Goal, "objective": Objective, "task": PlanTask,
+    }
+    return plan_kinds.get(kind) or KINDS[kind]
 
 
 def stamp_of(record: Any) -> dict[str, Any]:
@@ -184,8 +185,10 @@ def check_unchanged(session: Session, kind: str, record_id: int, opened: dict[st
     opened.clear()
     opened.update(now)
     what = "hours entry" if kind == "hours" else kind
-    who = current.changed_by or "someone"
-    when = f" at {current.changed_at:%H:%M on %b %d}" if current.changed_at else ""
+    # The case plan's tables carry no stamp (0006 gave it to the record tabs): "someone".
+    who = getattr(current, "changed_by", None) or "someone"
+    changed_at = getattr(current, "changed_at", None)
+    when = f" at {changed_at:%H:%M on %b %d}" if changed_at else ""
     raise BadInput(f"Not saved: {who} changed this {what}{when}, after you opened it. Your values are still "
                    "in the form: compare them with the record, then save again to replace it.")
 
