@@ -9,6 +9,7 @@ work; this file routes messages between them.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -101,18 +102,34 @@ class CasetermApp(App[None]):
 
     def __init__(
         self,
-        engine: "Engine",
+        engine: "Engine | None" = None,
         idle_lock_seconds: float | None = None,
         letters_dir: "Path | None" = None,
         *,
         idle_clock: Callable[[], float] = time.monotonic,
         idle_check_seconds: float | None = None,
         automatic_backups: bool = True,
+        open_engine: "Callable[[], Engine] | None" = None,
+        readonly: Any | None = None,
     ) -> None:
         """`idle_clock` measures idle time (tests pass a clock they move by hand);
-        `idle_check_seconds` is how often the idle time is looked at."""
+        `idle_check_seconds` is how often the idle time is looked at.
+
+        The light start (issue 14): no `engine` but `open_engine`, which opens the
+        store (SQLAlchemy, schema check) in a worker after the first frame, and
+        `readonly`, a read-only DB-API connection (`caseterm.readonly`) the first
+        screen reads its first page through meanwhile. Anything that needs the
+        store before it is up waits for it (or opens it) through `engine`.
+        """
         super().__init__()
-        self.engine = engine
+        if engine is None and open_engine is None:
+            raise TypeError("CasetermApp needs an engine or a way to open one")
+        self._engine: "Engine | None" = engine
+        self._open_engine = open_engine
+        self._engine_error: BaseException | None = None
+        self._engine_lock = threading.Lock()
+        #: The read-only connection of the first page; closed once the store is up.
+        self.readonly = readonly if engine is None else None
         #: where letters are written (None: letters/ in the data folder; --demo gives its own)
         self.letters_dir = letters_dir
         self._idle_lock_seconds = idle_lock_seconds
@@ -130,6 +147,52 @@ class CasetermApp(App[None]):
         self._held_notifications: list[tuple[str, tuple, dict]] = []
         #: which unsaved note F4 opens next (it cycles through them)
         self._next_draft = 0
+
+    # -- the store -------------------------------------------------------------
+
+    @property
+    def engine(self) -> "Engine":
+        """The store's engine; on a light start, opened here if the worker has not yet."""
+        if self._engine is None:
+            self._bring_up_engine()
+        if self._engine is None:
+            assert self._engine_error is not None
+            raise self._engine_error
+        return self._engine
+
+    @engine.setter
+    def engine(self, engine: "Engine") -> None:
+        self._engine = engine
+
+    @property
+    def store_up(self) -> bool:
+        return self._engine is not None
+
+    def _bring_up_engine(self) -> None:
+        with self._engine_lock:  # the worker may be opening it: wait for that one
+            if self._engine is not None or self._engine_error is not None or self._open_engine is None:
+                return
+            try:
+                self._engine = self._open_engine()
+            except BaseException as err:
+                self._engine_error = err
+                raise
+
+    @work(thread=True, exclusive=True, group="store-open", exit_on_error=False)
+    def open_store(self) -> None:
+        """The light start's second half: the full store (SQLAlchemy, schema check), then
+        what needs it (the due list, the file check, the unsaved-notes notice)."""
+        self.engine  # noqa: B018 - opens it (or re-raises why it could not be opened)
+        self.call_from_thread(self._store_opened)
+
+    def _store_opened(self) -> None:
+        # Let go of the first page's connection (it closes when the last reader drops it:
+        # a caseload worker may still be reading with it).
+        self.readonly = None
+        self._due_started = True
+        self.refresh_due()
+        self.check_store()
+        self._announce_drafts()
 
     # -- helpers -----------------------------------------------------------
 
@@ -182,10 +245,12 @@ class CasetermApp(App[None]):
 
         self.sub_title = f"{clock.today():%a %b %d %Y} · {load_settings().user}"
         self.set_class(self.size.width < COMPACT_WIDTH, "-compact")
-        self.call_after_refresh(self._announce_drafts)
+        if self.store_up:  # a light start announces them once the store is up
+            self.call_after_refresh(self._announce_drafts)
         # The due list waits for the first screen's rows (ScreenReady) so the two do not
         # compete for the interpreter at start-up; a timer starts it if no screen says so.
         self._due_started = False
+        self._store_opening = False
         self.set_timer(DUE_START_FALLBACK_SECONDS, self._start_due)
         # Time alone makes items due or overdue (a note's 24 h): look again now and then.
         self.set_interval(DUE_REFRESH_SECONDS, self.refresh_due)
@@ -205,10 +270,16 @@ class CasetermApp(App[None]):
 
     @on(ScreenReady)
     def _start_due(self) -> None:
-        if not self._due_started:
-            self._due_started = True
-            self.refresh_due()
-            self.check_store()
+        if self._due_started:
+            return
+        if not self.store_up:
+            if not self._store_opening:
+                self._store_opening = True
+                self.open_store()  # and then the due list (_store_opened)
+            return
+        self._due_started = True
+        self.refresh_due()
+        self.check_store()
 
     @work(thread=True, exclusive=True, group="store-check", exit_on_error=False)
     def check_store(self) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from caseterm.cli import CliContext
 
 
@@ -22,16 +24,52 @@ def run_tui(ctx: "CliContext") -> None:
 
     path = sqlite_path(ctx.url)
     create = path is None or path.parent.exists()
-    app = CasetermApp(
-        engine=ctx.engine(create=create, check=False),
-        letters_dir=ctx.letters_dir,
-        automatic_backups=not ctx.demo,
-    )
-    app.run()
+    readonly = None if ctx.demo else light_start(ctx)
+    if readonly is not None:
+        # The light start (issue 14): a caseterm file at the head revision is read
+        # read-only for the first page; the store comes up in a worker after it paints.
+        url = ctx.url
+
+        def open_engine() -> "Engine":
+            from caseterm.store import open_store
+
+            return open_store(url, create=False)
+
+        app = CasetermApp(
+            open_engine=open_engine,
+            readonly=readonly,
+            letters_dir=ctx.letters_dir,
+            automatic_backups=not ctx.demo,
+        )
+    else:
+        # New, to migrate (backup first), refused, or PostgreSQL: the full store, now.
+        app = CasetermApp(
+            engine=ctx.engine(create=create, check=False),
+            letters_dir=ctx.letters_dir,
+            automatic_backups=not ctx.demo,
+        )
+    try:
+        app.run()
+    finally:
+        if app.store_up and readonly is not None:
+            app.engine.dispose()
     # A crash inside the app has already written its report and said where;
     # the exit status still says something went wrong (DESIGN.md: 1).
     if app.return_code:
         sys.exit(app.return_code)
+
+
+def light_start(ctx: "CliContext") -> Any:
+    """A read-only connection for the first page when the file can be opened as it is
+    (caseterm's, at the head revision), else None (`caseterm.readonly`)."""
+    from caseterm import readonly
+    from caseterm.cli import CliContext
+    from caseterm.store import location
+
+    conn = readonly.connect(ctx.url)
+    if conn is not None:
+        CliContext.location = location(ctx.url)  # what messages about the file name
+    return conn
 
 
 def unlock(ctx: "CliContext") -> None:

@@ -167,10 +167,12 @@ class CaseloadScreen(Screen):
 
     @work(thread=True, exclusive=True, group="caseload-load", exit_on_error=False)
     def load_rows(self) -> None:
-        from caseterm.services.caseload import caseload_rows
+        from caseterm.services.caseload import read_caseload
 
-        with self.app.session() as session:  # type: ignore[attr-defined]
-            rows = caseload_rows(session, clock.today())
+        # On a light start the first page comes through the app's read-only connection
+        # while the store is still coming up; the service chooses (issue 14).
+        app: Any = self.app
+        rows = read_caseload(app.session, clock.today(), readonly=app.readonly)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._rows_loaded, rows)
 
