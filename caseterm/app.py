@@ -128,8 +128,10 @@ class CasetermApp(App[None]):
         self._open_engine = open_engine
         self._engine_error: BaseException | None = None
         self._engine_lock = threading.Lock()
-        #: The read-only connection of the first page; closed once the store is up.
+        #: The read-only connection of the first page; let go of once the store is up.
         self.readonly = readonly if engine is None else None
+        #: Started light (the store opened by the app, after the first frame).
+        self.readonly_start = engine is None
         #: where letters are written (None: letters/ in the data folder; --demo gives its own)
         self.letters_dir = letters_dir
         self._idle_lock_seconds = idle_lock_seconds

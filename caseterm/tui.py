@@ -8,15 +8,38 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from caseterm.app import CasetermApp
     from caseterm.cli import CliContext
 
 
 def run_tui(ctx: "CliContext") -> None:
-    from caseterm.app import CasetermApp
     from caseterm.config import load_settings
 
     load_settings()  # a bad or retired setting is exit 2 with its message, before the screen is taken
     unlock(ctx)
+    app = make_app(ctx)
+    try:
+        app.run()
+    finally:
+        if app.readonly_start and app.store_up:
+            app.engine.dispose()
+    # A crash inside the app has already written its report and said where;
+    # the exit status still says something went wrong (DESIGN.md: 1).
+    if app.return_code:
+        sys.exit(app.return_code)
+
+
+def make_app(ctx: "CliContext") -> "CasetermApp":
+    """The app on the database the options chose (after `unlock`).
+
+    A caseterm file at the head revision starts light (issue 14): its first page is
+    read read-only with the plain driver and the store comes up in a worker after
+    it paints. Anything else — a new file (created), an older revision (backed up,
+    then migrated), a file that is not caseterm's (refused: exit 2), PostgreSQL —
+    opens the full store first, as before.
+    """
+    from caseterm.app import CasetermApp
+
     # Opening a named file in an existing folder may make a new caseload there (the
     # user asked for that file); a missing folder is a typo, not a request. Damage is
     # looked for after the first screen is painted (CasetermApp.check_store).
@@ -48,15 +71,7 @@ def run_tui(ctx: "CliContext") -> None:
             letters_dir=ctx.letters_dir,
             automatic_backups=not ctx.demo,
         )
-    try:
-        app.run()
-    finally:
-        if app.store_up and readonly is not None:
-            app.engine.dispose()
-    # A crash inside the app has already written its report and said where;
-    # the exit status still says something went wrong (DESIGN.md: 1).
-    if app.return_code:
-        sys.exit(app.return_code)
+    return app
 
 
 def light_start(ctx: "CliContext") -> Any:
