@@ -22,7 +22,6 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.models import Client
 from caseterm.vocabulary import (
     Activity,
     AppointmentKind,
@@ -45,6 +44,8 @@ from caseterm.widgets.record_form import FormField, RecordForm
 
 if TYPE_CHECKING:
     from sqlmodel import Session
+
+    from caseterm.models import Client  # annotations only: the screen needs no table definitions
 
 #: Tab ids, in order; `ClientScreen(tab=...)` accepts any of them.
 TABS: list[tuple[str, str]] = [
