@@ -36,6 +36,7 @@ def connect(url: str) -> Any | None:
     path = sqlite_path(url)
     if path is None or not path.is_file():
         return None
+    path = path.absolute()  # `sqlite:///relative.db`: a file URI names an absolute path
     # Reading a WAL file makes its -wal and -shm files if missing: they carry client data too.
     old_umask = os.umask(0o077)
     try:

@@ -137,7 +137,9 @@ def test_the_light_condition_on_notes_is_the_due_service_s() -> None:
     assert caseload.reached_sql() == due.reached_sql()
 
 
-def test_only_a_caseterm_file_at_the_head_revision_is_read_light(engine: Engine, tmp_path: Path) -> None:
+def test_only_a_caseterm_file_at_the_head_revision_is_read_light(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = str(engine.url)
     assert readonly.connect(url) is not None
     missing, empty, foreign = tmp_path / "missing.db", tmp_path / "empty.db", tmp_path / "foreign.db"
@@ -149,6 +151,16 @@ def test_only_a_caseterm_file_at_the_head_revision_is_read_light(engine: Engine,
     for path in (missing, empty, foreign):
         assert readonly.connect(resolve_url(str(path))) is None
     assert readonly.connect("postgresql+psycopg://nobody@localhost/caseterm") is None
+    # a relative `sqlite:///` URL, and a folder name that needs escaping in a file URI
+    odd = tmp_path / "a folder #1" / "case load.db"
+    odd.parent.mkdir()
+    with sqlite3.connect(Path(engine.url.database)) as src, sqlite3.connect(odd) as dst:
+        src.backup(dst)
+    monkeypatch.chdir(odd.parent)
+    for odd_url in ("sqlite:///case load.db", resolve_url(str(odd))):
+        conn = readonly.connect(odd_url)
+        assert conn is not None and conn.execute("SELECT version_num FROM alembic_version").fetchone() == (HEAD_REVISION,)
+        conn.close()
     engine.dispose()
     raw = sqlite3.connect(Path(engine.url.database))
     raw.execute("UPDATE alembic_version SET version_num = '0001'")
