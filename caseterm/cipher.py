@@ -49,8 +49,18 @@ def _errors() -> tuple[type[BaseException], ...]:
     return (sqlite3.DatabaseError, dbapi2.DatabaseError)
 
 
-#: Database errors of either driver (plain sqlite3 or SQLCipher).
-DB_ERRORS: tuple[type[BaseException], ...] = _errors()
+#: Database errors of either driver (plain sqlite3 or SQLCipher): `cipher.DB_ERRORS`,
+#: worked out on first use (`__getattr__` below) so that importing this module does
+#: not load SQLCipher (the app's first frame on a plain file never needs it).
+DB_ERRORS: tuple[type[BaseException], ...]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DB_ERRORS":
+        errors = _errors()
+        globals()["DB_ERRORS"] = errors
+        return errors
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def set_passphrase(passphrase: str | None) -> None:

@@ -248,3 +248,14 @@ async def test_the_light_app_works_as_the_full_one(seeded: Engine) -> None:  # n
         await until(pilot, lambda: isinstance(app.screen, ClientScreen))
     assert [b for b in backups.list_backups(path) if b.automatic]
     app.engine.dispose()
+
+
+def test_quick_counts_in_one_pass_are_the_filters_counts(seeded: Engine) -> None:  # noqa: F811
+    from caseterm.services.caseload import QuickFilter, matches, quick_counts, with_due_counts
+
+    with session_scope(seeded) as session:
+        rows = caseload_rows(session, TODAY)
+    rows = with_due_counts(rows, {row.case_number: i % 3 for i, row in enumerate(rows)})
+    for days in (0, 7, 30, 3650):
+        expected = {q: sum(1 for row in rows if matches(row, q, TODAY, days)) for q in QuickFilter}
+        assert quick_counts(rows, TODAY, days) == expected

@@ -187,12 +187,14 @@ def read_caseload(
     `caseterm.readonly`, while the full store is still coming up) when there is
     one, else through a session of the store."""
     if readonly is not None:
-        from caseterm.cipher import DB_ERRORS
-
         try:
             return caseload_rows_readonly(readonly, day)
-        except DB_ERRORS:
-            pass  # busy, or let go of meanwhile: the store reads it (and reports real damage)
+        except Exception as err:
+            from caseterm.cipher import DB_ERRORS
+
+            if not isinstance(err, DB_ERRORS):
+                raise
+            # busy, or let go of meanwhile: the store reads it (and reports real damage)
     with session_scope() as session:
         return caseload_rows(session, day)
 
@@ -265,8 +267,26 @@ def filter_rows(
 
 def quick_counts(rows: Iterable[CaseloadRow], day: dt.date, no_contact_days: int) -> dict[QuickFilter, int]:
     """How many clients each quick filter would show (for the quick-filter bar)."""
-    rows = list(rows)
-    return {quick: sum(1 for row in rows if matches(row, quick, day, no_contact_days)) for quick in QuickFilter}
+    # One pass with the tests of `matches` written out (six passes of it: 70 ms at 10,000 rows).
+    cutoff = day - dt.timedelta(days=no_contact_days)
+    not_initialized, inactive = ClientStatus.NOT_INITIALIZED, (ClientStatus.CLOSED, ClientStatus.DENIED)
+    total = due = init = penalty = closing = no_contact = 0
+    for row in rows:
+        total += 1
+        due += row.due > 0
+        init += row.status is not_initialized
+        penalty += row.penalty
+        closing += row.close_pending
+        if row.status not in inactive and (row.last_contact is None or row.last_contact < cutoff):
+            no_contact += 1
+    return {
+        QuickFilter.ALL: total,
+        QuickFilter.DUE: due,
+        QuickFilter.NOT_INITIALIZED: init,
+        QuickFilter.PENALTY: penalty,
+        QuickFilter.NO_CONTACT: no_contact,
+        QuickFilter.CLOSING: closing,
+    }
 
 
 # -- display helpers (formatting only; no rules) -----------------------------
