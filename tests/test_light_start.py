@@ -259,3 +259,34 @@ def test_quick_counts_in_one_pass_are_the_filters_counts(seeded: Engine) -> None
     for days in (0, 7, 30, 3650):
         expected = {q: sum(1 for row in rows if matches(row, q, TODAY, days)) for q in QuickFilter}
         assert quick_counts(rows, TODAY, days) == expected
+
+
+async def test_a_large_caseload_paints_its_clients_then_their_details(
+    seeded: Engine, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """Above DETAILS_LATER_ROWS the light start paints the clients' own columns first
+    (last contact and next appointment "…"), then the full rows replace them."""
+    from caseterm.screens import caseload as screen_module
+
+    monkeypatch.setattr(screen_module, "DETAILS_LATER_ROWS", 0)
+    seen: list[bool] = []
+    loaded = screen_module.CaseloadScreen._rows_loaded
+
+    def spy(self, rows, partial=False):  # noqa: ANN001, ANN202
+        seen.append(partial)
+        return loaded(self, rows, partial)
+
+    monkeypatch.setattr(screen_module.CaseloadScreen, "_rows_loaded", spy)
+    path = Path(seeded.url.database)
+    seeded.dispose()
+    app = make_app(CliContext(db=str(path)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.due_items is not None and app.store_check_ended)
+        table = app.screen.query_one("#caseload-table")
+        cells = [str(c) for row in range(table.row_count) for c in table.get_row_at(row)]
+        with session_scope(app.engine) as session:
+            full = caseload_rows(session, TODAY)
+    assert seen[:2] == [True, False]
+    assert screen_module.PENDING not in cells
+    assert table.row_count == len(full)
+    app.engine.dispose()
