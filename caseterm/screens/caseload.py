@@ -185,8 +185,11 @@ class CaseloadScreen(Screen):
             # A large caseload paints its clients first, then the columns read from notes
             # and appointments (the service reads them; the screen only says which).
             first = read_caseload(app.session, day, readonly=readonly, details=False)
-            if len(first) > DETAILS_LATER_ROWS and not get_current_worker().is_cancelled:
-                self.app.call_from_thread(self._rows_loaded, first, True)
+            if len(first) > DETAILS_LATER_ROWS:
+                if not get_current_worker().is_cancelled:
+                    # painted first; then this worker runs again for the full rows
+                    self.app.call_from_thread(self._rows_loaded, first, True)
+                return
         rows = read_caseload(app.session, day, readonly=readonly)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._rows_loaded, rows)
@@ -197,6 +200,10 @@ class CaseloadScreen(Screen):
         self._stale = False
         self._details_pending = partial
         self._populate()
+        if partial:
+            # The full rows after this frame is painted: reading them meanwhile would hold
+            # the interpreter the frame needs.
+            self.call_after_refresh(self.load_rows)
         if not partial and not self._ready_sent:
             self._ready_sent = True
             self.post_message(ScreenReady())
