@@ -55,11 +55,18 @@ def _errors() -> tuple[type[BaseException], ...]:
 DB_ERRORS: tuple[type[BaseException], ...]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "DB_ERRORS":
+def db_errors() -> tuple[type[BaseException], ...]:
+    """`DB_ERRORS` (this module's own code uses this: a global name does not go through `__getattr__`)."""
+    errors = globals().get("DB_ERRORS")
+    if errors is None:
         errors = _errors()
         globals()["DB_ERRORS"] = errors
-        return errors
+    return errors
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DB_ERRORS":
+        return db_errors()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -135,11 +142,11 @@ def verify(path: Path, key: str) -> None:
     """Open `path` with `key` and read its schema; StoreError 'wrong passphrase' if it cannot."""
     try:
         conn = connect(path, key=key, readonly=True)
-    except DB_ERRORS:
+    except db_errors():
         raise wrong_passphrase(path) from None
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except DB_ERRORS:
+    except db_errors():
         raise wrong_passphrase(path) from None
     finally:
         conn.close()
