@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from enum import StrEnum
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from caseterm import clock
@@ -277,6 +278,8 @@ def filter_rows(
 ) -> list[CaseloadRow]:
     """Quick filter, then every word of `text` must appear in the row."""
     words = text.casefold().split()
+    if quick is QuickFilter.ALL and not words:
+        return list(rows)
     return [
         row
         for row in rows
@@ -365,10 +368,19 @@ DESCENDING_FIRST = {"due"}
 
 def sort_rows(rows: Iterable[CaseloadRow], column: str, reverse: bool = False) -> list[CaseloadRow]:
     """Sort by any column; blanks stay at the end either way, ties by case number."""
-    rows = sorted(rows, key=lambda r: r.case_number)
-    present = [r for r in rows if getattr(r, column) is not None]
-    blank = [r for r in rows if getattr(r, column) is None]
-    return sorted(present, key=lambda r: _sort_value(r, column), reverse=reverse) + blank
+    rows = sorted(rows, key=_by_case_number)
+    get = attrgetter(column)
+    present: list[CaseloadRow] = []
+    blank: list[CaseloadRow] = []
+    for row in rows:
+        (blank if get(row) is None else present).append(row)
+    # One column holds one type: text sorts case-blind (as `_sort_value`), the rest as is.
+    if present and isinstance(get(present[0]), str):
+        return sorted(present, key=lambda r: get(r).casefold(), reverse=reverse) + blank
+    return sorted(present, key=get, reverse=reverse) + blank
+
+
+_by_case_number = attrgetter("case_number")
 
 
 def export_dir() -> Path:
