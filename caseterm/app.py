@@ -332,7 +332,7 @@ class CasetermApp(App[None]):
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
-            if event.worker.group == "due":
+            if event.worker.group in ("due", "store-open"):  # no store, no due list: say so
                 self.due_failed = True
             from caseterm.errors import store_error_from
 

@@ -290,3 +290,24 @@ async def test_a_large_caseload_paints_its_clients_then_their_details(
     assert screen_module.PENDING not in cells
     assert table.row_count == len(full)
     app.engine.dispose()
+
+
+async def test_a_store_that_cannot_come_up_is_said_and_the_rows_stay(seeded: Engine) -> None:  # noqa: F811
+    """Between the light read and the store, the file went wrong (here: the opener
+    fails): a notification says why, the due list says it could not be worked out,
+    and the painted caseload stays."""
+    from caseterm.errors import StoreError
+
+    path = Path(seeded.url.database)
+    seeded.dispose()
+    app = make_app(CliContext(db=str(path)))
+
+    def cannot_open():  # noqa: ANN202
+        raise StoreError(f"{path}: the database file is damaged (test)")
+
+    app._open_engine = cannot_open
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.due_failed)
+        assert app.screen.query_one("#caseload-table").row_count > 0
+        assert any("damaged (test)" in str(n.message) for n in app._notifications)
+    app.readonly.close()
