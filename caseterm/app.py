@@ -111,7 +111,7 @@ class CasetermApp(App[None]):
 
     def __init__(
         self,
-        engine: "Engine",
+        engine: "Engine | None" = None,
         idle_lock_seconds: float | None = None,
         letters_dir: "Path | None" = None,
         *,
@@ -119,12 +119,30 @@ class CasetermApp(App[None]):
         idle_check_seconds: float | None = None,
         automatic_backups: bool = True,
         start_unlock: tuple[int, str] | None = None,
+        open_engine: "Callable[[], Engine] | None" = None,
+        readonly: Any | None = None,
     ) -> None:
         """`idle_clock` measures idle time (tests pass a clock they move by hand);
         `idle_check_seconds` is how often the idle time is looked at; `start_unlock`
-        is (wrong tries, how) of the unlock that opened an encrypted file, for the audit trail."""
+        is (wrong tries, how) of the unlock that opened an encrypted file, for the audit trail.
+
+        The light start (issue 14): no `engine` but `open_engine`, which opens the
+        store (SQLAlchemy, schema check) in a worker after the first frame, and
+        `readonly`, a read-only DB-API connection (`caseterm.readonly`) the first
+        screen reads its first page through meanwhile. Anything that needs the
+        store before it is up waits for it (or opens it) through `engine`.
+        """
         super().__init__()
-        self.engine = engine
+        if engine is None and open_engine is None:
+            raise TypeError("CasetermApp needs an engine or a way to open one")
+        self._engine: "Engine | None" = engine
+        self._open_engine = open_engine
+        self._engine_error: BaseException | None = None
+        self._engine_lock = threading.Lock()
+        #: The read-only connection of the first page; let go of once the store is up.
+        self.readonly = readonly if engine is None else None
+        #: Started light (the store opened by the app, after the first frame).
+        self.readonly_start = engine is None
         #: where letters are written (None: letters/ in the data folder; --demo gives its own)
         self.letters_dir = letters_dir
         self._idle_lock_seconds = idle_lock_seconds
@@ -147,6 +165,53 @@ class CasetermApp(App[None]):
         self._due_cache_made: Any = None
         self._due_cache_lock = threading.Lock()
         self._due_published = -1  # the number of the newest due list shown
+
+    # -- the store -------------------------------------------------------------
+
+    @property
+    def engine(self) -> "Engine":
+        """The store's engine; on a light start, opened here if the worker has not yet."""
+        if self._engine is None:
+            self._bring_up_engine()
+        if self._engine is None:
+            assert self._engine_error is not None
+            raise self._engine_error
+        return self._engine
+
+    @engine.setter
+    def engine(self, engine: "Engine") -> None:
+        self._engine = engine
+
+    @property
+    def store_up(self) -> bool:
+        return self._engine is not None
+
+    def _bring_up_engine(self) -> None:
+        with self._engine_lock:  # the worker may be opening it: wait for that one
+            if self._engine is not None or self._engine_error is not None or self._open_engine is None:
+                return
+            try:
+                self._engine = self._open_engine()
+            except BaseException as err:
+                self._engine_error = err
+                raise
+
+    @work(thread=True, exclusive=True, group="store-open", exit_on_error=False)
+    def open_store(self) -> None:
+        """The light start's second half: the full store (SQLAlchemy, schema check), then
+        what needs it (the due list, the file check, the unsaved-notes notice)."""
+        self.engine  # noqa: B018 - opens it (or re-raises why it could not be opened)
+        self.call_from_thread(self._store_opened)
+
+    def _store_opened(self) -> None:
+        # Let go of the first page's connection (it closes when the last reader drops it:
+        # a caseload worker may still be reading with it).
+        self.readonly = None
+        self._due_started = True
+        self.refresh_due()
+        self.check_store()
+        self._announce_drafts()
+        self._audit_start_unlock_once()
 
     # -- helpers -----------------------------------------------------------
 
@@ -186,6 +251,11 @@ class CasetermApp(App[None]):
         except Exception as err:  # noqa: BLE001 - the action goes ahead; the user is told
             self.notify(f"audit trail: the entry could not be written ({type(err).__name__})", severity="error")
 
+    def _audit_start_unlock_once(self) -> None:
+        if self._start_unlock is not None:
+            self.call_after_refresh(self._audit_start_unlock, *self._start_unlock)
+            self._start_unlock = None
+
     def _audit_start_unlock(self, wrong: int, how: str) -> None:
         """The encrypted file could not take entries before it was open: the unlock's wrong tries now."""
         from caseterm.vocabulary import AuditAction
@@ -207,15 +277,16 @@ class CasetermApp(App[None]):
 
         from caseterm.store import agency_login
 
-        login = agency_login(self.engine)
+        login = agency_login(self._engine) if self.store_up else None  # a light start is never PostgreSQL
         self.sub_title = f"{clock.today():%a %b %d %Y} · {f'agency · {login}' if login else load_settings().user}"
         self.set_class(self.size.width < COMPACT_WIDTH, "-compact")
-        self.call_after_refresh(self._announce_drafts)
-        if self._start_unlock is not None:
-            self.call_after_refresh(self._audit_start_unlock, *self._start_unlock)
+        if self.store_up:  # a light start does both once the store is up (_store_opened)
+            self.call_after_refresh(self._announce_drafts)
+            self._audit_start_unlock_once()
         # The due list waits for the first screen's rows (ScreenReady) so the two do not
         # compete for the interpreter at start-up; a timer starts it if no screen says so.
         self._due_started = False
+        self._store_opening = False
         self.set_timer(DUE_START_FALLBACK_SECONDS, self._start_due)
         # Time alone makes items due or overdue (a note's 24 h): look again now and then.
         self.set_interval(DUE_REFRESH_SECONDS, self.refresh_due)
@@ -238,10 +309,16 @@ class CasetermApp(App[None]):
 
     @on(ScreenReady)
     def _start_due(self) -> None:
-        if not self._due_started:
-            self._due_started = True
-            self.refresh_due()
-            self.check_store()
+        if self._due_started:
+            return
+        if not self.store_up:
+            if not self._store_opening:
+                self._store_opening = True
+                self.open_store()  # and then the due list (_store_opened)
+            return
+        self._due_started = True
+        self.refresh_due()
+        self.check_store()
 
     @work(thread=True, exclusive=True, group="store-check", exit_on_error=False)
     def check_store(self) -> None:
@@ -328,7 +405,7 @@ class CasetermApp(App[None]):
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
-            if event.worker.group == "due":
+            if event.worker.group in ("due", "store-open"):  # no store, no due list: say so
                 self.due_failed = True
             from caseterm.errors import store_error_from
 

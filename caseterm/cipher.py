@@ -49,8 +49,25 @@ def _errors() -> tuple[type[BaseException], ...]:
     return (sqlite3.DatabaseError, dbapi2.DatabaseError)
 
 
-#: Database errors of either driver (plain sqlite3 or SQLCipher).
-DB_ERRORS: tuple[type[BaseException], ...] = _errors()
+#: Database errors of either driver (plain sqlite3 or SQLCipher): `cipher.DB_ERRORS`,
+#: worked out on first use (`__getattr__` below) so that importing this module does
+#: not load SQLCipher (the app's first frame on a plain file never needs it).
+DB_ERRORS: tuple[type[BaseException], ...]
+
+
+def db_errors() -> tuple[type[BaseException], ...]:
+    """`DB_ERRORS` (this module's own code uses this: a global name does not go through `__getattr__`)."""
+    errors = globals().get("DB_ERRORS")
+    if errors is None:
+        errors = _errors()
+        globals()["DB_ERRORS"] = errors
+    return errors
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DB_ERRORS":
+        return db_errors()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def set_passphrase(passphrase: str | None) -> None:
@@ -125,11 +142,11 @@ def verify(path: Path, key: str) -> None:
     """Open `path` with `key` and read its schema; StoreError 'wrong passphrase' if it cannot."""
     try:
         conn = connect(path, key=key, readonly=True)
-    except DB_ERRORS:
+    except db_errors():
         raise wrong_passphrase(path) from None
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except DB_ERRORS:
+    except db_errors():
         raise wrong_passphrase(path) from None
     finally:
         conn.close()

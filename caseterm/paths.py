@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_config_dir, user_data_dir, user_state_dir
+from platformdirs import user_cache_dir, user_config_dir, user_data_dir, user_state_dir
 
 APP = "caseterm"
 
@@ -21,6 +21,11 @@ def config_dir() -> Path:
 def state_dir() -> Path:
     """Logs, crash reports and note drafts' lock files live here."""
     return Path(user_state_dir(APP))
+
+
+def cache_dir() -> Path:
+    """Things worked out once and kept to save time (never client data): holidays."""
+    return Path(user_cache_dir(APP))
 
 
 def default_db_path() -> Path:

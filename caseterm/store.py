@@ -16,14 +16,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DatabaseError, OperationalError
-from sqlmodel import Session, create_engine
+from typing import TYPE_CHECKING
 
 from caseterm import cipher, clock, paths
 from caseterm.errors import StoreError, damaged_message, store_error_from
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+# SQLAlchemy and SQLModel are imported by the functions that make or use an
+# engine, not here: the first frame of the app reads its first page through
+# `caseterm.readonly` and must not pay for them (issue 14).
 
 #: The Alembic head this package's code expects. `tests/test_store.py` keeps
 #: it equal to the newest script in `migrations/versions/`.
@@ -54,9 +58,14 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def backend_name(url: str) -> str:
+    """'sqlite', 'postgresql', …: the URL's scheme without its driver (as SQLAlchemy names it)."""
+    return url.partition("://")[0].partition("+")[0]
+
+
 def is_postgres(url_or_engine: "str | Engine") -> bool:
     url = url_or_engine if isinstance(url_or_engine, str) else str(url_or_engine.url)
-    return make_url(normalise_url(url)).get_backend_name() == "postgresql"
+    return backend_name(normalise_url(url)) == "postgresql"
 
 
 def agency_login(engine: Engine) -> str | None:
@@ -74,11 +83,18 @@ def agency_login(engine: Engine) -> str | None:
 
 
 def sqlite_path(url: str) -> Path | None:
-    """The file behind a SQLite URL, or None for other databases / memory."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+    """The file behind a SQLite URL, or None for other databases / memory.
+
+    Parsed by hand (as `sqlalchemy.engine.make_url` does for SQLite: `sqlite:///rel`,
+    `sqlite:////abs`, a `?query` after the file) so that it costs no import.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.partition("+")[0] != "sqlite" or not rest.startswith("/"):
         return None
-    return Path(parsed.database)
+    database = rest[1:].partition("?")[0]
+    if not database or database == ":memory:":
+        return None
+    return Path(database)
 
 
 def _prepare_sqlite_file(path: Path) -> None:
@@ -104,6 +120,10 @@ def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API obj
 
 def make_engine(url: str) -> Engine:
     """An engine with caseterm's connection settings; does not migrate."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import DatabaseError
+    from sqlmodel import create_engine
+
     url = normalise_url(url)
     path = sqlite_path(url)
     if path is not None:
@@ -134,6 +154,9 @@ def make_engine(url: str) -> Engine:
 def _make_pg_engine(url: str) -> Engine:
     """PostgreSQL through psycopg 3; the password comes from libpq (PGPASSWORD,
     ~/.pgpass, certificates), never from caseterm. Connects once to fail early."""
+    from sqlalchemy.exc import DatabaseError
+    from sqlmodel import create_engine
+
     try:
         import psycopg  # noqa: F401
     except ImportError:
@@ -157,6 +180,9 @@ def _make_pg_engine(url: str) -> Engine:
 
 def stored_revision(engine: Engine) -> str | None:
     """The schema revision recorded in the database (None when empty)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
     try:
         with engine.connect() as conn:
             if engine.dialect.name != "sqlite":
@@ -186,7 +212,11 @@ def _store_error(url: str, err: Exception) -> StoreError:
 def location(url: str) -> str:
     """The file, or the URL without its password: what messages name."""
     path = sqlite_path(url)
-    return str(path) if path is not None else make_url(url).render_as_string(hide_password=True)
+    if path is not None:
+        return str(path)
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 class FileKind(StrEnum):
@@ -256,6 +286,8 @@ def refuse_unless_ours(path: Path, *, create: bool) -> None:
 
 
 def has_tables(engine: Engine) -> bool:
+    from sqlalchemy import text
+
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             row = conn.execute(
@@ -386,6 +418,8 @@ def quick_check(engine: Engine) -> None:
     `PRAGMA quick_check` reads every page (about 0.4 s for 10,000 clients), so
     commands that only touch some pages still notice damage anywhere.
     """
+    from sqlalchemy.exc import DatabaseError
+
     path = sqlite_path(str(engine.url))
     if path is None:
         return
@@ -414,6 +448,8 @@ class CheckReport:
 
 def check(engine: Engine) -> CheckReport:
     """Integrity check and schema revision, without migrating."""
+    from sqlalchemy import text
+
     revision = stored_revision(engine)
     integrity = "ok"
     with engine.connect() as conn:
@@ -431,6 +467,8 @@ def check(engine: Engine) -> CheckReport:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back on any error."""
+    from sqlmodel import Session
+
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session

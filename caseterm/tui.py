@@ -3,18 +3,43 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from caseterm.app import CasetermApp
     from caseterm.cli import CliContext
 
 
 def run_tui(ctx: "CliContext") -> None:
-    from caseterm.app import CasetermApp
     from caseterm.config import load_settings
 
     load_settings()  # a bad or retired setting is exit 2 with its message, before the screen is taken
     start_unlock = unlock(ctx)
+    app = make_app(ctx, start_unlock)
+    try:
+        app.run()
+    finally:
+        if app.readonly_start and app.store_up:
+            app.engine.dispose()
+    # A crash inside the app has already written its report and said where;
+    # the exit status still says something went wrong (DESIGN.md: 1).
+    if app.return_code:
+        sys.exit(app.return_code)
+
+
+def make_app(ctx: "CliContext", start_unlock: tuple[int, str] | None = None) -> "CasetermApp":
+    """The app on the database the options chose (after `unlock`).
+
+    A caseterm file at the head revision starts light (issue 14): its first page is
+    read read-only with the plain driver and the store comes up in a worker after
+    it paints. Anything else — a new file (created), an older revision (backed up,
+    then migrated), a file that is not caseterm's (refused: exit 2), PostgreSQL —
+    opens the full store first, as before.
+    """
+    from caseterm.app import CasetermApp
+
     # Opening a named file in an existing folder may make a new caseload there (the
     # user asked for that file); a missing folder is a typo, not a request. Damage is
     # looked for after the first screen is painted (CasetermApp.check_store).
@@ -22,17 +47,46 @@ def run_tui(ctx: "CliContext") -> None:
 
     path = sqlite_path(ctx.url)
     create = path is None or path.parent.exists()
-    app = CasetermApp(
-        engine=ctx.engine(create=create, check=False),
-        letters_dir=ctx.letters_dir,
-        automatic_backups=not ctx.demo,
-        start_unlock=start_unlock,
-    )
-    app.run()
-    # A crash inside the app has already written its report and said where;
-    # the exit status still says something went wrong (DESIGN.md: 1).
-    if app.return_code:
-        sys.exit(app.return_code)
+    readonly = None if ctx.demo else light_start(ctx)
+    if readonly is not None:
+        # The light start (issue 14): a caseterm file at the head revision is read
+        # read-only for the first page; the store comes up in a worker after it paints.
+        url = ctx.url
+
+        def open_engine() -> "Engine":
+            from caseterm.store import open_store
+
+            return open_store(url, create=False)
+
+        app = CasetermApp(
+            open_engine=open_engine,
+            readonly=readonly,
+            letters_dir=ctx.letters_dir,
+            automatic_backups=not ctx.demo,
+            start_unlock=start_unlock,
+        )
+    else:
+        # New, to migrate (backup first), refused, or PostgreSQL: the full store, now.
+        app = CasetermApp(
+            engine=ctx.engine(create=create, check=False),
+            letters_dir=ctx.letters_dir,
+            automatic_backups=not ctx.demo,
+            start_unlock=start_unlock,
+        )
+    return app
+
+
+def light_start(ctx: "CliContext") -> Any:
+    """A read-only connection for the first page when the file can be opened as it is
+    (caseterm's, at the head revision), else None (`caseterm.readonly`)."""
+    from caseterm import readonly
+    from caseterm.cli import CliContext
+    from caseterm.store import location
+
+    conn = readonly.connect(ctx.url)
+    if conn is not None:
+        CliContext.location = location(ctx.url)  # what messages about the file name
+    return conn
 
 
 def unlock(ctx: "CliContext") -> tuple[int, str] | None:

@@ -2,7 +2,10 @@
 
 Federal holidays come from the `holidays` package with observed dates (a
 Saturday holiday is observed on the Friday before, a Sunday one on the Monday
-after). Closure days come from the policy file. "Within N business days",
+after). The package stays the source of truth, but importing it costs 0.2-0.5 s
+(its first use loads every country), so each year it gives is kept in a small
+file in the cache folder, keyed by the package's installed version: a new
+`holidays` release (a change in holiday law) recomputes it. Closure days come from the policy file. "Within N business days",
 "business days 1-10 of the month" and "the last 5 business days" all use this.
 """
 
@@ -13,15 +16,89 @@ import datetime as dt
 from collections.abc import Iterable
 from functools import lru_cache
 
-import holidays
-
 ONE_DAY = dt.timedelta(days=1)
+
+#: The cache file's name (in `paths.cache_dir()`); its format is this module's.
+HOLIDAY_CACHE = "us-federal-holidays.json"
+_CACHE_FORMAT = 1
 
 
 @lru_cache(maxsize=64)
 def federal_holiday_names(year: int) -> dict[dt.date, str]:
     """US federal holidays of one year by date, observed dates included."""
+    version = _holidays_version()
+    cached = _read_holiday_cache(version).get(str(year))
+    if cached is not None:
+        return {dt.date.fromisoformat(day): name for day, name in cached.items()}
+    names = holidays_from_package(year)
+    _write_holiday_cache(version, year, names)
+    return names
+
+
+def holidays_from_package(year: int) -> dict[dt.date, str]:
+    """The `holidays` package's US federal holidays of `year` (imports it: slow the first time)."""
+    import holidays
+
     return dict(holidays.US(years=year, observed=True).items())
+
+
+def _holidays_version() -> str:
+    """The installed `holidays` version, from its metadata (without importing it)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("holidays")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a dependency
+        return ""
+
+
+def _holiday_cache_path():  # noqa: ANN202 - Path, imported lazily
+    from caseterm import paths
+
+    return paths.cache_dir() / HOLIDAY_CACHE
+
+
+def _read_holiday_cache(version: str) -> dict[str, dict[str, str]]:
+    """{year: {iso date: name}} kept for this `holidays` version ({} if none, stale or unreadable)."""
+    import json
+
+    if not version:
+        return {}
+    try:
+        data = json.loads(_holiday_cache_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != _CACHE_FORMAT or data.get("holidays") != version:
+        return {}
+    years = data.get("years")
+    if not isinstance(years, dict):
+        return {}
+    return {y: days for y, days in years.items() if isinstance(days, dict)}
+
+
+def _write_holiday_cache(version: str, year: int, names: dict[dt.date, str]) -> None:
+    """Add `year` to the cache file (written whole, then renamed into place); never fails."""
+    import json
+    import os
+
+    if not version:
+        return
+    path = _holiday_cache_path()
+    years = _read_holiday_cache(version)
+    years[str(year)] = {day.isoformat(): name for day, name in sorted(names.items())}
+    data = {"format": _CACHE_FORMAT, "holidays": version, "country": "US", "observed": True, "years": years}
+    import threading
+
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # a read-only cache folder: the package is asked again next time
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
 
 
 @lru_cache(maxsize=64)

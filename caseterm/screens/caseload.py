@@ -85,6 +85,11 @@ FIRST_CHUNK = 120
 CHUNK = 2000
 #: Above this many clients, filtering waits for a pause in typing.
 DEBOUNCE_ROWS = 1500
+#: Above this many clients, a light start paints the clients' own columns first and
+#: last contact / next appointment a moment later (their query is 250 ms at 10,000).
+DETAILS_LATER_ROWS = 1500
+#: In those two columns while they are still being read.
+PENDING = "…"
 
 
 class CaseloadTable(MeasuredTable):
@@ -119,6 +124,9 @@ class CaseloadScreen(CompactFooterMixin, Screen):
         self._rows: list[CaseloadRow] = []
         self._due_counts: dict[str, int] = {}
         self._loaded = False
+        self._ready_sent = False
+        #: last contact, next appointment and drafts are still being read (a large light start)
+        self._details_pending = False
         self._stale = False  # the data changed while another screen showed
         self._due_stale = False  # the due list changed while another screen showed
         self._generation = 0  # of table fills: a newer one stops an older one's chunks
@@ -178,20 +186,37 @@ class CaseloadScreen(CompactFooterMixin, Screen):
 
     @work(thread=True, exclusive=True, group="caseload-load", exit_on_error=False)
     def load_rows(self) -> None:
-        from caseterm.services.caseload import caseload_rows
+        from caseterm.services.caseload import read_caseload
 
-        with self.app.session() as session:  # type: ignore[attr-defined]
-            rows = caseload_rows(session, clock.today())
+        # On a light start the first page comes through the app's read-only connection
+        # while the store is still coming up; the service chooses (issue 14).
+        app: Any = self.app
+        day, readonly = clock.today(), app.readonly
+        if readonly is not None and not self._loaded:
+            # A large caseload paints its clients first, then the columns read from notes
+            # and appointments (the service reads them; the screen only says which).
+            first = read_caseload(app.session, day, readonly=readonly, details=False)
+            if len(first) > DETAILS_LATER_ROWS:
+                if not get_current_worker().is_cancelled:
+                    # painted first; then this worker runs again for the full rows
+                    self.app.call_from_thread(self._rows_loaded, first, True)
+                return
+        rows = read_caseload(app.session, day, readonly=readonly)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._rows_loaded, rows)
 
-    def _rows_loaded(self, rows: list[CaseloadRow]) -> None:
-        first = not self._loaded
+    def _rows_loaded(self, rows: list[CaseloadRow], partial: bool = False) -> None:
         self._rows = rows
         self._loaded = True
         self._stale = False
+        self._details_pending = partial
         self._populate()
-        if first:
+        if partial:
+            # The full rows after this frame is painted: reading them meanwhile would hold
+            # the interpreter the frame needs.
+            self.call_after_refresh(self.load_rows)
+        if not partial and not self._ready_sent:
+            self._ready_sent = True
             self.post_message(ScreenReady())
 
     def _due_changed(self, items: list[Any] | None) -> None:
@@ -280,8 +305,8 @@ class CaseloadScreen(CompactFooterMixin, Screen):
             "name": f"{name} {DRAFT_MARK}" if row.drafts else name,
             "due": due,
             "flags": flags,
-            "next_appointment": next_label(row.next_appointment, today, self._year_months),
-            "last_contact": short_date(row.last_contact, today, self._year_months),
+            "next_appointment": PENDING if self._details_pending else next_label(row.next_appointment, today, self._year_months),
+            "last_contact": PENDING if self._details_pending else short_date(row.last_contact, today, self._year_months),
             "status": status,
             "program": program,
         }
@@ -291,6 +316,8 @@ class CaseloadScreen(CompactFooterMixin, Screen):
         heading = dict(COLUMNS)[self.sort_column]
         arrow = "▼" if self.sort_reverse else "▲"
         loading = "" if self.app.due_items is not None else " · due counts…"  # type: ignore[attr-defined]
+        if self._details_pending:
+            loading = " · last contacts…" + loading
         self.query_one("#caseload-status", Static).update(
             Content.from_markup(
                 "$shown of $total · sorted by $col $arrow$loading",
@@ -312,7 +339,10 @@ class CaseloadScreen(CompactFooterMixin, Screen):
         parts = []
         for key, quick, label in QUICK_KEYS:
             text = label.format(n=self.no_contact_days) if "{n}" in label else label
-            if quick in counts and (quick is not QuickFilter.DUE or self.app.due_items is not None):  # type: ignore[attr-defined]
+            known = quick is not QuickFilter.DUE or self.app.due_items is not None  # type: ignore[attr-defined]
+            if quick is QuickFilter.NO_CONTACT and self._details_pending:
+                known = False  # last contacts are still being read
+            if quick in counts and known:
                 text += f" {counts[quick]}"
             style = "reverse b $text-accent" if quick is self.quick else "$text-muted"
             parts.append(Content.from_markup(f"[b]$key[/][{style}] $label [/]", key=key, label=text))

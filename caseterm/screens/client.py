@@ -24,7 +24,6 @@ from caseterm.widgets.table import MeasuredTable
 from caseterm.screens.footer import CompactFooterMixin
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.models import Client
 from caseterm.vocabulary import (
     Activity,
     AppointmentKind,
@@ -47,6 +46,8 @@ from caseterm.widgets.record_form import FormField, RecordForm
 
 if TYPE_CHECKING:
     from sqlmodel import Session
+
+    from caseterm.models import Client  # annotations only: the screen needs no table definitions
 
 #: Tab ids, in order; `ClientScreen(tab=...)` accepts any of them.
 TABS: list[tuple[str, str]] = [

@@ -9,13 +9,17 @@ the parts are styled from TCSS through component classes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.style import Style
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from caseterm.models import Note
 from caseterm.services.notes import NoteThread, diff_hunks, word_diff
+
+if TYPE_CHECKING:
+    from caseterm.models import Note  # annotations only
 
 
 def _label(value: str | None) -> str:
