@@ -154,6 +154,7 @@ def make_engine(url: str) -> Engine:
 def _make_pg_engine(url: str) -> Engine:
     """PostgreSQL through psycopg 3; the password comes from libpq (PGPASSWORD,
     ~/.pgpass, certificates), never from caseterm. Connects once to fail early."""
+    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import DatabaseError
     from sqlmodel import create_engine
 
@@ -320,6 +321,8 @@ def open_store(url: str, *, create: bool = True) -> Engine:
         )
     if path is not None and current is not None:
         backup(engine, backup_path_for(path, reason=f"pre-migration-{current}"))
+    from sqlalchemy.exc import DatabaseError
+
     try:
         migrate(engine)
     except DatabaseError as err:
