@@ -107,7 +107,7 @@ class CasetermApp(App[None]):
     #: The last attempt to work out the due list failed (the sidebar says so).
     due_failed: reactive[bool] = reactive(False, init=False)
     #: Agency mode: case number -> the absent worker the login covers for today (the due list marks them).
-    covering: dict[str, str] = {}
+    covering: reactive[dict[str, str]] = reactive(dict, init=False)
 
     def __init__(
         self,

@@ -437,3 +437,12 @@ async def test_a_covering_worker_sees_the_absent_workers_items_marked(agency: Ag
         shown = screen_text(app)
         assert "A-1 · covering for Ana Reyes" in shown, shown
         assert "B-1 · covering" not in shown and "B-1" in shown
+        # The caseload is ben's own; the clients he covers are one key away.
+        from caseterm.screens.caseload import CaseloadTable
+
+        table = app.screen.query_one(CaseloadTable)
+        assert [table.get_row_at(i)[0] for i in range(table.row_count)] == ["B-1"]
+        assert "v covering 2" in shown
+        await pilot.press("v")
+        await settle(pilot)
+        assert sorted(table.get_row_at(i)[0] for i in range(table.row_count)) == ["A-1", "A-2"]

@@ -257,7 +257,8 @@ def test_quick_counts_in_one_pass_are_the_filters_counts(seeded: Engine) -> None
         rows = caseload_rows(session, TODAY)
     rows = with_due_counts(rows, {row.case_number: i % 3 for i, row in enumerate(rows)})
     for days in (0, 7, 30, 3650):
-        expected = {q: sum(1 for row in rows if matches(row, q, TODAY, days)) for q in QuickFilter}
+        expected = {q: sum(1 for row in rows if matches(row, q, TODAY, days)) for q in QuickFilter
+                    if q is not QuickFilter.COVERING}  # the screen counts that one (split_covered)
         assert quick_counts(rows, TODAY, days) == expected
 
 

@@ -67,6 +67,7 @@ QUICK_KEYS: list[tuple[str, QuickFilter, str]] = [
     ("p", QuickFilter.PENALTY, "penalty"),
     ("n", QuickFilter.NO_CONTACT, "no contact {n}d"),
     ("c", QuickFilter.CLOSING, "closing"),
+    ("v", QuickFilter.COVERING, "covering"),  # agency mode, while covering: shown only then
 ]
 
 
@@ -169,6 +170,8 @@ class CaseloadScreen(CompactFooterMixin, Screen):
         self.query_one("#caseload-filter", Input).display = False
         self.watch(self.app, "show_sidebar", self._sidebar_shown)
         self.watch(self.app, "due_items", self._due_changed)
+        if hasattr(self.app, "covering"):
+            self.watch(self.app, "covering", self._covering_changed, init=False)
         self.watch(self.app, "data_version", self._data_changed, init=False)
         self._show_quick_bar()
         self.load_rows()
@@ -228,6 +231,10 @@ class CaseloadScreen(CompactFooterMixin, Screen):
         elif self._loaded:
             self._due_stale = True
 
+    def _covering_changed(self, _covering: dict[str, str]) -> None:
+        if self._loaded:
+            self._populate()
+
     def _data_changed(self, _version: int) -> None:
         if self.is_current:
             self.load_rows()
@@ -250,10 +257,22 @@ class CaseloadScreen(CompactFooterMixin, Screen):
 
     # -- showing -----------------------------------------------------------------
 
+    def _mine_and_covered(self, rows: list[CaseloadRow]) -> tuple[list[CaseloadRow], list[CaseloadRow]]:
+        """My caseload, and apart from it the clients of workers I cover today (agency mode)."""
+        covered = getattr(self.app, "covering", None) or {}
+        if not covered:
+            return rows, []
+        from caseterm.services.caseload import split_covered
+
+        return split_covered(rows, covered)
+
     def visible_rows(self) -> list[CaseloadRow]:
-        rows = with_due_counts(self._rows, self._due_counts)
+        mine, covered = self._mine_and_covered(with_due_counts(self._rows, self._due_counts))
         days = self.no_contact_days if self.quick is QuickFilter.NO_CONTACT else 0
-        rows = filter_rows(rows, self.quick, self.filter_text, clock.today(), days)
+        if self.quick is QuickFilter.COVERING:
+            rows = filter_rows(covered, QuickFilter.ALL, self.filter_text, clock.today(), 0)
+        else:
+            rows = filter_rows(mine, self.quick, self.filter_text, clock.today(), days)
         return sort_rows(rows, self.sort_column, self.sort_reverse)
 
     def _populate(self) -> None:
@@ -333,11 +352,15 @@ class CaseloadScreen(CompactFooterMixin, Screen):
         from caseterm.services.caseload import quick_counts
 
         counts = {}
+        covered: list[CaseloadRow] = []
         if self._loaded:
-            rows = with_due_counts(self._rows, self._due_counts)
-            counts = quick_counts(rows, clock.today(), self.no_contact_days)
+            mine, covered = self._mine_and_covered(with_due_counts(self._rows, self._due_counts))
+            counts = quick_counts(mine, clock.today(), self.no_contact_days)
+            counts[QuickFilter.COVERING] = len(covered)
         parts = []
         for key, quick, label in QUICK_KEYS:
+            if quick is QuickFilter.COVERING and not covered and self.quick is not quick:
+                continue  # nobody to cover today
             text = label.format(n=self.no_contact_days) if "{n}" in label else label
             known = quick is not QuickFilter.DUE or self.app.due_items is not None  # type: ignore[attr-defined]
             if quick is QuickFilter.NO_CONTACT and self._details_pending:

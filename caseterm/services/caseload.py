@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from enum import StrEnum
@@ -34,6 +34,8 @@ class QuickFilter(StrEnum):
     PENALTY = "in penalty"
     NO_CONTACT = "no recent contact"
     CLOSING = "closing"
+    #: Agency mode: the clients of workers the login covers today (kept out of "my caseload").
+    COVERING = "covering"
 
 
 class CaseloadRow(NamedTuple):
@@ -256,8 +258,8 @@ def with_due_counts(rows: Iterable[CaseloadRow], counts: Counter[str] | dict[str
 
 def matches(row: CaseloadRow, quick: QuickFilter, day: dt.date, no_contact_days: int) -> bool:
     """Does a row pass a quick filter on `day`?"""
-    if quick is QuickFilter.ALL:
-        return True
+    if quick is QuickFilter.ALL or quick is QuickFilter.COVERING:
+        return True  # who is covered is not the row's: split_covered decides it
     if quick is QuickFilter.DUE:
         return row.due > 0
     if quick is QuickFilter.NOT_INITIALIZED:
@@ -285,6 +287,15 @@ def filter_rows(
         for row in rows
         if matches(row, quick, day, no_contact_days) and all(w in row.search_text() for w in words)
     ]
+
+
+def split_covered(rows: Iterable[CaseloadRow], covered: Collection[str]) -> tuple[list[CaseloadRow], list[CaseloadRow]]:
+    """(my caseload, the clients I cover today): a covering worker sees both, but apart (issue 15)."""
+    mine: list[CaseloadRow] = []
+    theirs: list[CaseloadRow] = []
+    for row in rows:
+        (theirs if row.case_number in covered else mine).append(row)
+    return mine, theirs
 
 
 def quick_counts(rows: Iterable[CaseloadRow], day: dt.date, no_contact_days: int) -> dict[QuickFilter, int]:
