@@ -28,9 +28,20 @@ if ENCRYPTED:
     os.environ["CASETERM_PASSPHRASE"] = BENCH_PASSPHRASE
 
 
+#: BENCH_PG=1: every figure on PostgreSQL (issue 15), as the database owner (no row-level
+#: security); BENCH_PG=worker: as case manager `bench_cm` (1,000 of the clients, policies on).
+#: The cluster and its databases live in benchmarks/_pg.py.
+PG = os.environ.get("BENCH_PG", "")
+
+
 def ensure(clients: int | None = None, search: bool = False) -> Path:
-    """The generated database; under BENCH_ENCRYPTED=1 an encrypted copy of it (made once)."""
+    """The generated database; under BENCH_ENCRYPTED=1 an encrypted copy of it (made once);
+    under BENCH_PG the postgresql:// URL of a database loaded from it (a str)."""
     plain = _ensure_plain(clients, search)
+    if PG:
+        import _pg
+
+        return _pg.ensure_pg(plain, login=None if PG == "1" else _pg.CASE_MANAGER)  # type: ignore[return-value]
     if not ENCRYPTED:
         return plain
     from caseterm import cipher
@@ -107,9 +118,20 @@ def time_call(fn: Callable[[], object], repeat: int, warmup: int = 1) -> list[fl
     return out
 
 
+def db_url(db: Path | str) -> str:
+    """What `ensure` returned, as a URL for open_store (a file path or, under BENCH_PG, the URL)."""
+    return db if isinstance(db, str) else f"sqlite:///{db}"
+
+
 def copy_db(src: Path, tag: str) -> Path:
-    """A scratch copy of a generated database (benchmarks that write use this)."""
+    """A scratch copy of a generated database (benchmarks that write use this);
+    under BENCH_PG a scratch database made from the loaded one as template (a URL)."""
     import sqlite3
+
+    if isinstance(src, str):
+        import _pg
+
+        return _pg.copy_database(src, tag)  # type: ignore[return-value]
 
     OUT.mkdir(parents=True, exist_ok=True)
     dest = Path(tempfile.mkdtemp(prefix=f"{tag}-", dir=OUT)) / src.name
@@ -129,9 +151,24 @@ def copy_db(src: Path, tag: str) -> Path:
     return dest
 
 
+def discard_copy(db: Path | str) -> None:
+    """Remove a scratch copy made by copy_db."""
+    if isinstance(db, str):
+        import _pg
+
+        _pg.discard(db)
+        return
+    import shutil
+
+    shutil.rmtree(db.parent, ignore_errors=True)
+
+
 def record(figure: str, values: dict[str, object]) -> None:
-    """Keep the latest result of each figure in benchmarks/out/results.json."""
+    """Keep the latest result of each figure in benchmarks/out/results.json
+    (under BENCH_PG as `figure (pg)` / `figure (pg worker)`)."""
     OUT.mkdir(parents=True, exist_ok=True)
+    if PG:
+        figure += " (pg)" if PG == "1" else " (pg worker)"
     path = OUT / "results.json"
     data = json.loads(path.read_text()) if path.exists() else {}
     values = dict(values, when=time.strftime("%Y-%m-%d %H:%M:%S"))
@@ -146,4 +183,4 @@ def line(label: str, value: str, note: str = "") -> None:
 if os.environ.get("BENCH_TREE"):  # in-process benchmarks import that tree too
     sys.path.insert(1, str(TREE))
 
-__all__ = ["ensure", "TODAY", "TODAY_ISO", "PYTHON", "ROOT", "OUT", "HERE", "TREE"]
+__all__ = ["ensure", "db_url", "copy_db", "TODAY", "TODAY_ISO", "PYTHON", "ROOT", "OUT", "HERE", "TREE"]

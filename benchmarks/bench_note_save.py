@@ -20,12 +20,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-import shutil
 import time
 
 from sqlalchemy import text
 
-from _common import copy_db, ensure, fmt_ms, line, median, pin_in_process, record
+from _common import copy_db, db_url, discard_copy, ensure, fmt_ms, line, median, pin_in_process, record
 from generate import note_text
 
 GOAL_MS = 20.0
@@ -39,9 +38,10 @@ def measure(n: int, runs: int) -> dict[str, list[float]]:
     from caseterm.store import open_store, session_scope
 
     db = copy_db(ensure(n), "note-save")
-    engine = open_store(f"sqlite:///{db}")
+    engine = open_store(db_url(db))
     with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE bench_scratch (id INTEGER PRIMARY KEY, body TEXT)"))
+        conn.execute(text("CREATE TABLE IF NOT EXISTS bench_scratch (id INTEGER PRIMARY KEY, body TEXT)"))
+        cases = conn.execute(text("SELECT case_number FROM client ORDER BY id")).scalars().all()  # those visible
     rng = random.Random(7)
     out: dict[str, list[float]] = {"baseline": [], "save": [], "due": [], "total": [], "full": []}
     cache = due.DueCache()
@@ -50,7 +50,7 @@ def measure(n: int, runs: int) -> dict[str, list[float]]:
         cache.refresh(session, clock.today())  # the app's first (full) due list
     out["full"].append(time.perf_counter() - t0)
     for k in range(runs + 1):  # first run warms up imports and caches
-        case = f"C{rng.randint(1, n):06d}"
+        case = rng.choice(cases)
         body = note_text(rng)
         t0 = time.perf_counter()
         with engine.begin() as conn:
@@ -77,7 +77,7 @@ def measure(n: int, runs: int) -> dict[str, list[float]]:
             out["due"].append(t3 - t2)
             out["total"].append(t3 - t1)
     engine.dispose()
-    shutil.rmtree(db.parent, ignore_errors=True)
+    discard_copy(db)
     return out
 
 

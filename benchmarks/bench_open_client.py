@@ -27,7 +27,7 @@ import time
 os.environ["TEXTUAL_DRIVER"] = "_paint_driver:PaintDriver"
 os.environ["BENCH_READY"] = "manual"
 
-from _common import ensure, fmt_ms, line, median, pin_in_process, record  # noqa: E402
+from _common import db_url, ensure, fmt_ms, line, median, pin_in_process, record  # noqa: E402
 
 GOALS_MS = {150: 50.0, 10_000: 100.0}
 
@@ -85,7 +85,7 @@ async def measure(n: int, opens: int) -> tuple[list[float], list[float], float]:
             yield Static("bare")
             yield Footer()
 
-    engine = open_store(f"sqlite:///{ensure(n)}")
+    engine = open_store(db_url(ensure(n)))
     app = CasetermApp(engine=engine)
     t_start = time.perf_counter()
     async with app.run_test(headless=False, size=(160, 48)) as pilot:
