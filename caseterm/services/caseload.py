@@ -94,11 +94,10 @@ def follow_up_days() -> int:
 
 
 def reached_sql() -> str:
-    """SQL condition on a `note` row: it records reaching the client.
-
-    The same text as `services.due.reached_sql` (a test checks they agree), built
-    here from the same sets without importing the due service (SQLAlchemy).
-    """
+    """SQL condition on a `note` row: it records reaching the client. The same test
+    as `rules.common.client_reached` (a collateral contact or a letter never reaches
+    the client), built from the same sets; a test checks they agree. It lives here,
+    in the light module, so the first frame and the due service share one text."""
     from caseterm.rules.snapshot import NEVER_REACHES_CLIENT, NOT_CONTACT_TYPES
     from caseterm.vocabulary import ContactMethod, ContactOutcome
 

@@ -38,10 +38,9 @@ from caseterm.rules.calendar import add_months, monday_of, previous_month
 from caseterm.rules.common import business_calendar
 from caseterm.rules.monthly import verification_month, weeks_of_month
 from caseterm.rules.engine import RULES, DueItem, client_rule_ids, compute_due, load_rules
+from caseterm.services.caseload import reached_sql  # one text for the first frame and here
 from caseterm.rules.snapshot import (
     ACTIVE_STATUSES,
-    NEVER_REACHES_CLIENT,
-    NOT_CONTACT_TYPES,
     ApptSnap,
     AssessmentSnap,
     ClientSnap,
@@ -63,19 +62,6 @@ def _e(enum: type, value: object):  # noqa: ANN202 - tiny converter
     if value is None:
         return None
     return enum._value2member_map_.get(value, value) if isinstance(value, str) else value
-
-
-def reached_sql() -> str:
-    """SQL condition on a `note` row: it records reaching the client. The same
-    test as `rules.snapshot.is_reached` (a collateral contact or a letter never
-    reaches the client), built from the same sets; a test checks they agree."""
-    never = ", ".join(f"'{t.value}'" for t in sorted(NEVER_REACHES_CLIENT))
-    not_contact = ", ".join(f"'{t.value}'" for t in sorted(NOT_CONTACT_TYPES))
-    letter, reached = ContactMethod.LETTER.value, ContactOutcome.REACHED.value
-    return (
-        f"(type NOT IN ({never}) AND (method IS NULL OR method <> '{letter}')"
-        f" AND (outcome = '{reached}' OR (outcome IS NULL AND type NOT IN ({not_contact}))))"
-    )
 
 
 def _windows(day: dt.date, policy: Policy) -> tuple[dt.date, dt.date]:
