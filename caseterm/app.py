@@ -382,9 +382,7 @@ class CasetermApp(App[None]):
         return items
 
     def _covered_cases(self, session: Any) -> dict[str, str]:
-        """Agency mode: whose clients the login covers today (services.workers.covered_cases)."""
-        if self.engine.dialect.name != "postgresql":
-            return {}
+        """Agency mode: whose clients the login covers today ({} in solo mode)."""
         from caseterm.services.workers import covered_cases
 
         return covered_cases(session)  # on the server's date, as its policies are

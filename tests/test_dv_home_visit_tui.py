@@ -50,3 +50,29 @@ async def test_a_dv_clients_home_visit_is_listed_first_and_enter_opens_the_appoi
         await settle(pilot)
         await until(pilot, lambda: not any(i.rule == "dv-home-visit" for i in app.due_items))
         assert not any(i.rule == "dv-home-visit" for i in app.due_items)
+
+
+async def test_the_quick_log_offers_no_home_visit_for_a_dv_household(seeded: Engine) -> None:  # noqa: F811
+    """004: no home visits when domestic violence in the home is reported; the quick log does not offer one."""
+    from caseterm.screens.client import ClientScreen
+    from caseterm.vocabulary import ContactMethod
+    from caseterm.widgets.quick_log import QuickLog
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for case_number, offered in (("HF-2001", False), ("TA-1001", True)):  # Bob has DV in the home; Mari not
+            app.open_client(case_number)
+            await until(pilot, lambda: isinstance(app.screen, ClientScreen))
+            await pilot.press("l")
+            await until(pilot, lambda: isinstance(app.screen, QuickLog))
+            log = app.screen
+            assert bool(log.query("#ql-method-h")) is offered
+            await pilot.press("h")
+            await pilot.pause()
+            assert (log.method is ContactMethod.HOME_VISIT) is offered
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, ClientScreen))
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, ClientScreen))
+        assert any("No home visits" in n.message for n in app._notifications)

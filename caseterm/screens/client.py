@@ -702,7 +702,8 @@ class ClientScreen(CompactFooterMixin, Screen):
             self._data_written()
             self.notify(f"Logged: {text}", timeout=3)
 
-        self.app.push_screen(QuickLog(label), callback=logged)
+        no_home_visits = bool(self.client and self.client.dv_in_home)
+        self.app.push_screen(QuickLog(label, no_home_visits=no_home_visits), callback=logged)
 
     def start_letter(self) -> None:
         """Letter · sent: ask once for a missing name or phone, then preview, write and log the letter."""

@@ -71,16 +71,18 @@ class QuickLog(ModalScreen[Attempt | None]):
     method: reactive[ContactMethod] = reactive(ContactMethod.PHONE)
     outcome: reactive[ContactOutcome | None] = reactive(ContactOutcome.NO_ANSWER)
 
-    def __init__(self, client_label: str) -> None:
+    def __init__(self, client_label: str, *, no_home_visits: bool = False) -> None:
+        """`no_home_visits`: domestic violence in the home is reported, so a home visit is not offered (004)."""
         super().__init__(classes="quick-log")
         self.client_label = client_label
+        self.methods = {k: m for k, m in METHOD_KEYS.items() if not (no_home_visits and m is ContactMethod.HOME_VISIT)}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form-box"):
             yield Label(f"Log a contact attempt · {self.client_label}", classes="form-title")
             with Horizontal(classes="ql-line"):
                 yield Label("Method", classes="ql-title")
-                for key, method in METHOD_KEYS.items():
+                for key, method in self.methods.items():
                     yield Label(f"{key} {_choice_name(method)}", id=f"ql-method-{key}", classes="ql-choice", markup=False)
             with Horizontal(classes="ql-line"):
                 yield Label("Outcome", classes="ql-title")
@@ -114,7 +116,11 @@ class QuickLog(ModalScreen[Attempt | None]):
         self._mark_choices()
 
     def action_method(self, key: str) -> None:
-        self.method = METHOD_KEYS[key]
+        if key not in self.methods:
+            self.notify("No home visits: domestic violence in the home is reported; meet at the office (004).",
+                        severity="warning")
+            return
+        self.method = self.methods[key]
         written = self.method in (ContactMethod.LETTER, ContactMethod.EMAIL)
         if written and self.outcome in (ContactOutcome.NO_ANSWER, ContactOutcome.LEFT_MESSAGE):
             self.outcome = None
