@@ -80,3 +80,18 @@ def test_an_unwritable_cache_folder_is_not_an_error(monkeypatch: pytest.MonkeyPa
     blocker.write_text("")
     monkeypatch.setattr(paths, "cache_dir", lambda: blocker / "caseterm")  # a folder under a file
     assert federal_holiday_names(2026) == holidays_from_package(2026)
+
+
+def test_the_cache_folder_is_owner_only_and_its_file_0600() -> None:
+    """The README promises owner-only modes for every folder and file caseterm creates."""
+    import os
+    import stat
+
+    assert not cache_file().exists()
+    old = os.umask(0o022)  # a permissive umask must not widen what caseterm creates
+    try:
+        federal_holiday_names(2031)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(cache_file().parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(cache_file().stat().st_mode) == 0o600
