@@ -82,12 +82,18 @@ def test_next_label() -> None:
     assert next_label(at(TODAY + dt.timedelta(days=20), dt.time(15)), TODAY) == "Nov 22"
 
 
-def test_count_due_skips_caseload_wide_items() -> None:
+def test_count_due_skips_caseload_wide_items_and_what_is_coming_up() -> None:
     class Item:
-        def __init__(self, case_number: str | None) -> None:
+        def __init__(self, case_number: str | None, days: int = 0, overdue: bool = False) -> None:
             self.case_number = case_number
+            self.due = TODAY + dt.timedelta(days=days)
+            self.overdue = overdue
 
-    assert count_due([Item("A"), Item("A"), Item(None), Item("B")]) == {"A": 2, "B": 1}
+        def sort_key(self) -> tuple:
+            return (self.case_number or "",)
+
+    items = [Item("A"), Item("A", -3, True), Item(None), Item("B"), Item("B", 12), Item("C", 1)]
+    assert count_due(items, TODAY) == {"A": 2, "B": 1}
 
 
 async def test_filter_as_you_type_and_quick_keys(seeded: Engine) -> None:  # noqa: F811
@@ -130,7 +136,7 @@ async def test_due_counts_arrive_from_the_due_list(seeded: Engine) -> None:  # n
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, CaseloadScreen)
-        counts = count_due(app.due_items)
+        counts = count_due(app.due_items, TODAY)
         shown = {r.case_number: r.due for r in screen.visible_rows()}
         assert shown == {cn: counts.get(cn, 0) for cn in shown}
         await pilot.press("d")

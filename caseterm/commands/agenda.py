@@ -72,13 +72,17 @@ def _print_agenda(result: Any) -> None:
     if not result.due:
         console.print("Nothing is due. ")
         return
-    overdue = sum(1 for i in result.due if i.overdue)
-    console.print(Text(f"Due: {plural(len(result.due), 'item')}, {overdue} overdue", style="bold"))
-    for group in RoutineGroup:
-        items = [i for i in result.due if i.group == group]
+    from caseterm.rules.engine import split_due
+
+    now, later = split_due(result.due, day)
+    overdue = sum(1 for i in now if i.overdue)
+    console.print(Text(f"Due: {plural(len(now), 'item')}, {overdue} overdue; {len(later)} coming up", style="bold"))
+    sections = [(group.value.capitalize(), [i for i in now if i.group == group]) for group in RoutineGroup]
+    sections.append(("Coming up", later))
+    for heading, items in sections:
         if not items:
             continue
-        table = Table(title=f"{group.value.capitalize()} ({len(items)})", title_justify="left")
+        table = Table(title=f"{heading} ({len(items)})", title_justify="left")
         table.add_column("", no_wrap=True)
         table.add_column("P", no_wrap=True)
         table.add_column("Due", no_wrap=True)
@@ -87,7 +91,7 @@ def _print_agenda(result: Any) -> None:
         table.add_column("Why", style="dim")
         for i in items:
             mark = Text("OVERDUE", style="bold red") if i.overdue else Text("")
-            when = "today" if i.due == day else f"{i.due:%b} {i.due.day}" + (f" {i.due.year}" if i.due.year != day.year else "")
+            when = "today" if i.due == day else f"{i.due:%a %b} {i.due.day}" + (f" {i.due.year}" if i.due.year != day.year else "")
             table.add_row(mark, str(int(i.priority)), when, i.case_number or "-", i.title, f"{i.rule} ({i.source})")
         console.print(table)
     console.print("P: 1 urgent and important, 2 important but not urgent, 3 important but not time limited (004).")

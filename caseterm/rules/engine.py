@@ -128,6 +128,19 @@ def sort_items(items: Iterable[DueItem]) -> list[DueItem]:
     return sorted(items, key=DueItem.sort_key)
 
 
+def split_due(items: Iterable[DueItem], day: dt.date) -> tuple[list[DueItem], list[DueItem]]:
+    """(due on `day` or overdue, coming up by date): a "due today" count counts only the first.
+
+    Some rules show an item ahead of its date (a release about to expire, a case
+    to close after a date); those are listed, but not counted as due."""
+    now: list[DueItem] = []
+    later: list[DueItem] = []
+    for item in items:
+        (now if item.overdue or item.due <= day else later).append(item)
+    later.sort(key=lambda i: (i.due, i.sort_key()))
+    return now, later
+
+
 #: The modules whose @rule functions make up the registry (imported on first use).
 RULE_MODULES = (
     "caseterm.rules.contact",

@@ -225,7 +225,7 @@ class CaseloadScreen(CompactFooterMixin, Screen):
     def _due_changed(self, items: list[Any] | None) -> None:
         if items is None:
             return
-        self._due_counts = dict(count_due(items))
+        self._due_counts = dict(count_due(items, clock.today()))
         if self._loaded and self.is_current:
             self._populate()
         elif self._loaded:
@@ -415,7 +415,33 @@ class CaseloadScreen(CompactFooterMixin, Screen):
     # -- actions ---------------------------------------------------------------
 
     def action_quick(self, name: str) -> None:
-        self.quick = QuickFilter[name]
+        quick = QuickFilter[name]
+        if quick is QuickFilter.NO_CONTACT and self.quick is QuickFilter.NO_CONTACT:
+            self.pick_no_contact_days()
+            return
+        self.quick = quick
+
+    def pick_no_contact_days(self) -> None:
+        """`n` again: how long without contact? (14, 30, any number; the policy's by default)."""
+        from caseterm.services.caseload import follow_up_days, parse_no_contact_days
+        from caseterm.widgets.prompts import TextPrompt
+
+        def chosen(days: int | None) -> None:
+            if days is not None and days != self._no_contact_days:
+                self._no_contact_days = days
+                self._populate()
+                self._show_quick_bar()
+
+        self.app.push_screen(
+            TextPrompt(
+                "No contact in how many days?",
+                help_text=f"14, 30, or any number of days (the policy's follow-up interval is {follow_up_days()}).",
+                placeholder="days",
+                parse=parse_no_contact_days,
+                value=str(self.no_contact_days),
+            ),
+            chosen,
+        )
 
     def action_show_all(self) -> None:
         self.quick = QuickFilter.ALL

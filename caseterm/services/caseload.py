@@ -236,10 +236,15 @@ def _as_datetime(value: object) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(value))
 
 
-def count_due(items: Iterable[object]) -> Counter[str]:
-    """Due items per case number (caseload-wide items are not counted)."""
+def count_due(items: Iterable[Any], day: dt.date) -> Counter[str]:
+    """Items due on `day` or overdue, per case number (caseload-wide items are not counted).
+
+    Items a rule shows ahead of their date are "coming up", not due: the
+    caseload's Due column and `d` filter agree with the sidebar's heading."""
+    from caseterm.rules.engine import split_due
+
     counts: Counter[str] = Counter()
-    for item in items:
+    for item in split_due(items, day)[0]:
         case_number = getattr(item, "case_number", None)
         if case_number:
             counts[case_number] += 1
@@ -255,6 +260,10 @@ def with_due_counts(rows: Iterable[CaseloadRow], counts: Counter[str] | dict[str
     return out
 
 
+#: Cases that are over: they go to the end in every sort, and no one is late reaching them.
+_ENDED = (ClientStatus.CLOSED, ClientStatus.DENIED)
+
+
 def matches(row: CaseloadRow, quick: QuickFilter, day: dt.date, no_contact_days: int) -> bool:
     """Does a row pass a quick filter on `day`?"""
     if quick is QuickFilter.ALL or quick is QuickFilter.COVERING:
@@ -268,10 +277,31 @@ def matches(row: CaseloadRow, quick: QuickFilter, day: dt.date, no_contact_days:
     if quick is QuickFilter.CLOSING:
         return row.close_pending
     if quick is QuickFilter.NO_CONTACT:
-        if row.status in (ClientStatus.CLOSED, ClientStatus.DENIED):
-            return False
-        return row.last_contact is None or row.last_contact < day - dt.timedelta(days=no_contact_days)
+        return no_recent_contact(row, day - dt.timedelta(days=no_contact_days))
     raise ValueError(quick)
+
+
+def no_recent_contact(row: CaseloadRow, cutoff: dt.date) -> bool:
+    """Not reached since `cutoff` (never reached counts): the one definition of the
+    caseload's `n` filter, its count and the Team screen's "No contact" column.
+    Closed and denied cases are no one's to reach."""
+    if row.status in _ENDED:
+        return False
+    return row.last_contact is None or row.last_contact < cutoff
+
+
+#: The longest "no contact" window a user can ask for (ten years): past it, every client is listed anyway.
+MAX_NO_CONTACT_DAYS = 3650
+
+
+def parse_no_contact_days(text: str) -> int:
+    """A "no contact in N days" window typed by the user: a whole number of days."""
+    from caseterm.errors import BadInput
+
+    value = text.strip().removesuffix("d").strip()
+    if not value.isdigit() or not 1 <= int(value) <= MAX_NO_CONTACT_DAYS:
+        raise BadInput(f"No-contact window: {text.strip()!r} is not a number of days from 1 to {MAX_NO_CONTACT_DAYS}")
+    return int(value)
 
 
 def filter_rows(
@@ -301,7 +331,7 @@ def quick_counts(rows: Iterable[CaseloadRow], day: dt.date, no_contact_days: int
     """How many clients each quick filter would show (for the quick-filter bar)."""
     # One pass with the tests of `matches` written out (six passes of it: 70 ms at 10,000 rows).
     cutoff = day - dt.timedelta(days=no_contact_days)
-    not_initialized, inactive = ClientStatus.NOT_INITIALIZED, (ClientStatus.CLOSED, ClientStatus.DENIED)
+    not_initialized = ClientStatus.NOT_INITIALIZED
     total = due = init = penalty = closing = no_contact = 0
     for row in rows:
         total += 1
@@ -309,8 +339,7 @@ def quick_counts(rows: Iterable[CaseloadRow], day: dt.date, no_contact_days: int
         init += row.status is not_initialized
         penalty += row.penalty
         closing += row.close_pending
-        if row.status not in inactive and (row.last_contact is None or row.last_contact < cutoff):
-            no_contact += 1
+        no_contact += no_recent_contact(row, cutoff)
     return {
         QuickFilter.ALL: total,
         QuickFilter.DUE: due,
@@ -376,9 +405,20 @@ def _sort_value(row: CaseloadRow, column: str) -> tuple:
 DESCENDING_FIRST = {"due"}
 
 
+#: Columns where a blank is the oldest value, not a missing one: never contacted
+#: is the longest without contact, so it sorts first oldest-first and last newest-first.
+BLANK_IS_OLDEST = {"last_contact"}
+
 def sort_rows(rows: Iterable[CaseloadRow], column: str, reverse: bool = False) -> list[CaseloadRow]:
-    """Sort by any column; blanks stay at the end either way, ties by case number."""
+    """Sort by any column; blanks stay at the end either way (except where a blank is the
+    oldest, `BLANK_IS_OLDEST`), closed and denied cases after every open one, ties by case number."""
     rows = sorted(rows, key=_by_case_number)
+    open_rows = [row for row in rows if row.status not in _ENDED]
+    ended = [row for row in rows if row.status in _ENDED]
+    return _sorted_part(open_rows, column, reverse) + _sorted_part(ended, column, reverse)
+
+
+def _sorted_part(rows: list[CaseloadRow], column: str, reverse: bool) -> list[CaseloadRow]:
     get = attrgetter(column)
     present: list[CaseloadRow] = []
     blank: list[CaseloadRow] = []
@@ -386,8 +426,12 @@ def sort_rows(rows: Iterable[CaseloadRow], column: str, reverse: bool = False) -
         (blank if get(row) is None else present).append(row)
     # One column holds one type: text sorts case-blind (as `_sort_value`), the rest as is.
     if present and isinstance(get(present[0]), str):
-        return sorted(present, key=lambda r: get(r).casefold(), reverse=reverse) + blank
-    return sorted(present, key=get, reverse=reverse) + blank
+        ordered = sorted(present, key=lambda r: get(r).casefold(), reverse=reverse)
+    else:
+        ordered = sorted(present, key=get, reverse=reverse)
+    if column in BLANK_IS_OLDEST and not reverse:
+        return blank + ordered
+    return ordered + blank
 
 
 _by_case_number = attrgetter("case_number")

@@ -66,7 +66,7 @@ def _worker_of(session: Session) -> dict[str, int | None]:
 
 def overview(session: Session, day: dt.date) -> tuple[list[TeamRow], int, int]:
     """One row per team member, N (the days of "no contact"), and the late-entry threshold in hours."""
-    from caseterm.services.caseload import caseload_rows, follow_up_days
+    from caseterm.services.caseload import caseload_rows, follow_up_days, no_recent_contact
     from caseterm.services.due import due_items
     from caseterm.services.notes import late_entry_threshold
 
@@ -91,7 +91,7 @@ def overview(session: Session, day: dt.date) -> tuple[list[TeamRow], int, int]:
     quiet: dict[int | None, int] = {}
     cutoff = day - dt.timedelta(days=days)
     for row in caseload_rows(session, day):
-        if row.last_contact is None or row.last_contact < cutoff:
+        if no_recent_contact(row, cutoff):
             who = worker_of.get(row.case_number)
             quiet[who] = quiet.get(who, 0) + 1
     rows = [TeamRow(w.login, w.display_name, w.role.value.replace("_", " "), clients.get(w.id, 0),

@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.messages import NO_CLIENT, DataChanged, DueTarget
+from caseterm.rules.engine import split_due
 
 #: Theme variables (not colours) per priority: they follow light and dark themes.
 PRIORITY_STYLE = {1: "$text-error", 2: "$text-warning", 3: "$text-primary"}
@@ -41,12 +42,24 @@ def item_prompt(item: Any, covering_for: str | None = None) -> Content:
         title.stylize("bold") if item.overdue else title,
     )
     who = item.case_number or "caseload"
-    far = clock.short_date(item.due)
-    when = f" · due {far}" if item.overdue or len(far) > 6 else ""
+    when = f" · {due_words(item.due, clock.today())}"
     cover = f" · covering for {covering_for}" if covering_for else ""
     second = Content.from_markup("  [$text-muted]$who$when$cover[/]", who=who, when=when, cover=cover)
     return Content("\n").join([first, second])
 
+
+def due_words(due: Any, today: Any) -> str:
+    """Every item says when: 'due today', 'due Mon Dec 07' (this week), 'due Dec 21'."""
+    if due == today:
+        return "due today"
+    far = clock.short_date(due, today)
+    if len(far) <= 6 and abs((due - today).days) < 7:
+        return f"due {due:%a} {far}"
+    return f"due {far}"
+
+
+#: The heading of the items a rule shows ahead of their date.
+COMING_UP = "coming up"
 
 #: Routine groups in the one-line due list of 80 columns.
 GROUP_SHORT = {"morning routine": "morning", "today's interviews": "interviews", "notes to finish": "notes", "deadlines": "deadlines"}
@@ -151,25 +164,30 @@ class DueToday(Vertical):
             title.update("Due today · working it out…")
             return
         keep = option_list.highlighted_option.id if option_list.highlighted_option else None
-        overdue = sum(1 for item in items if item.overdue)
+        now, later = split_due(items, clock.today())
+        overdue = sum(1 for item in now if item.overdue)
         compact = bool(getattr(self.app, "compact", False))
         title.update(
             Content.from_markup(
                 "[b]Due today[/] $n" + (" · [$text-error]$o overdue[/]" if overdue else "")
+                + (" · [$text-muted]$c coming up[/]" if later else "")
                 + ("[$text-muted] · $groups[/]" if compact else ""),
-                n=str(len(items)),
+                n=str(len(now)),
                 o=str(overdue),
-                groups=" ".join(f"{GROUP_SHORT.get(str(g.value), g.value)} {n}" for g, n in _group_counts(items)),
+                c=str(len(later)),
+                groups=" ".join(f"{GROUP_SHORT.get(str(g.value), g.value)} {n}" for g, n in _group_counts(now)),
             )
         )
         options: list[Option | None] = []
         covering: dict[str, str] = getattr(self.app, "covering", {})
         self._by_id: dict[str, Any] = {}
         groups: dict[Any, list[Any]] = {}
-        for item in items:
-            groups.setdefault(item.group, []).append(item)
+        for item in now:
+            groups.setdefault(str(item.group.value), []).append(item)
+        if later:
+            groups[COMING_UP] = later
         for group, members in groups.items():
-            options.append(Option(group_prompt(str(group.value), len(members)), disabled=True))
+            options.append(Option(group_prompt(group, len(members)), disabled=True))
             for index, item in enumerate(members[:SHOWN_PER_GROUP]):
                 option_id = item.key if item.key not in self._by_id else f"{item.key}#{index}"
                 self._by_id[option_id] = item
@@ -179,13 +197,13 @@ class DueToday(Vertical):
                 options.append(
                     Option(
                         Content.from_markup(
-                            "[$text-muted]… $n more $group (caseload: d shows who)[/]", n=f"{hidden:,}", group=str(group.value)
+                            "[$text-muted]… $n more $group (caseload: d shows who)[/]", n=f"{hidden:,}", group=group
                         ),
                         disabled=True,
                     )
                 )
-        if not items:
-            options.append(Option(Content.from_markup("[$text-success]Nothing due today.[/]"), disabled=True))
+        if not now:
+            options.insert(0, Option(Content.from_markup("[$text-success]Nothing due today.[/]"), disabled=True))
         option_list.set_options(options)
         if keep and keep in self._by_id:
             option_list.highlighted = option_list.get_option_index(keep)
