@@ -633,6 +633,8 @@ class CasetermApp(App[None]):
         from caseterm.services.appointments import log_reminder_call
         from caseterm.widgets.quick_log import ReminderCall
 
+        from caseterm.vocabulary import label
+
         def logged(outcome: Any) -> None:
             if outcome is None:
                 return
@@ -642,7 +644,7 @@ class CasetermApp(App[None]):
             except BadInput as err:
                 self.notify("\n".join(err.errors), severity="error")
                 return
-            self.notify(f"Reminder call logged: {outcome.value.replace('_', ' ')}.", timeout=3)
+            self.notify(f"Reminder call logged: {label(outcome)}.", timeout=3)
             self.post_message(DataChanged(client_id))
             if done is not None:
                 done()

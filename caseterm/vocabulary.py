@@ -171,3 +171,23 @@ class AuditAction(StrEnum):
     UNLOCK_FAILED = "unlock_failed"
     ASSIGN = "assign"
     COVER = "cover"
+
+
+#: Display names that are not the code with spaces: acronyms and hyphenated terms.
+DISPLAY_NAMES: dict[str, str] = {
+    "ea": "EA",
+    "fssp": "FSSP",
+    "vi_spdat": "VI-SPDAT",
+    "spdat": "SPDAT",
+    "hud": "HUD",
+    "re_engagement_staffing": "re-engagement staffing",
+    "re_engagement": "re-engagement",
+}
+
+
+def label(value: str | StrEnum) -> str:
+    """How a code reads on screen and in print ("vi_spdat" -> "VI-SPDAT", "no_show" -> "no show").
+
+    The one place codes become words: a screen or a message never shows a stored code."""
+    code = str(value)
+    return DISPLAY_NAMES.get(code, code.replace("_", " "))

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from caseterm.vocabulary import label
 from caseterm.cli import CliContext
 from caseterm.errors import BadInput
 
@@ -47,6 +48,6 @@ def search(ctx: CliContext, words: tuple[str, ...], as_json: bool, limit_text: s
     click.echo(f"CONFIDENTIAL: client information. {plural(len(rows), 'note')} with {query!r}, best match first.")
     for r in rows:
         click.echo("")
-        click.echo(f"{r.case_number}  {r.client_name}  {r.contact_at:%Y-%m-%d %H:%M}  {r.type.value.replace('_', ' ')}  {r.uid}")
+        click.echo(f"{r.case_number}  {r.client_name}  {r.contact_at:%Y-%m-%d %H:%M}  {label(r.type)}  {r.uid}")
         snippet = " ".join(r.snippet.split()).replace(HIT_START, "[").replace(HIT_END, "]")
         click.echo(f"  {snippet}")

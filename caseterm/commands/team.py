@@ -85,7 +85,7 @@ def worker_add_cmd(ctx: CliContext, login: str, name: str, role: str, supervisor
 
     from caseterm.services import workers
     from caseterm.store import session_scope
-    from caseterm.vocabulary import WorkerRole
+    from caseterm.vocabulary import label, WorkerRole
 
     workers.check_login(login)
     try:
@@ -113,7 +113,7 @@ def worker_add_cmd(ctx: CliContext, login: str, name: str, role: str, supervisor
         if refused is None:
             raise
         raise refused from None
-    role_said = chosen.value.replace("_", " ")
+    role_said = label(chosen)
     login_said = (" (new PostgreSQL login)" if created else " (existing PostgreSQL login)") if agency else ""
     click.echo(f"Added {added.login}{login_said}: {added.full_name}, {role_said}.")
 

@@ -143,15 +143,7 @@ def fmt_time(moment: dt.datetime) -> str:
 
 
 def kind_label(kind: str) -> str:
-    labels = {
-        "ea": "EA",
-        "fssp": "FSSP",
-        "debriefing": "debriefing",
-        "initial_interview": "initial interview",
-        "home_visit": "home visit",
-        "case_plan_review": "case plan review",
-        "re_engagement_staffing": "re-engagement staffing",
-        "case_conference": "case conference",
-        "other": "appointment",
-    }
-    return labels.get(str(kind), str(kind).replace("_", " "))
+    """An appointment kind in a sentence ("the FSSP", "the appointment" for other)."""
+    from caseterm.vocabulary import label
+
+    return "appointment" if str(kind) == "other" else label(kind)

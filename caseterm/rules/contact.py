@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from caseterm.vocabulary import AppointmentStatus
+from caseterm.vocabulary import AppointmentStatus, label
 from caseterm.rules.common import business_deadline, deadline_priority, fmt_day, fmt_time, group_for, item, kind_label
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
 from caseterm.rules.snapshot import Snapshot
@@ -161,7 +161,7 @@ def draft(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
     hours = dt.timedelta(hours=policy.notes.finish_within_hours)
     for d in snap.drafts:
         deadline = d.updated_at + hours
-        kind = d.type.replace("_", " ") + " note" if d.type else "note"
+        kind = label(d.type) + " note" if d.type else "note"
         if d.amends_id is not None:
             kind = "amendment"
         target: dict[str, Any] = {"screen": "note", "case_number": d.case_number, "draft_id": d.id}

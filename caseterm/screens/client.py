@@ -66,9 +66,9 @@ BAR_WIDTH = 20
 
 
 def _label(value: Any) -> str:
-    if value is None:
-        return ""
-    return str(getattr(value, "value", value)).replace("_", " ")
+    from caseterm.vocabulary import label
+
+    return "" if value is None else label(str(getattr(value, "value", value)))
 
 
 def _date(value: dt.date | None) -> str:
@@ -488,7 +488,8 @@ class ClientScreen(CompactFooterMixin, Screen):
         for a in records.list_appointments(session, client):
             table.add_row(
                 f"{a.start:%Y-%m-%d %H:%M}", str(a.minutes), _label(a.kind), _label(a.place), _label(a.status),
-                "called" if a.reminder_called else "", key=f"appointment:{a.id}",
+                (f"called: {_label(a.reminder_outcome)}" if a.reminder_outcome else "called") if a.reminder_called else "",
+                key=f"appointment:{a.id}",
             )
 
     def _reset(self, table_id: str) -> RecordTable:

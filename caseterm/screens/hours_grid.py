@@ -39,7 +39,7 @@ from caseterm.messages import DataChanged
 from caseterm.services import hours as hours_service
 from caseterm.services.hours import GridRow, MonthGrid
 from caseterm.text import plural
-from caseterm.vocabulary import Activity, VerifiedBy
+from caseterm.vocabulary import label, Activity, VerifiedBy
 
 #: keys of the source column, and of the activity column
 SOURCE_KEYS = {"p": VerifiedBy.PAYSTUB, "t": VerifiedBy.TIMESHEET, "e": VerifiedBy.EMPLOYER_CALL, "o": VerifiedBy.OTHER}
@@ -157,11 +157,11 @@ class HoursGrid(Widget, can_focus=True):
             for c, column in enumerate(self.columns):
                 focused = self.has_focus and (r, c) == (row_at, col_at)
                 if column == SOURCE:
-                    text = (row.source.value.replace("_", " ") if wide else SHORT_SOURCE[row.source]) if row.source else "? p t e o"[:source_w]
+                    text = (label(row.source) if wide else SHORT_SOURCE[row.source]) if row.source else "? p t e o"[:source_w]
                     style = dim if row.source is None else ""
                     width, align = source_w, "left"
                 elif column == ACTIVITY:
-                    text = row.activity.value.replace("_", " ") if wide else SHORT_ACTIVITY[row.activity]
+                    text = label(row.activity) if wide else SHORT_ACTIVITY[row.activity]
                     style, width, align = "", activity_w, "left"
                 else:
                     assert isinstance(column, dt.date)

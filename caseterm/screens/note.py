@@ -23,6 +23,7 @@ from caseterm.screens.footer import CompactFooterMixin
 from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.vocabulary import (
+    label,
     AppointmentKind,
     AppointmentStatus,
     ContactMethod,
@@ -167,7 +168,7 @@ class NoteScreen(CompactFooterMixin, Screen):
 
             appt = get_appointment(session, self.appointment_id)
             if appt is not None and appt.client_id == client.id:
-                what = f"the {appt.kind.value.replace('_', ' ')} of {appt.start:%Y-%m-%d %H:%M}"
+                what = f"the {label(appt.kind)} of {appt.start:%Y-%m-%d %H:%M}"
                 if appt.status is AppointmentStatus.NO_SHOW:
                     # The note is the engagement attempt made now about the missed activity (003).
                     values.type = NoteType.ENGAGEMENT.value

@@ -46,7 +46,9 @@ class AppointmentItem(Static, can_focus=True):
 
     def render(self) -> Content:
         row = self.row
-        called = "[$text-success]✓ called[/]" if row.reminder_called else "[$text-warning]not called[/]"
+        # "✓" only for a call that reached the client: a message left is still a call to make again.
+        style, mark = ("$text-success", "✓ ") if row.reminder_reached else ("$text-warning", "")
+        called = Content.from_markup(f"[{style}]$mark$what[/]", mark=mark, what=row.reminder_label).markup
         if row.status is not AppointmentStatus.SCHEDULED:
             called = ""
         elif row.unrecorded:

@@ -37,7 +37,7 @@ def hit_prompt(hit: SearchHit, match: Style, meta: Style) -> Text:
     """Client and date on the first line, the snippet with the matches styled below."""
     head = Text()
     head.append(f"{hit.client_name} · {hit.case_number}", style="bold")
-    head.append(f" · {hit.contact_at:%Y-%m-%d %H:%M} · {hit.type.value.replace('_', ' ')} · {hit.author}", style=meta)
+    head.append(f" · {hit.contact_at:%Y-%m-%d %H:%M} · {label(hit.type)} · {hit.author}", style=meta)
     if hit.amended:
         head.append(" · amended since", style=meta)
     body = Text()
@@ -142,7 +142,7 @@ class SearchScreen(Screen):
         """Replace this screen with the client's file, the note highlighted."""
         from caseterm.screens.client import ClientScreen
 
-        from caseterm.vocabulary import AuditAction
+        from caseterm.vocabulary import label, AuditAction
 
         app = self.app
         audit = getattr(app, "audit", None)

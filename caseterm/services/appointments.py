@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.models import Appointment, Client
-from caseterm.vocabulary import AppointmentKind, AppointmentStatus, ContactMethod, ContactOutcome, NoteType, Place
+from caseterm.vocabulary import label, AppointmentKind, AppointmentStatus, ContactMethod, ContactOutcome, NoteType, Place
 
 KIND_LABELS = {
     AppointmentKind.EA: "EA",
@@ -47,6 +47,8 @@ class AppointmentRow:
     status: AppointmentStatus
     reminder_called: bool
     dv: bool = False
+    #: What the reminder call got (reached, left message, ...): None for a call logged without one.
+    reminder_outcome: str | None = None
     #: Over (by the clock) but still "scheduled": its outcome is not recorded yet.
     unrecorded: bool = False
 
@@ -61,6 +63,17 @@ class AppointmentRow:
     @property
     def kind_label(self) -> str:
         return KIND_LABELS.get(AppointmentKind(self.kind), str(self.kind))
+
+    @property
+    def reminder_label(self) -> str:
+        """'not called', 'called', or what the call got: a message left is not a client reached."""
+        if not self.reminder_called:
+            return "not called"
+        return f"called: {label(self.reminder_outcome)}" if self.reminder_outcome else "called"
+
+    @property
+    def reminder_reached(self) -> bool:
+        return self.reminder_called and self.reminder_outcome in (None, ContactOutcome.REACHED.value)
 
     @property
     def status_label(self) -> str:
@@ -90,6 +103,7 @@ def _row(appt: Appointment, client: Client) -> AppointmentRow:
         status=AppointmentStatus(appt.status),
         reminder_called=appt.reminder_called,
         dv=client.dv_in_home,
+        reminder_outcome=appt.reminder_outcome,
     )
 
 
@@ -221,7 +235,7 @@ def log_reminder_call(
             result = None
         if result not in REMINDER_OUTCOMES:
             raise BadInput(
-                f"outcome: {outcome!r} is not one of " + ", ".join(o.value.replace("_", " ") for o in REMINDER_OUTCOMES)
+                f"outcome: {outcome!r} is not one of " + ", ".join(label(o) for o in REMINDER_OUTCOMES)
             )
     appt.reminder_called = called
     appt.reminder_outcome = result.value if result is not None else None
@@ -240,7 +254,7 @@ def log_reminder_call(
             method=ContactMethod.PHONE,
             outcome=result,
             minutes=notes.attempt_minutes(),
-            text=f"Reminder call for the {what} of {appt.start:%a %b %d %H:%M}: {result.value.replace('_', ' ')}.",
+            text=f"Reminder call for the {what} of {appt.start:%a %b %d %H:%M}: {label(result)}.",
             appointment_id=appt.id,
         )
     return appt

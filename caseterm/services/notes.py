@@ -22,7 +22,7 @@ from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.models import Client, Note, NoteDraft
 from caseterm.services import audit
-from caseterm.vocabulary import AuditAction, ContactMethod, ContactOutcome, NoteType
+from caseterm.vocabulary import label, AuditAction, ContactMethod, ContactOutcome, NoteType
 
 #: A note written more than this long after its contact is a "late entry" (004).
 #: Overridden by the policy's value when the policy module provides one.
@@ -99,7 +99,7 @@ def required_fields(note_type: NoteType) -> tuple[str, ...]:
 def requirement_text(note_type: NoteType) -> str:
     """"A contact note needs a method, an outcome and minutes" (shown in the editor)."""
     need = [{"method": "a method", "outcome": "an outcome", "minutes": "minutes"}[f] for f in required_fields(note_type)]
-    what = "contact note" if note_type in CONTACT_NOTE_TYPES else f"{note_type.value.replace('_', ' ')} note"
+    what = "contact note" if note_type in CONTACT_NOTE_TYPES else f"{label(note_type)} note"
     if not need:
         return f"A {what} needs its text."
     listed = need[0] if len(need) == 1 else ", ".join(need[:-1]) + " and " + need[-1]
@@ -131,7 +131,7 @@ def record_standard_errors(
 ) -> list[str]:
     """Each required field of this note type that is missing, named (empty: fine)."""
     note_type = NoteType(note_type)
-    what = "contact note" if note_type in CONTACT_NOTE_TYPES else f"{note_type.value.replace('_', ' ')} note"
+    what = "contact note" if note_type in CONTACT_NOTE_TYPES else f"{label(note_type)} note"
     errors = []
     for name in required_fields(note_type):
         if name == "method" and method is None:
@@ -490,8 +490,8 @@ def quick_log(
     if method not in ATTEMPT_METHODS:
         raise BadInput(f"method: {method.value} is not a contact attempt (use phone, text, e-mail, letter or home visit)")
     kind = "written" if method in written_methods() else "contact"
-    result = outcome.value.replace("_", " ") if outcome else "sent"
-    summary = f"Engagement {kind} attempt by {method.value.replace('_', ' ')}: {result}."
+    result = label(outcome) if outcome else "sent"
+    summary = f"Engagement {kind} attempt by {label(method)}: {result}."
     body = summary if not text.strip() else f"{summary}\n{text.strip()}"
     return add_note(
         session,

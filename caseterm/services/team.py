@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from caseterm.errors import BadInput
 from caseterm.models import Client, Note, Worker
 from caseterm.services import workers
-from caseterm.vocabulary import WorkerRole
+from caseterm.vocabulary import label, WorkerRole
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def overview(session: Session, day: dt.date) -> tuple[list[TeamRow], int, int]:
         if no_recent_contact(row, cutoff):
             who = worker_of.get(row.case_number)
             quiet[who] = quiet.get(who, 0) + 1
-    rows = [TeamRow(w.login, w.display_name, w.role.value.replace("_", " "), clients.get(w.id, 0),
+    rows = [TeamRow(w.login, w.display_name, label(w.role), clients.get(w.id, 0),
                     overdue.get(w.id, 0), late.get(w.login, 0), quiet.get(w.id, 0)) for w in members]
     return rows, days, int(threshold.total_seconds() // 3600)
 

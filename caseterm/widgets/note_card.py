@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 
 def _label(value: str | None) -> str:
-    return (value or "").replace("_", " ")
+    from caseterm.vocabulary import label
+
+    return label(value or "")
 
 
 def note_heading(note: Note) -> str:

@@ -22,7 +22,9 @@ from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
 
 
 def _label(value: str) -> str:
-    return value.replace("_", " ")
+    from caseterm.vocabulary import label
+
+    return label(value)
 
 
 @dataclass

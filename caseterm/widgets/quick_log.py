@@ -50,7 +50,9 @@ OUTCOME_KEYS: dict[str, ContactOutcome | None] = {
 
 
 def _name(value: str) -> str:
-    return value.replace("_", " ")
+    from caseterm.vocabulary import label
+
+    return label(value)
 
 
 def _choice_name(value: ContactMethod | ContactOutcome | None) -> str:

@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
+from caseterm.vocabulary import label as code_label
 from caseterm.errors import BadInput
 
 
@@ -38,7 +39,7 @@ class FormField:
     @classmethod
     def choice(cls, name: str, label: str, enum: type[StrEnum], value: Any = "", required: bool = True) -> "FormField":
         current = value.value if isinstance(value, StrEnum) else (value or "")
-        return cls(name, label, current, "choice", [(m.value.replace("_", " "), m.value) for m in enum], required=required)
+        return cls(name, label, current, "choice", [(code_label(m), m.value) for m in enum], required=required)
 
 
 class RecordForm(ModalScreen[bool]):
@@ -129,7 +130,7 @@ class RecordForm(ModalScreen[bool]):
         """The field's choices, with `value` among them."""
         f = next(f for f in self.fields if f.name == name)
         if not any(v == value for _, v in f.choices):
-            f.choices = [*f.choices, (value.replace("_", " "), value)]
+            f.choices = [*f.choices, (code_label(value), value)]
         return f.choices
 
     def values(self) -> dict[str, Any]:
