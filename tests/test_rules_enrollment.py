@@ -19,7 +19,7 @@ MON = D(2026, 11, 2)
 def test_not_initialized() -> None:
     item = one("not-initialized", snap(client(status=ClientStatus.NOT_INITIALIZED, initial_contact_date=D(2026, 10, 30))), MON)
     assert item is not None and item.due == D(2026, 10, 30) and item.overdue
-    assert item.priority == Priority.URGENT_IMPORTANT and item.group == RoutineGroup.NOTES
+    assert item.priority == Priority.URGENT_IMPORTANT and item.group == RoutineGroup.DEADLINES  # a deadline (23.7)
     fresh = one("not-initialized", snap(client(status=ClientStatus.NOT_INITIALIZED)), MON)
     assert fresh.due == MON and not fresh.overdue
     assert one("not-initialized", snap(client(status=ClientStatus.OPEN)), MON) is None

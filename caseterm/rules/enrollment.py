@@ -52,7 +52,7 @@ def not_initialized(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueIt
             due=due,
             day=day,
             priority=Priority.URGENT_IMPORTANT,
-            group=RoutineGroup.NOTES,
+            group=RoutineGroup.DEADLINES,  # a deadline to meet, not a note to finish (issue 23.7)
             occurrence="init",
             target={"screen": "client", "tab": "profile"},
         )
