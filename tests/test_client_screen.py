@@ -333,3 +333,20 @@ async def test_tabs_are_built_when_first_shown_and_reload_when_stale(engine, cli
         await pilot.press("right_square_bracket")
         await settle(app, pilot)
         assert screen.query_one("#appointments-table").row_count == 2
+
+
+async def test_an_amendment_starts_in_its_reason_field(engine, client):
+    """Typed straight after `m`, the words are the reason, not note text (issue 23.9)."""
+    with session_scope(engine) as s:
+        notes_service.add_note(s, client, type=NoteType.CONTACT, text="Client has three children.", **MET,
+                               contact_at=NOW - dt.timedelta(hours=1), author="jdoe")
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_client(app, pilot)
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert isinstance(app.screen, NoteScreen)
+        assert app.focused is app.screen.query_one("#amend-reason")
+        await pilot.press(*"two not three")
+        assert app.screen.query_one("#amend-reason").value == "two not three"
+        assert app.screen.query_one(NoteEditor).values().text == "Client has three children."

@@ -113,7 +113,11 @@ class NoteEditor(Widget):
         yield TextArea(v.text, id="note-text", soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
 
     def on_mount(self) -> None:
-        self.focus_text()
+        if self.amending and not self.query_one("#amend-reason", Input).value:
+            # An amendment starts with why: typed into the body, the reason would become note text (23.9).
+            self.query_one("#amend-reason", Input).focus()
+        else:
+            self.focus_text()
 
     def focus_text(self) -> None:
         area = self.query_one("#note-text", TextArea)
