@@ -84,3 +84,22 @@ async def test_n_again_asks_for_the_window(seeded: Engine) -> None:  # noqa: F81
         after = {r.case_number for r in screen.visible_rows()}
         assert before < after  # Lena, reached 5 days ago, is now in
         assert "no contact 4d" in str(screen.query_one("#quick-bar").render())
+
+
+async def test_down_from_a_one_match_filter_moves_into_the_list(seeded: Engine) -> None:  # noqa: F811
+    """`w` after ↓ writes a note for the match; it is not filter text (issue 23.9)."""
+    from caseterm.screens.caseload import CaseloadTable
+    from caseterm.screens.note import NoteScreen
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("slash", *"lena", "down")
+        table = screen.query_one(CaseloadTable)
+        assert app.focused is table
+        assert [r.case_number for r in screen.visible_rows()] == ["TA-1004"]
+        assert screen.query_one("#caseload-filter").value == "lena"
+        await pilot.press("w")
+        await until(pilot, lambda: isinstance(app.screen, NoteScreen))
+        assert app.screen.case_number == "TA-1004"

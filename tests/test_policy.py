@@ -143,7 +143,8 @@ def test_policy_command_shows_sources() -> None:
     data = json.loads(result.output)
     assert data["follow_up.default_days"] == {"value": "21", "source": f"agency file {path}"}
     assert data["privacy.idle_lock_minutes"]["source"] == "default"
-    text = runner.invoke(cli, ["policy"])
+    # Wide enough for the agency file's path (a parallel worker's temp path is longer): no cell wraps.
+    text = runner.invoke(cli, ["policy"], env={"COLUMNS": "400"})
     assert text.exit_code == 0 and "follow_up.default_days" in text.output and "agency file" in text.output
 
 

@@ -128,3 +128,20 @@ def test_a_common_word_comes_newest_first_a_rare_one_best_first(engine, clients,
             newest = notes_service.search_notes(s, "answer ", limit=50)
             assert [h.note_id for h in newest] == sorted((h.note_id for h in ranked), reverse=True)
             assert [h.note_id for h in notes_service.search_notes(s, "answer ", limit=2, offset=1)] == [h.note_id for h in newest[1:3]]
+
+
+async def test_enter_straight_after_typing_searches_and_goes_to_the_results(engine, clients):
+    """No pause after typing: Enter searches now and the next Enter opens (issue 23.9)."""
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        app.push_screen(SearchScreen())
+        await settle(app, pilot)
+        screen = app.screen
+        await pilot.press(*"voucher", "enter")  # before the typing pause has run any search
+        await until(pilot, lambda: app.focused is screen.query_one(SearchResults))
+        assert app.focused is screen.query_one(SearchResults)
+        assert [h.case_number for h in screen.hits] == ["B2"]
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ClientScreen))
+        assert isinstance(app.screen, ClientScreen) and app.screen.case_number == "B2"

@@ -103,6 +103,7 @@ class CaseloadScreen(CompactFooterMixin, Screen):
     BINDINGS = [
         Binding("slash", "filter", "Filter", show=True, key_display="/"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("down", "to_table", "To the list", show=False),
         Binding("o", "sort_next", "Sort", show=True),
         Binding("O", "sort_reverse", "Reverse sort", show=False),
         Binding("w", "write_note", "Note", show=True, tooltip="Write a note for the highlighted client"),
@@ -453,6 +454,19 @@ class CaseloadScreen(CompactFooterMixin, Screen):
         # Focus now, not via focus()'s call_later: keys typed right after "/" are
         # already queued and must land in the box, not fire the caseload's keys.
         self.set_focus(box)
+
+    def action_to_table(self) -> None:
+        """↓ in the filter box: into the list, the filter kept (the next keys are the list's, 23.9)."""
+        box = self.query_one("#caseload-filter", Input)
+        if self.focused is box:
+            timer = getattr(self, "_filter_timer", None)
+            if timer is not None:
+                timer.stop()
+            self.filter_text = box.value
+            table = self.query_one(CaseloadTable)
+            table.focus()
+            if table.row_count:
+                table.move_cursor(row=0)
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#caseload-filter", Input)

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from caseterm.vocabulary import label
 from caseterm.services.notes import HIT_END, HIT_START, SearchHit, search_notes
 from caseterm.text import plural
 
@@ -89,8 +90,16 @@ class SearchScreen(Screen):
         self._timer = self.set_timer(TYPING_PAUSE, lambda: self.run_search(value))
 
     @on(Input.Submitted, "#search-input")
-    def _submitted(self) -> None:
-        self.action_to_results()
+    def _submitted(self, event: Input.Submitted) -> None:
+        """Enter searches now (typing may not have paused yet) and goes to the results when they come."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if event.value.strip() != self._query.strip() or not self.hits:
+            self._to_results_when_shown = True
+            self.run_search(event.value)
+        else:
+            self.action_to_results()
 
     @work(thread=True, exclusive=True, group="note-search")
     def run_search(self, query: str, offset: int = 0) -> None:
@@ -121,6 +130,9 @@ class SearchScreen(Screen):
             status.update(f"{plural(len(self.hits), 'note')}, best match first (among the newest matches) · Enter opens{more}")
         if offset == 0 and self.hits:
             results.highlighted = 0
+        if getattr(self, "_to_results_when_shown", False):
+            self._to_results_when_shown = False
+            self.action_to_results()
 
     def action_more(self) -> None:
         if self.hits and len(self.hits) % PAGE == 0:
@@ -142,7 +154,7 @@ class SearchScreen(Screen):
         """Replace this screen with the client's file, the note highlighted."""
         from caseterm.screens.client import ClientScreen
 
-        from caseterm.vocabulary import label, AuditAction
+        from caseterm.vocabulary import AuditAction
 
         app = self.app
         audit = getattr(app, "audit", None)
