@@ -305,3 +305,20 @@ def test_an_appointment_that_has_not_started_cannot_be_kept(engine, dana, status
     clock.pin(NOW.date(), dt.time(13, 30))
     with session_scope(engine) as s:
         assert appointments.set_status(s, appt_id, status).status.value == status
+
+
+@pytest.mark.parametrize("note_type", [t for t in NoteType if t is not NoteType.TRANSFER])
+def test_every_template_alone_is_an_empty_note_for_every_type(engine, dana, note_type: NoteType) -> None:
+    """The appointment kinds' templates (the FSSP's) count as empty too, under any note type (23.2)."""
+    from caseterm.vocabulary import AppointmentKind
+
+    bodies = {notes.appointment_template(kind.value, note_type) for kind in AppointmentKind}
+    bodies |= set(notes.all_templates().values())
+    bodies.discard("")  # a type without a template starts empty: that is the "text required" refusal
+    assert any("FSSP" in body for body in bodies)
+    before = dump(engine)
+    for body in bodies:
+        with pytest.raises(BadInput) as err, session_scope(engine) as s:
+            notes.add_note(s, client(s, "DV-1"), type=note_type, text=body, **MET)
+        assert any(e.startswith("text: only the template's headings and prompts") for e in err.value.errors), body[:40]
+    assert dump(engine) == before

@@ -107,8 +107,10 @@ def requirement_text(note_type: NoteType) -> str:
 
 
 def _template_prompts() -> list[str]:
-    """Every heading / prompt line of the note templates, longest first."""
-    prompts = {line.strip() for body in all_templates().values() for line in body.splitlines() if line.strip()}
+    """Every heading / prompt line of every note template, longest first: the note types' and the
+    appointment kinds' own (an FSSP's template is as empty as a contact note's, 23.2)."""
+    bodies = [*all_templates().values(), *appointment_templates()]
+    prompts = {line.strip() for body in bodies for line in body.splitlines() if line.strip()}
     return sorted(prompts, key=len, reverse=True)
 
 
