@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,8 @@ COMPACT_WIDTH = 100
 
 #: How often the due list is worked out again with no change in the data.
 DUE_REFRESH_SECONDS = 300
+#: Notices kept for rereading (the most recent).
+NOTICES_KEPT = 200
 #: Start the due list this long after start-up if no screen has said it is ready.
 DUE_START_FALLBACK_SECONDS = 1.5
 
@@ -158,6 +161,8 @@ class CasetermApp(App[None]):
         self.store_checked = False
         self.store_check_ended = False  # checked or failed: tests wait on it
         self._held_notifications: list[tuple[str, tuple, dict]] = []
+        #: Every notice shown this session, newest last (toasts expire; this does not).
+        self.notice_log: deque[Any] = deque(maxlen=NOTICES_KEPT)
         #: which unsaved note F4 opens next (it cycles through them)
         self._next_draft = 0
         self._start_unlock = start_unlock
@@ -708,6 +713,11 @@ class CasetermApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    def action_recent_notices(self) -> None:
+        from caseterm.screens.notices import NoticesScreen
+
+        self.push_screen(NoticesScreen(self.notice_log))
+
     def action_toggle_sidebar(self) -> None:
         self.show_sidebar = not self.show_sidebar
 
@@ -765,6 +775,10 @@ class CasetermApp(App[None]):
             # A toast could show a client's name over the lock screen: hold it until unlocked.
             self._held_notifications.append((message, args, kwargs))
             return
+        from caseterm.messages import Notice
+
+        # A toast goes after a few seconds; what it said stays readable (memory only, this session).
+        self.notice_log.append(Notice(str(message), str(kwargs.get("severity", "information")), clock.now()))
         super().notify(message, *args, **kwargs)
 
     # -- crashes -------------------------------------------------------------------

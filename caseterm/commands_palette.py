@@ -16,6 +16,7 @@ ACTIONS: list[tuple[str, str, str | None, str]] = [
     ("Due list: show or hide", "the due-today sidebar (F2)", None, "toggle_sidebar"),
     ("Hide the screen", "privacy: blank the screen now (F12 or ctrl+l)", None, "hide"),
     ("Help: every key", "(?)", None, "help"),
+    ("Recent messages", "reread what the app said this session (toasts go after a few seconds)", None, "recent_notices"),
     ("Search all notes", "full-text search of the case narrative (ctrl+f)", None, "search_notes"),
     ("Hours grid: enter last month's hours", "work-activity verification: clients down, weeks across (h)", None, "hours_grid"),
     ("Add a task to the due list", "a manual task with a date and priority (+ in the due list)", None, "add_task"),
@@ -25,7 +26,7 @@ ACTIONS: list[tuple[str, str, str | None, str]] = [
     ("Caseload: clients with items due", "(d)", "caseload", "quick('DUE')"),
     ("Caseload: not initialized", "(i)", "caseload", "quick('NOT_INITIALIZED')"),
     ("Caseload: in penalty", "(p)", "caseload", "quick('PENALTY')"),
-    ("Caseload: no recent contact", "no contact within the follow-up interval (n)", "caseload", "quick('NO_CONTACT')"),
+    ("Caseload: no recent contact", "no contact within the follow-up interval (n; n again picks the days)", "caseload", "quick('NO_CONTACT')"),
     ("Caseload: closing", "cases marked to close (c)", "caseload", "quick('CLOSING')"),
     ("Caseload: sort by next column", "(o)", "caseload", "sort_next"),
     *[

@@ -6,7 +6,18 @@ a screen on the way up) handles it. Other modules may append messages here.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import NamedTuple
+
 from textual.message import Message
+
+
+class Notice(NamedTuple):
+    """A notice the app showed (a toast): kept after the toast goes, for rereading."""
+
+    message: str
+    severity: str
+    at: dt.datetime
 
 
 class OpenClient(Message):

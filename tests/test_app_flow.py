@@ -432,7 +432,7 @@ async def test_bad_input_is_a_notification_not_a_crash(seeded: Engine) -> None:
         assert isinstance(app.focused, AppointmentItem)  # Mari's debriefing in two days
         await pilot.press("k")  # cannot be kept before it happens
         await settle(pilot)
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in app.notice_log]
         assert any("before it happens" in m for m in messages)
         assert app.return_code is None or app.return_code == 0
 
@@ -533,7 +533,7 @@ async def test_a_failing_due_list_says_so_and_writes_a_report(seeded: Engine, mo
         await settle(pilot)
         assert app.due_failed and app.return_code is None
         assert "could not be worked out" in screen_text(app)
-        assert any("report was written" in n.message for n in app._notifications)
+        assert any("report was written" in n.message for n in app.notice_log)
         assert app.screen.query_one(DueToday).items is None
 
 
@@ -575,3 +575,35 @@ async def test_at_80_columns_the_footer_is_shorter_but_every_key_still_works(see
         await until(pilot, lambda: not app.compact)
         shown = {active.binding.description for active in app.screen.active_bindings.values() if active.binding.show}
         assert {"Log attempt", "Search notes", "Hide"} <= shown
+
+
+async def test_a_notice_stays_readable_after_its_toast_goes(seeded: Engine) -> None:
+    """Toasts expire with the clock; the notice log does not (tests and users read it, not the toasts)."""
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.notify("first", timeout=0.01)
+        app.notify("second", severity="warning")
+        await pilot.pause()
+        app.clear_notifications()
+        await pilot.pause()
+        assert not [n for n in app._notifications if n.message in ("first", "second")]  # the toasts are gone
+        assert [(n.message, n.severity) for n in app.notice_log][-2:] == [("first", "information"), ("second", "warning")]
+
+
+async def test_recent_messages_from_the_palette(seeded: Engine) -> None:
+    from caseterm.screens.notices import NoticesScreen
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.notify("Task added: call the landlord", timeout=0.01)
+        await pilot.press("ctrl+p", *"recent messages")
+        await wait_for_palette_results(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, NoticesScreen))
+        assert isinstance(app.screen, NoticesScreen)
+        assert "Task added: call the landlord" in screen_text(app)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, NoticesScreen))
+        assert not isinstance(app.screen, NoticesScreen)

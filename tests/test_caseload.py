@@ -151,7 +151,7 @@ async def test_print_caseload_writes_confidential_private_files(seeded: Engine) 
         assert any(i.rule == "caseload-print" for i in app.due_items)  # a Monday
         await pilot.press("e")
         await settle(pilot)
-        messages = " ".join(n.message for n in app._notifications)
+        messages = " ".join(n.message for n in app.notice_log)
         assert "CONFIDENTIAL" in messages
         paths = [Path(p) for p in messages.split() if p.endswith((".csv", ".html"))]
         assert {p.suffix for p in paths} == {".csv", ".html"}

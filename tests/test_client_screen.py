@@ -248,7 +248,7 @@ async def test_unknown_case_number_is_a_notification_not_a_crash(engine, client)
         app.open_note("NOPE")
         await settle(app, pilot)
         assert app.screen is base
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in app.notice_log]
         assert sum("case number 'NOPE': no such client" in m for m in messages) == 2
 
 

@@ -84,7 +84,7 @@ async def test_two_drafts_for_one_client_are_kept_apart_and_listed_at_start_up(e
     app = CasetermApp(engine, idle_lock_seconds=0)
     async with app.run_test() as pilot:
         await settle(pilot)
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in app.notice_log]
         assert any(m.startswith("2 unsaved notes: Mari — press F4") for m in messages), messages
         await pilot.press("f4")
         await _note_open(app, pilot)

@@ -75,4 +75,4 @@ async def test_the_quick_log_offers_no_home_visit_for_a_dv_household(seeded: Eng
             await until(pilot, lambda: isinstance(app.screen, ClientScreen))
             await pilot.press("escape")
             await until(pilot, lambda: not isinstance(app.screen, ClientScreen))
-        assert any("No home visits" in n.message for n in app._notifications)
+        assert any("No home visits" in n.message for n in app.notice_log)

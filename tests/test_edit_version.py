@@ -143,7 +143,7 @@ async def test_a_goal_changed_since_its_form_opened_is_not_overwritten(engine, c
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert app.screen is form
-        assert any("someone changed this goal" in n.message for n in app._notifications)
+        assert any("someone changed this goal" in n.message for n in app.notice_log)
         assert form.query_one("#field-text").value == "Stable housing and a job"  # what was typed stays
         with session_scope(engine) as s:
             assert s.exec(select(Goal)).one().text == "Stable housing by summer"

@@ -111,7 +111,7 @@ async def test_filling_a_week_for_three_clients_saves_hours_and_clears_items(see
 
 
 def notes_of(app) -> list[str]:  # noqa: ANN001
-    return [n.message for n in app._notifications]
+    return [n.message for n in app.notice_log]
 
 
 @pytest.mark.parametrize(

@@ -310,5 +310,5 @@ async def test_a_store_that_cannot_come_up_is_said_and_the_rows_stay(seeded: Eng
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.due_failed)
         assert app.screen.query_one("#caseload-table").row_count > 0
-        assert any("damaged (test)" in str(n.message) for n in app._notifications)
+        assert any("damaged (test)" in str(n.message) for n in app.notice_log)
     app.readonly.close()

@@ -102,7 +102,7 @@ async def test_bad_field_is_named_and_nothing_saved(engine, client):
         await pilot.press("x", "ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, NoteScreen)
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in app.notice_log]
         assert any("contact time" in m for m in messages)
     assert _notes(engine) == []
 
@@ -177,7 +177,7 @@ async def test_a_locked_database_keeps_the_text_on_screen(engine, client, monkey
         await pilot.pause()
         assert isinstance(app.screen, NoteScreen)
         assert editor.text == "Important words"
-        assert any("database is busy" in n.message for n in app._notifications)
+        assert any("database is busy" in n.message for n in app.notice_log)
         state["locked"] = False
         await pilot.press("ctrl+s")
         await pilot.pause()

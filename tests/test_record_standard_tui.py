@@ -52,7 +52,7 @@ def appointments_of(engine) -> list[tuple]:
 
 
 def notifications(app) -> str:
-    return "\n".join(str(n.message) for n in app._notifications)
+    return "\n".join(str(n.message) for n in app.notice_log)
 
 
 async def test_a_new_appointment_for_a_dv_client_never_offers_home(seeded):

@@ -40,9 +40,9 @@ async def test_a_damaged_file_is_said_on_screen_and_the_app_stays(seeded: Engine
     engine = open_store(resolve_url(str(path)))
     app = CasetermApp(engine, idle_lock_seconds=0)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: any("damaged" in n.message for n in app._notifications))
+        await until(pilot, lambda: any("damaged" in n.message for n in app.notice_log))
         assert app.return_code is None and app.crash_report is None
-        message = next(n.message for n in app._notifications if "damaged" in n.message)
+        message = next(n.message for n in app.notice_log if "damaged" in n.message)
         assert "caseterm restore" in message
     assert not list((path.parent / "backups").glob("*.db"))
 
@@ -66,7 +66,7 @@ async def test_a_busy_database_keeps_the_typed_text(seeded: Engine) -> None:  # 
             holder.rollback()
             holder.close()
         await pilot.press("enter")  # the other program is done: the same text saves
-        await until(pilot, lambda: any("Task added" in n.message for n in app._notifications))
+        await until(pilot, lambda: any("Task added" in n.message for n in app.notice_log))
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT count(*) FROM task WHERE title = 'Call the landlord'").fetchone()[0] == 1
     conn.close()

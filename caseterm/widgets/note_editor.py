@@ -18,6 +18,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
+from caseterm.widgets.form_fields import PickSelect
+
 from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
 
 
@@ -94,13 +96,13 @@ class NoteEditor(Widget):
                 yield Label("Type", classes="field-label")
                 # A transfer note is written by `assign`, not typed (an amendment of one keeps its type).
                 types = [t for t in NoteType if t is not NoteType.TRANSFER or v.type == t.value]
-                yield Select([(_label(t.value), t.value) for t in types], value=v.type or NoteType.CONTACT.value, allow_blank=False, id="note-type", compact=True)
+                yield PickSelect([(_label(t.value), t.value) for t in types], value=v.type or NoteType.CONTACT.value, allow_blank=False, id="note-type", compact=True)
             with Vertical(classes="note-field wide"):
                 yield Label("Method", classes="field-label")
-                yield Select([(_label(m.value), m.value) for m in ContactMethod], value=v.method or Select.NULL, prompt="-", id="note-method", compact=True)
+                yield PickSelect([(_label(m.value), m.value) for m in ContactMethod], value=v.method or Select.NULL, prompt="-", id="note-method", compact=True)
             with Vertical(classes="note-field wide"):
                 yield Label("Outcome", classes="field-label")
-                yield Select([(_label(o.value), o.value) for o in ContactOutcome], value=v.outcome or Select.NULL, prompt="-", id="note-outcome", compact=True)
+                yield PickSelect([(_label(o.value), o.value) for o in ContactOutcome], value=v.outcome or Select.NULL, prompt="-", id="note-outcome", compact=True)
             with Vertical(classes="note-field"):
                 yield Label("Minutes", classes="field-label")
                 yield Input(v.minutes, placeholder="0", id="note-minutes", restrict=r"\d{0,4}", compact=True)

@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from caseterm.vocabulary import label as code_label
+from caseterm.widgets.form_fields import FormCheckbox, PickSelect
 from caseterm.errors import BadInput
 
 
@@ -82,9 +83,9 @@ class RecordForm(ModalScreen[bool]):
                         yield Label(f.label + (" *" if f.required else ""), classes="form-label")
                         wid = f"field-{f.name}"
                         if f.kind == "choice":
-                            yield Select(f.choices, value=f.value or Select.NULL, allow_blank=not f.required or not f.value, prompt="-", id=wid)
+                            yield PickSelect(f.choices, value=f.value or Select.NULL, allow_blank=not f.required or not f.value, prompt="-", id=wid)
                         elif f.kind == "flag":
-                            yield Checkbox("", value=f.value in ("1", "true", "True", "yes"), id=wid)
+                            yield FormCheckbox("", value=f.value in ("1", "true", "True", "yes"), id=wid)
                         else:
                             yield Input(f.value, placeholder=f.placeholder, id=wid)
             yield Static("", id="form-errors", classes="form-errors")
