@@ -182,8 +182,11 @@ async def test_hours_form_names_the_bad_field(engine, client):
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert app.screen is form
-        assert "hours: 'lots' is not a number" in str(form.query_one("#form-errors").render())
+        errors = str(form.query_one("#form-errors").render())
+        assert "hours: 'lots' is not a number" in errors and "verified by: required" in errors
         form.query_one("#field-hours").value = "12.5"
+        form.query_one("#field-verified_by").focus()
+        await pilot.press("t")  # one key: timesheet
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert app.screen is screen
@@ -191,6 +194,7 @@ async def test_hours_form_names_the_bad_field(engine, client):
     with session_scope(engine) as s:
         entry = s.exec(select(HoursEntry)).one()
         assert entry.hours == 12.5 and entry.week == dt.date(2026, 10, 26) and entry.activity is Activity.EMPLOYMENT
+        assert entry.verified_by == "timesheet"
 
 
 async def test_case_plan_goal_objective_task(engine, client):

@@ -75,10 +75,13 @@ def test_release_and_referral_dates_checked(engine, client):
 
 def test_hours_by_week_against_required_and_exempt(engine, client):
     with session_scope(engine) as s:
-        hours.save_hours(s, client, {"week": "2026-10-28", "activity": "employment", "hours": "20"})  # a Wednesday
-        hours.save_hours(s, client, {"week": "2026-10-26", "activity": "work_search", "hours": "12.5"})
+        hours.save_hours(s, client, {"week": "2026-10-28", "activity": "employment", "hours": "20", "verified_by": "paystub"})  # a Wednesday
+        hours.save_hours(s, client, {"week": "2026-10-26", "activity": "work_search", "hours": "12.5", "verified_by": "other"})
         errs = errors_of(lambda: hours.save_hours(s, client, {"week": "2026-11-09", "activity": "hiking", "hours": "-1"}))
-        assert [e.split(":")[0] for e in errs] == ["activity", "hours", "week"]
+        assert [e.split(":")[0] for e in errs] == ["activity", "hours", "verified by", "week"]
+        # No source: refused as the hours grid refuses it (one record standard, 23.6).
+        errs = errors_of(lambda: hours.save_hours(s, client, {"week": "2026-10-26", "activity": "employment", "hours": "8"}))
+        assert errs == ["verified by: required (paystub, timesheet, employer_call, other)"]
     with session_scope(engine) as s:
         [week] = hours.weekly_hours(s, client)
         assert week.week == dt.date(2026, 10, 26) and week.total == 32.5

@@ -96,6 +96,15 @@ async def _settle(pilot) -> None:
     await settle(pilot)
 
 
+async def _note_shown(pilot) -> None:
+    """The note form is the screen and has its editor before the settle (which holds the cursor drawn)."""
+    from caseterm.screens.note import NoteScreen
+    from caseterm.widgets.note_editor import NoteEditor
+
+    await until(pilot, lambda: isinstance(pilot.app.screen, NoteScreen) and pilot.app.screen.query_one(NoteEditor).is_mounted)
+    await _settle(pilot)
+
+
 def test_client_screen_snapshot(file, snap_compare):
     async def open_file(pilot) -> None:
         await _settle(pilot)
@@ -118,7 +127,7 @@ def test_note_entry_snapshot(file, snap_compare):
     async def open_note(pilot) -> None:
         await _settle(pilot)
         pilot.app.open_note("K77")
-        await _settle(pilot)
+        await _note_shown(pilot)
 
     assert snap_compare(CasetermApp(file, idle_lock_seconds=0), terminal_size=SIZE, run_before=open_note)
 
@@ -127,7 +136,7 @@ def test_good_cause_note_snapshot(file, snap_compare):
     async def open_note(pilot) -> None:
         await _settle(pilot)
         pilot.app.open_note("K77", due_item_key="good-cause|K77|x")
-        await _settle(pilot)
+        await _note_shown(pilot)
 
     assert snap_compare(CasetermApp(file, idle_lock_seconds=0), terminal_size=SIZE, run_before=open_note)
 

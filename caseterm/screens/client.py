@@ -901,7 +901,7 @@ class ClientScreen(CompactFooterMixin, Screen):
             FormField("week", "Week (any day)", _date(e.week) if e else _date(last_week), placeholder="YYYY-MM-DD", required=True),
             FormField.choice("activity", "Activity", Activity, e.activity if e else Activity.EMPLOYMENT),
             FormField("hours", "Hours", _hours(e.hours) if e else "", required=True),
-            FormField.choice("verified_by", "Verified by", VerifiedBy, e.verified_by if e else "", required=False),
+            FormField.choice("verified_by", "Verified by", VerifiedBy, e.verified_by if e else "", required=True),
         ], hours_service.save_hours
 
     def _release_fields(self, session: "Session", client: Client, record_id: int | None) -> tuple:

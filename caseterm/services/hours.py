@@ -120,7 +120,8 @@ def save_hours(session: Session, client: Client, values: dict[str, Any], record_
     week = parse_date(errors, "week", values.get("week"), required=True)
     activity = parse_enum(errors, "activity", values.get("activity"), Activity, required=True)
     hours = parse_float(errors, "hours", values.get("hours"), lo=0, hi=168, required=True)
-    verified = parse_enum(errors, "verified by", values.get("verified_by"), VerifiedBy)
+    # The record standard (001: hours are verified): one rule for the Hours tab and the grid (23.6).
+    verified = parse_enum(errors, "verified by", values.get("verified_by"), VerifiedBy, required=True)
     if week is not None and week > clock.today():
         errors.add("week", "hours cannot be entered for a future week")
     errors.raise_if_any()
@@ -241,7 +242,7 @@ def save_grid_hours(
     verification source required. `record_id` edits the entry the cell saved before."""
     from caseterm.services.clients import get_client
 
-    if source is None:
+    if source is None:  # said in the grid's words; save_hours requires it too
         raise BadInput("verification source: required (paystub, timesheet, employer call or other)")
     client = get_client(session, case_number)
     values = {"week": week.isoformat(), "activity": activity, "hours": hours, "verified_by": source}
