@@ -861,13 +861,27 @@ class ClientScreen(CompactFooterMixin, Screen):
                 f.value = prefill[f.name]
         verb = "Edit" if record_id else "Add"
 
+        warnings: list[str] = []
+
         def checked_save(s: "Session", c: Client, v: dict[str, Any]) -> None:
             if record_id and opened is not None:
                 records.check_unchanged(s, kind, record_id, opened)
-            records.mark_changed(s, save(s, c, v, record_id))
+            saved = save(s, c, v, record_id)
+            records.mark_changed(s, saved)
+            if kind == "appointment":
+                from caseterm.services.appointments import clash_warning
+
+                warnings[:] = [w for w in [clash_warning(s, saved)] if w]
+
+        def after_save() -> None:
+            # A double booking is the user's call (a group session, a home visit on the way): said, not refused.
+            for warning in warnings:
+                self.notify(warning, title="Double booking", severity="warning", timeout=8)
+            if on_saved is not None:
+                on_saved()
 
         self._open_form(f"{verb} {title} · {self.case_number}", fields, checked_save,
-                        help_text, fix=fix, fix_label=fix_label, on_saved=on_saved)
+                        help_text, fix=fix, fix_label=fix_label, on_saved=after_save)
 
     def _appointment_fields(self, session: "Session", client: Client, record_id: int | None) -> tuple:
         a = records.get_record(session, client, "appointment", record_id) if record_id else None

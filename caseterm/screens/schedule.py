@@ -55,6 +55,8 @@ class AppointmentItem(Static, can_focus=True):
             called = "[b $text-warning]over: k kept · n no-show[/]"
         # A home visit booked for a client with DV in the home is the one to catch (004).
         dv = " [b reverse $text-error] DV: no home visits [/]" if row.dv and is_home_visit(row.kind, row.place) else ""
+        if row.clash and row.status is AppointmentStatus.SCHEDULED:
+            dv += " [b $text-warning]⚠ double-booked[/]"
         return Content.from_markup(
             f"[b]$time[/] $name [$text-muted]$case[/] · $kind · $place{dv}\n"
             f"      [b]$status[/] {called}",

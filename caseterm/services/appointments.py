@@ -49,6 +49,8 @@ class AppointmentRow:
     dv: bool = False
     #: What the reminder call got (reached, left message, ...): None for a call logged without one.
     reminder_outcome: str | None = None
+    #: Overlaps another scheduled appointment of the same worker (a double booking).
+    clash: bool = False
     #: Over (by the clock) but still "scheduled": its outcome is not recorded yet.
     unrecorded: bool = False
 
@@ -154,7 +156,7 @@ def check_home_visit_safety(
 
 
 def list_for_day(session: Session, day: dt.date) -> list[AppointmentRow]:
-    """The day's appointments in time order, with the client's name."""
+    """The day's appointments in time order, with the client's name; double bookings marked."""
     start = dt.datetime.combine(day, dt.time.min)
     end = start + dt.timedelta(days=1)
     query = (
@@ -163,7 +165,49 @@ def list_for_day(session: Session, day: dt.date) -> list[AppointmentRow]:
         .where(Appointment.start >= start, Appointment.start < end)
         .order_by(col(Appointment.start), col(Appointment.id))
     )
-    return [_row(appt, client) for appt, client in session.exec(query).all()]
+    pairs = session.exec(query).all()
+    clashing = overlapping_ids([(a.id, a.start, a.minutes, a.status, c.worker_id) for a, c in pairs])
+    return [replace(_row(appt, client), clash=appt.id in clashing) for appt, client in pairs]
+
+
+def overlapping_ids(slots: list[tuple[Any, dt.datetime, int, Any, Any]]) -> set[Any]:
+    """Ids of scheduled appointments that overlap another scheduled one of the same worker.
+
+    `slots`: (id, start, minutes, status, worker id). A pure function: the schedule marks what it returns."""
+    live = sorted((s for s in slots if s[3] == AppointmentStatus.SCHEDULED), key=lambda s: s[1])
+    found: set[Any] = set()
+    for i, (aid, start, minutes, _, worker) in enumerate(live):
+        end = start + dt.timedelta(minutes=minutes)
+        for other_id, other_start, _, _, other_worker in live[i + 1:]:
+            if other_start >= end:
+                break
+            if other_worker == worker:
+                found.update((aid, other_id))
+    return found
+
+
+def clash_warning(session: Session, appt: Appointment) -> str:
+    """'' or the words saying what a just-saved appointment overlaps (the same worker's, still scheduled)."""
+    if appt.status != AppointmentStatus.SCHEDULED:
+        return ""
+    client = session.get(Client, appt.client_id)
+    assert client is not None
+    end = appt.start + dt.timedelta(minutes=appt.minutes)
+    query = (
+        select(Appointment, Client)
+        .join(Client, col(Client.id) == Appointment.client_id)
+        .where(Appointment.id != appt.id, Appointment.status == AppointmentStatus.SCHEDULED,
+               Appointment.start < end, Appointment.start >= appt.start - dt.timedelta(days=1))
+        .order_by(col(Appointment.start))
+    )
+    others = [
+        f"{other.start:%H:%M} {KIND_LABELS.get(AppointmentKind(other.kind), 'appointment')} ({who.display_name})"
+        for other, who in session.exec(query).all()
+        if other.start + dt.timedelta(minutes=other.minutes) > appt.start and who.worker_id == client.worker_id
+    ]
+    if not others:
+        return ""
+    return f"Booked {appt.start:%a %b %d %H:%M}; it overlaps " + ", ".join(others) + "."
 
 
 def get_row(session: Session, appointment_id: int) -> AppointmentRow:
