@@ -266,12 +266,23 @@ def test_ten_thousand_clients_load_quickly(engine: Engine, db_path) -> None:
     con.close()
     with session_scope(engine) as s:
         due.due_items(s, MON)  # warm up (imports, holiday tables)
-    with session_scope(engine) as s:
-        start = time.perf_counter()
-        items = due.due_items(s, MON)
-        elapsed = time.perf_counter() - start
+    # Its speed is benchmarks/bench_due.py's to measure (no timed assertion here): what is
+    # checked is the shape that makes it fast, a fixed number of statements whatever the size.
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with session_scope(engine) as s:
+            items = due.due_items(s, MON)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
     assert items
-    assert elapsed < 5.0, f"due_items took {elapsed:.2f}s"  # generous: shared CI cores; ~1 s measured by hand
+    assert len(statements) <= 40, len(statements)
 
 
 def test_every_future_home_visit_of_a_dv_client_is_loaded(engine: Engine) -> None:

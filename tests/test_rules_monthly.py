@@ -170,6 +170,24 @@ def test_home_visits_cleared_by_a_booking_never_for_dv_or_other_programs() -> No
     assert run_rule("home-visits", snap(client(program="TANF")), D(2026, 11, 2)) == []
 
 
+def test_a_home_visit_that_happened_is_the_month_s_home_visit() -> None:
+    """A home-visit note that reached the client clears the month's item, booked or not (23.3)."""
+    from rules_support import note
+
+    from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
+
+    day = D(2026, 11, 20)
+    visit = note(at(D(2026, 11, 12)), NoteType.HOME_VISIT, ContactMethod.HOME_VISIT, ContactOutcome.REACHED)
+    assert one("home-visits", snap(client(program=HF, notes=(visit,)), day=day), day) is None
+    by_method = note(at(D(2026, 11, 12)), NoteType.CONTACT, ContactMethod.HOME_VISIT, ContactOutcome.REACHED)
+    assert one("home-visits", snap(client(program=HF, notes=(by_method,)), day=day), day) is None
+    # Not this month's, or nobody home: the item stays.
+    last_month = note(at(D(2026, 10, 28)), NoteType.HOME_VISIT, ContactMethod.HOME_VISIT, ContactOutcome.REACHED)
+    nobody = note(at(D(2026, 11, 12)), NoteType.HOME_VISIT, ContactMethod.HOME_VISIT, ContactOutcome.NO_ANSWER)
+    for n in (last_month, nobody):
+        assert one("home-visits", snap(client(program=HF, notes=(n,)), day=day), day) is not None
+
+
 # -- dv-home-visit (004): move a DV-flagged client's home visit to the office --
 
 HF = "Housing First"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from caseterm.vocabulary import AppointmentKind, AppointmentStatus, ClientStatus, Place
+from caseterm.vocabulary import AppointmentKind, AppointmentStatus, ClientStatus, ContactMethod, NoteType, Place
 from caseterm.policy import DayUnit
 from caseterm.rules.calendar import BusinessCalendar, last_of_month, monday_of, month_key, previous_month
 from caseterm.rules.common import (
@@ -201,7 +201,8 @@ def home_visits(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
     """First business day of the month: schedule this month's home visits (004);
     never for a client flagged for domestic violence in the home. A client
     enrolled during the month owes it from their enrollment. Cleared by a home
-    visit (kind home visit, or place home) booked or held in the month."""
+    visit (kind home visit, or place home) booked or held in the month, or a
+    home-visit note of the month that reached the client."""
     cal = business_calendar(policy)
     first_bd = cal.nth_business_day(day.year, day.month, 1)
     if first_bd is None or day < first_bd:
@@ -221,7 +222,14 @@ def home_visits(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
             and (a.start.year, a.start.month) == (day.year, day.month)
             for a in client.appointments
         )
-        if booked:
+        # A home visit that happened is the month's home visit, booked or not (23.3):
+        # a home-visit note (or one by the home-visit method) that reached the client.
+        visits = [n.contact_at for n in client.notes
+                  if (n.type == NoteType.HOME_VISIT or n.method == ContactMethod.HOME_VISIT) and n.reached]
+        if client.last_home_visit_at is not None:
+            visits.append(client.last_home_visit_at)
+        held = any((at.year, at.month) == (day.year, day.month) and at.date() <= day for at in visits)
+        if booked or held:
             continue
         # enrolled during the month: due from enrollment, not from before it
         due = max(first_bd, cal.next_business_day(started)) if started is not None else first_bd

@@ -194,6 +194,8 @@ class ClientSnap:
     last_contact_at: dt.datetime | None = None
     #: newest good-cause note (all history)
     last_good_cause_at: dt.datetime | None = None
+    #: newest home visit of the day's month that reached the client, by its note
+    last_home_visit_at: dt.datetime | None = None
 
     def is_active(self, day: dt.date) -> bool:
         """A case still worked on `day`: open, pended or not initialized, not exited."""

@@ -247,7 +247,23 @@ def set_status(session: Session, appointment_id: int, status: AppointmentStatus 
     appt.status = new
     session.add(appt)
     session.flush()
+    record_consequences(session, appt)
     return appt
+
+
+def record_consequences(session: Session, appt: Appointment) -> None:
+    """What a kept appointment makes true in the client's record (23.3), whichever path marked it.
+
+    A kept initial interview is the first interview: its date starts the rules that
+    follow it (release of information, first case plan, plan reviews)."""
+    if appt.status != AppointmentStatus.KEPT or appt.kind != AppointmentKind.INITIAL_INTERVIEW:
+        return
+    client = session.get(Client, appt.client_id)
+    assert client is not None
+    if client.first_interview_date is None or client.first_interview_date > appt.start.date():
+        client.first_interview_date = appt.start.date()
+        session.add(client)
+        session.flush()
 
 
 #: How a reminder call can go (001: make reminder calls), as contact outcomes.

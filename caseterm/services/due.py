@@ -269,6 +269,18 @@ def _load_snapshot(
         end=p["end"],
     ):
         last_gc[cid] = _dtm(good_cause)
+    last_visit: dict[int, dt.datetime] = {}
+    for cid, visited in _rows(
+        session,
+        # a home visit that happened (home-visits rule): a home-visit note, or one by that method, reaching the client
+        # of the day's month only (all the rule asks), so the contact_at index bounds the read
+        "SELECT client_id, MAX(contact_at) FROM note WHERE contact_at >= :month AND contact_at < :end"
+        " AND (type = 'home_visit' OR method = 'home_visit') AND outcome = 'reached' AND amends_id IS NULL"
+        f"{_in('client_id', ids)} GROUP BY client_id",
+        month=dt.datetime.combine(day.replace(day=1), dt.time()),
+        end=p["end"],
+    ):
+        last_visit[cid] = _dtm(visited)
     for cid, kept in _rows(
         session,
         f"SELECT client_id, MAX(start) FROM appointment WHERE status = 'kept' AND start < :end{_in('client_id', ids)}"
@@ -412,6 +424,7 @@ def _load_snapshot(
                 plan_reviewed_on=plans.get(cid),
                 last_contact_at=last_contact.get(cid),
                 last_good_cause_at=last_gc.get(cid),
+                last_home_visit_at=last_visit.get(cid),
             )
         )
     tasks = tuple(TaskSnap(tid, title, _d(due), int(prio), case) for tid, title, due, prio, case in task_rows)

@@ -239,7 +239,11 @@ def save_appointment(session: Session, client: Client, values: dict[str, Any], r
     appt.status = status or AppointmentStatus.SCHEDULED
     if "reminder_called" in values:
         appt.reminder_called = bool(values["reminder_called"])
-    return _save(session, appt)
+    saved = _save(session, appt)
+    from caseterm.services.appointments import record_consequences
+
+    record_consequences(session, saved)
+    return saved
 
 
 def get_appointment(session: Session, appointment_id: int) -> Appointment | None:
