@@ -38,13 +38,34 @@ def make_app(ctx: "CliContext", start_unlock: tuple[int, str] | None = None) -> 
     then migrated), a file that is not caseterm's (refused: exit 2), PostgreSQL —
     opens the full store first, as before.
     """
+    from caseterm.store import sqlite_path
+
+    path = sqlite_path(ctx.url)
+    # The app's lock, for as long as the app lives: commands that replace the file
+    # (restore, encrypt, ...) refuse meanwhile (caseterm.applock, issue 21).
+    if path is None or ctx.demo or not path.parent.is_dir():
+        return _app_on(ctx, start_unlock)
+    from caseterm import applock
+
+    release = applock.hold_shared(path)
+    try:
+        app = _app_on(ctx, start_unlock)
+    except BaseException:
+        release()
+        raise
+    import weakref
+
+    weakref.finalize(app, release)
+    return app
+
+
+def _app_on(ctx: "CliContext", start_unlock: tuple[int, str] | None) -> "CasetermApp":
     from caseterm.app import CasetermApp
+    from caseterm.store import sqlite_path
 
     # Opening a named file in an existing folder may make a new caseload there (the
     # user asked for that file); a missing folder is a typo, not a request. Damage is
     # looked for after the first screen is painted (CasetermApp.check_store).
-    from caseterm.store import sqlite_path
-
     path = sqlite_path(ctx.url)
     create = path is None or path.parent.exists()
     readonly = None if ctx.demo else light_start(ctx)
