@@ -72,13 +72,14 @@ def descriptors(db: Path) -> list[str]:
 
 
 def hold(db: Path) -> None:
-    from caseterm import applock, readonly
+    from caseterm import applock, cipher, readonly
     from caseterm.backups import auto_backup
     from caseterm.store import open_store, quick_check, resolve_url
     from sqlalchemy import text
 
     watch(db)
     url = resolve_url(str(db))
+    cipher.unlock_from(db)  # an encrypted file: CASETERM_PASSPHRASE, as the app's start reads it
     release = applock.hold_shared(db)  # the app's lock, never given back here  # noqa: F841
     first_page = readonly.connect(url)  # the light start: the first page, read-only
     assert first_page is not None, "not a caseterm file at the head revision"
