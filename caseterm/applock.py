@@ -195,3 +195,39 @@ def holds(db_path: Path) -> str | None:
         if held is None:
             return None
         return "exclusive" if held.exclusive else "shared"
+
+
+class Connections:
+    """The shared hold of one engine: taken while it has a connection open on the file
+    (the store counts them with its pool's events), given back when the last one closes
+    (`engine.dispose()`), taken again by the next."""
+
+    def __init__(self, db_path: Path) -> None:
+        self._db_path = db_path
+        self._open = 0
+        self._release: Callable[[], None] | None = None
+        self._mutex = threading.Lock()
+
+    def opened(self) -> None:
+        """One more connection (StoreError, and not counted, if the file is being replaced)."""
+        with self._mutex:
+            if self._open == 0:
+                self._release = hold_shared(self._db_path)
+            self._open += 1
+
+    def closed(self) -> None:
+        with self._mutex:
+            if self._open == 0:
+                return
+            self._open -= 1
+            if self._open == 0 and self._release is not None:
+                self._release()
+                self._release = None
+
+    def let_go(self) -> None:
+        """Whatever is still counted (the engine itself is gone)."""
+        with self._mutex:
+            self._open = 0
+            if self._release is not None:
+                self._release()
+                self._release = None

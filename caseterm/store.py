@@ -23,6 +23,8 @@ from caseterm.errors import StoreError, damaged_message, store_error_from
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+
+    from caseterm import applock
     from sqlmodel import Session
 
 # SQLAlchemy and SQLModel are imported by the functions that make or use an
@@ -136,25 +138,26 @@ def make_engine(url: str) -> Engine:
         _prepare_sqlite_file(path)
         from caseterm import applock
 
-        # "caseterm has this file open" for as long as the engine lives (restore and the
-        # other commands that replace the file refuse meanwhile: caseterm.applock).
-        release = applock.hold_shared(path)
+        # "caseterm has this file open" while the engine has a connection on it (restore
+        # and the other commands that replace the file refuse meanwhile: caseterm.applock).
+        holds = applock.Connections(path)
+        holds.opened()  # before SQLite touches the file; stands for the first connection
         try:
-            engine = _make_sqlite_engine(url, path)
-        except BaseException:
-            release()
-            raise
+            engine = _make_sqlite_engine(url, path, holds)
+        finally:
+            holds.closed()  # the pool's own count (its first connection is still open) goes on
         import weakref
 
-        weakref.finalize(engine, release)
+        weakref.finalize(engine, holds.let_go)
         return engine
     if is_postgres(url):
         return _make_pg_engine(url)
     return create_engine(url)
 
 
-def _make_sqlite_engine(url: str, path: Path) -> Engine:
-    """WAL, foreign keys, a busy timeout; SQLCipher for an encrypted file."""
+def _make_sqlite_engine(url: str, path: Path, holds: "applock.Connections") -> Engine:
+    """WAL, foreign keys, a busy timeout; SQLCipher for an encrypted file. `holds` counts
+    the connections open on the file (the app's lock while there are any)."""
     from sqlalchemy import event
     from sqlalchemy.exc import DatabaseError
     from sqlmodel import create_engine
@@ -167,7 +170,10 @@ def _make_sqlite_engine(url: str, path: Path) -> Engine:
     else:
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "do_connect", _connect_serialised)
+    event.listen(engine, "connect", lambda _conn, _record: holds.opened())  # first: a refusal stops it here
     event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "close", lambda _conn, _record: holds.closed())
+    event.listen(engine, "close_detached", lambda _conn: holds.closed())
     # The WAL and shared-memory files carry client data too.
     old_umask = os.umask(0o077)
     try:
@@ -406,7 +412,7 @@ def migrate(engine: Engine) -> None:
 
 def backup_path_for(db_path: Path, reason: str = "backup") -> Path:
     stamp = clock.real_now().strftime("%Y%m%d-%H%M%S")
-    return db_path.with_name(f"{db_path.stem}-{reason}-{stamp}{db_path.suffix}")
+    return db_path.with_name(f"{db_path.stem}-{reason}-{stamp}{db_path.suffix or '.db'}")  # backups.backup_of reads it
 
 
 def backup(engine: Engine, dest: Path) -> Path:
