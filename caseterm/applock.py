@@ -29,6 +29,7 @@ import os
 import struct
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,28 +65,34 @@ def _open(lock: Path) -> int:
     return fd
 
 
-def holder_pid(fd: int) -> int | None:
-    """The pid of a process holding a lock on the file that conflicts with an exclusive one
-    (F_GETLK; Linux's `struct flock` layout), or None if it cannot be told."""
-    if not sys.platform.startswith("linux"):
-        return None
+#: How long a process waits for another caseterm's exclusive step (a restore, an import,
+#: an encryption: short) to end before giving up. The app only ever holds the lock shared.
+WAIT_SECONDS = 60.0
+_POLL_SECONDS = 0.05
+
+
+def conflict(fd: int) -> tuple[int, int | None] | None:
+    """The lock another process holds that an exclusive one would conflict with, as
+    (fcntl.F_RDLCK or F_WRLCK, its pid or None); None if there is none now
+    (F_GETLK, Linux's `struct flock` layout)."""
     layout = "hhqqi"  # l_type, l_whence, l_start, l_len, l_pid (native alignment)
     request = struct.pack(layout, fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0).ljust(32, b"\0")
     try:
         answer = fcntl.fcntl(fd, fcntl.F_GETLK, request)
     except OSError:
-        return None
+        return (fcntl.F_WRLCK, None)  # cannot tell: treat it as someone replacing the file
     kind, _whence, _start, _length, pid = struct.unpack(layout, answer[: struct.calcsize(layout)])
-    return pid if kind != fcntl.F_UNLCK and pid > 0 else None
+    if kind == fcntl.F_UNLCK:
+        return None
+    return (kind, pid if pid > 0 and sys.platform.startswith("linux") else None)
 
 
-def _refusal(db_path: Path, fd: int, exclusive: bool) -> StoreError:
-    pid = holder_pid(fd)
+def _refusal(db_path: Path, pid: int | None, exclusive: bool) -> StoreError:
     who = f" (pid {pid})" if pid else ""
     if exclusive:
         return StoreError(f"{db_path}: caseterm is open on this database{who}; close it first (nothing was changed)")
-    return StoreError(f"{db_path}: another caseterm{who} is replacing or rewriting this database; "
-                      "try again when it has finished (nothing was opened)")
+    return StoreError(f"{db_path}: the database is busy: another caseterm{who} is replacing or rewriting it; "
+                      "try again when it has finished (nothing was changed)")
 
 
 def _try_lock(fd: int, exclusive: bool) -> bool:
@@ -98,7 +105,28 @@ def _try_lock(fd: int, exclusive: bool) -> bool:
     return True
 
 
-def _acquire(db_path: Path, exclusive: bool) -> Callable[[], None]:
+def _lock(db_path: Path, fd: int, exclusive: bool, wait: bool) -> None:
+    """Take the lock, or StoreError. Someone else's exclusive step is waited for (up to
+    WAIT_SECONDS) when `wait`; someone who merely has the file open is never waited for."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        try:
+            if _try_lock(fd, exclusive):
+                return
+        except OSError as err:  # a file system without locks: say so rather than pretend
+            raise StoreError(f"{lock_path(db_path)}: cannot lock ({err.strerror}); nothing was changed") from None
+        held = conflict(fd)
+        if held is None:  # let go of just now: try again
+            if time.monotonic() >= deadline:
+                raise _refusal(db_path, None, exclusive)
+            continue
+        kind, pid = held
+        if not wait or kind != fcntl.F_WRLCK or time.monotonic() >= deadline:
+            raise _refusal(db_path, pid, exclusive)
+        time.sleep(_POLL_SECONDS)
+
+
+def _acquire(db_path: Path, exclusive: bool, wait: bool = True) -> Callable[[], None]:
     """Count one hold (taking the lock if this process does not hold it that strongly yet);
     returns the function that gives it back (safe to call more than once)."""
     key = str(lock_path(db_path))
@@ -117,16 +145,11 @@ def _acquire(db_path: Path, exclusive: bool) -> Callable[[], None]:
         needs = (exclusive and held.exclusive == 0) or (fresh and not exclusive)
         if needs:
             try:
-                taken = _try_lock(held.fd, exclusive)
-            except OSError as err:  # a file system without locks: say so rather than pretend
-                if fresh:
-                    os.close(held.fd)
-                raise StoreError(f"{key}: cannot lock ({err.strerror})") from None
-            if not taken:
-                refusal = _refusal(db_path, held.fd, exclusive)
+                _lock(db_path, held.fd, exclusive, wait)
+            except BaseException:
                 if fresh:
                     os.close(held.fd)  # held nothing on it: closing drops nothing
-                raise refusal
+                raise
         _held[key] = held
         if exclusive:
             held.exclusive += 1
@@ -164,19 +187,21 @@ def _let_go(key: str, exclusive: bool) -> None:
 def hold_shared(db_path: Path) -> Callable[[], None]:
     """Say "caseterm has this database open" until the returned function is called.
 
-    StoreError if another process is replacing or rewriting it right now.
+    Waits for another process that is replacing or rewriting it (up to WAIT_SECONDS);
+    StoreError if that takes longer.
     """
-    return _acquire(db_path, exclusive=False)
+    return _acquire(db_path, exclusive=False, wait=True)
 
 
-def hold_exclusive(db_path: Path) -> Callable[[], None]:
+def hold_exclusive(db_path: Path, *, wait: bool = False) -> Callable[[], None]:
     """Make sure no other caseterm has the database open, and keep it so until the
     returned function is called (or, inside a command, until the command ends).
 
     StoreError "caseterm is open on this database (pid N); close it first" otherwise:
-    call this before changing anything.
+    call this before changing anything, and before looking at what to change (`wait`:
+    another command's exclusive step is waited for, so what it changed must not matter).
     """
-    release = _acquire(db_path, exclusive=True)
+    release = _acquire(db_path, exclusive=True, wait=wait)
     try:
         import click
 

@@ -144,8 +144,10 @@ def make_engine(url: str) -> Engine:
         holds.opened()  # before SQLite touches the file; stands for the first connection
         try:
             engine = _make_sqlite_engine(url, path, holds)
-        finally:
-            holds.closed()  # the pool's own count (its first connection is still open) goes on
+        except BaseException:
+            holds.let_go()
+            raise
+        holds.closed()  # the pool's own count (its first connection is still open) goes on
         import weakref
 
         weakref.finalize(engine, holds.let_go)

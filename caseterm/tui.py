@@ -41,17 +41,21 @@ def make_app(ctx: "CliContext", start_unlock: tuple[int, str] | None = None) -> 
     from caseterm.store import sqlite_path
 
     path = sqlite_path(ctx.url)
+    app = _app_on(ctx, start_unlock)
+    if path is None or ctx.demo or not path.exists():
+        return app
     # The app's lock, for as long as the app lives: commands that replace the file
-    # (restore, encrypt, ...) refuse meanwhile (caseterm.applock, issue 21).
-    if path is None or ctx.demo or not path.parent.is_dir():
-        return _app_on(ctx, start_unlock)
+    # (restore, encrypt, ...) refuse meanwhile (caseterm.applock, issue 21). Taken once
+    # the file is known to be caseterm's (no lock file beside another program's file).
     from caseterm import applock
 
-    release = applock.hold_shared(path)
     try:
-        app = _app_on(ctx, start_unlock)
+        release = applock.hold_shared(path)
     except BaseException:
-        release()
+        if app.readonly is not None:  # the light start's read-only connection: nothing written
+            app.readonly.close()
+        if app.store_up:
+            app.engine.dispose()
         raise
     import weakref
 

@@ -110,10 +110,11 @@ def read_back(db: Path, key: str = "") -> dict:
 
 
 def fingerprint(db: Path) -> dict[str, str]:
-    """Every file of the database and beside it (backups too), by content."""
+    """Every file of the database and beside it (backups too), by content; not the -shm
+    file, SQLite's shared-memory index of the WAL, which every reader writes to."""
     found = {}
     for path in sorted(db.parent.rglob("*")):
-        if path.is_file():
+        if path.is_file() and not path.name.endswith("-shm"):
             found[str(path.relative_to(db.parent))] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found
 

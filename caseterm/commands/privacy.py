@@ -156,10 +156,10 @@ def encrypt_cmd(ctx: CliContext, passphrase_stdin: bool) -> None:
     from caseterm.vocabulary import AuditAction
 
     path = _database_file(ctx, "encrypt")
-    applock.hold_exclusive(path)  # refused while another caseterm has it open (issue 21)
     if cipher.is_encrypted(path):
         raise BadInput(f"{path}: already encrypted; `caseterm passphrase` changes its passphrase")
     ctx.engine().dispose()  # a caseterm database, sound, migrated
+    applock.hold_exclusive(path)  # refused while another caseterm has it open (issue 21)
     new = read_new_passphrase(passphrase_stdin, "database passphrase")
     _swap_in(path, None, new)
     cipher.set_passphrase(new)
@@ -183,10 +183,10 @@ def decrypt_cmd(ctx: CliContext, yes: bool) -> None:
     from caseterm.vocabulary import AuditAction
 
     path = _database_file(ctx, "decrypt")
-    applock.hold_exclusive(path)  # refused while another caseterm has it open (issue 21)
     if not cipher.is_encrypted(path):
         raise BadInput(f"{path}: not encrypted; nothing to do")
     ctx.engine().dispose()  # unlocks: the passphrase from the terminal or CASETERM_PASSPHRASE
+    applock.hold_exclusive(path)  # refused while another caseterm has it open (issue 21)
     if not yes:
         if not sys.stdin.isatty():
             raise BadInput("decrypt: add --yes to confirm when not at a terminal")
@@ -205,11 +205,11 @@ def change_database_passphrase(ctx: CliContext, passphrase_stdin: bool) -> None:
     from caseterm.vocabulary import AuditAction
 
     path = _database_file(ctx, "passphrase")
-    applock.hold_exclusive(path)  # refused while another caseterm has it open (issue 21)
     if not cipher.is_encrypted(path):
         raise BadInput(f"{path}: not encrypted; `caseterm encrypt` encrypts it, "
                        "`caseterm passphrase --lock-only` sets the screen lock's passphrase")
     ctx.engine().dispose()  # unlocks with the current passphrase
+    applock.hold_exclusive(path)  # refused while another caseterm has it open (issue 21)
     old = cipher.passphrase()
     assert old is not None
     new = read_new_passphrase(passphrase_stdin, "database passphrase")
