@@ -4,7 +4,7 @@ Automatic backups go to `backups/` beside the database (for the default
 database: in the data folder), at most one a day, taken when the app starts or
 before an import writes. They are kept on a rotation (policy `backups`): the
 newest of each of the `keep_daily` newest days that have one, and of each of the
-`keep_weekly` newest weeks before those. The rotation ranks the backups among
+`keep_weekly` newest weeks before the newest backup's week. The rotation ranks the backups among
 themselves and never by today's date, so a clock set wrong (2020, 2030) cannot
 make them all look too old and delete them. Every copy is checked with
 `integrity_check` before it is kept, so damage is never rotated in over the good copies.
@@ -20,6 +20,7 @@ knows), keeps the current file as a dated copy, then swaps the backup in.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import os
 import re
 from collections.abc import Iterable
@@ -82,18 +83,11 @@ def list_backups(db_path: Path) -> list[BackupFile]:
     for folder in folders:
         if not folder.is_dir():
             continue
-        for path in folder.glob(f"{glob_escape(db_path.stem)}-*{backup_suffix(db_path)}"):
+        for path in folder.glob(f"{glob.escape(db_path.stem)}-*{backup_suffix(db_path)}"):
             backup = backup_of(db_path, path)
             if backup is not None and path != db_path:
                 found.append(backup)
     return sorted(found, key=lambda b: (b.taken, b.path.name), reverse=True)
-
-
-def glob_escape(text: str) -> str:
-    """`text` matched literally in a glob pattern (a stem may hold `[`, `*` or `?`)."""
-    import glob
-
-    return glob.escape(text)
 
 
 def restore_hint(db_path: Path) -> str:

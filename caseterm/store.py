@@ -23,9 +23,9 @@ from caseterm.errors import StoreError, damaged_message, store_error_from
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+    from sqlmodel import Session
 
     from caseterm import applock
-    from sqlmodel import Session
 
 # SQLAlchemy and SQLModel are imported by the functions that make or use an
 # engine, not here: the first frame of the app reads its first page through
