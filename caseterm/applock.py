@@ -4,9 +4,11 @@ Every caseterm process that opens a SQLite database (the app for its whole life,
 every command while its engine lives) holds a *shared* `fcntl` lock on a lock file
 beside it (`NAME.db.lock`, 0600). Commands that replace or rewrite the file —
 `restore`, `encrypt`, `decrypt`, `passphrase`, a migration, `import` (whose backup
-must be the file as it was) — take it *exclusively*, without waiting, and refuse
-with exit 2 while anyone else holds it: "caseterm is open on this database (pid N);
-close it first", nothing changed (issue 21, item 2).
+must be the file as it was) — take it *exclusively*, and refuse with exit 2 while
+anyone else holds it: "caseterm is open on this database (pid N); close it first",
+nothing changed (issue 21, item 2). Only another command's exclusive step is ever
+waited for (bounded: WAIT_SECONDS): a command opening the file during a restore, an
+import after another import. Someone who merely has the file open is never waited for.
 
 Why a file of its own, and not SQLite's locks: SQLite's locks show only what a
 connection is doing at the moment (an idle app holds no write lock, so an
@@ -75,16 +77,19 @@ def conflict(fd: int) -> tuple[int, int | None] | None:
     """The lock another process holds that an exclusive one would conflict with, as
     (fcntl.F_RDLCK or F_WRLCK, its pid or None); None if there is none now
     (F_GETLK, Linux's `struct flock` layout)."""
+    unknown = (fcntl.F_WRLCK, None)  # cannot tell: as if someone were replacing the file (waited for, bounded)
+    if not sys.platform.startswith("linux"):
+        return unknown  # another layout of `struct flock`
     layout = "hhqqi"  # l_type, l_whence, l_start, l_len, l_pid (native alignment)
     request = struct.pack(layout, fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0).ljust(32, b"\0")
     try:
         answer = fcntl.fcntl(fd, fcntl.F_GETLK, request)
     except OSError:
-        return (fcntl.F_WRLCK, None)  # cannot tell: treat it as someone replacing the file
+        return unknown
     kind, _whence, _start, _length, pid = struct.unpack(layout, answer[: struct.calcsize(layout)])
     if kind == fcntl.F_UNLCK:
         return None
-    return (kind, pid if pid > 0 and sys.platform.startswith("linux") else None)
+    return (kind, pid if pid > 0 else None)
 
 
 def _refusal(db_path: Path, pid: int | None, exclusive: bool) -> StoreError:
