@@ -3,9 +3,15 @@
 Automatic backups go to `backups/` beside the database (for the default
 database: in the data folder), at most one a day, taken when the app starts or
 before an import writes. They are kept on a rotation (policy `backups`): the
-newest of each of the last `keep_daily` days and of each of the
-`keep_weekly` weeks before this one. Every copy is checked with `integrity_check` before it is
-kept, so damage is never rotated in over the good copies.
+newest of each of the `keep_daily` newest days that have one, and of each of the
+`keep_weekly` newest weeks before the newest backup's week. The rotation ranks the backups among
+themselves and never by today's date, so a clock set wrong (2020, 2030) cannot
+make them all look too old and delete them. Every copy is checked with
+`integrity_check` before it is kept, so damage is never rotated in over the good copies.
+
+A backup belongs to exactly one database: its name is `STEM-REASON-YYYYMMDD-HHMMSS.db`
+with REASON one of a closed list (none of which ends another), so `work.db`'s
+backups are never `work-2025.db`'s, whose names also start with `work-`.
 
 `restore` checks the backup (a caseterm database, sound, a schema this caseterm
 knows), keeps the current file as a dated copy, then swaps the backup in.
@@ -14,6 +20,7 @@ knows), keeps the current file as a dated copy, then swaps the backup in.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import os
 import re
 from collections.abc import Iterable
@@ -24,7 +31,10 @@ from caseterm import cipher, clock, paths
 from caseterm.errors import StoreError, busy_message
 
 AUTO = "auto"
-_STAMP = re.compile(r"-(\d{8})-(\d{6})\.db$")
+#: Every reason caseterm names a backup after: automatic, `caseterm backup`, the file
+#: `restore` replaced, the copy before a migration (`store.backup_path_for`).
+_REASONS = rf"{AUTO}|backup|before-restore|pre-migration-\w+"
+_NAME = re.compile(rf"(?P<stem>.+)-(?P<reason>{_REASONS})-(?P<date>\d{{8}})-(?P<time>\d{{6}})(?P<suffix>\.[^.]+)")
 
 
 @dataclass(frozen=True)
@@ -40,13 +50,29 @@ def stamp(now: dt.datetime) -> str:
 
 def taken_at(path: Path) -> dt.datetime | None:
     """When a backup was taken, from its name (every backup caseterm writes is stamped)."""
-    found = _STAMP.search(path.name)
+    found = _NAME.fullmatch(path.name)
     if not found:
         return None
     try:
-        return dt.datetime.strptime(found.group(1) + found.group(2), "%Y%m%d%H%M%S")
+        return dt.datetime.strptime(found["date"] + found["time"], "%Y%m%d%H%M%S")
     except ValueError:
         return None
+
+
+def backup_suffix(db_path: Path) -> str:
+    """The suffix of this database's backups: its own (`.db` for a file without one)."""
+    return db_path.suffix or ".db"
+
+
+def backup_of(db_path: Path, path: Path) -> BackupFile | None:
+    """`path` as a backup of `db_path`, or None if its name is not exactly one of its backups'."""
+    found = _NAME.fullmatch(path.name)
+    if found is None or found["stem"] != db_path.stem or found["suffix"] != backup_suffix(db_path):
+        return None
+    when = taken_at(path)
+    if when is None:
+        return None
+    return BackupFile(path, when, found["reason"] == AUTO)
 
 
 def list_backups(db_path: Path) -> list[BackupFile]:
@@ -57,11 +83,11 @@ def list_backups(db_path: Path) -> list[BackupFile]:
     for folder in folders:
         if not folder.is_dir():
             continue
-        for path in folder.glob(f"{db_path.stem}-*.db"):
-            when = taken_at(path)
-            if when is not None and path != db_path:
-                found.append(BackupFile(path, when, f"-{AUTO}-" in path.name))
-    return sorted(found, key=lambda b: b.taken, reverse=True)
+        for path in folder.glob(f"{glob.escape(db_path.stem)}-*{backup_suffix(db_path)}"):
+            backup = backup_of(db_path, path)
+            if backup is not None and path != db_path:
+                found.append(backup)
+    return sorted(found, key=lambda b: (b.taken, b.path.name), reverse=True)
 
 
 def restore_hint(db_path: Path) -> str:
@@ -72,9 +98,15 @@ def restore_hint(db_path: Path) -> str:
     return f"The newest backup is {newest.path} ({newest.taken:%Y-%m-%d %H:%M})."
 
 
-def to_keep(taken: Iterable[dt.datetime], today: dt.date, keep_daily: int, keep_weekly: int) -> set[dt.datetime]:
-    """The rotation (pure): the newest backup of each of the last `keep_daily` days
-    (today included) and of each of the `keep_weekly` ISO weeks before this one."""
+def to_keep(taken: Iterable[dt.datetime], keep_daily: int, keep_weekly: int) -> set[dt.datetime]:
+    """The rotation (pure), by the backups' own order and never by today's date: the
+    newest backup of each of the `keep_daily` newest days that have one, and of each
+    of the `keep_weekly` newest ISO weeks before the newest backup's week.
+
+    Today's date is not an input: with the clock set to 2020 (or 2030) every backup
+    would look to be from the future (or years old), and a window around today
+    would delete them all.
+    """
     newest_of_day: dict[dt.date, dt.datetime] = {}
     newest_of_week: dict[tuple[int, int], dt.datetime] = {}
     for when in taken:
@@ -84,14 +116,12 @@ def to_keep(taken: Iterable[dt.datetime], today: dt.date, keep_daily: int, keep_
         week = tuple(day.isocalendar())[:2]
         if week not in newest_of_week or when > newest_of_week[week]:
             newest_of_week[week] = when
-    first_day = today - dt.timedelta(days=keep_daily - 1)
-    keep = {when for day, when in newest_of_day.items() if first_day <= day <= today}
-    this_monday = today - dt.timedelta(days=today.weekday())
-    first_monday = this_monday - dt.timedelta(weeks=keep_weekly)
-    for when in newest_of_week.values():
-        monday = when.date() - dt.timedelta(days=when.weekday())
-        if first_monday <= monday < this_monday:
-            keep.add(when)
+    if not newest_of_day:
+        return set()
+    keep = {newest_of_day[day] for day in sorted(newest_of_day, reverse=True)[:max(keep_daily, 0)]}
+    latest_week = max(newest_of_week)  # ISO (year, week) pairs sort in time order
+    earlier = sorted((week for week in newest_of_week if week < latest_week), reverse=True)
+    keep.update(newest_of_week[week] for week in earlier[:max(keep_weekly, 0)])
     return keep
 
 
@@ -107,7 +137,7 @@ def auto_backup(db_path: Path, keep_daily: int, keep_weekly: int, now: dt.dateti
     made: Path | None = None
     if not any(b.taken.date() == now.date() for b in automatic):
         folder = paths.ensure_private_dir(paths.backups_dir_for(db_path))
-        made = folder / f"{db_path.stem}-{AUTO}-{stamp(now)}.db"
+        made = folder / f"{db_path.stem}-{AUTO}-{stamp(now)}{backup_suffix(db_path)}"
         paths.write_private(made, b"")
         try:
             copy_database(db_path, made)
@@ -115,9 +145,9 @@ def auto_backup(db_path: Path, keep_daily: int, keep_weekly: int, now: dt.dateti
             made.unlink(missing_ok=True)
             raise
         automatic.insert(0, BackupFile(made, now.replace(microsecond=0), True))
-    keep = to_keep((b.taken for b in automatic), now.date(), keep_daily, keep_weekly)
+    keep = to_keep((b.taken for b in automatic), keep_daily, keep_weekly)
     for old in automatic:
-        if old.taken not in keep:
+        if old.taken not in keep and old.path != made:  # the copy just taken stays, whatever its date
             old.path.unlink(missing_ok=True)
     return made
 

@@ -91,9 +91,10 @@ def from_environment() -> str | None:
 
 def is_encrypted(path: Path) -> bool:
     """A non-empty file without SQLite's header: encrypted, or not a database at all."""
+    from caseterm.dbfile import read_header  # never closes a descriptor this process has on the file
+
     try:
-        with open(path, "rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
+        header = read_header(path)
     except OSError:
         return False
     return bool(header) and header != SQLITE_HEADER
@@ -110,17 +111,20 @@ def wrong_passphrase(path: Path | str) -> StoreError:
 def connect(path: Path | str, *, key: str | None = None, readonly: bool = False, timeout: float = 5.0) -> Any:
     """A DB-API connection: SQLCipher keyed with `key` (default: the held passphrase) when
     the file is encrypted or a key is given; plain sqlite3 otherwise."""
+    from caseterm.dbfile import connecting
+
     path = Path(path)
     target = f"{path.as_uri()}?mode=ro" if readonly else str(path)
-    key = key if key is not None else (_passphrase if is_encrypted(path) else None)
-    if key is None:
-        if is_encrypted(path):
-            raise StoreError(f"{path}: encrypted (or not a caseterm database); its passphrase is needed "
-                             f"(a terminal asks for it; scripts set {ENV})")
-        return sqlite3.connect(target, uri=readonly, timeout=timeout)
-    # Not tied to one thread: the engine's pool hands connections to the app's workers,
-    # as SQLAlchemy does for plain SQLite files.
-    conn = _dbapi().connect(target, uri=readonly, timeout=timeout, check_same_thread=False)
+    with connecting():  # not between another thread's look at the header and its close
+        key = key if key is not None else (_passphrase if is_encrypted(path) else None)
+        if key is None:
+            if is_encrypted(path):
+                raise StoreError(f"{path}: encrypted (or not a caseterm database); its passphrase is needed "
+                                 f"(a terminal asks for it; scripts set {ENV})")
+            return sqlite3.connect(target, uri=readonly, timeout=timeout)
+        # Not tied to one thread: the engine's pool hands connections to the app's workers,
+        # as SQLAlchemy does for plain SQLite files.
+        conn = _dbapi().connect(target, uri=readonly, timeout=timeout, check_same_thread=False)
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is our message, not SQLCipher's log
         conn.execute(f"PRAGMA key = {_quote(key)}")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from caseterm import cipher
+from caseterm.dbfile import connecting, read_header
 from caseterm.errors import StoreError
 from caseterm.store import BUSY_TIMEOUT_MS, HEAD_REVISION, SQLITE_HEADER, sqlite_path
 
@@ -68,11 +69,11 @@ def _checked(path: Path) -> Any | None:
 
 
 def _open(path: Path) -> Any | None:
-    with open(path, "rb") as handle:
-        header = handle.read(len(SQLITE_HEADER))
+    header = read_header(path)  # never closes a descriptor this process has on the file (issue 21)
     if header == SQLITE_HEADER:
         uri = f"{path.as_uri()}?mode=ro"
-        return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        with connecting():
+            return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     if not header or cipher.passphrase() is None:
         return None
     # SQLCipher, keyed with the passphrase the unlock screen (or CASETERM_PASSPHRASE) gave.

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
+    from caseterm import applock
+
 # SQLAlchemy and SQLModel are imported by the functions that make or use an
 # engine, not here: the first frame of the app reads its first page through
 # `caseterm.readonly` and must not pay for them (issue 14).
@@ -118,37 +120,72 @@ def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API obj
     cursor.close()
 
 
+def _connect_serialised(dialect, _record, cargs, cparams):  # noqa: ANN001, ANN202 - SQLAlchemy's hook
+    """The engine's connections are opened under `dbfile.connecting()` (see caseterm.dbfile)."""
+    from caseterm.dbfile import connecting
+
+    with connecting():
+        return dialect.connect(*cargs, **cparams)
+
+
 def make_engine(url: str) -> Engine:
     """An engine with caseterm's connection settings; does not migrate."""
-    from sqlalchemy import event
-    from sqlalchemy.exc import DatabaseError
     from sqlmodel import create_engine
 
     url = normalise_url(url)
     path = sqlite_path(url)
     if path is not None:
         _prepare_sqlite_file(path)
-        if cipher.is_encrypted(path) or (cipher.passphrase() is not None and path.stat().st_size == 0):
-            # (a new file made while a passphrase is held is encrypted from its first page)
-            # SQLCipher through a creator: the passphrase never goes into the URL (logs, reprs).
-            engine = create_engine(url, module=cipher._dbapi(),
-                                   creator=lambda: cipher.connect_encrypted(path, timeout=BUSY_TIMEOUT_MS / 1000))
-        else:
-            engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _on_connect)
-        # The WAL and shared-memory files carry client data too.
-        old_umask = os.umask(0o077)
+        from caseterm import applock
+
+        # "caseterm has this file open" while the engine has a connection on it (restore
+        # and the other commands that replace the file refuse meanwhile: caseterm.applock).
+        holds = applock.Connections(path)
+        holds.opened()  # before SQLite touches the file; stands for the first connection
         try:
-            with engine.connect():
-                pass
-        except DatabaseError as err:
-            raise _store_error(url, err) from None
-        finally:
-            os.umask(old_umask)
+            engine = _make_sqlite_engine(url, path, holds)
+        except BaseException:
+            holds.let_go()
+            raise
+        holds.closed()  # the pool's own count (its first connection is still open) goes on
+        import weakref
+
+        weakref.finalize(engine, holds.let_go)
         return engine
     if is_postgres(url):
         return _make_pg_engine(url)
     return create_engine(url)
+
+
+def _make_sqlite_engine(url: str, path: Path, holds: "applock.Connections") -> Engine:
+    """WAL, foreign keys, a busy timeout; SQLCipher for an encrypted file. `holds` counts
+    the connections open on the file (the app's lock while there are any)."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import DatabaseError
+    from sqlmodel import create_engine
+
+    if cipher.is_encrypted(path) or (cipher.passphrase() is not None and path.stat().st_size == 0):
+        # (a new file made while a passphrase is held is encrypted from its first page)
+        # SQLCipher through a creator: the passphrase never goes into the URL (logs, reprs).
+        engine = create_engine(url, module=cipher._dbapi(),
+                               creator=lambda: cipher.connect_encrypted(path, timeout=BUSY_TIMEOUT_MS / 1000))
+    else:
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "do_connect", _connect_serialised)
+    event.listen(engine, "connect", lambda _conn, _record: holds.opened())  # first: a refusal stops it here
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "close", lambda _conn, _record: holds.closed())
+    event.listen(engine, "close_detached", lambda _conn: holds.closed())
+    # The WAL and shared-memory files carry client data too.
+    old_umask = os.umask(0o077)
+    try:
+        with engine.connect():
+            pass
+    except DatabaseError as err:
+        raise _store_error(url, err) from None
+    finally:
+        os.umask(old_umask)
+    return engine
 
 
 def _make_pg_engine(url: str) -> Engine:
@@ -235,9 +272,10 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 def identify(path: Path) -> FileKind:
     """Look at a file read-only: is it ours, empty, or someone else's?"""
+    from caseterm.dbfile import read_header
+
     try:
-        with open(path, "rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
+        header = read_header(path)  # never closes a descriptor this process has on the file
     except FileNotFoundError:
         return FileKind.MISSING
     except IsADirectoryError:
@@ -319,11 +357,20 @@ def open_store(url: str, *, create: bool = True) -> Engine:
             f"{sqlite_path(url) or url}: schema revision {current} is newer than this "
             "caseterm knows; upgrade caseterm"
         )
-    if path is not None and current is not None:
-        backup(engine, backup_path_for(path, reason=f"pre-migration-{current}"))
+    let_go = lambda: None  # noqa: E731
+    if path is not None:  # a migration rewrites the file: nobody else may have it open (caseterm.applock)
+        from caseterm import applock
+
+        try:
+            let_go = applock.hold_exclusive(path)
+        except BaseException:
+            engine.dispose()
+            raise
     from sqlalchemy.exc import DatabaseError
 
     try:
+        if path is not None and current is not None:
+            backup(engine, backup_path_for(path, reason=f"pre-migration-{current}"))
         migrate(engine)
     except DatabaseError as err:
         if path is None and _refused(err):
@@ -334,6 +381,8 @@ def open_store(url: str, *, create: bool = True) -> Engine:
                 "`caseterm team init` (it migrates)"
             ) from None
         raise
+    finally:
+        let_go()
     return engine
 
 
@@ -365,7 +414,7 @@ def migrate(engine: Engine) -> None:
 
 def backup_path_for(db_path: Path, reason: str = "backup") -> Path:
     stamp = clock.real_now().strftime("%Y%m%d-%H%M%S")
-    return db_path.with_name(f"{db_path.stem}-{reason}-{stamp}{db_path.suffix}")
+    return db_path.with_name(f"{db_path.stem}-{reason}-{stamp}{db_path.suffix or '.db'}")  # backups.backup_of reads it
 
 
 def backup(engine: Engine, dest: Path) -> Path:

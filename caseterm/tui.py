@@ -38,13 +38,38 @@ def make_app(ctx: "CliContext", start_unlock: tuple[int, str] | None = None) -> 
     then migrated), a file that is not caseterm's (refused: exit 2), PostgreSQL —
     opens the full store first, as before.
     """
+    from caseterm.store import sqlite_path
+
+    path = sqlite_path(ctx.url)
+    app = _app_on(ctx, start_unlock)
+    if path is None or ctx.demo or not path.exists():
+        return app
+    # The app's lock, for as long as the app lives: commands that replace the file
+    # (restore, encrypt, ...) refuse meanwhile (caseterm.applock, issue 21). Taken once
+    # the file is known to be caseterm's (no lock file beside another program's file).
+    from caseterm import applock
+
+    try:
+        release = applock.hold_shared(path)
+    except BaseException:
+        if app.readonly is not None:  # the light start's read-only connection: nothing written
+            app.readonly.close()
+        if app.store_up:
+            app.engine.dispose()
+        raise
+    import weakref
+
+    weakref.finalize(app, release)
+    return app
+
+
+def _app_on(ctx: "CliContext", start_unlock: tuple[int, str] | None) -> "CasetermApp":
     from caseterm.app import CasetermApp
+    from caseterm.store import sqlite_path
 
     # Opening a named file in an existing folder may make a new caseload there (the
     # user asked for that file); a missing folder is a typo, not a request. Damage is
     # looked for after the first screen is painted (CasetermApp.check_store).
-    from caseterm.store import sqlite_path
-
     path = sqlite_path(ctx.url)
     create = path is None or path.parent.exists()
     readonly = None if ctx.demo else light_start(ctx)

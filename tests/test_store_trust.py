@@ -255,7 +255,7 @@ def test_rotation_keeps_the_last_7_days_and_4_weeks() -> None:
     today = dt.date(2026, 11, 30)  # a Monday
     taken = [at((today - dt.timedelta(days=n)).isoformat()) for n in range(60)]
     taken.append(at(today.isoformat(), 8))  # two on one day: the newer one is kept
-    keep = backups.to_keep(taken, today, keep_daily=7, keep_weekly=4)
+    keep = backups.to_keep(taken, keep_daily=7, keep_weekly=4)
     days = sorted(w.date() for w in keep)
     assert days[-7:] == [today - dt.timedelta(days=n) for n in range(6, -1, -1)]
     assert at(today.isoformat(), 8) not in keep

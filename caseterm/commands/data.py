@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from caseterm import clock, paths, text
+from caseterm import applock, clock, paths, text
 from caseterm.cli import CliContext
 from caseterm.errors import BadInput, StoreError
 
@@ -40,6 +40,13 @@ def import_cmd(ctx: CliContext, file: Path, assign_to: str | None) -> None:
 
     target = sqlite_path(ctx.url)
     existed = target is not None and target.exists()  # a database made just now has nothing to back up
+    if existed and not ctx.demo:  # the backup before the import must be the file as it was:
+        # refused while another caseterm has it open (issue 21); another import is waited for.
+        from caseterm.store import refuse_unless_ours
+
+        ctx.unlock()
+        refuse_unless_ours(target, create=True)  # no lock file beside another program's file
+        applock.hold_exclusive(target, wait=True)
     engine = ctx.engine(create=True)
     if existed:
         _daily_backup(ctx, engine)
@@ -219,6 +226,8 @@ def restore_cmd(ctx: CliContext, backup_file: Path | None, yes: bool) -> None:
         raise BadInput(server_backup_message("restore", ctx.url))
     if db is None or ctx.demo:
         raise BadInput("restore: only a SQLite database file can be restored here")
+    if backup_file is not None and db.exists():
+        applock.hold_exclusive(db)  # refused while another caseterm has it open (issue 21)
     if backup_file is None:
         found = list_backups(db)
         if not found:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from caseterm import applock
 from caseterm.cli import CliContext
 from caseterm.errors import BadInput
 
@@ -68,6 +69,7 @@ def passphrase_cmd(ctx: CliContext, lock_only: bool, passphrase_stdin: bool) -> 
 
 
 def _database_file(ctx: CliContext, command: str) -> Path:
+    """The database file `command` rewrites (BadInput if there is none)."""
     from caseterm.store import sqlite_path
 
     path = sqlite_path(ctx.url)
@@ -157,6 +159,7 @@ def encrypt_cmd(ctx: CliContext, passphrase_stdin: bool) -> None:
     if cipher.is_encrypted(path):
         raise BadInput(f"{path}: already encrypted; `caseterm passphrase` changes its passphrase")
     ctx.engine().dispose()  # a caseterm database, sound, migrated
+    applock.hold_exclusive(path)  # refused while another caseterm has it open (issue 21)
     new = read_new_passphrase(passphrase_stdin, "database passphrase")
     _swap_in(path, None, new)
     cipher.set_passphrase(new)
@@ -183,6 +186,7 @@ def decrypt_cmd(ctx: CliContext, yes: bool) -> None:
     if not cipher.is_encrypted(path):
         raise BadInput(f"{path}: not encrypted; nothing to do")
     ctx.engine().dispose()  # unlocks: the passphrase from the terminal or CASETERM_PASSPHRASE
+    applock.hold_exclusive(path)  # refused while another caseterm has it open (issue 21)
     if not yes:
         if not sys.stdin.isatty():
             raise BadInput("decrypt: add --yes to confirm when not at a terminal")
@@ -205,6 +209,7 @@ def change_database_passphrase(ctx: CliContext, passphrase_stdin: bool) -> None:
         raise BadInput(f"{path}: not encrypted; `caseterm encrypt` encrypts it, "
                        "`caseterm passphrase --lock-only` sets the screen lock's passphrase")
     ctx.engine().dispose()  # unlocks with the current passphrase
+    applock.hold_exclusive(path)  # refused while another caseterm has it open (issue 21)
     old = cipher.passphrase()
     assert old is not None
     new = read_new_passphrase(passphrase_stdin, "database passphrase")
