@@ -49,8 +49,11 @@ def import_cmd(ctx: CliContext, file: Path, assign_to: str | None) -> None:
         workers.check_login(assign_to, "--assign-to")
     with session_scope(engine) as session:
         before = workers.max_client_id(session)
+        tasks_before = workers.max_task_id(session)
         result = interchange.import_data(session, checked)
         assigned, nobody = workers.assign_unassigned(session, assign_to, after_id=before)
+        if assign_to:  # the caseload-wide tasks come with the clients (agency mode)
+            workers.assign_imported_tasks(session, assign_to, tasks_before)
         audit.record(session, AuditAction.IMPORT, None, audit.detail_of(file=file.absolute(), result=result.summary()))
     to_whom = f"; {text.plural(assigned, 'client')} assigned to {assign_to or 'you'}" if assigned else ""
     click.echo(f"Imported {file}: {result.summary()}{to_whom}.")
