@@ -423,6 +423,8 @@ def upgrade() -> None:
         op.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {s}.{table} ({column})")
     for statement in functions(s):
         op.execute(statement)
+    # 0001's append-only trigger function names no table, but gets the same pinned path.
+    op.execute(f"ALTER FUNCTION {s}.caseterm_refuse() SET search_path = pg_catalog, {s}, pg_temp")
     for name, table, when, function in TRIGGERS:
         op.execute(f"CREATE TRIGGER {name} {when} ON {s}.{table} FOR EACH ROW EXECUTE FUNCTION {s}.{function}()")
     for statement in policies(s):
@@ -454,6 +456,7 @@ def downgrade() -> None:
         op.execute(f"ALTER TABLE {s}.{table} ALTER COLUMN owner SET DEFAULT current_user")
     op.execute(f"ALTER TABLE {s}.notedraft DROP COLUMN author")
     op.execute(f"DROP TABLE {s}.caseterm_setting")
+    op.execute(f"ALTER FUNCTION {s}.caseterm_refuse() RESET search_path")
     old = _revision_0006()
     for statement in old.FUNCTIONS + old.TRIGGERS + old._policies():
         op.execute(statement)
