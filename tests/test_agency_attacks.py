@@ -485,3 +485,22 @@ def test_an_agency_database_made_at_0006_upgrades_and_team_init_repeats(pg_clust
         assert conn.execute("SELECT count(*) FROM notedraft").fetchone()[0] == 0
         with pytest.raises(psycopg.Error, match="permission denied"):
             conn.execute("CREATE TEMP TABLE worker (id int)")
+
+
+# -- 8. letters and the supervisor's view ---------------------------------------------------------
+
+
+def test_an_agency_letter_is_signed_from_the_worker_record(agency: Agency, tmp_path) -> None:  # noqa: ANN001
+    agency.owner("UPDATE worker SET phone = '503-555-0142' WHERE login = %s", (ANA,))
+    out = tmp_path / "letters"
+    # No settings.toml name or phone: the worker record signs it.
+    result = run("--db", agency.url(ANA), "letter", "A-1", "-t", "engagement", "--missed-on", "2026-11-01",
+                 "-o", str(out))
+    assert result.returncode == 0, result.output
+    [letter] = list(out.glob("*.txt"))
+    body = letter.read_text()
+    assert "Ana Reyes" in body and "503-555-0142" in body
+    # A worker with no phone on file is told where it comes from.
+    result = run("--db", agency.url(BEN), "letter", "B-1", "-t", "engagement", "--missed-on", "2026-11-01",
+                 "-o", str(out))
+    assert result.returncode == 2 and "worker 't_ben' has no phone on file" in result.output
