@@ -56,6 +56,31 @@ def agency_today(session: Session) -> dt.date:
     return session.connection().execute(text("SELECT caseterm_today()")).scalar_one()
 
 
+#: login -> the worker's name (agency mode: read again with each due-list refresh), for showing authors.
+_NAMES: dict[str, str] = {}
+
+
+def remember_names(session: Session) -> None:
+    """Agency mode: keep the workers' names, so a note shows its author's name (`display_author`)."""
+    if is_agency(session):
+        rows = session.connection().execute(text("SELECT login, full_name FROM worker")).all()
+        _NAMES.clear()
+        _NAMES.update({login: name.strip() for login, name in rows if name and name.strip()})
+
+
+def display_author(login: str) -> str:
+    """A note's author as shown: who the database says wrote it (the login) by name: the worker
+    record's (agency), settings' `full_name` for the solo user; else the login itself."""
+    if login in _NAMES:
+        return _NAMES[login]
+    from caseterm.config import load_settings
+
+    settings = load_settings()
+    if login and login == settings.user and settings.full_name.strip():
+        return settings.full_name.strip()
+    return login
+
+
 def check_login(login: str, where: str = "LOGIN") -> str:
     if not LOGIN.match(login or ""):
         raise BadInput(f"{where} {login!r}: not a login name (lower-case letters, digits, _ . -; "
