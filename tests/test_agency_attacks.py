@@ -504,3 +504,35 @@ def test_an_agency_letter_is_signed_from_the_worker_record(agency: Agency, tmp_p
     result = run("--db", agency.url(BEN), "letter", "B-1", "-t", "engagement", "--missed-on", "2026-11-01",
                  "-o", str(out))
     assert result.returncode == 2 and "worker 't_ben' has no phone on file" in result.output
+
+
+async def test_a_supervisors_caseload_shows_whose_client_and_filters_by_worker(agency: Agency) -> None:
+    from test_app_flow import screen_text, settle
+
+    from caseterm.app import CasetermApp
+    from caseterm.screens.caseload import CaseloadTable
+
+    engine = open_store(agency.url(SUE))
+    app = CasetermApp(engine, automatic_backups=False, idle_lock_seconds=0)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(CaseloadTable)
+        rows = sorted((table.get_row_at(i)[0], table.get_row_at(i)[-1]) for i in range(table.row_count))
+        assert rows == [("A-1", "Ana Reyes"), ("A-2", "Ana Reyes"), ("B-1", "Ben Okafor"), ("I-1", "Ivy Stone")]
+        assert "worker: all" in screen_text(app)
+        await pilot.press("u")
+        await settle(pilot)
+        assert sorted(table.get_row_at(i)[0] for i in range(table.row_count)) == ["A-1", "A-2"]
+        assert "worker: Ana Reyes" in screen_text(app)
+        await pilot.press("u", "u", "u")  # Ben, Ivy, then everyone again
+        await settle(pilot)
+        assert table.row_count == 4
+    engine.dispose()
+    # A case manager's own caseload has no worker column.
+    engine = open_store(agency.url(ANA))
+    app = CasetermApp(engine, automatic_backups=False, idle_lock_seconds=0)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(CaseloadTable)
+        assert len(table.columns) == 8 and "worker:" not in screen_text(app)
+    engine.dispose()
