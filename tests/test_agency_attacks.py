@@ -279,6 +279,13 @@ def test_assign_writes_the_history_and_the_transfer_note_in_one_go(agency: Agenc
     cross = run("--db", agency.url(ADA), "assign", "C-1", "--to", ANA)
     assert cross.returncode == 0, cross.output
     assert clients_of(agency, ANA) == ["A-2", "C-1"]
+    # From psql the same function is the only way, and it leaves the same trail.
+    with agency.sql(SUE) as conn:
+        assert conn.execute("SELECT caseterm_assign((SELECT id FROM client WHERE case_number = 'A-2'), %s, "
+                            "'leave')", (BEN,)).fetchone()[0] == ANA
+    assert agency.owner("SELECT count(*) FROM note n JOIN client c ON c.id = n.client_id "
+                        "WHERE c.case_number = 'A-2' AND n.type = 'transfer' AND n.author = %s", (SUE,)) == 1
+    assert clients_of(agency, BEN) == ["A-1", "A-2", "B-1"]
 
 
 # -- 5. coverage inside the team, not transitive ------------------------------------------------
