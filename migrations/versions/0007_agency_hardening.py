@@ -24,7 +24,9 @@ wall. This revision replaces 0006's functions, triggers and policies:
 - Drafts carry their author (`notedraft.author`); only the author reads and
   writes them.
 - Policies compare with arrays the functions return once per statement
-  (`= ANY ((SELECT f()))`, an InitPlan), not a function called per row.
+  (`= ANY ((SELECT f())::integer[])`, an InitPlan) and with the hashed ids of
+  `caseterm_visible_clients()` / `caseterm_writable_clients()`, not a
+  function called per row (benchmarks/README.md, issue 22).
 
 Revision ID: 0007
 Revises: 0006
@@ -477,7 +479,7 @@ def upgrade() -> None:
         op.execute(statement)
     for table in RLS_TABLES:
         op.execute(f"ALTER TABLE {s}.{table} ENABLE ROW LEVEL SECURITY")
-    # The functions are the owner's; nobody else may call the assign function's internals by another path.
+    # The agency's settings: read only through caseterm_today() (SECURITY DEFINER); `team init` sets them.
     op.execute(f"REVOKE ALL ON {s}.caseterm_setting FROM PUBLIC")
 
 
