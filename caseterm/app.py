@@ -388,8 +388,9 @@ class CasetermApp(App[None]):
 
     def _covered_cases(self, session: Any) -> dict[str, str]:
         """Agency mode: whose clients the login covers today ({} in solo mode)."""
-        from caseterm.services.workers import covered_cases
+        from caseterm.services.workers import covered_cases, remember_names
 
+        remember_names(session)  # notes show their authors' names
         return covered_cases(session)  # on the server's date, as its policies are
 
     def _show_due(self, number: int, items: list[Any]) -> None:

@@ -54,16 +54,47 @@ def import_cmd(ctx: CliContext, file: Path, assign_to: str | None) -> None:
 
     if assign_to:
         workers.check_login(assign_to, "--assign-to")
+    from sqlalchemy.exc import IntegrityError
+
     with session_scope(engine) as session:
         before = workers.max_client_id(session)
-        result = interchange.import_data(session, checked)
+        tasks_before = workers.max_task_id(session)
+        try:
+            result = interchange.import_data(session, checked)
+        except IntegrityError as err:
+            taken = _case_number_taken(err)
+            if taken is None:
+                raise
+            which = f"case number {taken!r}" if taken else "a client's case number"
+            raise BadInput(f"{file}: {which} is already in the agency's database, in a caseload this login "
+                           "cannot see; nothing was imported (ask a supervisor to assign that client to you, "
+                           "or give the client another number)") from None
         assigned, nobody = workers.assign_unassigned(session, assign_to, after_id=before)
+        if assign_to:  # the caseload-wide tasks come with the clients (agency mode)
+            workers.assign_imported_tasks(session, assign_to, tasks_before)
         audit.record(session, AuditAction.IMPORT, None, audit.detail_of(file=file.absolute(), result=result.summary()))
     to_whom = f"; {text.plural(assigned, 'client')} assigned to {assign_to or 'you'}" if assigned else ""
     click.echo(f"Imported {file}: {result.summary()}{to_whom}.")
     if nobody:
         click.echo(f"caseterm: {text.plural(nobody, 'client')} left without a worker (this login is not a worker); "
                    "give them one with `caseterm assign CASE... --to LOGIN` or import with --assign-to", err=True)
+
+
+def _case_number_taken(err: Exception) -> str | None:
+    """Agency mode: a unique violation on a client's case number the login cannot see (its row-level
+    security hid it from the import's look-up): the number ("" when the server keeps the detail back, as
+    it does under row-level security), None for any other error. Never who holds it."""
+    import re
+
+    diag = getattr(getattr(err, "orig", None), "diag", None)
+    if diag is None or getattr(getattr(err, "orig", None), "sqlstate", None) != "23505":
+        return None
+    if (diag.table_name or "") != "client":
+        return None
+    if "case_number" not in (diag.constraint_name or "") and "case_number" not in (diag.message_detail or ""):
+        return None
+    found = re.search(r"\(case_number\)=\((.*)\) already exists", diag.message_detail or "")
+    return found.group(1) if found else ""
 
 
 @click.command("export")

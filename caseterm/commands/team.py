@@ -36,8 +36,11 @@ def team() -> None:
 
 
 @team.command("init")
+@click.option("--time-zone", "time_zone", metavar="ZONE",
+              help="The agency's time zone (e.g. America/Chicago): its date is \"today\" for coverage. "
+                   "Default: the one set before, else the server's.")
 @click.pass_obj
-def team_init_cmd(ctx: CliContext) -> None:
+def team_init_cmd(ctx: CliContext, time_zone: str | None) -> None:
     """Migrate, create the group roles caseterm_case_manager, caseterm_supervisor and
     caseterm_admin, grant them the tables and enable the row-level security policies.
 
@@ -54,7 +57,7 @@ def team_init_cmd(ctx: CliContext) -> None:
     engine = ctx.engine(create=True)
     try:
         with session_scope(engine) as session:
-            made = workers.team_init(session)
+            made = workers.team_init(session, time_zone)
     except DBAPIError as err:
         refused = _permission(err, "team init")
         if refused is None:

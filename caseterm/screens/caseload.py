@@ -49,6 +49,9 @@ COLUMNS: list[tuple[str, str]] = [
     ("program", "Program"),
 ]
 
+#: Agency mode, when the rows are more than one worker's (a supervisor's team, an admin): who has the client.
+WORKER_COLUMN = ("worker", "Worker")
+
 #: Shorter headings at 80 columns (the app's "-compact"), and the widest cells cut.
 COMPACT_HEADINGS: dict[str, str] = {"next_appointment": "Next", "last_contact": "Last", "program": "Program"}
 COMPACT_CUT: dict[str, int] = {"name": 14, "status": 8, "program": 8}
@@ -114,6 +117,7 @@ class CaseloadScreen(CompactFooterMixin, Screen):
         Binding("f2", "app.toggle_sidebar", "Due", show=True, tooltip="Show or hide the due-today list"),
         Binding("ctrl+q", "app.quit", "Quit", show=True, tooltip="Quit caseterm (asks first while a changed note is open)"),
         *[Binding(key, f"quick('{quick.name}')", label.replace(" {n}d", ""), show=False) for key, quick, label in QUICK_KEYS],
+        Binding("u", "next_worker", "Worker", show=False, tooltip="One worker's clients, the next, then all (a team's caseload)"),
     ]
 
     quick: reactive[QuickFilter] = reactive(QuickFilter.ALL, init=False)
@@ -136,6 +140,14 @@ class CaseloadScreen(CompactFooterMixin, Screen):
         #: dates further than this from today show their year (policy, read once)
         self._year_months = clock.year_after_months()
         self._compact = False
+        #: agency mode: the workers the rows belong to (a worker column and filter when more than one)
+        self._workers: list[str] = []
+        self.worker_filter: str | None = None
+
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        """The table's columns: a team's caseload also shows whose each client is."""
+        return [*COLUMNS, WORKER_COLUMN] if len(self._workers) > 1 else COLUMNS
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -152,7 +164,7 @@ class CaseloadScreen(CompactFooterMixin, Screen):
     def _add_columns(self) -> None:
         table = self.query_one(CaseloadTable)
         headings = COMPACT_HEADINGS if self._compact else {}
-        for key, heading in COLUMNS:
+        for key, heading in self.columns:
             table.add_column(headings.get(key, heading), key=key)
 
     #: The table's keys, left out of the compact footer while the due list has the focus.
@@ -210,7 +222,17 @@ class CaseloadScreen(CompactFooterMixin, Screen):
             self.app.call_from_thread(self._rows_loaded, rows)
 
     def _rows_loaded(self, rows: list[CaseloadRow], partial: bool = False) -> None:
+        from caseterm.services.caseload import workers_of
+
         self._rows = rows
+        workers = workers_of(rows)
+        if (len(workers) > 1) != (len(self._workers) > 1):
+            self._workers = workers
+            self.query_one(CaseloadTable).clear(columns=True)
+            self._add_columns()
+        self._workers = workers
+        if self.worker_filter not in (None, *workers):
+            self.worker_filter = None
         self._loaded = True
         self._stale = False
         self._details_pending = partial
@@ -268,7 +290,10 @@ class CaseloadScreen(CompactFooterMixin, Screen):
         return split_covered(rows, covered)
 
     def visible_rows(self) -> list[CaseloadRow]:
-        mine, covered = self._mine_and_covered(with_due_counts(self._rows, self._due_counts))
+        from caseterm.services.caseload import of_worker
+
+        mine, covered = self._mine_and_covered(of_worker(with_due_counts(self._rows, self._due_counts),
+                                                         self.worker_filter))
         days = self.no_contact_days if self.quick is QuickFilter.NO_CONTACT else 0
         if self.quick is QuickFilter.COVERING:
             rows = filter_rows(covered, QuickFilter.ALL, self.filter_text, clock.today(), 0)
@@ -329,11 +354,12 @@ class CaseloadScreen(CompactFooterMixin, Screen):
             "last_contact": PENDING if self._details_pending else short_date(row.last_contact, today, self._year_months),
             "status": status,
             "program": program,
+            "worker": row.worker,
         }
-        return [cells[key] for key, _ in COLUMNS]
+        return [cells[key] for key, _ in self.columns]
 
     def _show_status(self, shown: int) -> None:
-        heading = dict(COLUMNS)[self.sort_column]
+        heading = dict(self.columns).get(self.sort_column, self.sort_column)
         arrow = "▼" if self.sort_reverse else "▲"
         loading = "" if self.app.due_items is not None else " · due counts…"  # type: ignore[attr-defined]
         if self._details_pending:
@@ -370,6 +396,10 @@ class CaseloadScreen(CompactFooterMixin, Screen):
                 text += f" {counts[quick]}"
             style = "reverse b $text-accent" if quick is self.quick else "$text-muted"
             parts.append(Content.from_markup(f"[b]$key[/][{style}] $label [/]", key=key, label=text))
+        if len(self._workers) > 1:
+            style = "reverse b $text-accent" if self.worker_filter else "$text-muted"
+            parts.append(Content.from_markup(f"[b]u[/][{style}] $label [/]",
+                                             label=f"worker: {self.worker_filter or 'all'}"))
         bar = self.query_one("#quick-bar", Static)
         # Break between items, never inside one, at the bar's width.
         width = max(bar.size.width - 2, 20) if bar.size.width else 200
@@ -444,6 +474,14 @@ class CaseloadScreen(CompactFooterMixin, Screen):
             chosen,
         )
 
+    def action_next_worker(self) -> None:
+        """A team's caseload: one worker's clients, the next worker's, ..., then everyone's again."""
+        if len(self._workers) < 2:
+            return
+        order: list[str | None] = [None, *self._workers]
+        self.worker_filter = order[(order.index(self.worker_filter) + 1) % len(order)]
+        self._populate()
+
     def action_show_all(self) -> None:
         self.quick = QuickFilter.ALL
         self.query_one("#caseload-filter", Input).value = ""
@@ -515,7 +553,7 @@ class CaseloadScreen(CompactFooterMixin, Screen):
     def action_sort_next(self) -> None:
         from caseterm.services.caseload import DESCENDING_FIRST
 
-        keys = [key for key, _ in COLUMNS]
+        keys = [key for key, _ in self.columns]
         column = keys[(keys.index(self.sort_column) + 1) % len(keys)]
         self.set_reactive(CaseloadScreen.sort_reverse, column in DESCENDING_FIRST)
         self.sort_column = column

@@ -21,6 +21,7 @@ from textual.worker import get_current_worker
 
 from caseterm.vocabulary import label
 from caseterm.services.notes import HIT_END, HIT_START, SearchHit, search_notes
+from caseterm.services.workers import display_author
 from caseterm.text import plural
 
 PAGE = 50
@@ -38,7 +39,7 @@ def hit_prompt(hit: SearchHit, match: Style, meta: Style) -> Text:
     """Client and date on the first line, the snippet with the matches styled below."""
     head = Text()
     head.append(f"{hit.client_name} · {hit.case_number}", style="bold")
-    head.append(f" · {hit.contact_at:%Y-%m-%d %H:%M} · {label(hit.type)} · {hit.author}", style=meta)
+    head.append(f" · {hit.contact_at:%Y-%m-%d %H:%M} · {label(hit.type)} · {display_author(hit.author)}", style=meta)
     if hit.amended:
         head.append(" · amended since", style=meta)
     body = Text()

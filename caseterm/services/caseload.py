@@ -56,6 +56,8 @@ class CaseloadRow(NamedTuple):
     due: int = 0
     #: unsaved note drafts of the client (marked on the row)
     drafts: int = 0
+    #: agency mode: the worker the client is assigned to (a supervisor's caseload is the team's)
+    worker: str = ""
 
     @property
     def flags(self) -> str:
@@ -63,7 +65,7 @@ class CaseloadRow(NamedTuple):
         return _FLAGS[(self.penalty, self.exempt, self.remote, self.dv)]
 
     def search_text(self) -> str:
-        return f"{self.case_number} {self.name} {self.legal_name} {self.program} {self.status.value}".casefold()
+        return f"{self.case_number} {self.name} {self.legal_name} {self.program} {self.status.value} {self.worker}".casefold()
 
 
 def _flag_letters(penalty: bool, exempt: bool, remote: bool, dv: bool) -> str:
@@ -110,16 +112,20 @@ def reached_sql() -> str:
     )
 
 
-def caseload_sql() -> str:
+def caseload_sql(worker: bool = False) -> str:
     """One query for every client's row: last contact, next appointment from
-    `:start` on (the day, 00:00), drafts. Named parameters, so the same text runs
-    through stdlib sqlite3 / sqlcipher3 and through SQLAlchemy's `text()`."""
+    `:start` on (the day, 00:00), drafts; with `worker` (agency mode) the assigned
+    worker's name. Named parameters, so the same text runs through stdlib
+    sqlite3 / sqlcipher3 and through SQLAlchemy's `text()`."""
     scheduled = AppointmentStatus.SCHEDULED.value
+    who = ", coalesce(nullif(w.full_name, ''), w.login)" if worker else ""
+    join = "LEFT OUTER JOIN worker AS w ON w.id = c.worker_id" if worker else ""
     return f"""
 SELECT c.case_number, c.preferred_name, c.legal_name, c.program, c.status,
        c.penalty_start, c.exempt_hours, c.remote, c.dv_in_home, c.close_pending,
-       lc.last, na.next, d.n
+       lc.last, na.next, d.n{who}
 FROM client AS c
+{join}
 LEFT OUTER JOIN (SELECT client_id, max(contact_at) AS last FROM note
                  WHERE {reached_sql()} GROUP BY client_id) AS lc ON lc.client_id = c.id
 LEFT OUTER JOIN (SELECT client_id, min(start) AS next FROM appointment
@@ -150,9 +156,10 @@ def _rows_from(result: Iterable[tuple[Any, ...]]) -> list[CaseloadRow]:
             _as_datetime(nxt),
             0,
             int(drafts or 0),
+            (worker[0] or "") if worker else "",
         )
         for (case_number, preferred, legal, program, status, penalty_start, exempt, remote, dv,
-             close_pending, last, nxt, drafts) in result
+             close_pending, last, nxt, drafts, *worker) in result
     ]
 
 
@@ -161,8 +168,19 @@ def caseload_rows(session: Session, day: dt.date) -> list[CaseloadRow]:
     from sqlalchemy import text
 
     start = dt.datetime.combine(day, dt.time.min)
-    param: object = start if session.get_bind().dialect.name != "sqlite" else _sqlite_datetime(start)
-    return _rows_from(session.execute(text(caseload_sql()), {"start": param}))
+    agency = session.get_bind().dialect.name == "postgresql"
+    param: object = _sqlite_datetime(start) if session.get_bind().dialect.name == "sqlite" else start
+    return _rows_from(session.execute(text(caseload_sql(worker=agency)), {"start": param}))
+
+
+def workers_of(rows: Iterable[CaseloadRow]) -> list[str]:
+    """The workers the rows are assigned to, by name (more than one: a supervisor's or an admin's view)."""
+    return sorted({row.worker for row in rows if row.worker}, key=str.casefold)
+
+
+def of_worker(rows: Iterable[CaseloadRow], worker: str | None) -> list[CaseloadRow]:
+    """The rows of one worker (None: all)."""
+    return list(rows) if worker is None else [row for row in rows if row.worker == worker]
 
 
 #: Every client's own columns, without what is aggregated from notes, appointments and

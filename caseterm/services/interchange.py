@@ -1351,13 +1351,13 @@ class _Writer:
 
     # -- audit -----------------------------------------------------------------
     def _audit_user(self) -> str | None:
-        """Agency mode: the user the server records for this login's entries (a case manager's or
-        supervisor's are theirs: migration 0006's trigger), so a re-import matches them; None: the file's."""
+        """Agency mode: the user the server records for this login's entries (every worker's are
+        theirs: migration 0007's trigger), so a re-import matches them; None: the file's (the owner)."""
         if not hasattr(self, "_forced_user"):
             self._forced_user = None
             if self.conn.dialect.name == "postgresql":
-                login, role = self.conn.execute(text("SELECT current_user, caseterm_role()")).one()
-                self._forced_user = None if role in (None, "admin") else str(login)
+                login, role = self.conn.execute(text("SELECT session_user, caseterm_role()")).one()
+                self._forced_user = None if role is None else str(login)
         return self._forced_user
 
     def _write_audit(self, batch: list[tuple[int, AuditRecord]]) -> None:

@@ -247,10 +247,38 @@ def save_signature(values: dict[str, Any]) -> Path:
     return save_settings(clean)
 
 
-def _case_manager() -> dict[str, str]:
-    """The case manager's own details (settings.toml): the name signs the letter, the phone ends it."""
+def _agency_signature(session: Session) -> dict[str, str] | None:
+    """Agency mode: the name and phone from the login's worker record (`worker add --name --phone`),
+    not settings.toml; None in solo mode."""
+    from caseterm.services import workers
+
+    if not workers.is_agency(session):
+        return None
+    me = workers.current_worker(session)
+    login = workers.current_login(session)
+    missing = []
+    if me is None or not me.full_name.strip():
+        missing.append("name")
+    if me is None or not (me.phone or "").strip():
+        missing.append("phone")
+    if missing:
+        raise BadInput(f"letter: worker {login!r} has no {' and no '.join(missing)} on file; a letter is signed "
+                       "from the worker record in agency mode (an admin sets it: caseterm worker add "
+                       f"{login} --name ... --role ... --phone ...)")
+    assert me is not None
+    return {"name": me.full_name.strip(), "user": me.login, "phone": (me.phone or "").strip()}
+
+
+def _case_manager(session: Session | None = None) -> dict[str, str]:
+    """The case manager's own details: the name signs the letter, the phone ends it. Solo mode:
+    settings.toml; agency mode: the worker record (the rest of the letterhead still from settings)."""
     from caseterm.config import load_settings
 
+    signed = _agency_signature(session) if session is not None else None
+    if signed is not None:
+        s = load_settings()
+        return {**signed, "email": s.email, "agency": s.agency, "office_address": s.office_address,
+                "work_hours": s.work_hours}
     missing = missing_signature()
     if missing:
         raise BadInput(
@@ -496,7 +524,7 @@ def render_letter(
         "title": template.title,
         "today": today,
         "client": _client_fields(client),
-        "cm": _case_manager(),
+        "cm": _case_manager(session),
         "missed_on": missed_on,
         "missed": _appointment_fields(m) if missed_on and (m := _missed_appointment(session, client, missed_on)) else None,
         "appointment": _appointment_fields(appointment) if appointment else None,

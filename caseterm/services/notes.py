@@ -282,7 +282,8 @@ def add_note(
         method=method,
         outcome=outcome,
         minutes=minutes,
-        author=author or load_settings().user,
+        # Agency mode: the database signs it with the login (migration 0007); solo: settings' user.
+        author=author or ("" if session.get_bind().dialect.name == "postgresql" else load_settings().user),
         text=text,
         late_entry=late,
         amends_id=amends.id if amends else None,

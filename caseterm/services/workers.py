@@ -3,9 +3,11 @@
 Solo mode (SQLite): one worker, made from settings.toml (`user`, `full_name`)
 the first time something asks for it; a client with no `worker_id` is theirs,
 so nothing changes for a solo user. Agency mode (PostgreSQL): each worker is a
-PostgreSQL login, `current_user` says who is at the desk, and the server's
-row-level security (migration 0006) decides what each login sees and writes;
-the checks here only give a clear message before the server would refuse.
+PostgreSQL login, `session_user` says who is at the desk (not `current_user`,
+which `SET ROLE` changes), and the server's row-level security (migrations
+0006 and 0007) decides what each login sees and writes; a client changes hands
+only through the server's `caseterm_assign`. The checks here only give a clear
+message before the server would refuse.
 """
 
 from __future__ import annotations
@@ -40,10 +42,43 @@ def is_agency(session: Session) -> bool:
 def current_login(session: Session) -> str:
     """The PostgreSQL login (agency), or settings.toml's `user` (solo)."""
     if is_agency(session):
-        return str(session.connection().execute(text("SELECT current_user")).scalar_one())
+        return str(session.connection().execute(text("SELECT session_user")).scalar_one())
     from caseterm.config import load_settings
 
     return load_settings().user
+
+
+def agency_today(session: Session) -> dt.date:
+    """The agency's date (its time zone, kept in the database by `team init`): what the policies call
+    "today". Solo mode: the clock's."""
+    if not is_agency(session):
+        return clock.today()
+    return session.connection().execute(text("SELECT caseterm_today()")).scalar_one()
+
+
+#: login -> the worker's name (agency mode: read again with each due-list refresh), for showing authors.
+_NAMES: dict[str, str] = {}
+
+
+def remember_names(session: Session) -> None:
+    """Agency mode: keep the workers' names, so a note shows its author's name (`display_author`)."""
+    if is_agency(session):
+        rows = session.connection().execute(text("SELECT login, full_name FROM worker")).all()
+        _NAMES.clear()
+        _NAMES.update({login: name.strip() for login, name in rows if name and name.strip()})
+
+
+def display_author(login: str) -> str:
+    """A note's author as shown: who the database says wrote it (the login) by name: the worker
+    record's (agency), settings' `full_name` for the solo user; else the login itself."""
+    if login in _NAMES:
+        return _NAMES[login]
+    from caseterm.config import load_settings
+
+    settings = load_settings()
+    if login and login == settings.user and settings.full_name.strip():
+        return settings.full_name.strip()
+    return login
 
 
 def check_login(login: str, where: str = "LOGIN") -> str:
@@ -211,6 +246,12 @@ def assign(session: Session, case_numbers: list[str], to: str, reason: str = "",
     if errors:
         raise BadInput(*errors)
     moved: list[Transfer] = []
+    if is_agency(session):
+        for client in clients:
+            transfer = _assign_on_server(session, client, target, reason)
+            if transfer is not None:
+                moved.append(transfer)
+        return moved
     for client in clients:
         before = assigned_worker(session, client)
         if before is not None and before.id == target.id:
@@ -244,6 +285,20 @@ def _move(session: Session, client: Client, before: Worker | None, target: Worke
     return Transfer(client.case_number, before.login if before is not None else None, target.login)
 
 
+def _assign_on_server(session: Session, client: Client, target: Worker, reason: str, *,
+                      note: bool = True) -> Transfer | None:
+    """Agency mode: the server's `caseterm_assign` checks the caller, moves the client and writes the
+    history and the transfer note (migration 0007); None when the client was already with `target`."""
+    session.flush()
+    before = session.connection().execute(text("SELECT caseterm_assign(:c, :to, :reason, :note)"),
+                                          {"c": client.id, "to": target.login, "reason": reason,
+                                           "note": note}).scalar_one()
+    session.expire(client)
+    if before is None:
+        return None
+    return Transfer(client.case_number, before or None, target.login)
+
+
 def _may_assign(session: Session, target: Worker) -> None:
     """Agency mode: an admin (or the owner) moves anyone; a supervisor within the team; a case manager nobody."""
     if not is_agency(session):
@@ -255,6 +310,20 @@ def _may_assign(session: Session, target: Worker) -> None:
         raise BadInput(f"assign: {me.login} is a case manager; a supervisor or an admin transfers clients")
     if target.id != me.id and target.supervisor_id != me.id:
         raise BadInput(f"--to {target.login!r}: not in {me.login}'s team; an admin transfers clients between teams")
+
+
+def _check_team(session: Session, *named: tuple[Worker, str]) -> None:
+    """Agency mode: a supervisor arranges coverage only between workers of their own team (an admin
+    or the owner crosses teams; the cover command audits it). The server's policy refuses the rest."""
+    if not is_agency(session):
+        return
+    me = current_worker(session)
+    if me is None or me.role is not WorkerRole.SUPERVISOR:
+        return
+    for worker, where in named:
+        if worker.id != me.id and worker.supervisor_id != me.id:
+            raise BadInput(f"{where} {worker.login!r}: not in {me.login}'s team; an admin arranges coverage "
+                           "between teams")
 
 
 def assign_unassigned(session: Session, to: str | None, *, after_id: int = 0,
@@ -278,6 +347,10 @@ def assign_unassigned(session: Session, to: str | None, *, after_id: int = 0,
     clients = list(session.exec(query).all())
     if target is None:
         return 0, len(clients)
+    if agency:
+        for client in clients:
+            _assign_on_server(session, client, target, "import", note=False)
+        return len(clients), 0
     today = today or clock.today()
     for client in clients:
         client.worker_id = target.id
@@ -287,15 +360,34 @@ def assign_unassigned(session: Session, to: str | None, *, after_id: int = 0,
     return len(clients), 0
 
 
+def assign_imported_tasks(session: Session, to: str, after_id: int) -> int:
+    """Agency mode, `import --assign-to`: the caseload-wide tasks the import added (made by this login)
+    become `to`'s, as its clients do. Returns how many."""
+    if not is_agency(session):
+        return 0
+    target = get_worker(session, to, "--assign-to")
+    result = session.connection().execute(
+        text("UPDATE task SET owner = :to WHERE client_id IS NULL AND id > :after AND owner = session_user"),
+        {"to": target.login, "after": after_id})
+    return result.rowcount or 0
+
+
+def max_task_id(session: Session) -> int:
+    from caseterm.models import ManualTask
+
+    return session.exec(select(func.coalesce(func.max(ManualTask.id), 0))).one()  # type: ignore[call-overload]
+
+
 def max_client_id(session: Session) -> int:
     return session.exec(select(func.coalesce(func.max(Client.id), 0))).one()  # type: ignore[call-overload]
 
 
 def cover(session: Session, login: str, by: str, until: dt.date, *, today: dt.date | None = None) -> Coverage:
-    """`by` acts for `login` from today until `until` (inclusive)."""
-    today = today or clock.today()
+    """`by` acts for `login` from today (the agency's) until `until` (inclusive)."""
+    today = today or agency_today(session)
     absent = get_worker(session, login, "LOGIN")
     covering = get_worker(session, by, "--by")
+    _check_team(session, (absent, "LOGIN"), (covering, "--by"))
     if absent.id == covering.id:
         raise BadInput(f"--by {by!r}: is the worker being covered; name someone else")
     if until < today:
@@ -327,8 +419,8 @@ def covered_cases(session: Session, today: dt.date | None = None) -> dict[str, s
     """
     if not is_agency(session):
         return {}
-    if today is None:  # the server's date, as its row-level security decides who sees what
-        today = session.connection().execute(text("SELECT current_date")).scalar_one()
+    if today is None:  # the agency's date, as its row-level security decides who sees what
+        today = agency_today(session)
     absent = {w.id: w.full_name or w.login for w in covering_for(session, today)}
     if not absent:
         return {}
@@ -359,8 +451,15 @@ def _role_exists(session: Session, name: str) -> bool:
     return bool(session.connection().execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}).first())
 
 
-def team_init(session: Session) -> list[str]:
-    """Group roles, grants and policies; safe to repeat. Returns what was created this time."""
+def team_init(session: Session, time_zone: str | None = None) -> list[str]:
+    """Group roles, grants and policies; safe to repeat. Returns what was created this time.
+
+    The grants are the second wall beside the policies (issue 22): no temp tables (they would shadow
+    tables by name) and no objects in the schema for anyone; sequences usable, not readable
+    (`last_value` counts the agency); `client.worker_id`, the assignment history and the agency's
+    settings not writable by workers (`caseterm_assign` writes them). `time_zone` (an IANA name) is the
+    agency's: its date is "today" for coverage, whatever a session's TimeZone says.
+    """
     from psycopg import sql
 
     conn = session.connection()
@@ -371,7 +470,18 @@ def team_init(session: Session) -> list[str]:
             conn.exec_driver_sql(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(group)).as_string(raw))
             made.append(group)
     groups = sql.SQL(", ").join(sql.Identifier(g) for g in GROUP_ROLES.values())
-    schema = session.connection().execute(text("SELECT current_schema()")).scalar_one()
+    schema, database = conn.execute(text("SELECT current_schema(), current_database()")).one()
+    client_columns = conn.execute(text(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = 'client' AND column_name NOT IN ('id', 'worker_id') ORDER BY ordinal_position")).scalars().all()
+    has_settings = conn.execute(text("SELECT to_regclass('caseterm_setting') IS NOT NULL")).scalar_one()
+    if has_settings:
+        zone = time_zone or conn.execute(text("SELECT value FROM caseterm_setting WHERE key = 'time_zone'")).scalar()
+        zone = zone or conn.execute(text("SELECT current_setting('TimeZone')")).scalar_one()
+        if not conn.execute(text("SELECT 1 FROM pg_timezone_names WHERE name = :z"), {"z": zone}).first():
+            raise BadInput(f"--time-zone {zone!r}: not a time zone the server knows (e.g. America/Chicago)")
+        conn.execute(text("INSERT INTO caseterm_setting (key, value) VALUES ('time_zone', :z) "
+                          "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"), {"z": zone})
     statements = [
         sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), groups),
         sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {} TO {}").format(
@@ -379,8 +489,18 @@ def team_init(session: Session) -> list[str]:
         # Notes and the audit trail are append-only: no UPDATE or DELETE to grant.
         sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON note, audit FROM {}").format(groups),
         sql.SQL("REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {}").format(groups),
-        sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {} TO {}").format(sql.Identifier(schema), groups),
+        sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {} TO {}").format(sql.Identifier(schema), groups),
+        sql.SQL("REVOKE SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {} FROM {}").format(sql.Identifier(schema), groups),
+        sql.SQL("REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON assignment FROM {}").format(groups),
+        sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)),
+        sql.SQL("REVOKE CREATE ON SCHEMA {} FROM PUBLIC").format(sql.Identifier(schema)),
+        # Every column of a client but who it belongs to (and its id).
+        sql.SQL("REVOKE UPDATE ON client FROM {}").format(groups),
+        sql.SQL("GRANT UPDATE ({}) ON client TO {}").format(
+            sql.SQL(", ").join(sql.Identifier(c) for c in client_columns), groups),
     ]
+    if has_settings:
+        statements.append(sql.SQL("REVOKE ALL ON caseterm_setting FROM PUBLIC, {}").format(groups))
     for statement in statements:
         conn.exec_driver_sql(statement.as_string(raw))
     # The policies come with the schema (migration 0006); make sure each of their tables enforces them.

@@ -17,6 +17,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from caseterm.services.notes import NoteThread, diff_hunks, word_diff
+from caseterm.services.workers import display_author
 
 if TYPE_CHECKING:
     from caseterm.models import Note  # annotations only
@@ -39,7 +40,7 @@ def note_heading(note: Note) -> str:
 
 
 def signature(note: Note) -> str:
-    return f"{note.author} · written {note.written_at:%Y-%m-%d %H:%M}"
+    return f"{display_author(note.author)} · written {note.written_at:%Y-%m-%d %H:%M}"
 
 
 #: Non-breaking spaces: wrapping would strip ordinary leading spaces.
@@ -97,7 +98,7 @@ class NoteTimeline(OptionList):
             # word by word: removed words struck through, added words marked.
             before = versions[index - 1]
             changed = f" — type now {_label(note.type.value)}" if note.type != before.type else ""
-            text.append(f"{INDENT}Amendment by {note.author}, {note.written_at:%Y-%m-%d %H:%M}{changed}\n", style=self._style("amended-by"))
+            text.append(f"{INDENT}Amendment by {display_author(note.author)}, {note.written_at:%Y-%m-%d %H:%M}{changed}\n", style=self._style("amended-by"))
             reason = note.amend_reason or "(no reason recorded)"
             text.append(f"{INDENT}Reason: {reason}\n", style=self._style("amended-by"))
             text.append_text(self._diff(before.text, note.text))
