@@ -39,6 +39,10 @@ SIDES = ("-wal", "-shm")
 COUNTED = ("client", "appointment", "note", "audit")
 
 
+class Busy(StoreError):
+    """Another program has the database open: nothing was changed."""
+
+
 def temp_for(path: Path, kind: str) -> Path:
     """This process's temp for rewriting `path` (kind: 'rekey' or 'restore')."""
     return path.with_name(f"{path.name}.{kind}-{os.getpid()}")
@@ -143,7 +147,7 @@ def holding(path: Path, key: str | None) -> Iterator[Any]:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except cipher.db_errors() as err:
         if _busy(err):
-            raise StoreError(busy_message(path) + " Close caseterm there first.") from None
+            raise Busy(busy_message(path) + " Close caseterm there first.") from None
         raise cipher.wrong_passphrase(path) if key else StoreError(f"{path}: cannot open the database ({err})") from None
     try:
         try:
@@ -153,10 +157,10 @@ def holding(path: Path, key: str | None) -> Iterator[Any]:
             conn.execute("COMMIT")
         except cipher.db_errors() as err:
             if _busy(err):
-                raise StoreError(busy_message(path) + " Close caseterm there first.") from None
+                raise Busy(busy_message(path) + " Close caseterm there first.") from None
             raise StoreError(f"{path}: cannot open the database ({err})") from None
         if str(mode).lower() != "delete":
-            raise StoreError(busy_message(path) + " Close caseterm there first.")
+            raise Busy(busy_message(path) + " Close caseterm there first.")
         yield conn
     finally:
         conn.close()
@@ -252,9 +256,9 @@ def restore_over(db_path: Path, backup: Path, kept: Path | None, *, backup_key: 
             with holding(db_path, live_key) as conn:
                 _keep(db_path, kept, conn, live_key)
                 _replace(temp, db_path)
-        except StoreError as err:
-            if "in use by another program" in str(err):
-                raise
+        except Busy:
+            raise
+        except StoreError:
             # Damaged beyond opening: nobody can be using it. Keep it, its WAL too, as it is.
             _keep(db_path, kept, None, live_key)
             for suffix in SIDES:
