@@ -125,28 +125,57 @@ def spawn(db: Path, *args: str, key: str | None, stdin: str = "") -> subprocess.
     return proc
 
 
-def files_of(db: Path) -> set[str]:
-    """What is beside the database (its rollback journal too) and in its backups folder, less its WAL."""
-    sides = {db.name, f"{db.name}-wal", f"{db.name}-shm"}
-    found = {p.name for p in db.parent.iterdir()} - sides
-    backups = paths.backups_dir_for(db)
-    if backups.is_dir():
-        found |= {f"backups/{p.name}" for p in backups.iterdir()}
+def files_of(db: Path, least: int = 64 * 1024) -> set[str]:
+    """What is being written beside the database (its rollback journal too) or in its backups
+    folder: files of `least` bytes or more (by default not the page or two of a journal-mode
+    switch at start-up)."""
+    found = set()
+    for folder in (db.parent, paths.backups_dir_for(db)):
+        for path in folder.iterdir() if folder.is_dir() else ():
+            if path.name in (db.name, f"{db.name}-wal", f"{db.name}-shm"):
+                continue
+            try:
+                if path.stat().st_size >= least:
+                    found.add(str(path))
+            except OSError:
+                continue
     return found
 
 
+def changed(db: Path, stamp: int | None) -> bool:
+    try:
+        return db.stat().st_mtime_ns != stamp
+    except OSError:
+        return True
+
+
 def kill_at_random(proc: subprocess.Popen[bytes], db: Path, before: set[str], rng: random.Random) -> bool:
-    """Kill `proc` at a random point: during start-up, or once it has begun writing its new file
-    (any new file beside the database or in backups/, then a random short moment). True if it
-    was killed by the signal while that file existed."""
+    """Kill `proc` (KILL, TERM or HUP) at a random point, whatever its way of working: during
+    start-up; as it starts writing a new file (beside the database or in backups/, its rollback
+    journal too); once that file is nearly whole (the check, fsync and rename come next); or once,
+    after that, the database file itself changes (pages written in place, or the rename).
+    True if it was killed by the signal while such a file existed."""
     sig = rng.choice([signal.SIGKILL, signal.SIGTERM, signal.SIGHUP])
-    if rng.random() < 0.25:
-        time.sleep(rng.uniform(0.0, 1.5))  # anywhere from start-up to the end
-    else:
-        deadline = time.monotonic() + PATIENCE
-        while not files_of(db) - before and proc.poll() is None and time.monotonic() < deadline:
+    mode = rng.choice(["start-up", "writing", "nearly whole", "file changes"])
+    deadline = time.monotonic() + PATIENCE
+
+    def wait(condition: Callable[[], bool]) -> None:
+        while not condition() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.002)
-        time.sleep(rng.uniform(0.0, 0.4))
+
+    if mode == "start-up":
+        time.sleep(rng.uniform(0.0, 1.5))
+    elif mode == "writing":
+        wait(lambda: bool(files_of(db) - before))
+        time.sleep(rng.uniform(0.0, 0.2))
+    else:
+        whole = int(db.stat().st_size * 0.9)
+        wait(lambda: bool(files_of(db, whole) - before))
+        if mode == "file changes":
+            stamp = db.stat().st_mtime_ns if db.exists() else None
+            wait(lambda: changed(db, stamp))
+        else:
+            time.sleep(rng.uniform(0.0, 0.1))
     mid_way = bool(files_of(db) - before)
     if proc.poll() is None:
         proc.send_signal(sig)
