@@ -135,20 +135,33 @@ def _busy(err: BaseException) -> bool:
 
 
 @contextmanager
-def holding(path: Path, key: str | None) -> Iterator[Any]:
+def holding(path: Path, key: str | None, *, unreadable_ok: bool = False) -> Iterator[Any]:
     """A SQLCipher-driver connection to `path` that holds its exclusive lock until the block ends.
 
     The WAL is folded into the file first (journal_mode=DELETE, which fails while another
     program has the file open), so nothing else can read or write it, and no WAL of the old
-    file can outlive the rename. Busy: StoreError naming it; nothing changed.
+    file can outlive the rename. Busy: `Busy` naming it; nothing changed. A file that cannot
+    be opened at all (damaged): StoreError, or None with `unreadable_ok` (nobody can be using it).
     """
     try:
         conn = cipher.connect_cipher(path, key=key, timeout=1)
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except cipher.db_errors() as err:
-        if _busy(err):
-            raise Busy(busy_message(path) + " Close caseterm there first.") from None
-        raise cipher.wrong_passphrase(path) if key else StoreError(f"{path}: cannot open the database ({err})") from None
+        conn, failure = None, err
+    else:
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            failure = None
+        except cipher.db_errors() as err:
+            conn.close()
+            conn, failure = None, err
+    if failure is not None:
+        if _busy(failure):
+            raise Busy(busy_message(path) + " Close caseterm there first.")
+        if unreadable_ok:
+            yield None
+            return
+        raise cipher.wrong_passphrase(path) if key else StoreError(f"{path}: cannot open the database ({failure})")
+    assert conn is not None
     try:
         try:
             mode = conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
@@ -252,19 +265,13 @@ def restore_over(db_path: Path, backup: Path, kept: Path | None, *, backup_key: 
             _replace(temp, db_path)
             return None
         assert kept is not None
-        try:
-            with holding(db_path, live_key) as conn:
-                _keep(db_path, kept, conn, live_key)
-                _replace(temp, db_path)
-        except Busy:
-            raise
-        except StoreError:
-            # Damaged beyond opening: nobody can be using it. Keep it, its WAL too, as it is.
-            _keep(db_path, kept, None, live_key)
-            for suffix in SIDES:
-                side = Path(f"{db_path}{suffix}")
-                if side.exists():
-                    os.replace(side, Path(f"{kept}{suffix}"))
+        with holding(db_path, live_key, unreadable_ok=True) as conn:
+            _keep(db_path, kept, conn, live_key)
+            if conn is None:  # damaged beyond opening: its WAL and journal go with the kept copy, as they are
+                for suffix in ("-journal", *SIDES):
+                    side = Path(f"{db_path}{suffix}")
+                    if side.exists():
+                        os.replace(side, Path(f"{kept}{suffix}"))
             _replace(temp, db_path)
         return kept
     finally:
@@ -274,6 +281,8 @@ def restore_over(db_path: Path, backup: Path, kept: Path | None, *, backup_key: 
 def _keep(db_path: Path, kept: Path, conn: Any, key: str | None) -> None:
     """`kept` becomes a copy of the live file: a hard link (no second copy of the data), else a copy
     through the connection that holds the lock (a second descriptor on the file would drop it)."""
+    if kept.exists():  # never over an earlier kept copy
+        raise StoreError(f"{kept}: already exists; the database was left as it was (try again in a second)")
     try:
         os.link(db_path, kept)
         return
