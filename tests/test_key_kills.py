@@ -142,6 +142,19 @@ def files_of(db: Path, least: int = 64 * 1024) -> set[str]:
     return found
 
 
+def plain_files(db: Path) -> list[str]:
+    """Files beside the database (not itself) or in backups/ that are readable SQLite (not encrypted)."""
+    found = []
+    for folder in (db.parent, paths.backups_dir_for(db)):
+        for path in folder.iterdir() if folder.is_dir() else ():
+            if path == db or not path.is_file():
+                continue
+            with open(path, "rb") as handle:
+                if handle.read(16) == b"SQLite format 3\x00":
+                    found.append(path.name)
+    return found
+
+
 def changed(db: Path, stamp: int | None) -> bool:
     try:
         return db.stat().st_mtime_ns != stamp
@@ -217,6 +230,8 @@ def kill_loop(command: list[str], stdin: str, make: Callable[[Path], Path], befo
         stderr = proc.stderr.read().decode() if proc.stderr else ""
         assert "Traceback" not in stderr
         key = exactly_one(db, before, after, notes)
+        if after is not None:  # encrypt, passphrase: nothing left behind is readable
+            assert plain_files(db) == []
         outcomes["old" if key == before else "new"] += 1
         next_command_cleans_up(db, key, monkeypatch, notes)
         shutil.rmtree(db.parent)
@@ -290,6 +305,7 @@ def test_restore_killed_anywhere_keeps_a_database_and_its_key(big: tuple[Path, i
         mid_way += kill_at_random(proc, db, present, rng)
         assert opens_with(db, None) is None  # never plain
         count = opens_with(db, OLD)
+        assert plain_files(db) == []  # the plain backup's data is only ever written encrypted
         assert count in (notes, 200)
         next_command_cleans_up(db, OLD, monkeypatch, count)
         shutil.rmtree(db.parent)
