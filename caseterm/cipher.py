@@ -145,7 +145,8 @@ def connect(path: Path | str, *, key: str | None = None, readonly: bool = False,
 def connect_cipher(path: Path | str, *, key: str | None, timeout: float = 5.0) -> Any:
     """A connection through the SQLCipher driver (keyed when `key` is given, plain otherwise):
     the one driver with `sqlcipher_export`, for rewriting a file with another key."""
-    conn = _dbapi().connect(str(path), timeout=timeout, check_same_thread=False)
+    # uri=True: `ATTACH 'file:...?mode=ro'` (a backup is only ever read) is a URI, never a file name.
+    conn = _dbapi().connect(str(path), timeout=timeout, check_same_thread=False, uri=True)
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")
         if key:

@@ -52,6 +52,13 @@ def test_a_plain_backup_restored_over_an_encrypted_database_is_re_keyed(
     assert run("--db", str(plain_db), "encrypt", "--passphrase-stdin", stdin=KEY + "\n", monkeypatch=monkeypatch) == 0
     add_notes(plain_db, KEY, 5)
     cipher.set_passphrase(None)
+    before = digest(plain_db)
+    capsys.readouterr()
+    # No passphrase to key the restored file with (no terminal, no CASETERM_PASSPHRASE): refused.
+    assert run("--db", str(plain_db), "restore", str(backup), "--yes") == 2
+    err = capsys.readouterr().err
+    assert "its passphrase is needed" in err and "Nothing was changed" in err and "Traceback" not in err
+    assert digest(plain_db) == before and temps(plain_db) == []
     monkeypatch.setenv("CASETERM_PASSPHRASE", KEY)
     capsys.readouterr()
     assert run("--db", str(plain_db), "restore", str(backup), "--yes") == 0, capsys.readouterr().err

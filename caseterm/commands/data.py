@@ -237,6 +237,11 @@ def restore_cmd(ctx: CliContext, backup_file: Path | None, yes: bool, backup_pas
 
     ctx.unlock()  # an encrypted database: its passphrase
     live_key = cipher.passphrase() if db.exists() and cipher.is_encrypted(db) else None
+    if db.exists() and cipher.is_encrypted(db) and live_key is None:
+        # Without it the restored file could not be keyed like the database: it would end up plain.
+        raise StoreError(f"{db}: encrypted (or not a caseterm database); its passphrase is needed to keep the "
+                         f"restored file encrypted (a terminal asks for it; scripts set {cipher.ENV}). If it is "
+                         "not encrypted but damaged, move it aside and restore again. Nothing was changed.")
     backup_key = _backup_passphrase(backup_file, live_key, backup_passphrase_stdin)
     info = inspect_backup(backup_file, backup_key)
     summary = f"{text.plural(info.clients, 'client')}, {text.plural(info.notes, 'note')}"
