@@ -312,6 +312,7 @@ def test_restore_killed_anywhere_keeps_a_database_and_its_key(big: tuple[Path, i
     assert mid_way >= 1
 
 
+@pytest.mark.slow
 def test_an_old_in_place_rekey_killed_half_way_opens_with_the_old_passphrase(
         big: tuple[Path, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """caseterm before this fix changed the key in place (PRAGMA rekey); killed, it left a hot journal
