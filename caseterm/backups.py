@@ -159,15 +159,16 @@ class BackupInfo:
     notes: int
 
 
-def inspect_backup(path: Path) -> BackupInfo:
-    """Is this a sound caseterm database this caseterm can open? (read-only)"""
+def inspect_backup(path: Path, key: str | None = None) -> BackupInfo:
+    """Is this a sound caseterm database this caseterm can open? (read-only; `key`: an
+    encrypted backup's own passphrase when it is not the held one)"""
     from caseterm.store import FileKind, identify, integrity, known_revisions
 
     if not path.is_file():
         raise StoreError(f"{path}: no such backup file")
-    if identify(path) is not FileKind.CASETERM:
+    if identify(path, key) is not FileKind.CASETERM:
         raise StoreError(f"{path}: not a caseterm backup (not a caseterm database)")
-    conn = cipher.connect(path, readonly=True)
+    conn = cipher.connect(path, key=key if key and cipher.is_encrypted(path) else None, readonly=True)
     try:
         verdict = integrity(conn)
         if verdict != "ok":
@@ -202,32 +203,30 @@ def _take_exclusive(db_path: Path) -> None:
         raise StoreError(busy_message(db_path) + " Close caseterm there first.")
 
 
-def restore(db_path: Path, backup_path: Path, now: dt.datetime | None = None) -> tuple[BackupInfo, Path | None]:
-    """Swap `backup_path` in as the database; return what it holds and where the old file went."""
-    from caseterm.store import copy_database
+def restore(db_path: Path, backup_path: Path, now: dt.datetime | None = None, *,
+            backup_key: str | None = None, live_key: str | None = None) -> tuple[BackupInfo, Path | None]:
+    """Swap `backup_path` in as the database; return what it holds and where the old file went.
+
+    What protects the live file stays: over an encrypted database the restored data is keyed
+    with its passphrase (`live_key`), whatever the backup's own (`backup_key`, or plain). Over a
+    plain one an encrypted backup keeps its own passphrase. Atomic (`swap.restore_over`): a
+    kill at any point leaves the old database or the restored one, never neither.
+    """
+    from caseterm import swap
 
     if not backup_path.is_file():
         raise StoreError(f"{backup_path}: no such backup file")
     if backup_path.resolve() == db_path.resolve():
         raise StoreError(f"{backup_path}: is the database itself; name a backup")
-    info = inspect_backup(backup_path)
+    info = inspect_backup(backup_path, backup_key)
     now = now or clock.real_now()
     kept: Path | None = None
-    folder = paths.ensure_private_dir(paths.backups_dir_for(db_path))
-    incoming = folder / f".{db_path.stem}-restoring-{stamp(now)}.db"
-    paths.write_private(incoming, b"")
-    try:
-        copy_database(backup_path, incoming)
-        if db_path.exists():
-            _take_exclusive(db_path)
-            kept = folder / f"{db_path.stem}-before-restore-{stamp(now)}.db"
-            os.replace(db_path, kept)
-            for suffix in ("-wal", "-shm"):
-                side = Path(f"{db_path}{suffix}")
-                if side.exists():
-                    os.replace(side, Path(f"{kept}{suffix}"))
-        os.replace(incoming, db_path)
-    finally:
-        incoming.unlink(missing_ok=True)
+    if db_path.exists():
+        folder = paths.ensure_private_dir(paths.backups_dir_for(db_path))
+        _take_exclusive(db_path)
+        kept = folder / f"{db_path.stem}-before-restore-{stamp(now)}.db"
+    dest_key = live_key or backup_key or None
+    kept = swap.restore_over(db_path, backup_path, kept, backup_key=backup_key, live_key=live_key,
+                             dest_key=dest_key)
     os.chmod(db_path, 0o600)
     return info, kept

@@ -100,8 +100,20 @@ def is_encrypted(path: Path) -> bool:
     return bool(header) and header != SQLITE_HEADER
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
+    """A passphrase as an SQL string literal (PRAGMA key and ATTACH ... KEY take no parameters)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+
+def hot_journal(path: Path) -> bool:
+    """A rollback journal with content beside `path`: a write was interrupted (an old caseterm's
+    in-place `PRAGMA rekey`, killed). Only a read-write open rolls it back; a read-only one
+    fails whatever the key, so both passphrases looked wrong."""
+    try:
+        return Path(f"{path}-journal").stat().st_size > 0
+    except OSError:
+        return False
 
 
 def wrong_passphrase(path: Path | str) -> StoreError:
@@ -127,7 +139,22 @@ def connect(path: Path | str, *, key: str | None = None, readonly: bool = False,
         conn = _dbapi().connect(target, uri=readonly, timeout=timeout, check_same_thread=False)
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is our message, not SQLCipher's log
-        conn.execute(f"PRAGMA key = {_quote(key)}")
+        conn.execute(f"PRAGMA key = {quote(key)}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def connect_cipher(path: Path | str, *, key: str | None, timeout: float = 5.0) -> Any:
+    """A connection through the SQLCipher driver (keyed when `key` is given, plain otherwise):
+    the one driver with `sqlcipher_export`, for rewriting a file with another key."""
+    # uri=True: `ATTACH 'file:...?mode=ro'` (a backup is only ever read) is a URI, never a file name.
+    conn = _dbapi().connect(str(path), timeout=timeout, check_same_thread=False, uri=True)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        if key:
+            conn.execute(f"PRAGMA key = {quote(key)}")
     except BaseException:
         conn.close()
         raise
@@ -143,9 +170,13 @@ def connect_encrypted(path: Path, timeout: float = 5.0) -> Any:
 
 
 def verify(path: Path, key: str) -> None:
-    """Open `path` with `key` and read its schema; StoreError 'wrong passphrase' if it cannot."""
+    """Open `path` with `key` and read its schema; StoreError 'wrong passphrase' if it cannot.
+
+    Read-only, unless an interrupted write left a hot journal: then read-write, which rolls it
+    back (SQLite copies the journal's pages back as they are, whatever the key).
+    """
     try:
-        conn = connect(path, key=key, readonly=True)
+        conn = connect(path, key=key, readonly=not hot_journal(path))
     except db_errors():
         raise wrong_passphrase(path) from None
     try:
@@ -181,23 +212,14 @@ def unlock_from(path: Path | None, ask: Any = None) -> None:
 
 
 def export(src: Path, dest: Path, *, src_key: str | None, dest_key: str) -> None:
-    """`sqlcipher_export` `src` into a new file `dest` keyed with `dest_key` ('' = plain)."""
-    conn = connect(src, key=src_key) if src_key is not None else _dbapi().connect(str(src))
+    """`sqlcipher_export` `src` into a new file `dest` keyed with `dest_key` ('' = plain).
+
+    (Rewriting the database itself goes through `caseterm.swap`, which also holds its lock.)
+    """
+    conn = connect_cipher(src, key=src_key)
     try:
-        conn.execute("PRAGMA cipher_log_level = NONE")
-        conn.execute(f"ATTACH DATABASE ? AS target KEY {_quote(dest_key)}", (str(dest),))
+        conn.execute(f"ATTACH DATABASE ? AS target KEY {quote(dest_key)}", (str(dest),))
         conn.execute("SELECT sqlcipher_export('target')")
         conn.execute("DETACH DATABASE target")
-    finally:
-        conn.close()
-
-
-def rekey(path: Path, old_key: str, new_key: str) -> None:
-    """Change an encrypted file's passphrase in place (PRAGMA rekey)."""
-    conn = connect(path, key=old_key)
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        conn.execute("PRAGMA journal_mode=DELETE")  # rekey rewrites every page; no WAL beside it
-        conn.execute(f"PRAGMA rekey = {_quote(new_key)}")
     finally:
         conn.close()

@@ -160,10 +160,12 @@ class CliContext:
     def unlock(self, path: Path | None = None) -> None:
         """An encrypted database (or `path`, a backup): its passphrase from CASETERM_PASSPHRASE
         or the terminal, held in memory."""
-        from caseterm import cipher
+        from caseterm import cipher, swap
         from caseterm.store import sqlite_path
 
-        path = path or sqlite_path(self.url)
+        if path is None:
+            path = sqlite_path(self.url)
+            swap.recover(path)  # an interrupted encrypt/decrypt/passphrase/restore: its leftovers go
 
         def ask() -> str | None:
             if not sys.stdin.isatty():

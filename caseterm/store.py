@@ -270,8 +270,11 @@ class FileKind(StrEnum):
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-def identify(path: Path) -> FileKind:
-    """Look at a file read-only: is it ours, empty, or someone else's?"""
+def identify(path: Path, key: str | None = None) -> FileKind:
+    """Look at a file read-only: is it ours, empty, or someone else's?
+
+    `key`: an encrypted file's passphrase when it is not the held one (a backup's own).
+    """
     from caseterm.dbfile import read_header
 
     try:
@@ -284,12 +287,15 @@ def identify(path: Path) -> FileKind:
         raise StoreError(f"{path}: cannot read ({err.strerror})") from None
     if not header:
         return FileKind.EMPTY
+    opening = None  # plain: the plain driver
     if header != SQLITE_HEADER:
-        if cipher.passphrase() is None:
+        opening = key or cipher.passphrase()
+        if opening is None:
             return FileKind.NOT_SQLITE
-        cipher.verify(path, cipher.passphrase() or "")  # encrypted: the passphrase must open it
+        cipher.verify(path, opening)  # encrypted: the passphrase must open it
     try:
-        conn = cipher.connect(path, readonly=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        # (read-write only to roll back a hot journal, as any opener would)
+        conn = cipher.connect(path, key=opening, readonly=not cipher.hot_journal(path), timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         finally:
@@ -347,6 +353,9 @@ def open_store(url: str, *, create: bool = True) -> Engine:
     """
     path = sqlite_path(url)
     if path is not None:
+        from caseterm import swap
+
+        swap.recover(path)  # an interrupted encrypt/decrypt/passphrase/restore: its leftovers go
         refuse_unless_ours(path, create=create)
     engine = make_engine(url)
     current = stored_revision(engine)

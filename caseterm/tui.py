@@ -125,6 +125,9 @@ def unlock(ctx: "CliContext") -> tuple[int, str] | None:
     from caseterm.store import sqlite_path
 
     path = sqlite_path(ctx.url)
+    from caseterm import swap
+
+    swap.recover(path)  # an interrupted encrypt/decrypt/passphrase/restore: its leftovers go
     if path is None or not cipher.needs_passphrase(path):
         return None
     key = cipher.from_environment()

@@ -242,8 +242,11 @@ def backup_cmd(ctx: CliContext, output: Path | None) -> None:
 @click.command("restore")
 @click.argument("backup_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--backup-passphrase-stdin", is_flag=True,
+              help="Read the backup's own passphrase from standard input (one line): a backup taken "
+                   "before the database's passphrase was changed.")
 @click.pass_obj
-def restore_cmd(ctx: CliContext, backup_file: Path | None, yes: bool) -> None:
+def restore_cmd(ctx: CliContext, backup_file: Path | None, yes: bool, backup_passphrase_stdin: bool) -> None:
     """Put BACKUP_FILE back as the database; without it, list the backups.
 
     The backup is checked first (a sound caseterm database of a known schema);
@@ -270,15 +273,24 @@ def restore_cmd(ctx: CliContext, backup_file: Path | None, yes: bool) -> None:
             click.echo(f"  {item.taken:%Y-%m-%d %H:%M}  {kind:<9}  {item.path}")
         click.echo("Restore one with: caseterm restore FILE")
         return
-    ctx.unlock()  # an encrypted database, or an encrypted backup: the passphrase
-    ctx.unlock(backup_file)
-    info = inspect_backup(backup_file)
+    from caseterm import cipher
+
+    ctx.unlock()  # an encrypted database: its passphrase
+    live_key = cipher.passphrase() if db.exists() and cipher.is_encrypted(db) else None
+    if db.exists() and cipher.is_encrypted(db) and live_key is None:
+        # Without it the restored file could not be keyed like the database: it would end up plain.
+        raise StoreError(f"{db}: encrypted (or not a caseterm database); its passphrase is needed to keep the "
+                         f"restored file encrypted (a terminal asks for it; scripts set {cipher.ENV}). If it is "
+                         "not encrypted but damaged, move it aside and restore again. Nothing was changed.")
+    backup_key = _backup_passphrase(backup_file, live_key, backup_passphrase_stdin)
+    info = inspect_backup(backup_file, backup_key)
     summary = f"{text.plural(info.clients, 'client')}, {text.plural(info.notes, 'note')}"
     if not yes:
         if not sys.stdin.isatty():
             raise BadInput("restore: add --yes to confirm when not at a terminal")
         click.confirm(f"Replace {db} with {backup_file} ({summary})? The current file is kept as a copy", abort=True)
-    _, kept = restore(db, backup_file)
+    _, kept = restore(db, backup_file, backup_key=backup_key, live_key=live_key)
+    cipher.set_passphrase(live_key or backup_key)  # what the restored file is keyed with now
     engine = open_store(ctx.url)  # migrates an older backup to this caseterm's schema
     from caseterm.services import audit
     from caseterm.store import session_scope
@@ -291,8 +303,58 @@ def restore_cmd(ctx: CliContext, backup_file: Path | None, yes: bool) -> None:
     finally:
         engine.dispose()
     click.echo(f"Restored {db} from {backup_file} ({summary}).")
+    if live_key is not None and live_key != backup_key:
+        click.echo("It stays encrypted with the database's current passphrase.")
+    elif live_key is None and backup_key is not None:
+        click.echo("It is encrypted with the backup's passphrase.")
     if kept is not None:
         click.echo(f"The file it replaced is kept as {kept}.")
+
+
+def _backup_passphrase(backup_file: Path, live_key: str | None, from_stdin: bool) -> str | None:
+    """An encrypted backup's own passphrase (None for a plain one), checked against it.
+
+    `--backup-passphrase-stdin`, else the database's (or, over a plain database,
+    CASETERM_PASSPHRASE), else a terminal prompt: a backup taken before `caseterm passphrase`
+    has the passphrase the database had then. Wrong: exit 2, nothing changed.
+    """
+    from caseterm import cipher
+
+    if not backup_file.is_file() or not cipher.is_encrypted(backup_file):
+        return None
+    if from_stdin:
+        line = sys.stdin.readline()
+        key = line.rstrip("\r\n")
+        if not key:
+            raise BadInput("--backup-passphrase-stdin: no passphrase on standard input (nothing was changed)")
+        return _checked_backup_key(backup_file, key)
+    candidate = live_key if live_key is not None else cipher.from_environment()
+    if candidate is not None and _opens(backup_file, candidate):
+        return candidate
+    if not sys.stdin.isatty():
+        why = ("encrypted with another passphrase than the database's (taken before `caseterm passphrase`?)"
+               if live_key is not None else "encrypted")
+        raise BadInput(f"{backup_file}: {why}; give the backup's own passphrase with "
+                       "--backup-passphrase-stdin (nothing was changed)")
+    key = click.prompt(f"Passphrase of the backup {backup_file}", hide_input=True, err=True)
+    return _checked_backup_key(backup_file, key)
+
+
+def _opens(path: Path, key: str) -> bool:
+    from caseterm import cipher
+
+    try:
+        cipher.verify(path, key)
+    except StoreError:
+        return False
+    return True
+
+
+def _checked_backup_key(backup_file: Path, key: str) -> str:
+    if not _opens(backup_file, key):
+        raise BadInput(f"{backup_file}: wrong passphrase for this backup, or not a caseterm backup "
+                       "(nothing was changed)")
+    return key
 
 
 @click.command("check")

@@ -80,50 +80,14 @@ def _database_file(ctx: CliContext, command: str) -> Path:
     return path
 
 
-def _counts(conn) -> dict[str, int]:  # noqa: ANN001 - a DB-API connection
-    tables = ("client", "appointment", "note", "audit")
-    return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
-
-
 def _swap_in(path: Path, src_key: str | None, dest_key: str) -> None:
-    """sqlcipher_export into a new file beside the backups, check it, then swap it in.
+    """Rewrite the database with another key (`caseterm.swap.rewrite`): a new file beside it,
+    checked (integrity_check, row counts), fsynced, renamed over it. Killed at any point, the
+    database is the old file with the old key or the new one with the new key."""
+    from caseterm import backups, swap
 
-    The database is only replaced once the new file passes integrity_check and holds
-    as many rows as the old; until then nothing about the old file changes but its
-    journal mode (the WAL folded in, which also proves no other program has it open).
-    """
-    import os
-
-    from caseterm import backups, cipher, paths
-    from caseterm.errors import StoreError
-    from caseterm.store import integrity
-
-    folder = paths.ensure_private_dir(paths.backups_dir_for(path))
-    temp = folder / f".{path.stem}-converting-{os.getpid()}.db"
-    temp.unlink(missing_ok=True)
-    paths.write_private(temp, b"")
-    try:
-        backups._take_exclusive(path)
-        before_conn = cipher.connect(path, key=src_key)
-        try:
-            before = _counts(before_conn)
-        finally:
-            before_conn.close()
-        cipher.export(path, temp, src_key=src_key, dest_key=dest_key)
-        after_conn = cipher.connect(temp, key=dest_key or None)
-        try:
-            verdict, after = integrity(after_conn), _counts(after_conn)
-        finally:
-            after_conn.close()
-        if verdict != "ok" or after != before:
-            raise StoreError(f"{path}: the converted copy did not check out ({verdict}; {after} vs {before}); "
-                             "the database was left as it was")
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
-        for suffix in ("-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    finally:
-        temp.unlink(missing_ok=True)
+    backups._take_exclusive(path)  # another program has it open: refused, nothing changed
+    swap.rewrite(path, src_key=src_key, dest_key=dest_key)
 
 
 def _audit_in(ctx: CliContext, action: "AuditAction", detail: str) -> None:
@@ -213,10 +177,7 @@ def change_database_passphrase(ctx: CliContext, passphrase_stdin: bool) -> None:
     old = cipher.passphrase()
     assert old is not None
     new = read_new_passphrase(passphrase_stdin, "database passphrase")
-    from caseterm import backups
-
-    backups._take_exclusive(path)
-    cipher.rekey(path, old, new)
+    _swap_in(path, old, new)  # encrypted to encrypted: no plain copy is ever written
     cipher.set_passphrase(new)
     _audit_in(ctx, AuditAction.PASSPHRASE_CHANGED, "passphrase=database")
     click.echo(f"Passphrase of {path} changed. Backups taken before keep the old passphrase.")
