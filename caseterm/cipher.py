@@ -21,10 +21,11 @@ from __future__ import annotations
 import hmac
 import os
 import sqlite3
+import unicodedata
 from pathlib import Path
 from typing import Any
 
-from caseterm.errors import StoreError
+from caseterm.errors import BadInput, StoreError
 
 #: For scripts only (like PGPASSWORD): the passphrase of an encrypted database.
 ENV = "CASETERM_PASSPHRASE"
@@ -80,9 +81,19 @@ def passphrase() -> str | None:
     return _passphrase
 
 
+def key_text(key: str) -> str:
+    """The passphrase as SQLCipher gets it: Unicode NFC, as the lock passphrase is hashed
+    (the same word typed on two keyboards is one passphrase). A NUL cannot be in SQL text."""
+    if "\x00" in key:
+        raise BadInput("passphrase: a passphrase cannot hold a NUL character (\\0); nothing was changed")
+    return unicodedata.normalize("NFC", key)
+
+
 def matches(candidate: str) -> bool:
     """Whether `candidate` is the passphrase the database was opened with (the idle lock)."""
-    return _passphrase is not None and hmac.compare_digest(candidate.encode("utf-8"), _passphrase.encode("utf-8"))
+    if _passphrase is None or "\x00" in candidate:
+        return False
+    return hmac.compare_digest(key_text(candidate).encode("utf-8"), key_text(_passphrase).encode("utf-8"))
 
 
 def from_environment() -> str | None:
@@ -99,7 +110,9 @@ def is_encrypted(path: Path) -> bool:
     return bool(header) and header != SQLITE_HEADER
 
 
-def _quote(text: str) -> str:
+def _quote(key: str) -> str:
+    """A passphrase as an SQL string literal for PRAGMA key/rekey and ATTACH ... KEY (NFC: `key_text`)."""
+    text = key_text(key)
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -111,7 +124,7 @@ def connect(path: Path | str, *, key: str | None = None, readonly: bool = False,
     """A DB-API connection: SQLCipher keyed with `key` (default: the held passphrase) when
     the file is encrypted or a key is given; plain sqlite3 otherwise."""
     path = Path(path)
-    target = f"{path.as_uri()}?mode=ro" if readonly else str(path)
+    target = f"{path.absolute().as_uri()}?mode=ro" if readonly else str(path)  # as_uri needs an absolute path
     key = key if key is not None else (_passphrase if is_encrypted(path) else None)
     if key is None:
         if is_encrypted(path):
@@ -140,6 +153,8 @@ def connect_encrypted(path: Path, timeout: float = 5.0) -> Any:
 
 def verify(path: Path, key: str) -> None:
     """Open `path` with `key` and read its schema; StoreError 'wrong passphrase' if it cannot."""
+    if "\x00" in key:  # no passphrase can hold one (`key_text`): a wrong passphrase, not a crash
+        raise wrong_passphrase(path)
     try:
         conn = connect(path, key=key, readonly=True)
     except db_errors():

@@ -188,7 +188,7 @@ def _demo_db_path() -> Path:
 def _pin_today(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value:
         try:
-            clock.pin(clock.parse_date(value, "--today"))
+            clock.pin(clock.parse_today(value, "--today"))
         except BadInput as err:
             raise click.BadParameter(str(err)) from None
     return value
