@@ -166,6 +166,14 @@ class CasetermApp(App[None]):
         self._due_cache_lock = threading.Lock()
         self._due_published = -1  # the number of the newest due list shown
 
+    # -- the terminal ----------------------------------------------------------
+
+    def _display(self, screen: "Screen", renderable: Any) -> None:
+        """Every frame the app writes goes through here: the data's control characters are
+        shown visibly (U+FFFD) before it reaches the terminal (issue 21 item 6), whatever
+        widget, notification or title drew them. Textual's own codes are not in the text."""
+        super()._display(screen, printable_update(renderable))
+
     # -- the store -------------------------------------------------------------
 
     @property
@@ -791,3 +799,35 @@ class CasetermApp(App[None]):
             self._exception = error
             self._exception_event.set()
         self.panic(Text(f"caseterm: unexpected error ({type(error).__name__}); {where}"))
+
+
+def printable_strip(strip: Any) -> Any:
+    """`strip` with every control character of its text (C0 but none of Textual's own codes,
+    which are styles, not text; DEL; C1) replaced by U+FFFD, cropped back to its width."""
+    from rich.segment import Segment
+    from textual.strip import Strip
+
+    from caseterm.text import CONTROL_CHARACTERS
+
+    if strip is None or not CONTROL_CHARACTERS.search(strip.text):
+        return strip
+    width = strip.cell_length
+    segments = [
+        seg if seg.control else Segment(CONTROL_CHARACTERS.sub("\ufffd", seg.text), seg.style, seg.control)
+        for seg in strip
+    ]
+    return Strip(segments).crop(0, width)
+
+
+def printable_update(renderable: Any) -> Any:
+    """A compositor update (Textual's LayoutUpdate, ChopsUpdate, InlineUpdate) with clean strips."""
+    if hasattr(renderable, "chops"):
+        renderable.chops = [{x: printable_strip(strip) for x, strip in line.items()} for line in renderable.chops]
+    elif hasattr(renderable, "strips"):
+        from textual.strip import Strip
+
+        renderable.strips = [
+            printable_strip(line) if isinstance(line, Strip) else [printable_strip(s) for s in line]
+            for line in renderable.strips
+        ]
+    return renderable
