@@ -168,6 +168,46 @@ class CasetermApp(App[None]):
 
     # -- the terminal ----------------------------------------------------------
 
+    #: Signals that end the app the way ctrl+q does (issue 21 item 10): the terminal is
+    #: given back (alternate screen left, mouse reporting off), a note's draft is already saved.
+    EXIT_SIGNALS = ("SIGTERM", "SIGHUP")
+
+    def _catch_signals(self) -> None:
+        """Turn SIGTERM and SIGHUP into a normal exit on the app's own loop (a handler that
+        runs on the loop, not in the middle of a frame); the default action would stop
+        Python with the terminal still in the app's modes."""
+        import asyncio
+        import signal
+
+        self._caught_signals: list[int] = []
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        for name in self.EXIT_SIGNALS:
+            number = getattr(signal, name, None)
+            if number is None:
+                continue
+            try:
+                loop.add_signal_handler(number, self._signalled, int(number))
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no such signals
+                continue
+            self._caught_signals.append(int(number))
+
+    def _signalled(self, number: int) -> None:
+        """Exit through Textual's shutdown (it restores the terminal); status 128 + the signal, as a shell reports it."""
+        self.exit(return_code=128 + number)
+
+    def on_unmount(self) -> None:
+        import asyncio
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        for number in getattr(self, "_caught_signals", []):
+            loop.remove_signal_handler(number)
+
     def _display(self, screen: "Screen", renderable: Any) -> None:
         """Every frame the app writes goes through here: the data's control characters are
         shown visibly (U+FFFD) before it reaches the terminal (issue 21 item 6), whatever
@@ -285,6 +325,7 @@ class CasetermApp(App[None]):
 
         from caseterm.store import agency_login
 
+        self._catch_signals()
         login = agency_login(self._engine) if self.store_up else None  # a light start is never PostgreSQL
         self.sub_title = f"{clock.today():%a %b %d %Y} · {f'agency · {login}' if login else load_settings().user}"
         self.set_class(self.size.width < COMPACT_WIDTH, "-compact")
