@@ -289,7 +289,9 @@ def check_cmd(ctx: CliContext) -> None:
     ctx.unlock()  # an encrypted file: its passphrase
     if path is not None:
         refuse_unless_ours(path, create=False)
-    report = check(make_engine(ctx.url))
+    engine = make_engine(ctx.url)
+    report = check(engine)
+    chain = _audit_chain(engine, report.revision)
     click.echo(f"database:     {report.location}")
     click.echo(f"integrity:    {report.integrity}")
     revision = report.revision or "(empty: no schema yet)"
@@ -297,5 +299,22 @@ def check_cmd(ctx: CliContext) -> None:
     click.echo(f"schema:       {revision} ({state})")
     for table, count in report.counts.items():
         click.echo(f"{table + ':':<14}{count}")
+    if chain is not None:
+        verdict = "ok" if chain.broken is None else "BROKEN"
+        click.echo(f"audit chain:  {verdict} ({text.plural(chain.live, 'entry', 'entries')} in the chain, "
+                   f"{chain.imported} imported kept apart)")
     if not report.ok:
         raise BadInput(f"{report.location}: check failed (integrity {report.integrity}, schema {revision})")
+    if chain is not None and chain.broken is not None:
+        raise BadInput(f"{report.location}: the audit trail was tampered with: {chain.broken}")
+
+
+def _audit_chain(engine: "Engine", revision: str | None):  # noqa: ANN202 - services.audit.ChainReport
+    """The audit trail's hash chain, verified (None before migration 0007 made it)."""
+    from caseterm.services import audit
+    from caseterm.store import session_scope
+
+    if revision is None or revision < "0007":
+        return None
+    with session_scope(engine) as session:
+        return audit.verify_chain(session)

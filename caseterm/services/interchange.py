@@ -1393,7 +1393,9 @@ class _Writer:
         for key in keys:
             self.audit_in_file[key] += 1
             if self.audit_in_file[key] > self.audit_held[key]:
-                new.append(dict(zip(("at", "user", "action", "case_number", "detail"), key)))
+                # Imported history is kept apart from the live chain (marked, no hash): a file can
+                # carry any date and any user name, so it never vouches for this database's trail.
+                new.append({**dict(zip(("at", "user", "action", "case_number", "detail"), key)), "imported": True})
         if new:
             self.conn.execute(insert(table), new)
             _count(self.result.added, "audit", len(new))
