@@ -157,3 +157,26 @@ def test_the_migration_chains_the_entries_already_there(tmp_path: Path) -> None:
     with session_scope(migrated) as session:
         assert audit.verify_chain(session).live == 4
     migrated.dispose()
+
+
+def test_postgresql_chains_in_the_server(pg_url: str) -> None:
+    """Agency mode: the server sets the user and works the hash out (0007's trigger); the
+    same verification names an entry changed with the trigger disabled."""
+    engine = open_store(pg_url)
+    try:
+        for n in range(3):
+            with session_scope(engine) as session:
+                audit.record(session, "export", None, f"n={n}")
+        with session_scope(engine) as session:
+            report = audit.verify_chain(session)
+            assert report.broken is None and report.live == 3
+            ids = [e.id for e in audit.entries(session)]
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE audit DISABLE TRIGGER audit_no_update"))
+            conn.execute(text("UPDATE audit SET detail = 'n=9' WHERE id = :i"), {"i": ids[1]})
+            conn.execute(text("ALTER TABLE audit ENABLE TRIGGER audit_no_update"))
+        with session_scope(engine) as session:
+            broken = audit.verify_chain(session).broken
+        assert broken is not None and f"audit entry {ids[1]} " in broken
+    finally:
+        engine.dispose()
