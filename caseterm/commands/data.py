@@ -291,7 +291,7 @@ def check_cmd(ctx: CliContext) -> None:
         refuse_unless_ours(path, create=False)
     engine = make_engine(ctx.url)
     report = check(engine)
-    chain = _audit_chain(engine, report.revision)
+    chain = _audit_chain(engine, report.revision) if report.integrity == "ok" else None  # damaged: SQLite's word first
     click.echo(f"database:     {report.location}")
     click.echo(f"integrity:    {report.integrity}")
     revision = report.revision or "(empty: no schema yet)"
