@@ -54,6 +54,27 @@ def damaged_message(where: object | None = None, detail: str = "") -> str:
     )
 
 
+#: Less free space than this on a database's device: an I/O error there is the full disk.
+_NEARLY_FULL_BYTES = 64 * 1024
+
+
+def _no_space_at(where: object | None) -> bool:
+    """Is the device holding `where` (a file path) full? SQLite says "disk I/O error", not
+    "disk is full", when it cannot grow the -shm file beside a database on a full device."""
+    if not where:
+        return False
+    import os
+    from pathlib import Path
+
+    try:
+        path = Path(str(where))
+        folder = path if path.is_dir() else path.parent
+        stats = os.statvfs(folder)
+    except (OSError, ValueError):
+        return False
+    return stats.f_bavail * stats.f_frsize < _NEARLY_FULL_BYTES
+
+
 def full_message(where: object | None = None) -> str:
     """Disk full, naming the device's file, never blaming the source (issue 21 item 9)."""
     named = f"the device holding {where}" if where else "the device holding the database"
@@ -75,7 +96,7 @@ def store_error_from(err: BaseException, where: object | None = None) -> StoreEr
         inner = orig if isinstance(orig, BaseException) else seen
         if {k.__name__ for k in type(inner).__mro__} & {"OperationalError", "DatabaseError"}:
             text = str(inner.args[0] if inner.args else "").lower()
-            if any(sign in text for sign in _FULL_SIGNS):
+            if any(sign in text for sign in _FULL_SIGNS) or ("i/o error" in text and _no_space_at(where)):
                 return DiskFull(full_message(where))
             if any(sign in text for sign in _BUSY_SIGNS):
                 return StoreError(busy_message(where))

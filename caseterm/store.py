@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from caseterm import cipher, clock, paths
-from caseterm.errors import DiskFull, StoreError, damaged_message, store_error_from
+from caseterm.errors import DiskFull, StoreError, damaged_message, full_message, store_error_from
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -390,7 +390,10 @@ def backup(engine: Engine, dest: Path, flag: str = "-o") -> Path:
             os.close(fd)
         except OSError as err:
             raise BadInput(f"{flag} {dest}: cannot write ({paths.os_reason(err, folder)}); nothing was written") from None
-        copy_database(src_path, temp)
+        try:
+            copy_database(src_path, temp)
+        except DiskFull:  # name the folder the user chose, not the hidden temp
+            raise DiskFull(full_message(folder)) from None
         try:
             paths._link_no_clobber(temp, dest)
         except FileExistsError:

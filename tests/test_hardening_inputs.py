@@ -320,3 +320,35 @@ def test_write_output_rolls_back_the_file_when_the_commit_fails(tmp_path: Path) 
         paths.write_output(out, "data", commit=fail)
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def tiny_tmpfs(tmp_path: Path):  # noqa: ANN201 - yields a mount point
+    """A 600 KiB tmpfs (root only: skipped where mounting is not allowed)."""
+    point = tmp_path / "tiny"
+    point.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(point)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root); the message mapping is tested above")
+    try:
+        yield point
+    finally:
+        subprocess.run(["umount", "-l", str(point)], capture_output=True)
+
+
+@pytest.mark.slow
+def test_a_full_device_is_named_as_such(db: Path, tiny_tmpfs: Path) -> None:
+    """A real full device: the copy's (backup -o) and the database's own (an I/O error from SQLite)."""
+    (tiny_tmpfs / "fill").write_bytes(b"\0" * 300 * 1024)
+    result = run("--db", str(db), "backup", "-o", str(tiny_tmpfs / "copy.db"))
+    assert_clear(result, f"no space left on the device holding {tiny_tmpfs}")
+    assert "damaged" not in result.stderr and "No backup" not in result.stderr
+    assert sorted(p.name for p in tiny_tmpfs.iterdir()) == ["fill"]  # no temp, no half copy
+    (tiny_tmpfs / "fill").unlink()
+    moved = tiny_tmpfs / "day.db"
+    shutil.copy(db, moved)
+    free = os.statvfs(tiny_tmpfs)
+    (tiny_tmpfs / "fill").write_bytes(b"\0" * (free.f_bavail * free.f_frsize))
+    result = run("--db", str(moved), "agenda")
+    assert_clear(result, f"no space left on the device holding {moved}")
+    assert "damaged" not in result.stderr
