@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from caseterm import clock
 from caseterm.errors import BadInput
+from caseterm.text import CONTROL_CHARACTERS
 from caseterm.messages import DataChanged, DueTarget, MakeRecord, OpenClient, OpenNote, OpenSchedule, ScreenReady
 
 if TYPE_CHECKING:
@@ -844,14 +845,13 @@ class CasetermApp(App[None]):
 
 def printable_strip(strip: Any) -> Any:
     """`strip` with every control character of its text (C0 but none of Textual's own codes,
-    which are styles, not text; DEL; C1) replaced by U+FFFD, cropped back to its width."""
+    which are styles, not text; DEL; C1) replaced by U+FFFD, cropped back to its width.
+    The check runs on every line of every frame: no import or allocation unless it finds one."""
+    if strip is None or not _find_control("".join([seg.text for seg in strip])):
+        return strip
     from rich.segment import Segment
     from textual.strip import Strip
 
-    from caseterm.text import CONTROL_CHARACTERS
-
-    if strip is None or not CONTROL_CHARACTERS.search(strip.text):
-        return strip
     width = strip.cell_length
     segments = [
         seg if seg.control else Segment(CONTROL_CHARACTERS.sub("\ufffd", seg.text), seg.style, seg.control)
@@ -872,3 +872,6 @@ def printable_update(renderable: Any) -> Any:
             for line in renderable.strips
         ]
     return renderable
+
+
+_find_control = CONTROL_CHARACTERS.search
