@@ -21,10 +21,11 @@ from __future__ import annotations
 import hmac
 import os
 import sqlite3
+import unicodedata
 from pathlib import Path
 from typing import Any
 
-from caseterm.errors import StoreError
+from caseterm.errors import BadInput, StoreError
 
 #: For scripts only (like PGPASSWORD): the passphrase of an encrypted database.
 ENV = "CASETERM_PASSPHRASE"
@@ -80,9 +81,19 @@ def passphrase() -> str | None:
     return _passphrase
 
 
+def key_text(key: str) -> str:
+    """The passphrase as SQLCipher gets it: Unicode NFC, as the lock passphrase is hashed
+    (the same word typed on two keyboards is one passphrase). A NUL cannot be in SQL text."""
+    if "\x00" in key:
+        raise BadInput("passphrase: a passphrase cannot hold a NUL character (\\0); nothing was changed")
+    return unicodedata.normalize("NFC", key)
+
+
 def matches(candidate: str) -> bool:
     """Whether `candidate` is the passphrase the database was opened with (the idle lock)."""
-    return _passphrase is not None and hmac.compare_digest(candidate.encode("utf-8"), _passphrase.encode("utf-8"))
+    if _passphrase is None or "\x00" in candidate:
+        return False
+    return hmac.compare_digest(key_text(candidate).encode("utf-8"), key_text(_passphrase).encode("utf-8"))
 
 
 def from_environment() -> str | None:
@@ -100,8 +111,9 @@ def is_encrypted(path: Path) -> bool:
     return bool(header) and header != SQLITE_HEADER
 
 
-def quote(text: str) -> str:
-    """A passphrase as an SQL string literal (PRAGMA key and ATTACH ... KEY take no parameters)."""
+def quote(key: str) -> str:
+    """A passphrase as an SQL string literal (PRAGMA key and ATTACH ... KEY take no parameters; NFC: `key_text`)."""
+    text = key_text(key)
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -126,7 +138,7 @@ def connect(path: Path | str, *, key: str | None = None, readonly: bool = False,
     from caseterm.dbfile import connecting
 
     path = Path(path)
-    target = f"{path.as_uri()}?mode=ro" if readonly else str(path)
+    target = f"{path.absolute().as_uri()}?mode=ro" if readonly else str(path)  # as_uri needs an absolute path
     with connecting():  # not between another thread's look at the header and its close
         key = key if key is not None else (_passphrase if is_encrypted(path) else None)
         if key is None:
@@ -175,6 +187,8 @@ def verify(path: Path, key: str) -> None:
     Read-only, unless an interrupted write left a hot journal: then read-write, which rolls it
     back (SQLite copies the journal's pages back as they are, whatever the key).
     """
+    if "\x00" in key:  # no passphrase can hold one (`key_text`): a wrong passphrase, not a crash
+        raise wrong_passphrase(path)
     try:
         conn = connect(path, key=key, readonly=not hot_journal(path))
     except db_errors():

@@ -190,7 +190,7 @@ def _demo_db_path() -> Path:
 def _pin_today(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value:
         try:
-            clock.pin(clock.parse_date(value, "--today"))
+            clock.pin(clock.parse_today(value, "--today"))
         except BadInput as err:
             raise click.BadParameter(str(err)) from None
     return value
@@ -214,6 +214,36 @@ def cli(ctx: click.Context, db: str | None, demo: bool) -> None:
         run_tui(ctx.obj)
 
 
+class PrintableStream:
+    """A text stream that shows control characters visibly (`text.printable`) before they reach
+    the terminal: the one way every CLI line goes out (click.echo, print, messages on stderr),
+    so a client name, a note or an audit user holding `\\x1b[2J` or `\\x1b]52;...` cannot
+    drive the terminal (issue 21 item 6). Bytes (`.buffer`: a zip export) pass unchanged; Rich
+    tables write to `.raw` through a console that cleans their text (`commands.agenda`)."""
+
+    def __init__(self, raw: object) -> None:
+        self.raw = raw
+
+    def write(self, data: str) -> int:
+        from caseterm.text import printable
+
+        self.raw.write(printable(data))  # type: ignore[attr-defined]
+        return len(data)
+
+    def writelines(self, lines: "list[str]") -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.raw, name)
+
+
+def raw_stdout() -> object:
+    """Standard output under the PrintableStream (for a Rich console that cleans its own text)."""
+    out = sys.stdout
+    return out.raw if isinstance(out, PrintableStream) else out
+
+
 def _tolerant_streams() -> None:
     """Print what the terminal's encoding cannot show as '?', never crash on it;
     a closed stdout or stderr (`caseterm agenda >&-`) writes nowhere instead of failing."""
@@ -228,6 +258,10 @@ def _tolerant_streams() -> None:
                 reconfigure(errors="replace")
             except (ValueError, OSError):  # a closed or unusual stream
                 pass
+    if not isinstance(sys.stdout, PrintableStream):
+        sys.stdout = PrintableStream(sys.stdout)  # type: ignore[assignment]
+    if not isinstance(sys.stderr, PrintableStream):
+        sys.stderr = PrintableStream(sys.stderr)  # type: ignore[assignment]
 
 
 def _quiet_broken_pipe() -> None:

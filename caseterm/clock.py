@@ -25,6 +25,22 @@ def parse_date(text: str, where: str = "date") -> dt.date:
         raise BadInput(f"{where}: {text!r} is not a valid date (YYYY-MM-DD)") from None
 
 
+#: The dates "today" may be pinned to. Why: the rules reach years before and after today
+#: (policy bounds: at most ten years), so a pinned 9999-12-31 or 0001-01-01 would run off
+#: the calendar Python can hold.
+EARLIEST_TODAY = dt.date(1900, 1, 1)
+LATEST_TODAY = dt.date(2999, 12, 31)
+
+
+def parse_today(text: str, where: str = "--today") -> dt.date:
+    """A date to pin as today: valid, and between EARLIEST_TODAY and LATEST_TODAY."""
+    day = parse_date(text, where)
+    if not EARLIEST_TODAY <= day <= LATEST_TODAY:
+        raise BadInput(f"{where}: {day.isoformat()} is out of range "
+                       f"(between {EARLIEST_TODAY.isoformat()} and {LATEST_TODAY.isoformat()})")
+    return day
+
+
 def parse_hhmm(text: str, where: str = "time") -> dt.time:
     try:
         return dt.datetime.strptime(text.strip(), "%H:%M").time()
@@ -45,7 +61,7 @@ def pinned() -> dt.date | None:
         return _pinned_date
     env = os.environ.get("CASETERM_TODAY")
     if env:
-        return parse_date(env, "CASETERM_TODAY")
+        return parse_today(env, "CASETERM_TODAY")
     return None
 
 

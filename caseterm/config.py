@@ -95,6 +95,8 @@ def check_new_passphrase(passphrase: str, where: str = "passphrase") -> str:
     """A new passphrase long enough for the policy; BadInput naming `where` if not."""
     from caseterm.policy import load_policy
 
+    if "\x00" in passphrase:  # SQLCipher's key is SQL text: a NUL crashed the command
+        raise BadInput(f"{where}: a passphrase cannot hold a NUL character (\\0); nothing was changed")
     least = load_policy().privacy.min_passphrase_length
     if len(passphrase) < least:
         from caseterm.text import plural

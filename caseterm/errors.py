@@ -23,6 +23,13 @@ class StoreError(BadInput):
 _BUSY_SIGNS = ("database is locked", "database table is locked", "database is busy", "sqlite_busy",
                # PostgreSQL (agency mode): a row or table lock not granted in time
                "lock timeout", "could not obtain lock", "deadlock detected")
+class DiskFull(StoreError):
+    """No space left where a file was being written: the device's fault, not the database's
+    (so no 'damaged' wording and no restore hint)."""
+
+
+#: What SQLite (and PostgreSQL) say when the device holding a file is full.
+_FULL_SIGNS = ("database or disk is full", "disk is full", "no space left on device", "sqlite_full")
 #: What SQLite says when the file's pages are not what they should be.
 _DAMAGED_SIGNS = ("malformed", "file is not a database", "not a database", "database disk image", "disk i/o error")
 
@@ -47,6 +54,33 @@ def damaged_message(where: object | None = None, detail: str = "") -> str:
     )
 
 
+#: Less free space than this on a database's device: an I/O error there is the full disk.
+_NEARLY_FULL_BYTES = 64 * 1024
+
+
+def _no_space_at(where: object | None) -> bool:
+    """Is the device holding `where` (a file path) full? SQLite says "disk I/O error", not
+    "disk is full", when it cannot grow the -shm file beside a database on a full device."""
+    if not where:
+        return False
+    import os
+    from pathlib import Path
+
+    try:
+        path = Path(str(where))
+        folder = path if path.is_dir() else path.parent
+        stats = os.statvfs(folder)
+    except (OSError, ValueError):
+        return False
+    return stats.f_bavail * stats.f_frsize < _NEARLY_FULL_BYTES
+
+
+def full_message(where: object | None = None) -> str:
+    """Disk full, naming the device's file, never blaming the source (issue 21 item 9)."""
+    named = f"the device holding {where}" if where else "the device holding the database"
+    return f"no space left on {named}; nothing was written. Free some space there and try again."
+
+
 def store_error_from(err: BaseException, where: object | None = None) -> StoreError | None:
     """A database-level failure (busy, damaged) as a StoreError, or None for anything else.
 
@@ -62,6 +96,8 @@ def store_error_from(err: BaseException, where: object | None = None) -> StoreEr
         inner = orig if isinstance(orig, BaseException) else seen
         if {k.__name__ for k in type(inner).__mro__} & {"OperationalError", "DatabaseError"}:
             text = str(inner.args[0] if inner.args else "").lower()
+            if any(sign in text for sign in _FULL_SIGNS) or ("i/o error" in text and _no_space_at(where)):
+                return DiskFull(full_message(where))
             if any(sign in text for sign in _BUSY_SIGNS):
                 return StoreError(busy_message(where))
             if any(sign in text for sign in _DAMAGED_SIGNS):

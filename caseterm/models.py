@@ -289,6 +289,11 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(index=True, max_length=40)
     case_number: str | None = Field(default=None, index=True, max_length=40)
     detail: str = ""
+    #: The hash chain (migration 0007): sha256 over the previous live entry's hash and this
+    #: entry's fields (`services.audit.chain_hash`); `caseterm check` verifies it.
+    hash: str | None = Field(default=None, max_length=64)
+    #: History brought in by `caseterm import`: kept apart, never spliced into the live chain.
+    imported: bool = Field(default=False)
 
 
 class Worker(SQLModel, table=True):

@@ -335,22 +335,58 @@ def _check_override_keys(override: dict[str, Any], cls: type, where: str, prefix
             _convert(value, hint, dotted, where)
 
 
+#: Every number of the policy: (lowest, highest) allowed, checked when the file loads.
+#: Why: a number far outside what a calendar can hold (`default_days = 9223372036854775807`)
+#: overflows date arithmetic, and a huge count of business days makes a rule walk the
+#: calendar for minutes. The bounds are generous: a year of business days, ten years of days.
+BOUNDS: dict[str, tuple[float, float]] = {
+    "privacy.idle_lock_minutes": (1, 1440),
+    "privacy.min_passphrase_length": (1, 1024),
+    "backups.keep_daily": (1, 366),
+    "backups.keep_weekly": (0, 520),
+    "month_phase.work_verification_days": (1, 31),
+    "month_phase.childcare_last_business_days": (1, 23),
+    "notes.finish_within_hours": (1, 8784),
+    "notes.lookback_days": (1, 3660),
+    "notes.attempt_minutes": (0, 1440),
+    "engagement.missed_activity_business_days": (0, 260),
+    "engagement.attempts_required": (1, 100),
+    "engagement.attempt_business_days": (0, 260),
+    "engagement.letter_response_business_days": (0, 260),
+    "participation.weekly_hours": (0, 168),
+    "participation.work_search_warn_weeks": (0, 520),
+    "participation.work_search_limit_weeks": (0, 520),
+    "participation.work_search_window_months": (1, 120),
+    "monthly.verification_deadline_day": (1, 28),
+    "monthly.close_after_day": (1, 28),
+    "penalty.warn_before_month": (1, 120),
+    "enrollment.first_interview_days_from_contact": (0, 3660),
+    "enrollment.first_interview_days_from_referral": (0, 3660),
+    "enrollment.vi_spdat_days": (0, 3660),
+    "enrollment.spdat_days": (0, 3660),
+    "case_plan.review_days": (0, 3660),
+    "release.expiring_within_days": (0, 3660),
+    "follow_up.default_days": (0, 3660),
+    "referral.outcome_within_days": (0, 3660),
+    "display.year_after_months": (0, 120),
+}
+
+
+def _check_bounds(policy: Policy, where: str) -> None:
+    """Every number within its BOUNDS, naming the field (a number with no bounds is a programming error)."""
+    for key, value in flatten(policy).items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            continue
+        if key not in BOUNDS:
+            raise TypeError(f"policy field {key}: a number without bounds in policy.BOUNDS")
+        low, high = BOUNDS[key]
+        if not low <= value <= high:
+            raise BadInput(f"{where}: {key}: must be between {low:g} and {high:g} (got {value})")
+
+
 def _validate(policy: Policy, where: str) -> None:
     """Cross-field checks a type cannot express."""
-    for key, value in flatten(policy).items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-            raise BadInput(f"{where}: {key}: must not be negative (got {value})")
-    for key in (
-        "month_phase.work_verification_days",
-        "month_phase.childcare_last_business_days",
-        "engagement.attempts_required",
-        "penalty.warn_before_month",
-        "participation.work_search_window_months",
-        "backups.keep_daily",
-    ):
-        section, name = key.split(".")
-        if getattr(getattr(policy, section), name) < 1:
-            raise BadInput(f"{where}: {key}: must be at least 1")
+    _check_bounds(policy, where)
     p = policy.participation
     if p.work_search_warn_weeks > p.work_search_limit_weeks:
         raise BadInput(f"{where}: participation.work_search_warn_weeks: must not be above work_search_limit_weeks")
@@ -365,10 +401,6 @@ def _validate(policy: Policy, where: str) -> None:
             raise BadInput(f"{where}: day.blocks[{i}]: end {block.end:%H:%M} is not after start {block.start:%H:%M}")
     if policy.month_phase.block_end <= policy.month_phase.block_start:
         raise BadInput(f"{where}: month_phase.block_end: not after month_phase.block_start")
-    if not 1 <= policy.monthly.verification_deadline_day <= 28:
-        raise BadInput(f"{where}: monthly.verification_deadline_day: must be between 1 and 28")
-    if not 1 <= policy.monthly.close_after_day <= 28:
-        raise BadInput(f"{where}: monthly.close_after_day: must be between 1 and 28")
     for i, group in enumerate(policy.search.synonyms):
         if len(group) < 2:
             raise BadInput(f"{where}: search.synonyms[{i}]: a group needs at least two words or phrases")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from caseterm import cipher, clock, paths
-from caseterm.errors import StoreError, damaged_message, store_error_from
+from caseterm.errors import DiskFull, StoreError, damaged_message, full_message, store_error_from
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 #: The Alembic head this package's code expects. `tests/test_store.py` keeps
 #: it equal to the newest script in `migrations/versions/`.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -426,20 +426,40 @@ def backup_path_for(db_path: Path, reason: str = "backup") -> Path:
     return db_path.with_name(f"{db_path.stem}-{reason}-{stamp}{db_path.suffix or '.db'}")  # backups.backup_of reads it
 
 
-def backup(engine: Engine, dest: Path) -> Path:
-    """Copy a live SQLite database with the online backup API (file made 0600)."""
+def backup(engine: Engine, dest: Path, flag: str = "-o") -> Path:
+    """Copy a live SQLite database with the online backup API (file made 0600).
+
+    The copy is made in a hidden temp beside `dest` and put in place only once it checks
+    out; `dest` must not exist and must not be a symbolic link (`paths.check_output`).
+    """
+    from caseterm.errors import BadInput
+
     src_path = sqlite_path(str(engine.url))
     if src_path is None:
         raise StoreError("backup: only SQLite databases can be backed up here; use the server's tools")
-    dest = Path(dest)
-    if dest.exists():
-        raise StoreError(f"{dest}: already exists; choose another file")
-    paths.write_private(dest, b"")
+    dest = paths.check_output(Path(dest), flag=flag, force_hint=False)
+    folder = dest.absolute().parent
+    if not folder.exists():
+        paths.ensure_private_dir(folder)
+    temp = folder / f".{dest.name}.{os.getpid()}.tmp"
     try:
-        copy_database(src_path, dest)
-    except BaseException:
-        dest.unlink(missing_ok=True)
-        raise
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            os.close(fd)
+        except OSError as err:
+            raise BadInput(f"{flag} {dest}: cannot write ({paths.os_reason(err, folder)}); nothing was written") from None
+        try:
+            copy_database(src_path, temp)
+        except DiskFull:  # name the folder the user chose, not the hidden temp
+            raise DiskFull(full_message(folder)) from None
+        try:
+            paths._link_no_clobber(temp, dest)
+        except FileExistsError:
+            raise BadInput(f"{flag} {dest}: already exists; choose another file (nothing was written)") from None
+        except OSError as err:
+            raise BadInput(f"{flag} {dest}: cannot write ({paths.os_reason(err, folder)}); nothing was written") from None
+    finally:
+        temp.unlink(missing_ok=True)
     return dest
 
 
@@ -458,6 +478,9 @@ def copy_database(src_path: Path, dest: Path) -> None:
             source.backup(target)
         verdict = integrity(target)
     except cipher.DB_ERRORS as err:
+        full = store_error_from(err, dest)
+        if isinstance(full, DiskFull):  # the copy's device is full: not the source's fault
+            raise full from None
         raise _store_error(f"sqlite:///{src_path}", err) from None
     finally:
         target.close()

@@ -84,3 +84,33 @@ def _article(word: str) -> str:
     if lower.startswith(_CONSONANT_SOUND):
         return "a"
     return "an" if lower[0] in "aeiou" else "a"
+
+
+#: C0 controls but newline and tab, DEL, and the C1 controls (U+0080-U+009F: U+009B is a CSI).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Every control character, newline and tab included (a screen line holds neither).
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _shown(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    if code < 0x20:
+        return "^" + chr(code + 0x40)  # ESC -> ^[ , BEL -> ^G: visible, as `cat -v` shows them
+    # DEL and C1 (U+009B is CSI) as JSON writes them: visible in text, the same data inside a
+    # JSON string (json.dumps escapes C0 itself but leaves these raw), so --json output stays exact.
+    return f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """`text` safe to put on a terminal: every control character but newline and tab shown
+    visibly (`^[`, `^G`; DEL and C1 as `\\u009b`), so data can never clear the screen, set the
+    title, write the clipboard or hide text (issue 21 item 6). A CRLF line end is a newline."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(_shown, text.replace("\r\n", "\n"))
+
+
+def printable_line(text: str) -> str:
+    """`printable`, and newlines and tabs as spaces too: for one line of a table or a title."""
+    return printable(text).replace("\n", " ").replace("\t", " ")
+

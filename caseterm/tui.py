@@ -14,8 +14,10 @@ if TYPE_CHECKING:
 
 def run_tui(ctx: "CliContext") -> None:
     from caseterm.config import load_settings
+    from caseterm.policy import load_policy
 
     load_settings()  # a bad or retired setting is exit 2 with its message, before the screen is taken
+    load_policy()  # likewise a malformed or out-of-range policy.toml (the app once quit silently, exit 0)
     start_unlock = unlock(ctx)
     app = make_app(ctx, start_unlock)
     try:

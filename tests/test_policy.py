@@ -111,13 +111,23 @@ def test_override_replaces_the_block_list() -> None:
         ('[[day.blocks]]\nstart = 09:00:00\nend = 10:00:00\nkind = "notes"\n', "day.blocks[0].title: missing"),
         ('[[day.blocks]]\nstart = 10:00:00\nend = 09:00:00\nkind = "notes"\ntitle = "x"\n', "day.blocks[0]: end 09:00 is not after start 10:00"),
         ("[privacy\n", "not valid TOML"),
-        ("[follow_up]\ndefault_days = -3\n", "follow_up.default_days: must not be negative"),
-        ("[month_phase]\nchildcare_last_business_days = 0\n", "month_phase.childcare_last_business_days: must be at least 1"),
+        ("[follow_up]\ndefault_days = -3\n", "follow_up.default_days: must be between 0 and 3660 (got -3)"),
+        ("[month_phase]\nchildcare_last_business_days = 0\n", "month_phase.childcare_last_business_days: must be between 1 and 23 (got 0)"),
         ("[participation]\nwork_search_warn_weeks = 13\n", "work_search_warn_weeks: must not be above"),
         ('[engagement]\nwritten_methods = ["pigeon"]\n', "engagement.written_methods[0]: expected one of"),
         ("[monthly]\nverification_deadline_day = 31\n", "monthly.verification_deadline_day: must be between 1 and 28"),
         ('[deadlines]\nweekend_rule = "sunday"\n', "deadlines.weekend_rule: expected one of before, after, as-is"),
-        ("[engagement]\nletter_response_business_days = -1\n", "engagement.letter_response_business_days: must not be negative"),
+        ("[engagement]\nletter_response_business_days = -1\n", "engagement.letter_response_business_days: must be between 0 and 260"),
+        # Issue 21 item 9: numbers far out of range crashed the agenda (OverflowError) or spun for minutes.
+        ("[follow_up]\ndefault_days = 9223372036854775807\n", "follow_up.default_days: must be between 0 and 3660"),
+        ("[notes]\nlookback_days = 9223372036854775807\n", "notes.lookback_days: must be between 1 and 3660"),
+        ("[notes]\nfinish_within_hours = 9223372036854775807\n", "notes.finish_within_hours: must be between 1 and 8784"),
+        ("[enrollment]\nvi_spdat_days = 9223372036854775807\n", "enrollment.vi_spdat_days: must be between 0 and 3660"),
+        ("[participation]\nwork_search_window_months = 9223372036854775807\n", "participation.work_search_window_months: must be between 1 and 120"),
+        ("[backups]\nkeep_daily = 9223372036854775807\n", "backups.keep_daily: must be between 1 and 366"),
+        ("[engagement]\nmissed_activity_business_days = 100000000\n", "engagement.missed_activity_business_days: must be between 0 and 260"),
+        ("[display]\nyear_after_months = 100000\n", "display.year_after_months: must be between 0 and 120"),
+        ("[participation]\nweekly_hours = 1e300\n", "participation.weekly_hours: must be between 0 and 168"),
     ],
 )
 def test_bad_agency_file_names_key_and_file(text: str, message: str) -> None:
@@ -158,3 +168,13 @@ def test_bad_policy_file_is_exit_2_from_the_command_line(tmp_path: Path) -> None
                             env={**os.environ}, timeout=60)
     assert result.returncode == 2
     assert "privacy.idle_lock: unknown key" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_every_policy_number_has_bounds() -> None:
+    """Issue 21 item 9: every number field is bounded (a new field without bounds fails here)."""
+    from caseterm.policy import BOUNDS, flatten
+
+    numbers = {k for k, v in flatten(load_policy()).items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    assert numbers == set(BOUNDS)
+    for key, (low, high) in BOUNDS.items():
+        assert low <= flatten(load_policy())[key] <= high, key

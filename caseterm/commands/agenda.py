@@ -15,10 +15,22 @@ from caseterm.text import plural
 
 
 def _console():  # noqa: ANN202 - rich is imported only when printing text
+    """A Rich console whose text segments are cleaned of control characters (`text.printable`):
+    it writes its own colour codes to the raw stream, never the data's; no markup in data."""
     from rich.console import Console
+    from rich.segment import Segment
+
+    from caseterm.cli import raw_stdout
+    from caseterm.text import printable
+
+    class PrintableConsole(Console):
+        def _render_buffer(self, buffer):  # noqa: ANN001, ANN202 - Rich's own signature
+            return super()._render_buffer(
+                seg if seg.control else Segment(printable(seg.text), seg.style, seg.control) for seg in buffer
+            )
 
     width = None if sys.stdout.isatty() else 120
-    return Console(width=width, highlight=False, soft_wrap=False)  # writes to sys.stdout as it is then
+    return PrintableConsole(file=raw_stdout(), width=width, highlight=False, soft_wrap=False)  # type: ignore[arg-type]
 
 
 @click.command("agenda")
@@ -64,9 +76,9 @@ def _print_agenda(result: Any) -> None:
         lines = [_appointment_line(a) for a in block.appointments]
         if not lines and block.kind.value == "interview":
             lines = ["(open)"]
-        schedule.add_row(f"{block.start:%H:%M}-{block.end:%H:%M}", block.title, "\n".join(lines))
+        schedule.add_row(f"{block.start:%H:%M}-{block.end:%H:%M}", Text(block.title), Text("\n".join(lines)))  # data: no markup
     for appt in result.loose_appointments:
-        schedule.add_row(f"{appt.start:%H:%M}", "(outside the template)", _appointment_line(appt))
+        schedule.add_row(f"{appt.start:%H:%M}", "(outside the template)", Text(_appointment_line(appt)))
     console.print(schedule)
 
     if not result.due:
@@ -92,7 +104,7 @@ def _print_agenda(result: Any) -> None:
         for i in items:
             mark = Text("OVERDUE", style="bold red") if i.overdue else Text("")
             when = "today" if i.due == day else f"{i.due:%a %b} {i.due.day}" + (f" {i.due.year}" if i.due.year != day.year else "")
-            table.add_row(mark, str(int(i.priority)), when, i.case_number or "-", i.title, f"{i.rule} ({i.source})")
+            table.add_row(mark, str(int(i.priority)), when, Text(i.case_number or "-"), Text(i.title), f"{i.rule} ({i.source})")
         console.print(table)
     console.print("P: 1 urgent and important, 2 important but not urgent, 3 important but not time limited (004).")
 
@@ -143,6 +155,7 @@ def policy(as_json: bool) -> None:
         click.echo(json.dumps({k: {"value": v, "source": s} for k, v, s in rows}, indent=2, ensure_ascii=False))
         return
     from rich.table import Table
+    from rich.text import Text
 
     console = _console()
     override = paths.policy_override_path()
@@ -153,5 +166,5 @@ def policy(as_json: bool) -> None:
     table.add_column("Value")
     table.add_column("From", no_wrap=True)
     for key, value, source in rows:
-        table.add_row(key, value, source)
+        table.add_row(Text(key), Text(value), Text(source))
     console.print(table)

@@ -39,5 +39,6 @@ def audit_cmd(ctx: CliContext, case_number: str | None, since: str | None, actio
         click.echo(json.dumps([audit.as_json(e) for e in rows], indent=2))
         return
     for entry in rows:
-        click.echo(f"{entry.at:%Y-%m-%d %H:%M:%S}  {entry.user}  {entry.action}  {entry.case_number or '-'}  {entry.detail}")
+        came = "  (imported)" if entry.imported else ""  # history from a file: outside the chain
+        click.echo(f"{entry.at:%Y-%m-%d %H:%M:%S}  {entry.user}  {entry.action}  {entry.case_number or '-'}  {entry.detail}{came}")
     click.echo(f"({plural(len(rows), 'entry', 'entries')})", err=True)

@@ -99,14 +99,18 @@ def _case_number_taken(err: Exception) -> str | None:
 
 @click.command("export")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="json", show_default=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="File to write (json: default standard output).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, allow_dash=True),
+              help="File to write; - for standard output (json: the default).")
+@click.option("--force", is_flag=True, help="Replace the -o file if it exists (never through a symbolic link).")
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of the interchange format and exit.")
 @click.option("--names", is_flag=True, help="ics: put clients' names in event titles (default: initials and case number).")
 @click.pass_obj
-def export_cmd(ctx: CliContext, fmt: str, output: Path | None, schema: bool, names: bool) -> None:
+def export_cmd(ctx: CliContext, fmt: str, output: Path | None, force: bool, schema: bool, names: bool) -> None:
     """Export the caseload. Every export is marked CONFIDENTIAL and written owner-only.
 
     The calendar (ics) carries case numbers and initials only, unless --names.
+    Nothing is written until everything is checked (settings, policy, options); the file
+    is written beside its target and renamed into place with its audit entry.
     """
     if schema:
         from caseterm.services.interchange import json_schema
@@ -115,44 +119,55 @@ def export_cmd(ctx: CliContext, fmt: str, output: Path | None, schema: bool, nam
         return
     if names and fmt != "ics":
         raise BadInput(f"--names: only for --format ics (not {fmt})")
+    from caseterm.config import load_settings
+    from caseterm.policy import load_policy
+
+    load_settings()  # the audit entry names the user: a broken settings.toml stops here, before any write
+    load_policy()
+    to_stdout = (output is None and fmt == "json") or (output is not None and str(output) == "-")
+    if output is not None and not to_stdout:
+        paths.check_output(output, force=force)
+    from caseterm.services.reports import audit_export
     from caseterm.store import session_scope
+    from caseterm.vocabulary import AuditAction
 
     with session_scope(ctx.engine()) as session:
         if fmt == "json":
             from caseterm.models import Client
             from caseterm.services.interchange import export_json
-            from caseterm.services.reports import audit_export
-            from caseterm.vocabulary import AuditAction
             from sqlmodel import func, select
 
-            text = export_json(session)
+            data: bytes | str = export_json(session)
             clients = session.exec(select(func.count()).select_from(Client)).one()
-            if output is None or str(output) == "-":
-                sys.stdout.write(text)
-                audit_export(session, AuditAction.EXPORT, fmt, clients, "-")
-                return
-            _write_export(output, text)
-            audit_export(session, AuditAction.EXPORT, fmt, clients, output.absolute())
-            click.echo(f"Wrote {output} (CONFIDENTIAL).", err=True)
-            return
-        try:
+            default_name = f"caseterm-export-{clock.today().isoformat()}.json"
+        else:
             from caseterm.services import reports
-        except ImportError:
-            raise BadInput(f"--format {fmt}: not available in this version") from None
-        if names and fmt == "ics":
-            click.echo("caseterm: warning: --names puts clients' names in the calendar; "
-                       "a synced calendar usually lives on someone else's server.", err=True)
-        written = reports.export(session, fmt, output, clock.today(), names=names)
-    click.echo(f"Wrote {written} (CONFIDENTIAL).")
+
+            if names:
+                click.echo("caseterm: warning: --names puts clients' names in the calendar; "
+                           "a synced calendar usually lives on someone else's server.", err=True)
+            rendered = reports.render_export(session, fmt, clock.today(), names=names)
+            data, clients, default_name = rendered.data, rendered.clients, rendered.default_name
+        if to_stdout:
+            audit_export(session, AuditAction.EXPORT, fmt, clients, "-", names=names or None)
+            session.commit()  # audited before a byte goes out
+            _to_stdout(data)
+            return
+        target = output if output is not None else Path.cwd() / default_name
+        paths.check_output(target, force=force)
+        audit_export(session, AuditAction.EXPORT, fmt, clients, target, names=names or None)
+        written = paths.write_output(target, data, force=force, commit=session.commit)
+    click.echo(f"Wrote {written} (CONFIDENTIAL).", err=fmt == "json")
 
 
-def _write_export(output: Path, text: str) -> None:
-    if output.is_dir():
-        raise BadInput(f"-o {output}: is a folder; name a file")
-    try:
-        paths.write_private(output, text)
-    except OSError as err:
-        raise BadInput(f"-o {output}: cannot write ({err.strerror})") from None
+def _to_stdout(data: bytes | str) -> None:
+    """An export on standard output (text as text, a zip as bytes)."""
+    if isinstance(data, str):
+        sys.stdout.write(data)
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 @click.command("demo")
@@ -195,7 +210,10 @@ def _daily_backup(ctx: CliContext, engine: "Engine") -> None:
 def _with_restore_hint(err: StoreError, db: Path) -> StoreError:
     """Name the backup to restore from when the database turns out damaged."""
     from caseterm.backups import restore_hint
+    from caseterm.errors import DiskFull
 
+    if isinstance(err, DiskFull):  # the device is full: nothing is damaged, no backup to suggest
+        return err
     return StoreError(*err.errors, restore_hint(db))
 
 
@@ -224,6 +242,10 @@ def backup_cmd(ctx: CliContext, output: Path | None) -> None:
     source = sqlite_path(ctx.url)
     if source is None:
         raise BadInput(server_backup_message("backup", ctx.url))
+    if output is not None:
+        if str(output) == "-":
+            raise BadInput("backup -o -: a database cannot go to standard output; name a file")
+        paths.check_output(output, force_hint=False)  # a link, a folder or an existing file: refused before opening anything
     try:
         engine = ctx.engine()
         dest = output or backup_path_for(source)
@@ -369,7 +391,9 @@ def check_cmd(ctx: CliContext) -> None:
     ctx.unlock()  # an encrypted file: its passphrase
     if path is not None:
         refuse_unless_ours(path, create=False)
-    report = check(make_engine(ctx.url))
+    engine = make_engine(ctx.url)
+    report = check(engine)
+    chain = _audit_chain(engine, report.revision) if report.integrity == "ok" else None  # damaged: SQLite's word first
     click.echo(f"database:     {report.location}")
     click.echo(f"integrity:    {report.integrity}")
     revision = report.revision or "(empty: no schema yet)"
@@ -377,5 +401,29 @@ def check_cmd(ctx: CliContext) -> None:
     click.echo(f"schema:       {revision} ({state})")
     for table, count in report.counts.items():
         click.echo(f"{table + ':':<14}{count}")
+    if chain is not None:
+        verdict = "ok" if chain.broken is None else "BROKEN"
+        click.echo(f"audit chain:  {verdict} ({text.plural(chain.live, 'entry', 'entries')} in the chain, "
+                   f"{chain.imported} imported kept apart)")
     if not report.ok:
         raise BadInput(f"{report.location}: check failed (integrity {report.integrity}, schema {revision})")
+    if chain is not None and chain.broken is not None:
+        raise BadInput(f"{report.location}: the audit trail was tampered with: {chain.broken}")
+
+
+def _audit_chain(engine: "Engine", revision: str | None):  # noqa: ANN202 - services.audit.ChainReport
+    """The audit trail's hash chain, verified (None before migration 0008 made it)."""
+    from caseterm.services import audit
+    from caseterm.store import session_scope
+
+    if revision is None or revision < "0008":
+        return None
+    with session_scope(engine) as session:
+        if engine.dialect.name == "postgresql":
+            from sqlalchemy import text as sql
+
+            role = session.connection().execute(sql("SELECT caseterm_role()")).scalar()
+            if role not in (None, "admin"):  # row-level security shows a worker part of the trail only
+                click.echo("audit chain:  not checked (only an admin or the database owner sees the whole trail)")
+                return None
+        return audit.verify_chain(session)

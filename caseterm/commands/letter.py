@@ -35,6 +35,10 @@ def letter(
     from caseterm.store import session_scope
     from caseterm.text import a_an
 
+    if out_dir is not None and str(out_dir) == "-":
+        from caseterm.errors import BadInput
+
+        raise BadInput("letter -o -: a letter is two files (text and HTML); name a folder")
     chosen = LetterTemplate.parse(template, "--template")
     missed: dt.date | None = clock.parse_date(missed_on, "--missed-on") if missed_on else None
     result = write_letter_committed(

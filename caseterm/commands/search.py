@@ -12,6 +12,10 @@ from caseterm.cli import CliContext
 from caseterm.errors import BadInput
 
 
+#: The most notes one search prints (far more than a terminal shows; within SQLite's integers).
+MAX_LIMIT = 1_000_000
+
+
 @click.command("search")
 @click.argument("words", nargs=-1, required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: a list of {case_number, uid, contact_at, type, snippet}.")
@@ -35,6 +39,8 @@ def search(ctx: CliContext, words: tuple[str, ...], as_json: bool, limit_text: s
         raise BadInput(f"search: --limit: expected a whole number, got {limit_text!r}") from None
     if limit < 1:
         raise BadInput(f"search: --limit: must be at least 1, got {limit}")
+    if limit > MAX_LIMIT:  # SQLite's LIMIT is a 64-bit integer: a bigger one crashed (OverflowError)
+        raise BadInput(f"search: --limit: must be at most {MAX_LIMIT}, got {limit}")
     from caseterm.store import session_scope
 
     with session_scope(ctx.engine()) as session:

@@ -12,6 +12,8 @@ DELETE and REPLACE (migration 0003's triggers).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from dataclasses import dataclass
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,8 +37,40 @@ def detail_of(**parts: Any) -> str:
     return "; ".join(f"{key}={value}" for key, value in parts.items() if value is not None)
 
 
+def _field(value: str | None) -> str:
+    """One field of the canonical form: its length, a colon, the text (None as '-'): no
+    separator inside a value can make two different entries read the same."""
+    return "-" if value is None else f"{len(value)}:{value}"
+
+
+def canonical(at: dt.datetime, user: str, action: str, case_number: str | None, detail: str) -> str:
+    """The fields an entry's hash covers, as one text. Migration 0007's PostgreSQL trigger
+    builds the same text (`to_char(at, 'YYYY-MM-DD HH24:MI:SS')`, `length(x) || ':' || x`)."""
+    stamp = at.replace(microsecond=0).isoformat(sep=" ", timespec="seconds")
+    return "|".join((_field(stamp), _field(user), _field(action), _field(case_number), _field(detail)))
+
+
+def chain_hash(previous: str | None, at: dt.datetime, user: str, action: str, case_number: str | None,
+               detail: str) -> str:
+    """sha256(previous hash, newline, canonical fields), hex. Why a chain: an entry edited,
+    deleted or slipped in through `sqlite3` breaks the link after it, and `check` names it."""
+    text = f"{previous or ''}\n{canonical(at, user, action, case_number, detail)}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _last_hash(session: Session) -> str | None:
+    row = session.exec(
+        select(AuditEntry.hash).where(col(AuditEntry.imported).is_(False)).order_by(col(AuditEntry.id).desc()).limit(1)
+    ).first()
+    return row
+
+
 def record(session: Session, action: AuditAction | str, case_number: str | None = None, detail: str = "") -> AuditEntry:
-    """Append one entry in the caller's transaction (flushed, not committed)."""
+    """Append one entry in the caller's transaction (flushed, not committed), chained to the last.
+
+    On PostgreSQL the server sets the user (migration 0006) and so works the hash out itself
+    (migration 0007's trigger, under a lock: two logins never chain to the same entry).
+    """
     entry = AuditEntry(
         # whole seconds: the interchange file writes seconds, and re-import matches entries exactly
         at=clock.now().replace(microsecond=0),
@@ -45,9 +79,41 @@ def record(session: Session, action: AuditAction | str, case_number: str | None 
         case_number=case_number,
         detail=detail,
     )
+    if session.get_bind().dialect.name == "sqlite":
+        entry.hash = chain_hash(_last_hash(session), entry.at, entry.user, entry.action, entry.case_number, entry.detail)
     session.add(entry)
     session.flush()
     return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What `caseterm check` says of the audit trail."""
+
+    live: int
+    imported: int
+    #: None when every link holds; else the first broken one, in words.
+    broken: str | None
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Walk the live entries in order and recompute each link; name the first that does not hold."""
+    rows = session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()
+    previous: str | None = None
+    live = imported = 0
+    for entry in rows:
+        if entry.imported:
+            imported += 1
+            continue
+        live += 1
+        expected = chain_hash(previous, entry.at, entry.user, entry.action, entry.case_number, entry.detail)
+        if entry.hash != expected:
+            what = "has no hash (added outside caseterm)" if not entry.hash else (
+                "does not match the chain: it was changed, or an entry before it was deleted or slipped in")
+            return ChainReport(live, imported, f"audit entry {entry.id} ({entry.at:%Y-%m-%d %H:%M:%S}, "
+                                               f"{entry.action}) {what}")
+        previous = entry.hash
+    return ChainReport(live, imported, None)
 
 
 def entries(

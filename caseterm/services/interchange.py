@@ -62,6 +62,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import re
 import time
 import uuid
@@ -514,6 +515,20 @@ class _Source:
 
     def __init__(self, path: Path, where: str, what: str) -> None:
         self.path, self.where = path, where
+        import stat
+
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            raise BadInput(f"{where}: no such file") from None
+        except OSError as err:
+            raise BadInput(f"{where}: cannot read the file ({err.strerror or type(err).__name__})") from None
+        if stat.S_ISDIR(mode):
+            raise BadInput(f"{where}: is a folder; name a file")
+        if not stat.S_ISREG(mode):
+            # A pipe blocks until a writer comes and cannot be read twice (the import reads the file twice).
+            raise BadInput(f"{where}: not a regular file (a pipe, device or socket); "
+                           "save it to a file first and import that")
         try:
             self.raw = open(path, "rb")  # noqa: SIM115 - closed by close()
         except FileNotFoundError:
@@ -521,13 +536,13 @@ class _Source:
         except IsADirectoryError:
             raise BadInput(f"{where}: is a folder; name a file") from None
         except OSError as err:
-            raise BadInput(f"{where}: cannot read the file ({err.strerror})") from None
+            raise BadInput(f"{where}: cannot read the file ({err.strerror or type(err).__name__})") from None
         try:
             head = self.raw.read(16)
             self.raw.seek(0)
         except OSError as err:
             self.raw.close()
-            raise BadInput(f"{where}: cannot read the file ({err.strerror})") from None
+            raise BadInput(f"{where}: cannot read the file ({err.strerror or type(err).__name__})") from None
         for magic, message in _NOT_TEXT:
             if head.startswith(magic):
                 self.raw.close()
@@ -1378,7 +1393,9 @@ class _Writer:
         for key in keys:
             self.audit_in_file[key] += 1
             if self.audit_in_file[key] > self.audit_held[key]:
-                new.append(dict(zip(("at", "user", "action", "case_number", "detail"), key)))
+                # Imported history is kept apart from the live chain (marked, no hash): a file can
+                # carry any date and any user name, so it never vouches for this database's trail.
+                new.append({**dict(zip(("at", "user", "action", "case_number", "detail"), key)), "imported": True})
         if new:
             self.conn.execute(insert(table), new)
             _count(self.result.added, "audit", len(new))

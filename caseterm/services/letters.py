@@ -594,13 +594,13 @@ def write_letter(
     text_path, html_path = letter.paths(target)
     audit.record(session, AuditAction.LETTER_WRITTEN, client.case_number,
                  audit.detail_of(template=letter.template.value, file=text_path))
+    # Each file through a temp and a rename, never through a symbolic link, never over a file.
+    paths.write_output(text_path, letter.text, flag="-o")
     try:
-        paths.write_private(text_path, letter.text)
-        paths.write_private(html_path, letter.html)
-    except OSError as err:
-        text_path.unlink(missing_ok=True)
-        html_path.unlink(missing_ok=True)
-        raise BadInput(f"-o {target}: cannot write the letter ({err.strerror})") from None
+        paths.write_output(html_path, letter.html, flag="-o")
+    except BaseException:
+        text_path.unlink(missing_ok=True)  # ours: written just now
+        raise
     return LetterResult(letter.template, text_path, html_path, note)
 
 

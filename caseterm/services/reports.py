@@ -481,10 +481,9 @@ def _check_dest(dest: Path) -> Path:
 
 
 def _write(dest: Path, data: bytes | str) -> Path:
-    try:
-        return paths.write_private(dest, data)
-    except OSError as err:
-        raise BadInput(f"-o {dest}: cannot write ({err.strerror})") from None
+    """Write (or replace: a re-print of the same day) a report file: temp, fsync, rename;
+    never through a symbolic link (`paths.write_output`)."""
+    return paths.write_output(dest, data, force=True)
 
 
 #: The caseload CSV's columns; `caseterm import` reads the client fields back and skips the rest.
@@ -614,6 +613,11 @@ def _readme(today: dt.date) -> str:
 
 def export_csv_zip(session: Session, dest: Path, today: dt.date) -> Path:
     """All records, one CSV per kind, plus README-CONFIDENTIAL.txt, in one zip (0600)."""
+    return _write(dest, csv_zip_bytes(session, today))
+
+
+def csv_zip_bytes(session: Session, today: dt.date) -> bytes:
+    """The CSV export's zip, in memory."""
     from caseterm.services.interchange import export_data
 
     data = export_data(session)
@@ -624,7 +628,7 @@ def export_csv_zip(session: Session, dest: Path, today: dt.date) -> Path:
         for kind in RECORD_KINDS:
             rows = data.get(kind, [])
             zf.writestr(f"{kind}.csv", records_csv(rows, _columns(kind, rows)))
-    return _write(dest, buf.getvalue())
+    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------
@@ -698,8 +702,18 @@ _DEFAULT_NAMES: dict[ExportFormat, tuple[str, str]] = {
 }
 
 
-def export(session: Session, fmt: str, dest: Path | None, today: dt.date, names: bool = False) -> Path:
-    """Write one export (csv: a zip of CSVs; ics; html: the caseload report) and return its path.
+@dataclass(frozen=True)
+class RenderedExport:
+    """An export built in memory, not yet written: what `caseterm export` checks, audits, then writes."""
+
+    fmt: ExportFormat
+    data: bytes | str
+    clients: int
+    default_name: str
+
+
+def render_export(session: Session, fmt: str, today: dt.date, names: bool = False) -> RenderedExport:
+    """One export (csv: a zip of CSVs; ics; html: the caseload report) as bytes, nothing written.
 
     `names` (ics only) puts clients' names in the calendar instead of initials.
     """
@@ -709,19 +723,28 @@ def export(session: Session, fmt: str, dest: Path | None, today: dt.date, names:
         choices = ", ".join(f.value for f in ExportFormat)
         raise BadInput(f"--format {fmt}: not a report format (choose {choices}, or json)") from None
     stem, suffix = _DEFAULT_NAMES[kind]
-    target = _check_dest(Path(dest) if dest is not None else _default_dest(stem, today, suffix))
     if kind is ExportFormat.CSV:
-        written = export_csv_zip(session, target, today)
+        data: bytes | str = csv_zip_bytes(session, today)
         clients = session.exec(select(func.count()).select_from(Client)).one()
     elif kind is ExportFormat.ICS:
-        written = export_ics(session, target, today, names=names)
+        data = appointments_ics(session, today, names=names)
         clients = session.exec(select(func.count(func.distinct(Appointment.client_id)))).one()
     else:
         report = caseload_report(session, today)
-        written = write_caseload_html(session, target, today, report)
+        data = caseload_html_text(report)
         clients = len(report.lines)
-    audit_export(session, AuditAction.EXPORT, kind.value, clients, written, names=names or None)
-    return written
+    return RenderedExport(kind, data, clients, f"caseterm-{stem}-{today.isoformat()}{suffix}")
+
+
+def export(session: Session, fmt: str, dest: Path | None, today: dt.date, names: bool = False,
+           force: bool = False) -> Path:
+    """Write one export and its audit entry: built in memory, audited, written through a temp,
+    renamed into place. Returns its path."""
+    rendered = render_export(session, fmt, today, names=names)
+    target = Path(dest) if dest is not None else Path.cwd() / rendered.default_name
+    paths.check_output(target, force=force)
+    audit_export(session, AuditAction.EXPORT, rendered.fmt.value, rendered.clients, target, names=names or None)
+    return paths.write_output(target, rendered.data, force=force, commit=session.commit)
 
 
 def audit_export(session: Session, action: AuditAction, fmt: str, clients: int, path: Path | str,
