@@ -435,7 +435,7 @@ async def test_a_covering_worker_sees_the_absent_workers_items_marked(agency: Ag
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         shown = screen_text(app)
-        assert "A-1 · covering for Ana Reyes" in shown, shown
+        assert "A-1 · due today · covering for Ana Reyes" in shown, shown  # every item says when (23.4)
         assert "B-1 · covering" not in shown and "B-1" in shown
         # The caseload is ben's own; the clients he covers are one key away.
         from caseterm.screens.caseload import CaseloadTable
