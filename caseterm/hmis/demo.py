@@ -1,0 +1,94 @@
+"""The demo's HMIS side: the organization, two projects, an enrollment per client, data elements.
+
+Deterministic like the rest of the demo. A Housing First PSH (a HUD CoC project,
+permanent housing: move-in dates, annual assessments) and the employment
+program for TANF and SNAP E&T (Services Only, not a continuum project, not
+HMIS-participating: its clients still carry the universal data elements).
+Some answers are 8 (doesn't know), 9 (prefers not to answer) or 99 (not
+collected), as a real caseload's are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session
+
+from caseterm.hmis import records
+from caseterm.hmis.records import ProjectFields
+from caseterm.models import Client
+
+HF = "Housing First"
+
+
+def populate(session: Session, today: dt.date, clients: list[Client]) -> None:
+    """Write the HMIS records for the demo's `clients` (already flushed)."""
+    records.set_organization(session, "Riverside Community Services", victim_service_provider=False)
+    psh = records.add_project(session, ProjectFields(
+        name="Riverside Housing First PSH", project_type=3, continuum_project=True, hmis_participation=1,
+        housing_type=3, operating_start=dt.date(2019, 7, 1), coc_code="OR-501", geocode="419036",
+        funder=2, grant_id="OR0123L0E012400", grant_start=dt.date(2025, 7, 1)))
+    jobs = records.add_project(session, ProjectFields(
+        name="Employment Services (TANF, SNAP E&T)", project_type=6, continuum_project=False,
+        hmis_participation=0, residential_affiliation=False, operating_start=dt.date(2016, 1, 1),
+        coc_code="OR-501", geocode="419036", funder=46, other_funder="TANF and SNAP E&T (state)",
+        grant_id="ODHS-JOBS-2026", grant_start=dt.date(2025, 7, 1)))
+    first_hf = True
+    for i, client in enumerate(clients):
+        housing = client.program == HF
+        project = psh if housing else jobs
+        entry = client.shelter_entry_date or client.referral_date or client.initial_contact_date or today
+        records.set_client_elements(
+            session, client,
+            name_data_quality=2 if i % 11 == 3 else 1,
+            ssn=(f"{900 + i:03d}55{1000 + i:04d}" if i % 4 == 0 else
+                 (f"xxxxx{1000 + i:04d}" if i % 4 == 1 else None)),
+            ssn_data_quality={0: 1, 1: 2, 2: 9, 3: 99}[i % 4],
+            dob_data_quality=2 if i % 9 == 5 else 1,
+            race=("" if i % 10 == 7 else ",".join(sorted({
+                records.RACE_COLUMNS[i % 7], records.RACE_COLUMNS[(i * 3) % 7] if i % 3 == 0 else records.RACE_COLUMNS[i % 7]}))),
+            race_none=9 if i % 10 == 7 else None,
+            sex={0: 0, 1: 1, 2: 0, 3: 1, 4: 8}[i % 5] if i % 13 != 12 else 99,
+            veteran_status=1 if i % 17 == 6 else (99 if i % 8 == 5 else 0),
+        )
+        if housing and first_hf:
+            # Before this stay: an earlier stay in the employment program, ended with no exit interview.
+            first_hf = False
+            earlier = records.enroll(session, client, jobs, entry - dt.timedelta(days=700),
+                                     living_situation=116, length_of_stay=5, disabling_condition=0)
+            records.record_collection(session, earlier, 1, earlier.entry_date, income_any=0, benefits=["SNAP"],
+                                      insurance_any=0, disabilities={5: 0, 6: 0, 7: 0, 8: 0, 9: 0, 10: 0},
+                                      dv_survivor=0)
+            records.exit_enrollment(session, earlier, entry - dt.timedelta(days=400), 30, reason="left_without_notice")
+        enrollment = records.enroll(
+            session, client, project, entry,
+            enrollment_coc="OR-501",
+            living_situation=116 if housing else (435 if i % 3 else 410),
+            rental_subsidy_type=None if housing or not i % 3 == 1 else 433,
+            length_of_stay=5 if housing else (8 if i % 7 == 2 else 5),
+            los_under_threshold=None, previous_street_essh=None,
+            times_homeless_past_three_years=(4 if housing else None),
+            months_homeless_past_three_years=(113 if housing else None),
+            date_to_street_essh=(entry - dt.timedelta(days=500)) if housing else None,
+            disabling_condition=(1 if housing else (99 if i % 6 == 1 else 0)),
+        )
+        if enrollment.rental_subsidy_type is None and enrollment.living_situation == 435:
+            enrollment.rental_subsidy_type = 433
+        if housing and entry + dt.timedelta(days=21) <= today:
+            enrollment.move_in_date = entry + dt.timedelta(days=21)
+        dv = client.dv_in_home
+        records.record_collection(
+            session, enrollment, 1, entry,
+            income={"TANF": 506.0} if client.program == "TANF" else ({"SSDI": 943.0} if housing else {}),
+            income_any=None if client.program == "TANF" or housing else (8 if i % 5 == 2 else 0),
+            benefits=["SNAP"] if i % 2 == 0 else [], benefits_any=None if i % 2 == 0 else 0,
+            insurance=["Medicaid"] if i % 3 else [], insurance_any=None if i % 3 else 99,
+            disabilities=({9: 1, 10: 0, 5: 0, 6: 0, 7: 0, 8: 0} if housing else
+                          {5: 0, 6: 0, 7: 0, 8: 9 if i % 7 == 3 else 0, 9: 0, 10: 0}),
+            dv_survivor=1 if dv else (9 if i % 12 == 5 else 0),
+            dv_when=1 if dv else None, dv_fleeing=(0 if dv else None),
+        )
+        if client.exit_date is not None:
+            records.exit_enrollment(session, enrollment, max(client.exit_date, entry), 435, subsidy=439,
+                                    reason=client.exit_reason.value if client.exit_reason else None)
+    session.flush()
