@@ -29,6 +29,9 @@ FUTURE_ALLOWED = frozenset({
     "CEParticipationStatusEndDate", "FAEndDate", "ExportEndDate",
 })
 
+#: Client columns HashStatus 4 (SHA-256) turns into 64 hex digits (the SSN: its last four, then 64).
+HASHED_LENGTH = {"FirstName": 64, "MiddleName": 64, "LastName": 64, "SSN": 68}
+
 #: Columns that name a record of another file: column -> (file, its id column).
 REFERENCES: dict[str, tuple[str, str]] = {
     "PersonalID": ("Client", "PersonalID"),
@@ -121,8 +124,10 @@ def _check_header(fspec: FileSpec, table: Table, problems: list[Problem]) -> Non
             problems.append(Problem(fspec.filename, 1, name, "not a column of this file in FY2026"))
 
 
-def _value_problem(column: Column, value: str, today: dt.date, spec: Spec) -> str | None:
+def _value_problem(column: Column, value: str, today: dt.date, spec: Spec, hashed: bool = False) -> str | None:
     """What is wrong with one non-empty value of `column`, or None."""
+    if hashed and column.name in HASHED_LENGTH:
+        return None if len(value) <= HASHED_LENGTH[column.name] else f"longer than a hashed value ({len(value)})"
     if column.kind == "I":
         if not _INT.match(value):
             return f"not an integer: {value!r}"
@@ -174,6 +179,7 @@ def check_tables(tables: dict[str, bytes], today: dt.date, spec: Spec | None = N
     spec = spec or load_spec()
     problems: list[Problem] = []
     parsed: dict[str, Table] = {}
+    hashed = False
     for fspec in spec.files:
         raw = tables.get(fspec.filename)
         if raw is None:
@@ -183,6 +189,8 @@ def check_tables(tables: dict[str, bytes], today: dt.date, spec: Spec | None = N
         if table is None:
             continue
         parsed[fspec.name] = table
+        if fspec.name == "Export" and table.rows:
+            hashed = table.rows[0].get("HashStatus") in ("2", "3", "4")
         _check_header(fspec, table, problems)
         present = [c for c in fspec.columns if c.name in table.header]
         seen: set[str] = set()
@@ -194,7 +202,7 @@ def check_tables(tables: dict[str, bytes], today: dt.date, spec: Spec | None = N
                     if not column.nullable:
                         problems.append(Problem(fspec.filename, number, column.name, "required, but empty"))
                     continue
-                wrong = _value_problem(column, value, today, spec)
+                wrong = _value_problem(column, value, today, spec, hashed and fspec.name == "Client")
                 if wrong:
                     problems.append(Problem(fspec.filename, number, column.name, wrong))
             _conditional_lists(fspec, row, spec, problems)
