@@ -77,6 +77,8 @@ def export_cmd(ctx: CliContext, fmt: str, output: Path | None, schema: bool, nam
     --format hmis writes HUD's HMIS CSV FY2026 set (24 files) for --from..--to
     into -o PATH: a folder, or a zip when PATH ends in .zip.
     """
+    if names and fmt != "ics":
+        raise BadInput(f"--names: only for --format ics (not {fmt})")
     if fmt == "hmis" and not schema:
         from caseterm.hmis.cli import export_hmis
 
