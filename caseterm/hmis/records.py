@@ -313,6 +313,10 @@ def record_collection(session: Session, enrollment: HmisEnrollment, stage: int, 
     check_code(stage, "5.03.1", "stage")
     if information_date < enrollment.entry_date:
         raise BadInput(f"date {information_date}: before the enrollment's entry {enrollment.entry_date}")
+    if enrollment.exit_date is not None and information_date > enrollment.exit_date:
+        raise BadInput(f"date {information_date}: after the enrollment's exit {enrollment.exit_date}")
+    if stage == 3 and enrollment.exit_date is not None and information_date != enrollment.exit_date:
+        raise BadInput(f"stage exit: the information date is the exit date ({enrollment.exit_date})")
     for value, field in ((income_any, "income"), (benefits_any, "benefits"), (insurance_any, "insurance"),
                          (dv_survivor, "dv"), (dv_fleeing, "dv-fleeing")):
         check_code(value, "1.8", field)
