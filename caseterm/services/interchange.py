@@ -113,6 +113,7 @@ from caseterm.vocabulary import (
     VerifiedBy,
 )
 from caseterm.confidential import CONFIDENTIAL_LINE
+from caseterm.hmis import interchange as _hmis
 from caseterm.services.notes import is_late_entry
 
 FORMAT = "caseterm/1"
@@ -321,18 +322,25 @@ class InterchangeFile(_Record):
     releases: list[ReleaseRecord] = []
     referrals: list[ReferralRecord] = []
     tasks: list[TaskRecord] = []
+    #: HUD HMIS records (caseterm/hmis/interchange.py).
+    hmis_organization: list[_hmis.OrganizationRecord] = []
+    hmis_projects: list[_hmis.ProjectRecord] = []
+    hmis_enrollments: list[_hmis.EnrollmentRecord] = []
+    hmis_clients: list[_hmis.ClientElementsRecord] = []
+    hmis_collections: list[_hmis.CollectionRecord] = []
     #: The audit trail, so a caseload moved to another machine keeps its history.
     audit: list[AuditRecord] = []
 
 
 RECORD_LISTS = ("appointments", "notes", "case_plans", "assessments", "hours", "releases", "referrals", "tasks",
-                "audit")
+                *_hmis.LISTS, "audit")
 #: Every list of the format, in the order an export writes them (and import writes them).
 ALL_LISTS = ("clients", *RECORD_LISTS)
 RECORD_MODELS: dict[str, type[_Record]] = {
     "clients": ClientRecord, "appointments": AppointmentRecord, "notes": NoteRecord,
     "case_plans": CasePlanRecord, "assessments": AssessmentRecord, "hours": HoursRecord,
     "releases": ReleaseRecord, "referrals": ReferralRecord, "tasks": TaskRecord, "audit": AuditRecord,
+    **_hmis.MODELS,
 }
 
 
@@ -987,6 +995,11 @@ class _Checker:
         where = self.where
         if kind == "audit":
             return  # history: its case numbers need not be clients, and an entry may repeat
+        if kind in _hmis.MODELS:  # recognised by uid; only their clients are checked here
+            case_number = getattr(record, "case_number", None)
+            if case_number is not None:
+                self.cases.setdefault(case_number, [f"{at}.case_number", 0])[1] += 1
+            return
         if kind == "clients":
             first = self.client_at.get(record.case_number)
             if first is not None:
@@ -1129,6 +1142,7 @@ KIND_LABELS = {
     "hours": ("hours entry", "hours entries"), "releases": ("release", "releases"),
     "referrals": ("referral", "referrals"), "tasks": ("task", "tasks"),
     "audit": ("audit entry", "audit entries"),
+    **_hmis.LABELS,
 }
 
 
@@ -1318,7 +1332,9 @@ class _Writer:
             self.flush()
 
     def flush(self) -> None:
-        if self.batch and self.kind is not None:
+        if self.batch and self.kind in _hmis.MODELS:
+            _hmis.write(self, self.kind, self.batch)
+        elif self.batch and self.kind is not None:
             getattr(self, f"_write_{self.kind}")(self.batch)
         self.batch = []
 
@@ -1732,6 +1748,7 @@ def export_data(session: Session) -> dict[str, Any]:
         {"case_number": case_of.get(t.client_id) if t.client_id else None, **_row(t, ("title", "due", "priority", "done"))}
         for t in sorted(tasks, key=lambda t: (case_of.get(t.client_id) or "", t.due, t.title))
     ]
+    doc.update(_hmis.export(session, case_of))
     entries = session.execute(select(AuditEntry.__table__).order_by(AuditEntry.at, AuditEntry.id)).all()
     doc["audit"] = [_row(e, ("at", "user", "action", "case_number", "detail")) for e in entries]
     return doc
