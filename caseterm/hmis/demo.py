@@ -11,6 +11,7 @@ collected), as a real caseload's are.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqlmodel import Session
 
@@ -115,4 +116,23 @@ def populate(session: Session, today: dt.date, clients: list[Client]) -> None:
             records.record_collection(session, enrollment, 3, enrollment.exit_date, income={"SSDI": 943.0},
                                       benefits=["SNAP"], insurance=["Medicaid"],
                                       disabilities={9: 1, 10: 0, 5: 0, 6: 0, 7: 0, 8: 0}, dv_survivor=0)
+    session.flush()
+    _stable_uids(session)
+
+
+#: The demo is deterministic (same today, same data): its HMIS uids are uuid5s of the table and row.
+UID_NAMESPACE = uuid.UUID("0b9f7a52-5d3e-4f0a-8c61-3e2a9d4b7c15")
+
+
+def _stable_uids(session: Session) -> None:
+    from sqlmodel import select
+
+    from caseterm.hmis.models import HmisCollection, HmisEnrollment, HmisOrganization, HmisProject
+
+    for model in (HmisOrganization, HmisProject, HmisEnrollment, HmisCollection):
+        for row in session.exec(select(model)).all():
+            row.uid = str(uuid.uuid5(UID_NAMESPACE, f"{model.__tablename__}/{row.id}"))
+            if isinstance(row, HmisEnrollment):
+                row.household_id = row.uid.replace("-", "")
+            session.add(row)
     session.flush()
