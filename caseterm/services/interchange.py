@@ -1232,11 +1232,14 @@ def _sweeps(order: list[str]) -> list[list[str]]:
     file with another order is read once per group.
     """
     present = [k for k in order if k in RECORD_MODELS]
+    hmis = [k for k in present if k in _hmis.MODELS]  # HMIS lists: parents first, in _hmis.LISTS order
     ok = (not present or "clients" not in present or present[0] == "clients") and (
-        "appointments" not in present or "notes" not in present or present.index("appointments") < present.index("notes"))
+        "appointments" not in present or "notes" not in present or present.index("appointments") < present.index("notes")) \
+        and hmis == [k for k in _hmis.LISTS if k in hmis]
     if ok:
         return [present] if present else []
-    groups = [["clients"], ["appointments"], [k for k in present if k not in ("clients", "appointments")]]
+    groups = [["clients"], ["appointments"], *[[k] for k in _hmis.LISTS],
+              [k for k in present if k not in ("clients", "appointments", *_hmis.LISTS)]]
     return [[k for k in g if k in present] for g in groups if any(k in present for k in g)]
 
 
