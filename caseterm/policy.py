@@ -176,6 +176,7 @@ class FollowUpPolicy:
 class HmisPolicy:
     annual_window_days: int
     data_entry_days: int
+    lookback_days: int
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,10 @@ def test_missing_data_due_date_from_policy_and_not_for_non_hud() -> None:
     days = load_policy().hmis.data_entry_days
     assert [(i.due, i.overdue) for i in items] == [(D(2025, 12, 1) + dt.timedelta(days=days), False)]
     assert due("hmis-missing-data", D(2026, 12, 6), enrollment(hud=False, stages=[])) == []
+    lookback = load_policy().hmis.lookback_days
+    exited = enrollment(stages=[], entry=D(2024, 1, 2), exit_date=D(2024, 6, 1), destination=435)
+    assert due("hmis-missing-data", D(2024, 6, 1) + dt.timedelta(days=lookback), exited)  # still in the year
+    assert due("hmis-missing-data", D(2024, 6, 2) + dt.timedelta(days=lookback), exited) == []  # older: left alone
 
 
 # --- hmis-exit ---------------------------------------------------------------------------------

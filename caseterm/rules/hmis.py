@@ -116,12 +116,14 @@ def enrollment_gaps(client: ClientSnap, e: HmisEnrollmentSnap) -> list[tuple[str
 
 @rule("hmis-missing-data")
 def missing_data(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
-    """A HUD enrollment whose required elements are missing or "data not collected" (99) for a stage
-    (entry, update, annual, exit): due `data_entry_days` after the stage's date. Cleared by recording them."""
+    """A HUD enrollment (open, or exited within `lookback_days`) whose required elements are missing or
+    "data not collected" (99) for a stage (entry, update, annual, exit): due `data_entry_days` after the
+    stage's date. Cleared by recording them."""
     days = dt.timedelta(days=policy.hmis.data_entry_days)
+    since = day - dt.timedelta(days=policy.hmis.lookback_days)
     for client in snap.clients:
         for e in client.hmis_enrollments:
-            if not e.hud:
+            if not e.hud or (e.exit_date is not None and e.exit_date < since):
                 continue
             for stage, when, missing in enrollment_gaps(client, e):
                 shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
