@@ -44,6 +44,8 @@ COMMANDS: dict[str, str] = {
     "worker": "caseterm.commands.team:worker",
     "assign": "caseterm.commands.team:assign_cmd",
     "cover": "caseterm.commands.team:cover_cmd",
+    "hmis": "caseterm.commands.hmis:hmis",
+    "project": "caseterm.commands.hmis:project",
 }
 
 HELP = {
@@ -65,6 +67,8 @@ HELP = {
     "worker": "Add or list workers (case managers, supervisors, admins).",
     "assign": "Transfer clients to a worker (history and a transfer note).",
     "cover": "Let one worker act for another's clients until a date.",
+    "hmis": "HUD HMIS CSV FY2026: `hmis check PATH` validates a set of files.",
+    "project": "The agency's organization and projects (HUD HMIS): add, list, edit.",
 }
 
 

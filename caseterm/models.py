@@ -334,3 +334,14 @@ class Coverage(SQLModel, table=True):
     covered_by_id: int = Field(foreign_key="worker.id", index=True)
     from_date: dt.date
     until: dt.date
+
+
+# The HUD HMIS records live in their own module (caseterm/hmis/models.py); imported here so every
+# user of the tables (Alembic, the store, create_all in tests) sees them.
+from caseterm.hmis.models import (  # noqa: E402,F401
+    HmisClient,
+    HmisCollection,
+    HmisEnrollment,
+    HmisOrganization,
+    HmisProject,
+)

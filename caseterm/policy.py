@@ -173,6 +173,13 @@ class FollowUpPolicy:
 
 
 @dataclass(frozen=True)
+class HmisPolicy:
+    annual_window_days: int
+    data_entry_days: int
+    lookback_days: int
+
+
+@dataclass(frozen=True)
 class ReferralPolicy:
     outcome_within_days: int
 
@@ -211,6 +218,7 @@ class Policy:
     release: ReleasePolicy
     home_visits: HomeVisitsPolicy
     follow_up: FollowUpPolicy
+    hmis: HmisPolicy
     referral: ReferralPolicy
     caseload: CaseloadPolicy
     search: SearchPolicy

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 #: The Alembic head this package's code expects. `tests/test_store.py` keeps
 #: it equal to the newest script in `migrations/versions/`.
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 
 BUSY_TIMEOUT_MS = 5000
 

@@ -171,6 +171,7 @@ class AuditAction(StrEnum):
     UNLOCK_FAILED = "unlock_failed"
     ASSIGN = "assign"
     COVER = "cover"
+    HMIS_RECORDED = "hmis_recorded"
 
 
 #: Display names that are not the code with spaces: acronyms and hyphenated terms.

@@ -16,7 +16,7 @@ from caseterm.errors import BadInput, StoreError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-EXPORT_FORMATS = ("json", "csv", "ics", "html")
+EXPORT_FORMATS = ("json", "csv", "ics", "html", "hmis")
 
 
 @click.command("import")
@@ -104,14 +104,29 @@ def _case_number_taken(err: Exception) -> str | None:
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists (never through a symbolic link).")
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of the interchange format and exit.")
 @click.option("--names", is_flag=True, help="ics: put clients' names in event titles (default: initials and case number).")
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="hmis: first day of the reporting period.")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="hmis: last day of the reporting period.")
+@click.option("--hash", "hashed", is_flag=True, help="hmis: SHA-256 names and SSN (HashStatus 4), for a DV provider sharing with a CoC.")
 @click.pass_obj
-def export_cmd(ctx: CliContext, fmt: str, output: Path | None, force: bool, schema: bool, names: bool) -> None:
+def export_cmd(ctx: CliContext, fmt: str, output: Path | None, force: bool, schema: bool, names: bool,
+               date_from: str | None, date_to: str | None, hashed: bool) -> None:
     """Export the caseload. Every export is marked CONFIDENTIAL and written owner-only.
 
     The calendar (ics) carries case numbers and initials only, unless --names.
+    --format hmis writes HUD's HMIS CSV FY2026 set (24 files) for --from..--to
+    into -o PATH: a folder, or a zip when PATH ends in .zip.
     Nothing is written until everything is checked (settings, policy, options); the file
     is written beside its target and renamed into place with its audit entry.
     """
+    if names and fmt != "ics":
+        raise BadInput(f"--names: only for --format ics (not {fmt})")
+    if fmt == "hmis" and not schema:
+        from caseterm.hmis.cli import export_hmis
+
+        export_hmis(ctx, output, date_from, date_to, hashed, force)
+        return
+    if any((date_from, date_to, hashed)) and not schema:
+        raise BadInput(f"--from/--to/--hash: only for --format hmis (not {fmt})")
     if schema:
         from caseterm.services.interchange import json_schema
 

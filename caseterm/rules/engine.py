@@ -149,6 +149,7 @@ RULE_MODULES = (
     "caseterm.rules.participation",
     "caseterm.rules.enrollment",
     "caseterm.rules.caseload",
+    "caseterm.rules.hmis",
 )
 
 

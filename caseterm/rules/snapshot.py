@@ -148,6 +148,49 @@ class DraftSnap:
 
 
 @dataclass(frozen=True)
+class HmisStageSnap:
+    """One stage's data elements of an HMIS enrollment (5.03 stage: 1 entry, 2 update, 3 exit, 5 annual)."""
+
+    stage: int
+    date: dt.date
+    income_any: int | None = None
+    benefits_any: int | None = None
+    insurance_any: int | None = None
+    dv_survivor: int | None = None
+    has_disabilities: bool = False
+
+
+@dataclass(frozen=True)
+class HmisPersonSnap:
+    """The client's universal data elements about the person (3.01-3.07); None: nothing recorded."""
+
+    name_quality: int | None = None
+    ssn_quality: int | None = None
+    dob_quality: int | None = None
+    has_race: bool = False
+    race_none: int | None = None
+    sex: int | None = None
+    veteran: int | None = None
+
+
+@dataclass(frozen=True)
+class HmisEnrollmentSnap:
+    """One HMIS enrollment as the hmis-* rules see it; `hud`: a continuum (HUD CoC) project."""
+
+    id: int
+    project: str
+    hud: bool
+    entry_date: dt.date
+    exit_date: dt.date | None = None
+    destination: int | None = None
+    relationship_to_hoh: int | None = None
+    living_situation: int | None = None
+    disabling_condition: int | None = None
+    enrollment_coc: str | None = None
+    stages: tuple[HmisStageSnap, ...] = ()
+
+
+@dataclass(frozen=True)
 class ClientSnap:
     id: int
     case_number: str
@@ -196,6 +239,9 @@ class ClientSnap:
     last_good_cause_at: dt.datetime | None = None
     #: newest home visit of the day's month that reached the client, by its note
     last_home_visit_at: dt.datetime | None = None
+    #: HUD HMIS: the client's enrollments (oldest first) and universal data elements
+    hmis_enrollments: tuple[HmisEnrollmentSnap, ...] = ()
+    hmis_person: HmisPersonSnap | None = None
 
     def is_active(self, day: dt.date) -> bool:
         """A case still worked on `day`: open, pended or not initialized, not exited."""

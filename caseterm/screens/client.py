@@ -58,6 +58,7 @@ TABS: list[tuple[str, str]] = [
     ("hours", "Hours"),
     ("releases", "Releases"),
     ("referrals", "Referrals"),
+    ("hmis", "HMIS"),
 ]
 TAB_ALIASES = {"case_plan": "plan", "caseplan": "plan", "participation": "hours", "appointment": "appointments"}
 #: Record tabs whose rows are edited with `e`.
@@ -269,6 +270,10 @@ class ClientScreen(CompactFooterMixin, Screen):
     SUMMARIES = {"plan", "hours"}
 
     def _tab_widgets(self, tab_id: str) -> list[Widget]:
+        if tab_id == "hmis":
+            from caseterm.screens.hmis_tab import HmisPanel
+
+            return [HmisPanel(id="hmis-table")]
         widgets: list[Widget] = []
         if tab_id in self.SUMMARIES:
             widgets.append(Static("", id=f"{tab_id}-summary", markup=False))
@@ -276,6 +281,8 @@ class ClientScreen(CompactFooterMixin, Screen):
         return widgets
 
     def _setup_table(self, tab_id: str) -> None:
+        if tab_id == "hmis":
+            return
         columns = self.COMPACT_COLUMNS.get(tab_id) if self.compact else None
         self.query_one(f"#{tab_id}-table", RecordTable).add_columns(*(columns or self.COLUMNS[tab_id]))
 
@@ -323,12 +330,19 @@ class ClientScreen(CompactFooterMixin, Screen):
             "hours": self._show_hours,
             "releases": self._show_releases,
             "referrals": self._show_referrals,
+            "hmis": self._show_hmis,
         }
         with self._session() as session:
             client = get_client(session, self.case_number)
             for tab_id in tab_ids:
                 loaders[tab_id](session, client)
                 self._tab_stale.discard(tab_id)
+
+    def _show_hmis(self, session: Any, client: Client) -> None:
+        from caseterm.hmis.views import client_summary
+        from caseterm.screens.hmis_tab import HmisPanel
+
+        self.query_one("#hmis-table", HmisPanel).show(client_summary(session, client)["lines"], client.case_number)
 
     def _data_changed(self, _version: int) -> None:
         if self.is_current:

@@ -510,3 +510,8 @@ def populate(session: Session, today: dt.date) -> None:
     session.add(ManualTask(client_id=None, title="Staff meeting: bring the monthly participation report", due=T, priority=2))
     session.add(ManualTask(client_id=None, title="Complete the new-hire training video (1 Topic)", due=T + dt.timedelta(days=3), priority=3))
     session.flush()
+
+    # HUD HMIS: the organization, two projects, enrollments and data elements (caseterm/hmis/demo.py).
+    from caseterm.hmis import demo as hmis_demo
+
+    hmis_demo.populate(session, T, [c for c, _ in clients])

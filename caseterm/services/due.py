@@ -143,6 +143,40 @@ def load_snapshot(
         return _load_snapshot(session, day, policy or load_policy(), client_ids)
 
 
+def _hmis_snaps(session: Session, ids: tuple[int, ...] | None) -> tuple[dict[int, list], dict[int, object]]:
+    """The HMIS enrollments (with their stages) and universal data elements of the clients, for the hmis-* rules."""
+    from caseterm.rules.snapshot import HmisEnrollmentSnap, HmisPersonSnap, HmisStageSnap
+
+    stages: dict[int, list[HmisStageSnap]] = defaultdict(list)
+    for eid, stage, date, income, benefits, insurance, dv, disabilities in _rows(
+        session,
+        "SELECT s.enrollment_id, s.stage, s.information_date, s.income_from_any_source, s.benefits_from_any_source,"
+        " s.insurance_from_any_source, s.dv_survivor, s.disabilities FROM hmis_collection s"
+        f" JOIN hmis_enrollment e ON e.id = s.enrollment_id WHERE 1 = 1{_in('e.client_id', ids)}"
+        " ORDER BY s.information_date, s.id",
+    ):
+        stages[eid].append(HmisStageSnap(stage, _d(date), income, benefits, insurance, dv,  # type: ignore[arg-type]
+                                         bool(disabilities and disabilities != "{}")))
+    enrollments: dict[int, list[HmisEnrollmentSnap]] = defaultdict(list)
+    for eid, cid, project, hud, entry, exit_date, dest, rel, living, disabling, coc in _rows(
+        session,
+        "SELECT e.id, e.client_id, p.name, p.continuum_project, e.entry_date, e.exit_date, e.destination,"
+        " e.relationship_to_hoh, e.living_situation, e.disabling_condition, e.enrollment_coc"
+        f" FROM hmis_enrollment e JOIN hmis_project p ON p.id = e.project_id WHERE 1 = 1{_in('e.client_id', ids)}"
+        " ORDER BY e.entry_date, e.id",
+    ):
+        enrollments[cid].append(HmisEnrollmentSnap(eid, project, bool(hud), _d(entry), _d(exit_date),  # type: ignore[arg-type]
+                                                   dest, rel, living, disabling, coc, tuple(stages.get(eid, ()))))
+    people: dict[int, object] = {}
+    for cid, name_q, ssn_q, dob_q, race, race_none, sex, veteran in _rows(
+        session,
+        "SELECT client_id, name_data_quality, ssn_data_quality, dob_data_quality, race, race_none, sex,"
+        f" veteran_status FROM hmis_client WHERE 1 = 1{_in('client_id', ids)}",
+    ):
+        people[cid] = HmisPersonSnap(name_q, ssn_q, dob_q, bool(race), race_none, sex, veteran)
+    return enrollments, people
+
+
 def _in(column: str, ids: tuple[int, ...] | None) -> str:
     """` AND column IN (ids)` (ids are ints, inlined), or nothing for the whole caseload."""
     if ids is None:
@@ -388,6 +422,8 @@ def _load_snapshot(
         )
     )
 
+    hmis_enrollments, hmis_people = _hmis_snaps(session, ids)
+
     statuses = ClientStatus._value2member_map_
     clients = []
     for row in client_rows:
@@ -425,6 +461,8 @@ def _load_snapshot(
                 last_contact_at=last_contact.get(cid),
                 last_good_cause_at=last_gc.get(cid),
                 last_home_visit_at=last_visit.get(cid),
+                hmis_enrollments=tuple(hmis_enrollments.get(cid, ())),
+                hmis_person=hmis_people.get(cid),
             )
         )
     tasks = tuple(TaskSnap(tid, title, _d(due), int(prio), case) for tid, title, due, prio, case in task_rows)

@@ -114,6 +114,7 @@ from caseterm.vocabulary import (
     VerifiedBy,
 )
 from caseterm.confidential import CONFIDENTIAL_LINE
+from caseterm.hmis import interchange as _hmis
 from caseterm.services.notes import is_late_entry
 
 FORMAT = "caseterm/1"
@@ -322,18 +323,25 @@ class InterchangeFile(_Record):
     releases: list[ReleaseRecord] = []
     referrals: list[ReferralRecord] = []
     tasks: list[TaskRecord] = []
+    #: HUD HMIS records (caseterm/hmis/interchange.py).
+    hmis_organization: list[_hmis.OrganizationRecord] = []
+    hmis_projects: list[_hmis.ProjectRecord] = []
+    hmis_enrollments: list[_hmis.EnrollmentRecord] = []
+    hmis_clients: list[_hmis.ClientElementsRecord] = []
+    hmis_collections: list[_hmis.CollectionRecord] = []
     #: The audit trail, so a caseload moved to another machine keeps its history.
     audit: list[AuditRecord] = []
 
 
 RECORD_LISTS = ("appointments", "notes", "case_plans", "assessments", "hours", "releases", "referrals", "tasks",
-                "audit")
+                *_hmis.LISTS, "audit")
 #: Every list of the format, in the order an export writes them (and import writes them).
 ALL_LISTS = ("clients", *RECORD_LISTS)
 RECORD_MODELS: dict[str, type[_Record]] = {
     "clients": ClientRecord, "appointments": AppointmentRecord, "notes": NoteRecord,
     "case_plans": CasePlanRecord, "assessments": AssessmentRecord, "hours": HoursRecord,
     "releases": ReleaseRecord, "referrals": ReferralRecord, "tasks": TaskRecord, "audit": AuditRecord,
+    **_hmis.MODELS,
 }
 
 
@@ -1002,6 +1010,11 @@ class _Checker:
         where = self.where
         if kind == "audit":
             return  # history: its case numbers need not be clients, and an entry may repeat
+        if kind in _hmis.MODELS:  # recognised by uid; only their clients are checked here
+            case_number = getattr(record, "case_number", None)
+            if case_number is not None:
+                self.cases.setdefault(case_number, [f"{at}.case_number", 0])[1] += 1
+            return
         if kind == "clients":
             first = self.client_at.get(record.case_number)
             if first is not None:
@@ -1144,6 +1157,7 @@ KIND_LABELS = {
     "hours": ("hours entry", "hours entries"), "releases": ("release", "releases"),
     "referrals": ("referral", "referrals"), "tasks": ("task", "tasks"),
     "audit": ("audit entry", "audit entries"),
+    **_hmis.LABELS,
 }
 
 
@@ -1233,11 +1247,14 @@ def _sweeps(order: list[str]) -> list[list[str]]:
     file with another order is read once per group.
     """
     present = [k for k in order if k in RECORD_MODELS]
+    hmis = [k for k in present if k in _hmis.MODELS]  # HMIS lists: parents first, in _hmis.LISTS order
     ok = (not present or "clients" not in present or present[0] == "clients") and (
-        "appointments" not in present or "notes" not in present or present.index("appointments") < present.index("notes"))
+        "appointments" not in present or "notes" not in present or present.index("appointments") < present.index("notes")) \
+        and hmis == [k for k in _hmis.LISTS if k in hmis]
     if ok:
         return [present] if present else []
-    groups = [["clients"], ["appointments"], [k for k in present if k not in ("clients", "appointments")]]
+    groups = [["clients"], ["appointments"], *[[k] for k in _hmis.LISTS],
+              [k for k in present if k not in ("clients", "appointments", *_hmis.LISTS)]]
     return [[k for k in g if k in present] for g in groups if any(k in present for k in g)]
 
 
@@ -1333,7 +1350,9 @@ class _Writer:
             self.flush()
 
     def flush(self) -> None:
-        if self.batch and self.kind is not None:
+        if self.batch and self.kind in _hmis.MODELS:
+            _hmis.write(self, self.kind, self.batch)
+        elif self.batch and self.kind is not None:
             getattr(self, f"_write_{self.kind}")(self.batch)
         self.batch = []
 
@@ -1749,6 +1768,7 @@ def export_data(session: Session) -> dict[str, Any]:
         {"case_number": case_of.get(t.client_id) if t.client_id else None, **_row(t, ("title", "due", "priority", "done"))}
         for t in sorted(tasks, key=lambda t: (case_of.get(t.client_id) or "", t.due, t.title))
     ]
+    doc.update(_hmis.export(session, case_of))
     entries = session.execute(select(AuditEntry.__table__).order_by(AuditEntry.at, AuditEntry.id)).all()
     doc["audit"] = [_row(e, ("at", "user", "action", "case_number", "detail")) for e in entries]
     return doc
