@@ -377,6 +377,9 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "follow_up.default_days": (0, 3660),
     "referral.outcome_within_days": (0, 3660),
     "display.year_after_months": (0, 120),
+    "hmis.annual_window_days": (0, 182),
+    "hmis.data_entry_days": (0, 3660),
+    "hmis.lookback_days": (1, 3660),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from typing import Any
 
@@ -29,7 +30,8 @@ def _console():  # noqa: ANN202 - rich is imported only when printing text
                 seg if seg.control else Segment(printable(seg.text), seg.style, seg.control) for seg in buffer
             )
 
-    width = None if sys.stdout.isatty() else 120
+    # A terminal's width, or COLUMNS when set; 120 for a pipe (Rich would take 80).
+    width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120
     return PrintableConsole(file=raw_stdout(), width=width, highlight=False, soft_wrap=False)  # type: ignore[arg-type]
 
 
