@@ -139,18 +139,31 @@ class CliContext:
             from caseterm.store import location
 
             CliContext.location = location(self.url)  # never the password
+            from caseterm.store import checked_unchanged, remember_checked, sqlite_path
+
+            path = sqlite_path(self.url)
+            # Looked at before opening (opening makes its write-ahead log): as it was when remembered.
+            unchanged = path is not None and checked_unchanged(path)
             self._engine = open_store(self.url, create=create or self.names_default_db)
             current = click.get_current_context(silent=True)
-            if current is not None:  # let go of the file when the command ends
-                current.call_on_close(self._engine.dispose)
-            if check:
-                try:
-                    quick_check(self._engine)
-                except BadInput as err:
-                    from caseterm.backups import restore_hint
-                    from caseterm.store import sqlite_path
+            checked = {"sound": False}
+            if current is not None:
+                # Callbacks run last-registered first: the file is let go of (its log checkpointed),
+                # then, if it was checked sound, remembered as it is now.
+                if path is not None:
+                    current.call_on_close(lambda: checked["sound"] and remember_checked(path))
+                current.call_on_close(self._engine.dispose)  # let go of the file when the command ends
+            if check and path is not None:
+                # The whole-file check reads every page (0.35 s at 10,000 clients): a file unchanged
+                # since it last passed is not read again; a damaged page read later still fails (exit 2).
+                if not unchanged:
+                    try:
+                        quick_check(self._engine)
+                    except BadInput as err:
+                        from caseterm.backups import restore_hint
 
-                    raise type(err)(*err.errors, restore_hint(sqlite_path(self.url))) from None
+                        raise type(err)(*err.errors, restore_hint(path)) from None
+                checked["sound"] = True
             if self.demo:
                 from caseterm.services import demo
                 from caseterm.store import session_scope

@@ -496,6 +496,71 @@ def integrity(conn: sqlite3.Connection, pragma: str = "integrity_check") -> str:
     return "; ".join(str(r[0]) for r in rows)
 
 
+#: Where the last sound check of each database file is remembered (state folder; paths and
+#: file stamps only, never client data).
+CHECKED_FILE = "checked.json"
+
+
+def file_stamp(path: Path) -> list[int] | None:
+    """What changes when the file (or its write-ahead log) changes: device, inode, size, mtime."""
+    stamp: list[int] = []
+    for part in (path, path.with_name(path.name + "-wal")):
+        try:
+            st = part.stat()
+        except FileNotFoundError:
+            stamp += [0, 0, 0, 0]
+            continue
+        except OSError:
+            return None
+        stamp += [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
+    return stamp
+
+
+def _checked() -> dict[str, list[int]]:
+    import json
+
+    from caseterm import paths
+
+    try:
+        data = json.loads((paths.state_dir() / CHECKED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def checked_unchanged(path: Path) -> bool:
+    """The file passed a check and has not changed since: a read need not check it again."""
+    stamp = file_stamp(path)
+    return stamp is not None and _checked().get(str(path.resolve())) == stamp
+
+
+def remember_checked(path: Path, sound: bool = True) -> None:
+    """Remember (or forget) that the file as it is now is sound. Never fails: it only saves time."""
+    import json
+    import os
+
+    from caseterm import paths
+
+    key = str(path.resolve())
+    data = _checked()
+    stamp = file_stamp(path) if sound else None
+    if stamp is None:
+        data.pop(key, None)
+    else:
+        data[key] = stamp
+    data = dict(list(data.items())[-50:])  # the files this user works on, not every file ever opened
+    target = paths.state_dir() / CHECKED_FILE
+    temp = target.with_name(f"{CHECKED_FILE}.{os.getpid()}.tmp")
+    try:
+        paths.write_private(temp, json.dumps(data))
+        os.replace(temp, target)
+    except OSError:
+        try:
+            temp.unlink()
+        except OSError:
+            pass
+
+
 def quick_check(engine: Engine) -> None:
     """Refuse a damaged SQLite file before a command reads it (StoreError).
 
@@ -514,6 +579,7 @@ def quick_check(engine: Engine) -> None:
         raise _store_error(str(engine.url), err) from None
     verdict = "; ".join(str(r[0]) for r in rows)
     if verdict != "ok":
+        remember_checked(path, sound=False)
         raise StoreError(damaged_message(path, verdict))
 
 
