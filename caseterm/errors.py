@@ -50,7 +50,7 @@ def damaged_message(where: object | None = None, detail: str = "") -> str:
     return (
         f"{_named(where)} file is damaged{said}; nothing was changed. "
         "Run `caseterm check`, then restore the newest good backup with `caseterm restore BACKUP` "
-        "(see 'If something goes wrong' in the README)."
+        "(see docs/troubleshooting.md)."
     )
 
 
