@@ -499,10 +499,12 @@ class CasetermApp(App[None]):
     def _open_schedule_message(self, message: OpenSchedule) -> None:
         self.open_schedule(message.appointment_id)
 
-    def open_client(self, case_number: str, tab: str | None = None) -> None:
+    def open_client(self, case_number: str, tab: str | None = None, note_id: int | None = None) -> None:
+        """The client's file (on `tab`, with `note_id` highlighted on the notes tab).
+        Screens open a file through here rather than importing the client screen."""
         from caseterm.screens.client import ClientScreen
 
-        self.push_screen(ClientScreen(case_number, tab=tab))
+        self.push_screen(ClientScreen(case_number, tab=tab, note_id=note_id))
 
     def open_note(
         self,
@@ -762,7 +764,7 @@ class CasetermApp(App[None]):
         from caseterm.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen))
+            self.push_screen(HelpScreen(self.screen, list(self.BINDINGS)))
 
     def action_recent_notices(self) -> None:
         from caseterm.screens.notices import NoticesScreen
