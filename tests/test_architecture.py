@@ -54,3 +54,17 @@ def test_the_contracts_catch_a_circle(tmp_path: Path) -> None:
     assert result.returncode != 0, result.stdout[-3000:]
     assert "No import circles between the service modules BROKEN" in result.stdout
 
+
+
+def test_every_package_is_listed_for_the_wheel() -> None:
+    """pyproject.toml lists packages by name: a new subpackage (screens/client, shell)
+    left off the list would be missing from an installed caseterm, not from a checkout."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in (ROOT / "caseterm").rglob("__init__.py")
+        if "__pycache__" not in init.parts
+    }
+    assert found - listed == set(), f"add to [tool.setuptools] packages in pyproject.toml: {sorted(found - listed)}"
