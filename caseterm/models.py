@@ -335,13 +335,3 @@ class Coverage(SQLModel, table=True):
     from_date: dt.date
     until: dt.date
 
-
-# The HUD HMIS records live in their own module (caseterm/hmis/models.py); imported here so every
-# user of the tables (Alembic, the store, create_all in tests) sees them.
-from caseterm.hmis.models import (  # noqa: E402,F401
-    HmisClient,
-    HmisCollection,
-    HmisEnrollment,
-    HmisOrganization,
-    HmisProject,
-)

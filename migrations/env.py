@@ -3,6 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
+import caseterm.hmis.models  # noqa: F401 - the HUD HMIS tables (caseterm/hmis/models.py), and through it
 import caseterm.models  # noqa: F401 - registers the tables on SQLModel.metadata
 
 target_metadata = SQLModel.metadata

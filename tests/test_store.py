@@ -38,6 +38,8 @@ def test_models_and_migrations_agree(tmp_path: Path) -> None:
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
+    import caseterm.hmis.models  # noqa: F401 - the HMIS tables live in their own module
+
     engine = open_store(resolve_url(str(tmp_path / "m.db")))
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)

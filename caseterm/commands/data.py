@@ -121,7 +121,7 @@ def export_cmd(ctx: CliContext, fmt: str, output: Path | None, force: bool, sche
     if names and fmt != "ics":
         raise BadInput(f"--names: only for --format ics (not {fmt})")
     if fmt == "hmis" and not schema:
-        from caseterm.hmis.cli import export_hmis
+        from caseterm.commands.hmis_export import export_hmis
 
         export_hmis(ctx, output, date_from, date_to, hashed, force)
         return

@@ -373,13 +373,8 @@ def write(files: dict[str, bytes], dest: Path, now: dt.datetime, force: bool = F
 
 def export(session: Session, dest: Path, start: dt.date, end: dt.date, now: dt.datetime, user: str,
            hashed: bool = False, force: bool = False) -> tuple[Path, int]:
-    """Build, write and audit one export; returns the path and how many clients it holds."""
-    from caseterm.services.reports import audit_export
-    from caseterm.vocabulary import AuditAction
-
+    """Build and write one export; returns the path and how many clients it holds.
+    The caller audits it in the same transaction (commands/hmis_export.py)."""
     tables = build(session, start, end, now, user, hashed=hashed)
     written = write(render(tables), dest, now, force=force)
-    clients = len(tables.get("Client", []))
-    audit_export(session, AuditAction.EXPORT, "hmis", clients, written, hashed="yes" if hashed else None,
-                 period=f"{start}..{end}")
-    return written, clients
+    return written, len(tables.get("Client", []))

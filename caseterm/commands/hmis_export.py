@@ -16,7 +16,9 @@ def export_hmis(ctx: Any, output: Path | None, date_from: str | None, date_to: s
     """`caseterm export --format hmis --from D --to D -o PATH [--hash] [--force]`."""
     from caseterm.hmis.export import export
     from caseterm.services.audit import current_user
+    from caseterm.services.reports import audit_export
     from caseterm.store import session_scope
+    from caseterm.vocabulary import AuditAction
 
     if output is None or str(output) == "-":
         raise BadInput("--format hmis: name a folder or a .zip with -o PATH (24 files do not fit on standard output)")
@@ -28,5 +30,7 @@ def export_hmis(ctx: Any, output: Path | None, date_from: str | None, date_to: s
     with session_scope(ctx.engine()) as session:
         written, clients = export(session, output, start, end, clock.now().replace(microsecond=0), current_user(),
                                   hashed=hashed, force=force)
+        audit_export(session, AuditAction.EXPORT, "hmis", clients, written, hashed="yes" if hashed else None,
+                     period=f"{start}..{end}")
     click.echo(f"Wrote {written}: HMIS CSV FY2026, {clients} client{'s' if clients != 1 else ''}, "
                f"{start} to {end} (CONFIDENTIAL).", err=True)
