@@ -29,9 +29,17 @@ class Host(App):
         self.engine = engine
         self.screen_factory = screen_factory
         self.results: list = []
+        self.notice_log: list = []
 
     def session(self):
         return session_scope(self.engine)
+
+    def notify(self, message, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+        """Kept as CasetermApp keeps them (`notice_log`): a toast expires with the wall clock."""
+        from caseterm.messages import Notice
+
+        self.notice_log.append(Notice(str(message), str(kwargs.get("severity", "information")), clock.now()))
+        super().notify(message, *args, **kwargs)
 
     def on_mount(self) -> None:
         self.push_screen(self.screen_factory(), callback=self.results.append)
