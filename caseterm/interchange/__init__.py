@@ -6,7 +6,8 @@
 - `validate`: pass 1 (`read_file`); `importer`: pass 2 (`import_data`), writing through `writer`.
 - `problems`: the collected error lines; `limits`: batch size, error cap, lock wait.
 - `json_export`: the JSON export. The CSV zip and ICS exports are in `services/reports.py`;
-  the HMIS records are in `caseterm/hmis/interchange.py` (hooked in through `records`).
+  the HMIS records are in `caseterm/hmis/interchange.py` (its `LISTS`, `MODELS`,
+  `LABELS`, `write` and `export` are used by `records`, `validate`, `importer`, `writer`, `json_export`).
 - `caseterm.services.interchange` re-exports the public names, so callers need not change.
 
 Import is all or nothing, and reads the file a record at a time, in two passes,

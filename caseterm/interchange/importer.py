@@ -12,12 +12,12 @@ from sqlmodel import Session
 
 from caseterm.errors import StoreError
 from caseterm.hmis import interchange as _hmis
-from caseterm.models import Appointment, Client, Note
 from caseterm.interchange import limits
 from caseterm.interchange.problems import _Errors
 from caseterm.interchange.records import RECORD_MODELS
 from caseterm.interchange.validate import CheckedFile, _records_again, read_file
 from caseterm.interchange.writer import ImportResult, _Writer, _chunks
+from caseterm.models import Appointment, Client, Note
 
 
 # --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from caseterm.confidential import CONFIDENTIAL_LINE
 from caseterm.hmis import interchange as _hmis
+from caseterm.interchange.records import ClientRecord, FORMAT
 from caseterm.models import (
     Appointment,
     Assessment,
@@ -27,7 +28,6 @@ from caseterm.models import (
     Referral,
     Release,
 )
-from caseterm.interchange.records import ClientRecord, FORMAT
 
 
 # --------------------------------------------------------------------------

@@ -13,6 +13,18 @@ from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from caseterm.hmis import interchange as _hmis
+from caseterm.interchange import limits
+from caseterm.interchange.problems import _Errors
+from caseterm.interchange.records import (
+    ALL_LISTS,
+    AppointmentRecord,
+    AuditRecord,
+    CasePlanRecord,
+    ClientRecord,
+    NoteRecord,
+    _Record,
+    derived_note_uid,
+)
 from caseterm.models import (
     Appointment,
     Assessment,
@@ -30,9 +42,6 @@ from caseterm.models import (
     new_uid,
 )
 from caseterm.services.notes import is_late_entry
-from caseterm.interchange import limits
-from caseterm.interchange.problems import _Errors
-from caseterm.interchange.records import ALL_LISTS, AppointmentRecord, AuditRecord, CasePlanRecord, ClientRecord, NoteRecord, _Record, derived_note_uid
 
 
 KIND_LABELS = {
