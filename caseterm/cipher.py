@@ -237,3 +237,10 @@ def export(src: Path, dest: Path, *, src_key: str | None, dest_key: str) -> None
         conn.execute("DETACH DATABASE target")
     finally:
         conn.close()
+
+
+def integrity(conn: sqlite3.Connection, pragma: str = "integrity_check") -> str:
+    """'ok', or SQLite's findings joined on one line (at most ten). Here, below
+    `store` and `swap`, which both check copies with it."""
+    rows = conn.execute(f"PRAGMA {pragma}(10)").fetchall()
+    return "; ".join(str(r[0]) for r in rows)

@@ -10,7 +10,6 @@ actually needed, so a normal start-up does not pay for it.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from caseterm import cipher, clock, paths
+from caseterm.cipher import integrity  # re-exported: backups and the CLI know it as store.integrity
 from caseterm.errors import DiskFull, StoreError, damaged_message, full_message, store_error_from
 
 if TYPE_CHECKING:
@@ -488,12 +488,6 @@ def copy_database(src_path: Path, dest: Path) -> None:
     os.chmod(dest, 0o600)
     if verdict != "ok":
         raise StoreError(damaged_message(src_path, verdict) + " No backup was written: it would copy the damage.")
-
-
-def integrity(conn: sqlite3.Connection, pragma: str = "integrity_check") -> str:
-    """'ok', or SQLite's findings joined on one line (at most ten)."""
-    rows = conn.execute(f"PRAGMA {pragma}(10)").fetchall()
-    return "; ".join(str(r[0]) for r in rows)
 
 
 #: Where the last sound check of each database file is remembered (state folder; paths and

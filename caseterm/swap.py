@@ -181,11 +181,9 @@ def holding(path: Path, key: str | None, *, unreadable_ok: bool = False) -> Iter
 
 def _check(temp: Path, key: str | None, expected: dict[str, int], what: Path) -> None:
     """The new file opens with its key, passes integrity_check and holds the expected rows."""
-    from caseterm.store import integrity
-
     conn = cipher.connect_cipher(temp, key=key)
     try:
-        verdict, found = integrity(conn), counts(conn)
+        verdict, found = cipher.integrity(conn), counts(conn)
     except cipher.db_errors() as err:
         verdict, found = str(err), {}
     finally:

@@ -1,18 +1,38 @@
-"""Start the terminal app from the CLI (kept apart so the CLI stays light)."""
+"""Start the terminal app from the CLI (kept apart so the CLI stays light).
+
+The CLI hands its options in (`StartOptions`, which `cli.CliContext` satisfies);
+this module does not import `cli` (issue 26: no import circle).
+"""
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from caseterm.app import CasetermApp
-    from caseterm.cli import CliContext
 
 
-def run_tui(ctx: "CliContext") -> None:
+class StartOptions(Protocol):
+    """What the start needs from the command line's options (`cli.CliContext`)."""
+
+    demo: bool
+    #: Where messages about the file say it is (a class attribute on CliContext).
+    location: str | None
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def letters_dir(self) -> Path | None: ...
+
+    def engine(self, *, create: bool = False, check: bool = True) -> "Engine": ...
+
+
+def run_tui(ctx: "StartOptions") -> None:
     from caseterm.config import load_settings
     from caseterm.policy import load_policy
 
@@ -31,7 +51,7 @@ def run_tui(ctx: "CliContext") -> None:
         sys.exit(app.return_code)
 
 
-def make_app(ctx: "CliContext", start_unlock: tuple[int, str] | None = None) -> "CasetermApp":
+def make_app(ctx: "StartOptions", start_unlock: tuple[int, str] | None = None) -> "CasetermApp":
     """The app on the database the options chose (after `unlock`).
 
     A caseterm file at the head revision starts light (issue 14): its first page is
@@ -65,7 +85,7 @@ def make_app(ctx: "CliContext", start_unlock: tuple[int, str] | None = None) -> 
     return app
 
 
-def _app_on(ctx: "CliContext", start_unlock: tuple[int, str] | None) -> "CasetermApp":
+def _app_on(ctx: "StartOptions", start_unlock: tuple[int, str] | None) -> "CasetermApp":
     from caseterm.app import CasetermApp
     from caseterm.store import sqlite_path
 
@@ -103,20 +123,19 @@ def _app_on(ctx: "CliContext", start_unlock: tuple[int, str] | None) -> "Caseter
     return app
 
 
-def light_start(ctx: "CliContext") -> Any:
+def light_start(ctx: "StartOptions") -> Any:
     """A read-only connection for the first page when the file can be opened as it is
     (caseterm's, at the head revision), else None (`caseterm.readonly`)."""
     from caseterm import readonly
-    from caseterm.cli import CliContext
     from caseterm.store import location
 
     conn = readonly.connect(ctx.url)
     if conn is not None:
-        CliContext.location = location(ctx.url)  # what messages about the file name
+        type(ctx).location = location(ctx.url)  # what messages about the file name (CliContext's class attribute)
     return conn
 
 
-def unlock(ctx: "CliContext") -> tuple[int, str] | None:
+def unlock(ctx: "StartOptions") -> tuple[int, str] | None:
     """An encrypted database: CASETERM_PASSPHRASE, or the unlock screen before anything else is drawn.
 
     Returns (wrong tries, how) for the audit trail, which can only be written once the file is open;

@@ -174,7 +174,7 @@ def kill_at_random(proc: subprocess.Popen[bytes], db: Path, before: set[str], rn
 
     def wait(condition: Callable[[], bool]) -> None:
         while not condition() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.002)
+            time.sleep(0.002)  # polls the condition above (bounded by the deadline)
 
     if mode == "start-up":
         time.sleep(rng.uniform(0.0, 1.5))

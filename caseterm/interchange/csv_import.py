@@ -96,7 +96,7 @@ class _CsvReader:
     def rows(self, errors: _Errors) -> Iterator[tuple[int, ClientRecord]]:
         """(line, client) for every good row; problems go to `errors`."""
         where = self.where
-        from caseterm.services.reports import CASELOAD_CSV_COLUMNS
+        from caseterm.services.caseload_csv import CASELOAD_CSV_COLUMNS
 
         reader = csv.reader(self.source.lines())
         try:

@@ -34,13 +34,14 @@ def _bindings(bindings: list[BindingType]) -> list[Binding]:
     return list(Binding.make_bindings(bindings))
 
 
-def _sections(under: Screen | None) -> list[tuple[str, list[BindingType]]]:
-    from caseterm.app import CasetermApp
+def _sections(under: Screen | None, everywhere: list[BindingType]) -> list[tuple[str, list[BindingType]]]:
+    """The key sections; `everywhere` is the app's own bindings, handed in by the app
+    (this screen does not import the app module: no import circle)."""
     from caseterm.screens.caseload import CaseloadScreen
     from caseterm.widgets.due_today import DueToday
 
     sections: list[tuple[str, list[BindingType]]] = [
-        ("Everywhere", list(CasetermApp.BINDINGS)),
+        ("Everywhere", list(everywhere)),
         ("Caseload (1)", list(CaseloadScreen.BINDINGS)),
     ]
     from caseterm.screens.client import ClientScreen
@@ -68,15 +69,18 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,question_mark,q,f1", "dismiss", "Close", show=True),
     ]
 
-    def __init__(self, under: Screen | None = None) -> None:
+    def __init__(self, under: Screen | None = None, everywhere: list[BindingType] | None = None) -> None:
+        """`under`: the screen `?` was pressed on (its keys go first); `everywhere`:
+        the app's global bindings (the app passes its `BINDINGS`)."""
         super().__init__()
         self.under = under
+        self.everywhere = list(everywhere or [])
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
             yield Label("caseterm keys  ·  Esc closes  ·  ctrl+p finds any client or action", id="help-title")
             with VerticalScroll(id="help-scroll"):
-                for title, bindings in _sections(self.under):
+                for title, bindings in _sections(self.under, self.everywhere):
                     yield Static(self._section(title, bindings), classes="help-section")
                 yield Static(self._pairs("Moving around", MOVING), classes="help-section")
                 yield Static(self._pairs("Dialogs", DIALOGS), classes="help-section")

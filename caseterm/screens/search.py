@@ -152,9 +152,9 @@ class SearchScreen(Screen):
         self.open_hit(hit)
 
     def open_hit(self, hit: SearchHit) -> None:
-        """Replace this screen with the client's file, the note highlighted."""
-        from caseterm.screens.client import ClientScreen
-
+        """Replace this screen with the client's file, the note highlighted (through
+        the app's `open_client`: this screen does not import the client screen, which
+        opens it — issue 26: no import circle)."""
         from caseterm.vocabulary import AuditAction
 
         app = self.app
@@ -162,4 +162,4 @@ class SearchScreen(Screen):
         if audit is not None:
             audit(AuditAction.NOTE_READ, hit.case_number, f"note_id={hit.note_id}")
         self.dismiss(None)
-        app.push_screen(ClientScreen(hit.case_number, tab="notes", note_id=hit.note_id))
+        app.open_client(hit.case_number, tab="notes", note_id=hit.note_id)  # type: ignore[attr-defined]

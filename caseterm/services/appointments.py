@@ -450,7 +450,7 @@ class DaySchedule:
 
 def template_blocks(day: dt.date) -> list[ScheduleBlock]:
     """The day template of the policy with the month-phase block laid over it (agenda)."""
-    from caseterm.services.agenda import day_blocks
+    from caseterm.services.day_template import day_blocks
 
     return [ScheduleBlock(b.start, b.end, str(getattr(b.kind, "value", b.kind)), b.title, []) for b in day_blocks(day)]
 
@@ -488,6 +488,6 @@ def day_schedule(session: Session, day: dt.date, now: dt.datetime, due_items: li
     current = current_block_index(blocks, day, now)
     if current is not None:
         blocks[current].current = True
-    from caseterm.services.agenda import day_note
+    from caseterm.services.day_template import day_note
 
     return DaySchedule(day, blocks, day_note(day))

@@ -18,6 +18,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from caseterm import clock
+from caseterm.services.reached import reached_sql  # re-exported: the first frame's name for it
 from caseterm.vocabulary import AppointmentStatus, AuditAction, ClientStatus
 
 if TYPE_CHECKING:
@@ -93,23 +94,6 @@ def follow_up_days() -> int:
     from caseterm.policy import load_policy
 
     return int(load_policy().follow_up.default_days)
-
-
-def reached_sql() -> str:
-    """SQL condition on a `note` row: it records reaching the client. The same test
-    as `rules.common.client_reached` (a collateral contact or a letter never reaches
-    the client), built from the same sets; a test checks they agree. It lives here,
-    in the light module, so the first frame and the due service share one text."""
-    from caseterm.rules.snapshot import NEVER_REACHES_CLIENT, NOT_CONTACT_TYPES
-    from caseterm.vocabulary import ContactMethod, ContactOutcome
-
-    never = ", ".join(f"'{t.value}'" for t in sorted(NEVER_REACHES_CLIENT))
-    not_contact = ", ".join(f"'{t.value}'" for t in sorted(NOT_CONTACT_TYPES))
-    letter, reached = ContactMethod.LETTER.value, ContactOutcome.REACHED.value
-    return (
-        f"(type NOT IN ({never}) AND (method IS NULL OR method <> '{letter}')"
-        f" AND (outcome = '{reached}' OR (outcome IS NULL AND type NOT IN ({not_contact}))))"
-    )
 
 
 def caseload_sql(worker: bool = False) -> str:

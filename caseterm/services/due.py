@@ -38,7 +38,7 @@ from caseterm.rules.calendar import add_months, monday_of, previous_month
 from caseterm.rules.common import business_calendar
 from caseterm.rules.monthly import verification_month, weeks_of_month
 from caseterm.rules.engine import RULES, DueItem, client_rule_ids, compute_due, load_rules
-from caseterm.services.caseload import reached_sql  # one text for the first frame and here
+from caseterm.services.reached import reached_sql  # one text for the first frame and here
 from caseterm.rules.snapshot import (
     ACTIVE_STATUSES,
     ApptSnap,

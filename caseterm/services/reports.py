@@ -46,6 +46,7 @@ from caseterm import clock, paths
 from caseterm.errors import BadInput
 from caseterm.models import Appointment, Client, HoursEntry
 from caseterm.vocabulary import Activity, AppointmentKind, AppointmentStatus, AuditAction, ClientStatus, Place
+from caseterm.services.caseload_csv import CASELOAD_CSV_COLUMNS
 from caseterm.services.interchange import csv_safe
 from caseterm.confidential import CONFIDENTIAL, CONFIDENTIAL_LINE, CONFIDENTIAL_NOTICE
 from caseterm.services.letters import render
@@ -486,12 +487,6 @@ def _write(dest: Path, data: bytes | str) -> Path:
     return paths.write_output(dest, data, force=True)
 
 
-#: The caseload CSV's columns; `caseterm import` reads the client fields back and skips the rest.
-CASELOAD_CSV_COLUMNS = (
-    "case_number", "name", "legal_name", "status", "program", "flags", "required_hours",
-    "last_week", "hours_last_week", "month", "hours_month",
-    "next_appointment", "next_appointment_kind", "due_count", "due_items",
-)
 
 
 def caseload_csv_text(report: CaseloadReport) -> str:
