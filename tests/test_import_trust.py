@@ -30,7 +30,7 @@ from sqlmodel import select
 
 from caseterm.cli import main
 from caseterm.errors import BadInput
-from caseterm.interchange import limits
+from caseterm.services.interchange import limits
 from caseterm.models import Appointment, Client, Note
 from caseterm.services import demo, interchange, notes, reports
 from caseterm.store import open_store, resolve_url, session_scope

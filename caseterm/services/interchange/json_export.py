@@ -12,7 +12,6 @@ from sqlmodel import Session
 
 from caseterm.confidential import CONFIDENTIAL_LINE
 from caseterm.hmis import interchange as _hmis
-from caseterm.interchange.records import ClientRecord, FORMAT
 from caseterm.models import (
     Appointment,
     Assessment,
@@ -28,6 +27,7 @@ from caseterm.models import (
     Referral,
     Release,
 )
+from caseterm.services.interchange.records import ClientRecord, FORMAT
 
 
 # --------------------------------------------------------------------------

@@ -8,7 +8,8 @@
 - `json_export`: the JSON export. The CSV zip and ICS exports are in `services/reports.py`;
   the HMIS records are in `caseterm/hmis/interchange.py` (its `LISTS`, `MODELS`,
   `LABELS`, `write` and `export` are used by `records`, `validate`, `importer`, `writer`, `json_export`).
-- `caseterm.services.interchange` re-exports the public names, so callers need not change.
+- This package re-exports their public names, so callers import `caseterm.services.interchange` as before;
+  the tunable limits are read from `limits` at run time: patch them there.
 
 Import is all or nothing, and reads the file a record at a time, in two passes,
 so memory stays bounded by the largest record plus the keys the checks need
@@ -63,3 +64,98 @@ What an import changes:
 - The summary counts what was added and what was updated; re-importing a file
   caseterm wrote changes nothing (and says "nothing changed").
 """
+
+from __future__ import annotations
+
+from caseterm.services.interchange.records import (
+    ALL_LISTS,
+    AppointmentRecord,
+    AssessmentRecord,
+    AuditRecord,
+    CaseNumber,
+    CasePlanRecord,
+    ClientRecord,
+    Count,
+    Day,
+    Days,
+    EARLIEST,
+    FORMAT,
+    GoalRecord,
+    Hours,
+    HoursRecord,
+    InterchangeFile,
+    LATEST,
+    Moment,
+    NATURAL_KEYS,
+    NOTE_UID_NAMESPACE,
+    NoteRecord,
+    ObjectiveRecord,
+    PlanTaskRecord,
+    RECORD_LISTS,
+    RECORD_MODELS,
+    ReferralRecord,
+    ReleaseRecord,
+    SQL_INT_MAX,
+    TaskRecord,
+    Uid,
+    derived_note_uid,
+    json_schema,
+)
+from caseterm.services.interchange.escape import FORMULA_START, csv_restore, csv_safe
+from caseterm.services.interchange.source import CHUNK
+from caseterm.services.interchange.csv_import import CSV_BOOL, CSV_FIELDS, parse_clients_csv
+from caseterm.services.interchange.validate import CheckedFile, read_file
+from caseterm.services.interchange.importer import import_data, import_path
+from caseterm.services.interchange.writer import ImportResult, KEYED_TABLES, KIND_LABELS
+from caseterm.services.interchange.json_export import export_data, export_json
+
+__all__ = [
+    "ALL_LISTS",
+    "AppointmentRecord",
+    "AssessmentRecord",
+    "AuditRecord",
+    "CaseNumber",
+    "CasePlanRecord",
+    "ClientRecord",
+    "Count",
+    "Day",
+    "Days",
+    "EARLIEST",
+    "FORMAT",
+    "GoalRecord",
+    "Hours",
+    "HoursRecord",
+    "InterchangeFile",
+    "LATEST",
+    "Moment",
+    "NATURAL_KEYS",
+    "NOTE_UID_NAMESPACE",
+    "NoteRecord",
+    "ObjectiveRecord",
+    "PlanTaskRecord",
+    "RECORD_LISTS",
+    "RECORD_MODELS",
+    "ReferralRecord",
+    "ReleaseRecord",
+    "SQL_INT_MAX",
+    "TaskRecord",
+    "Uid",
+    "derived_note_uid",
+    "json_schema",
+    "FORMULA_START",
+    "csv_restore",
+    "csv_safe",
+    "CHUNK",
+    "CSV_BOOL",
+    "CSV_FIELDS",
+    "parse_clients_csv",
+    "CheckedFile",
+    "read_file",
+    "import_data",
+    "import_path",
+    "ImportResult",
+    "KEYED_TABLES",
+    "KIND_LABELS",
+    "export_data",
+    "export_json",
+]

@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from caseterm.errors import BadInput
-from caseterm.interchange import limits
-from caseterm.interchange.records import FORMAT
+from caseterm.services.interchange import limits
+from caseterm.services.interchange.records import FORMAT
 
 
 # --------------------------------------------------------------------------

@@ -10,11 +10,11 @@ from typing import Any, Literal
 
 from caseterm.errors import BadInput
 from caseterm.hmis import interchange as _hmis
-from caseterm.interchange.csv_import import _CsvReader
-from caseterm.interchange.json_reader import _JsonReader, _validate_json
-from caseterm.interchange.problems import _Errors, _Fatal
-from caseterm.interchange.records import NATURAL_KEYS, RECORD_MODELS, derived_note_uid
-from caseterm.interchange.source import CHUNK, _Source
+from caseterm.services.interchange.csv_import import _CsvReader
+from caseterm.services.interchange.json_reader import _JsonReader, _validate_json
+from caseterm.services.interchange.problems import _Errors, _Fatal
+from caseterm.services.interchange.records import NATURAL_KEYS, RECORD_MODELS, derived_note_uid
+from caseterm.services.interchange.source import CHUNK, _Source
 
 
 # --------------------------------------------------------------------------

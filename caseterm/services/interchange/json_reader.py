@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from caseterm.interchange.problems import _Fatal, _errors_from
-from caseterm.interchange.records import ALL_LISTS, FORMAT, RECORD_MODELS, _Record
-from caseterm.interchange.source import CHUNK, _Source
+from caseterm.services.interchange.problems import _Fatal, _errors_from
+from caseterm.services.interchange.records import ALL_LISTS, FORMAT, RECORD_MODELS, _Record
+from caseterm.services.interchange.source import CHUNK, _Source
 
 
 # --------------------------------------------------------------------------

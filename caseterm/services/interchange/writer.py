@@ -13,18 +13,6 @@ from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from caseterm.hmis import interchange as _hmis
-from caseterm.interchange import limits
-from caseterm.interchange.problems import _Errors
-from caseterm.interchange.records import (
-    ALL_LISTS,
-    AppointmentRecord,
-    AuditRecord,
-    CasePlanRecord,
-    ClientRecord,
-    NoteRecord,
-    _Record,
-    derived_note_uid,
-)
 from caseterm.models import (
     Appointment,
     Assessment,
@@ -40,6 +28,18 @@ from caseterm.models import (
     Referral,
     Release,
     new_uid,
+)
+from caseterm.services.interchange import limits
+from caseterm.services.interchange.problems import _Errors
+from caseterm.services.interchange.records import (
+    ALL_LISTS,
+    AppointmentRecord,
+    AuditRecord,
+    CasePlanRecord,
+    ClientRecord,
+    NoteRecord,
+    _Record,
+    derived_note_uid,
 )
 from caseterm.services.notes import is_late_entry
 

@@ -12,7 +12,7 @@ from typing import Any
 
 
 from caseterm.errors import BadInput
-from caseterm.interchange.problems import _Fatal
+from caseterm.services.interchange.problems import _Fatal
 
 
 # --------------------------------------------------------------------------

@@ -12,12 +12,12 @@ from sqlmodel import Session
 
 from caseterm.errors import StoreError
 from caseterm.hmis import interchange as _hmis
-from caseterm.interchange import limits
-from caseterm.interchange.problems import _Errors
-from caseterm.interchange.records import RECORD_MODELS
-from caseterm.interchange.validate import CheckedFile, _records_again, read_file
-from caseterm.interchange.writer import ImportResult, _Writer, _chunks
 from caseterm.models import Appointment, Client, Note
+from caseterm.services.interchange import limits
+from caseterm.services.interchange.problems import _Errors
+from caseterm.services.interchange.records import RECORD_MODELS
+from caseterm.services.interchange.validate import CheckedFile, _records_again, read_file
+from caseterm.services.interchange.writer import ImportResult, _Writer, _chunks
 
 
 # --------------------------------------------------------------------------

@@ -12,10 +12,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from caseterm.interchange.escape import csv_restore
-from caseterm.interchange.problems import _Errors, _Fatal, _describe
-from caseterm.interchange.records import ClientRecord, FORMAT, InterchangeFile
-from caseterm.interchange.source import _Source
+from caseterm.services.interchange.escape import csv_restore
+from caseterm.services.interchange.problems import _Errors, _Fatal, _describe
+from caseterm.services.interchange.records import ClientRecord, FORMAT, InterchangeFile
+from caseterm.services.interchange.source import _Source
 
 
 # --------------------------------------------------------------------------
