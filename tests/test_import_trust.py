@@ -30,6 +30,7 @@ from sqlmodel import select
 
 from caseterm.cli import main
 from caseterm.errors import BadInput
+from caseterm.services.interchange import limits
 from caseterm.models import Appointment, Client, Note
 from caseterm.services import demo, interchange, notes, reports
 from caseterm.store import open_store, resolve_url, session_scope
@@ -278,7 +279,7 @@ def test_other_records_keep_what_the_file_leaves_out(demo_db: Path, tmp_path: Pa
 def batch(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
     """Every round trip also runs with tiny batches, so each batch boundary is crossed."""
     size = 3 if request.param == "batches of 3" else 2000
-    monkeypatch.setattr(interchange, "BATCH", size, raising=False)
+    monkeypatch.setattr(limits, "BATCH", size)
     return size
 
 
@@ -429,7 +430,7 @@ def test_a_busy_database_is_exit_2_and_unchanged(demo_db: Path, tmp_path: Path, 
     path = tmp_path / "new.csv"
     write_csv(path, ["case_number", "legal_name"], [["NEW-1", "Ana"]])
     checked = interchange.read_file(path)
-    monkeypatch.setattr(interchange, "LOCK_WAIT_SECONDS", 0)
+    monkeypatch.setattr(limits, "LOCK_WAIT_SECONDS", 0)
     holder = sqlite3.connect(demo_db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     engine = engine_for(demo_db)
@@ -553,7 +554,7 @@ def test_bad_csv_files_are_exit_2_and_change_nothing(demo_db: Path, tmp_path: Pa
 
 def test_conflicts_found_while_writing_are_all_reported_and_rolled_back(
         demo_db: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(interchange, "BATCH", 3)
+    monkeypatch.setattr(limits, "BATCH", 3)
     before = export_text(demo_db)
     doc = json.loads(before)
     doc["clients"].append({"case_number": "NEW-1", "legal_name": "Would be added"})
@@ -567,7 +568,7 @@ def test_conflicts_found_while_writing_are_all_reported_and_rolled_back(
 
 
 def test_many_errors_are_listed_up_to_a_limit(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(interchange, "MAX_ERRORS", 5)
+    monkeypatch.setattr(limits, "MAX_ERRORS", 5)
     doc = {"format": "caseterm/1", "clients": [{"case_number": f"C-{i}", "legal_name": "x", "nmae": 1} for i in range(8)]}
     (tmp_path / "e.json").write_text(json.dumps(doc))
     with pytest.raises(BadInput) as caught:

@@ -219,7 +219,7 @@ def export(session: Session, case_of: dict[int | None, str]) -> dict[str, list[d
 
 
 # --------------------------------------------------------------------------
-# Import (called by services.interchange's writer, in its transaction)
+# Import (called by caseterm.services.interchange.writer, in its transaction)
 # --------------------------------------------------------------------------
 
 
