@@ -5,6 +5,9 @@ its file is readable by the owner only (0600) in an owner-only directory
 (0700). Opening a database migrates it to the schema this caseterm knows,
 taking an online backup first. Alembic is imported only when a migration is
 actually needed, so a normal start-up does not pay for it.
+
+Why one module of 600 lines: opening, identifying, migrating, checking and copying the file
+are one subject (the file's life); what replaces a file lives in `swap.py`, locks in `applock.py`.
 """
 
 from __future__ import annotations

@@ -91,13 +91,14 @@ def _write_holiday_cache(version: str, year: int, names: dict[dt.date, str]) -> 
 
     tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     from caseterm import paths
+    from caseterm.errors import BadInput
 
     try:
         # Owner-only like every folder and file caseterm creates (0700 / 0600).
         paths.ensure_private_dir(path.parent)
         paths.write_private(tmp, json.dumps(data, indent=1, ensure_ascii=False))
         os.replace(tmp, path)
-    except OSError:  # a read-only cache folder: the package is asked again next time
+    except (OSError, BadInput):  # a read-only cache folder, or a file in its way: the package is asked again next time
         try:
             tmp.unlink()
         except OSError:

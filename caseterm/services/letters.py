@@ -7,6 +7,9 @@ letters/`, or an agency's same-named file under the config dir's
 `templates/letters/`, which wins), written as plain text and as printable
 HTML (both 0600, both marked CONFIDENTIAL), and a `letter` note is added in
 the caller's transaction, so the engagement rule sees the written attempt.
+
+Why one module of 700 lines: choosing the template, its context (missed dates, worker, client),
+rendering both forms and logging the note are one act; splitting it would split the context.
 """
 
 from __future__ import annotations

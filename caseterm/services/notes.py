@@ -2,6 +2,9 @@
 
 Also the note being typed (drafts, which may be deleted: they are not notes),
 the quick log of a contact attempt, and full-text search over all notes.
+
+Why one module of 950 lines: the append-only rule (add, amend, never change) and the record
+standard apply to every path that writes a note; keeping the paths together keeps them honest.
 """
 
 from __future__ import annotations
