@@ -103,3 +103,21 @@ async def test_down_from_a_one_match_filter_moves_into_the_list(seeded: Engine) 
         await pilot.press("w")
         await until(pilot, lambda: isinstance(app.screen, NoteScreen))
         assert app.screen.case_number == "TA-1004"
+
+
+async def test_slash_and_a_name_in_one_burst_all_land_in_the_filter(seeded: Engine) -> None:  # noqa: F811
+    """A fast typist's "/lena": every key is queued before "/" is handled; none is lost or run as a command."""
+    from textual import events
+
+    from caseterm.screens.caseload import CaseloadScreen
+
+    app = CasetermApp(seeded, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        for ch in "/lena":
+            app.post_message(events.Key("slash" if ch == "/" else ch, ch))  # all queued at once
+        await until(pilot, lambda: screen.query_one("#caseload-filter").value == "lena")
+        assert app.screen is screen and isinstance(screen, CaseloadScreen)
+        assert screen.query_one("#caseload-filter").value == "lena"
+        assert [r.case_number for r in screen.visible_rows()] == ["TA-1004"]

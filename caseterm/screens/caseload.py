@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -509,6 +509,21 @@ class CaseloadScreen(CompactFooterMixin, Screen):
             table.focus()
             if table.row_count:
                 table.move_cursor(row=0)
+
+    def on_key(self, event: events.Key) -> None:
+        """Letters typed in one burst with "/" ("/ahmed") reach the table before the box has the
+        focus; they bubble up here once it has it, and would be dropped: they go into the box."""
+        box = self.query_one("#caseload-filter", Input)
+        if event.key == "slash" and not isinstance(self.focused, Input):
+            # Opened here, as the key passes, not when it reaches the app's bindings: the keys
+            # behind it are already on their way to the table.
+            event.stop()
+            event.prevent_default()
+            self.action_filter()
+        elif self.focused is box and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            box.insert_text_at_cursor(event.character)
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#caseload-filter", Input)
