@@ -112,9 +112,10 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
                           env={**os.environ}, timeout=120)
 
 
-def test_cli_agenda_json_on_the_demo_shows_every_rule() -> None:
+def test_cli_agenda_json_on_the_demo_shows_every_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     from caseterm.rules.engine import load_rules
 
+    monkeypatch.setenv("CASETERM_NOW", "07:30")  # before the day's first appointment: its reminder call is listed
     result = run("--today", "2026-11-02", "--demo", "agenda", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)

@@ -317,6 +317,7 @@ async def test_dismiss_needs_a_reason_and_done_clears(seeded: Engine) -> None:
     from caseterm.widgets.due_today import DueList, DueToday
     from caseterm.widgets.prompts import TextPrompt
 
+    clock.pin(TODAY, dt.time(8, 0))  # before Mari's 08:30 FSSP: both reminder calls are listed
     app = CasetermApp(seeded, idle_lock_seconds=0)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

@@ -22,6 +22,8 @@ MONDAY = dt.date(2026, 12, 7)
 
 
 def demo_on_monday(engine: Engine) -> list:
+    # 09:00: the list as the app and the agenda see it then (an appointment begun has no reminder call)
+    clock.pin(MONDAY, dt.time(9, 0))
     with session_scope(engine) as s:
         demo.populate(s, MONDAY)
     with session_scope(engine) as s:
@@ -69,7 +71,7 @@ async def test_the_sidebar_heading_counts_due_and_lists_the_rest_as_coming_up(en
 def test_agenda_text_counts_the_same_way(engine: Engine, db_path: Path) -> None:
     items = demo_on_monday(engine)
     now, later = split_due(items, MONDAY)
-    env = dict(os.environ, COLUMNS="200")
+    env = dict(os.environ, COLUMNS="200", CASETERM_NOW="09:00")
     proc = subprocess.run(
         [sys.executable, "-m", "caseterm", "--db", str(db_path), "--today", MONDAY.isoformat(), "agenda"],
         capture_output=True, text=True, env=env, timeout=120,

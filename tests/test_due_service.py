@@ -114,6 +114,7 @@ def test_finish_note_clears_when_the_note_is_written(engine: Engine, kept_fssp: 
 
 
 def test_reminder_call_clears_when_the_call_is_logged(engine: Engine) -> None:
+    clock.pin(MON, dt.time(8, 0))  # before the 08:30 appointment (once it has begun the item goes)
     with session_scope(engine) as s:
         c = add_client(s)
         a = Appointment(client_id=c.id, start=dt.datetime(2026, 11, 2, 8, 30), kind=AppointmentKind.EA)

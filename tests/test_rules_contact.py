@@ -46,8 +46,13 @@ def test_reminder_call(start_day: dt.date, status: AppointmentStatus, called: bo
         (at(MON, "10:00"), MON, D(2026, 11, 3), False, Priority.IMPORTANT),        # same day: 24 h to go
         (at(MON, "10:00"), D(2026, 11, 3), D(2026, 11, 3), False, Priority.URGENT_IMPORTANT),  # the day it runs out
         (at(MON, "10:00"), D(2026, 11, 4), D(2026, 11, 3), True, Priority.URGENT_IMPORTANT),   # the day after
-        (at(D(2026, 11, 6), "15:00"), D(2026, 11, 9), D(2026, 11, 7), True, Priority.URGENT_IMPORTANT),  # over a weekend
-        (at(D(2026, 11, 10), "10:00"), D(2026, 11, 11), D(2026, 11, 11), False, Priority.URGENT_IMPORTANT),  # hours, not business days
+        # over a weekend: the 24 hours end Saturday, which counts as the Friday (23.4, policy deadlines.weekend_rule)
+        (at(D(2026, 11, 6), "15:00"), D(2026, 11, 9), D(2026, 11, 6), True, Priority.URGENT_IMPORTANT),
+        # the 24 hours end on Veterans Day (Wed Nov 11): due the Tuesday
+        (at(D(2026, 11, 10), "10:00"), D(2026, 11, 11), D(2026, 11, 10), True, Priority.URGENT_IMPORTANT),
+        (at(D(2026, 11, 9), "10:00"), D(2026, 11, 10), D(2026, 11, 10), False, Priority.URGENT_IMPORTANT),  # hours, not business days
+        # held on a holiday (Fri Jun 19, Juneteenth): not due before it, so the Monday after
+        (at(D(2026, 6, 19), "10:00"), D(2026, 6, 19), D(2026, 6, 22), False, Priority.IMPORTANT),
     ],
 )
 def test_finish_note_deadline(kept_at: dt.datetime, day: dt.date, due: dt.date, overdue: bool, priority: Priority) -> None:

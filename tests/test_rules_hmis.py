@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caseterm.policy import load_policy
+from caseterm.rules.common import business_calendar
 from caseterm.rules.engine import compute_due
 from caseterm.rules.hmis import anniversary, current_anniversary
 from caseterm.rules.snapshot import HmisEnrollmentSnap, HmisPersonSnap, HmisStageSnap, Snapshot
@@ -46,7 +47,7 @@ def due(rule: str, day: dt.date, *enrollments: HmisEnrollmentSnap, person=PERSON
     (D(2025, 12, 1), D(2026, 12, 5), [stage(1, D(2025, 12, 1)), stage(5, D(2026, 11, 20))], None),  # done in window
     (D(2025, 12, 1), D(2026, 12, 5), [stage(1, D(2025, 12, 1)), stage(5, D(2026, 10, 20))], (D(2026, 12, 31), False)),  # too early
     (D(2025, 12, 1), D(2026, 12, 5), [stage(1, D(2025, 12, 1)), stage(2, D(2026, 11, 20))], (D(2026, 12, 31), False)),  # an update is not annual
-    (D(2024, 2, 29), D(2025, 2, 1), None, (D(2025, 3, 30), False)),       # leap day: the 28th
+    (D(2024, 2, 29), D(2025, 2, 1), None, (D(2025, 3, 28), False)),       # leap day: the 28th; Sun Mar 30: the Friday
     (D(2024, 12, 1), D(2026, 11, 15), [stage(1, D(2024, 12, 1)), stage(5, D(2025, 12, 1))], (D(2026, 12, 31), False)),  # second year
 ])
 def test_annual_assessment(entry, day, stages, expect) -> None:
@@ -97,7 +98,8 @@ def test_missing_data(change, person, expect) -> None:
 def test_missing_data_due_date_from_policy_and_not_for_non_hud() -> None:
     items = due("hmis-missing-data", D(2025, 12, 3), enrollment(stages=[]))
     days = load_policy().hmis.data_entry_days
-    assert [(i.due, i.overdue) for i in items] == [(D(2025, 12, 1) + dt.timedelta(days=days), False)]
+    nominal = D(2025, 12, 1) + dt.timedelta(days=days)
+    assert [(i.due, i.overdue) for i in items] == [(business_calendar(load_policy()).previous_business_day(nominal), False)]
     assert due("hmis-missing-data", D(2026, 12, 6), enrollment(hud=False, stages=[])) == []
     lookback = load_policy().hmis.lookback_days
     exited = enrollment(stages=[], entry=D(2024, 1, 2), exit_date=D(2024, 6, 1), destination=435)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from caseterm.rules.calendar import monday_of
-from caseterm.rules.common import business_calendar, fmt_day, item
+from caseterm.rules.common import business_calendar, counted_due, fmt_day, item
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
 from caseterm.rules.snapshot import Snapshot
 from caseterm.text import plural
@@ -39,6 +39,7 @@ def caseload_print(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueIte
     yield item(
         "caseload-print",
         None,
+        policy=policy,
         title=f"Print or export the caseload list ({plural(len(snap.clients) if snap.client_count is None else snap.client_count, 'client')}): check all are yours and none is missing",
         why="On Mondays, print out the caseload list; use it to ensure all of the clients are yours and none are missing (001).",
         source="001",
@@ -55,14 +56,16 @@ def caseload_print(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueIte
 def manual(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
     """Tasks the user added, from their due date on, with their own priority (004)."""
     for task in snap.tasks:
-        if task.done or task.due > day:
-            continue
+        due = counted_due(policy, task.due)
+        if task.done or due > day:
+            continue  # a task for a Saturday is listed, and due, the business day before
         client = snap.by_case.get(task.case_number) if task.case_number else None
         who = f" ({client.name})" if client is not None else ""
         found = item(
             "manual",
             client,
-            title=f"{task.title}{who}" + (f" — since {fmt_day(task.due)}" if task.due < day else ""),
+            policy=policy,
+            title=f"{task.title}{who}" + (f" — since {fmt_day(due)}" if due < day else ""),
             why="A task you added: plan each day putting the most important tasks on top (004 time management).",
             source="004",
             due=task.due,

@@ -55,19 +55,31 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def business_deadline(policy: Any, nominal: dt.date) -> tuple[dt.date, str]:
+def business_deadline(policy: Any, nominal: dt.date, not_before: dt.date | None = None) -> tuple[dt.date, str]:
     """(the date a deadline counts as, the words saying why it moved).
 
     A deadline on a weekend, holiday or closure day moves to the business day
     before (policy `deadlines.weekend_rule`: before / after / as-is); the words
-    are '' when it did not move, else e.g. '(20th is a Sunday)'."""
-    counted, why = business_calendar(policy).moved_deadline(nominal, str(policy.deadlines.weekend_rule))
+    are '' when it did not move, else e.g. '(20th is a Sunday)'. Never before
+    `not_before` (what started it: a note is not due before its appointment,
+    held on a holiday): then the business day after."""
+    cal = business_calendar(policy)
+    counted, why = cal.moved_deadline(nominal, str(policy.deadlines.weekend_rule))
+    if not_before is not None and counted < not_before:
+        counted, why = cal.moved_deadline(nominal, "after")
     if counted == nominal:
         return nominal, ""
     which = _ordinal(nominal.day) if (counted.year, counted.month) == (nominal.year, nominal.month) else (
         f"{_MONTHS[nominal.month]} {nominal.day}"
     )
     return counted, f"({which} is {why})"
+
+
+def counted_due(policy: Any, nominal: dt.date, not_before: dt.date | None = None) -> dt.date:
+    """The date a deadline counts as (`business_deadline` without the words):
+    what `item` makes of every rule's due date, so no item is due on a weekend,
+    holiday or closure day (DOMAIN.md "Carry-over"; policy `deadlines.weekend_rule`)."""
+    return business_deadline(policy, nominal, not_before)[0]
 
 
 def group_for(client: ClientSnap | None, day: dt.date, default: RoutineGroup) -> RoutineGroup:
@@ -86,6 +98,7 @@ def item(
     rule_id: str,
     client: ClientSnap | None,
     *,
+    policy: Any,
     title: str,
     why: str,
     source: str,
@@ -98,7 +111,12 @@ def item(
     overdue: bool | None = None,
     at: dt.datetime | None = None,
 ) -> DueItem:
-    """A DueItem; overdue by default when `day` is past `due`."""
+    """A DueItem; overdue by default when `day` is past `due`.
+
+    Every rule's item is made here, and here its due date moves off a weekend,
+    holiday or closure day (`counted_due`): a rule that already moved it (to say
+    so in its title) is unchanged, one that did not cannot show a Saturday."""
+    due = counted_due(policy, due)
     case_number = client.case_number if client is not None else None
     if case_number is not None and "case_number" not in target:
         target["case_number"] = case_number  # rules pass a fresh dict each time

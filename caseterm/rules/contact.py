@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from caseterm.vocabulary import AppointmentStatus, label
-from caseterm.rules.common import business_deadline, deadline_priority, fmt_day, fmt_time, group_for, item, kind_label
+from caseterm.rules.common import business_calendar, business_deadline, counted_due, deadline_priority, fmt_day, fmt_time, group_for, item, kind_label
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
 from caseterm.rules.snapshot import Snapshot
 from caseterm.text import plural
@@ -15,18 +15,28 @@ from caseterm.text import plural
 
 @rule("reminder-call")
 def reminder_call(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
-    """Each of today's scheduled appointments without a logged reminder call (001)."""
+    """Each of today's scheduled appointments without a logged reminder call (001).
+
+    An appointment on a weekend, holiday or closure day is called the business
+    day before, whatever `deadlines.weekend_rule` says (a call after the
+    appointment reminds nobody): nobody is at the desk on its morning."""
+    cal = business_calendar(policy)
     for client in snap.clients:
         for appt in client.appointments:
-            if appt.day != day or appt.status != AppointmentStatus.SCHEDULED or appt.reminder_called:
+            if appt.status != AppointmentStatus.SCHEDULED or appt.reminder_called or appt.day < day:
                 continue
+            due = cal.previous_business_day(appt.day)
+            if due > day:
+                continue
+            when = fmt_time(appt.start) if appt.day == day else f"{fmt_day(appt.day)} {fmt_time(appt.start)}"
             yield item(
                 "reminder-call",
                 client,
-                title=f"Reminder call: {client.name}, {kind_label(appt.kind)} at {fmt_time(appt.start)}",
+                policy=policy,
+                title=f"Reminder call: {client.name}, {kind_label(appt.kind)} at {when}",
                 why="Morning routine: review today's appointments and make reminder calls (001).",
                 source="001",
-                due=day,
+                due=due,
                 day=day,
                 priority=Priority.URGENT_IMPORTANT,
                 group=RoutineGroup.MORNING,
@@ -58,13 +68,15 @@ def finish_note(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
             elif appt.noted:
                 continue
             deadline = appt.start + hours
-            due = deadline.date()
+            due, moved = business_deadline(policy, deadline.date(), not_before=appt.day)
+            by = f"{fmt_day(due)} {moved}" if moved else f"{fmt_day(due)} {fmt_time(deadline)}"
             yield item(
                 "finish-note",
                 client,
+                policy=policy,
                 title=(
                     f"Write the note: {client.name}, {kind_label(appt.kind)} of "
-                    f"{fmt_day(appt.day)} {fmt_time(appt.start)} (due by {fmt_day(due)} {fmt_time(deadline)})"
+                    f"{fmt_day(appt.day)} {fmt_time(appt.start)} (due by {by})"
                 ),
                 why=(
                     "\"Enter a client note each time you speak with a client. If a client note is not "
@@ -103,6 +115,7 @@ def follow_up(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         yield item(
             "follow-up",
             client,
+            policy=policy,
             title=(
                 f"Follow up with {client.name}: not reached since {fmt_day(since)} (every {plural(interval, 'day')} agreed)"
                 + (f"; due {fmt_day(due)} {moved}" if moved else "")
@@ -136,6 +149,7 @@ def referral_follow_up(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Du
             yield item(
                 "referral-follow-up",
                 client,
+                policy=policy,
                 title=(
                     f"Confirm linkage: {client.name}'s referral to {ref.agency}{service} of {fmt_day(ref.referred_on)}"
                     + (f"; due {fmt_day(due)} {moved}" if moved else "")
@@ -161,6 +175,7 @@ def draft(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
     hours = dt.timedelta(hours=policy.notes.finish_within_hours)
     for d in snap.drafts:
         deadline = d.updated_at + hours
+        due = counted_due(policy, deadline.date(), not_before=d.updated_at.date())
         kind = label(d.type) + " note" if d.type else "note"
         if d.amends_id is not None:
             kind = "amendment"
@@ -178,9 +193,9 @@ def draft(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
                 "\"If a client note is not entered, it didn't happen\" (001)."
             ),
             source="001",
-            due=deadline.date(),
-            overdue=day > deadline.date(),
-            priority=deadline_priority(day, deadline.date()),
+            due=due,
+            overdue=day > due,
+            priority=deadline_priority(day, due),
             group=RoutineGroup.NOTES,
             occurrence=f"draft{d.id}",
             target=target,

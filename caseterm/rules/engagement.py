@@ -14,7 +14,7 @@ from typing import Any
 
 from caseterm.vocabulary import AppointmentKind, AppointmentStatus, ContactMethod, NoteType
 from caseterm.rules.calendar import add_months
-from caseterm.rules.common import business_calendar, deadline_priority, fmt_day, group_for, item, kind_label
+from caseterm.rules.common import business_calendar, counted_due, deadline_priority, fmt_day, group_for, item, kind_label
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
 from caseterm.rules.snapshot import ApptSnap, ClientSnap, NoteSnap, Snapshot
 from caseterm.text import plural
@@ -122,6 +122,7 @@ def missed_activity(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueIt
             yield item(
                 "missed-activity",
                 client,
+                policy=policy,
                 title=f"Engagement contact: {client.name} missed the {kind_label(appt.kind)} of {fmt_day(appt.day)}",
                 why=(
                     "When a client misses an activity without calling in advance, initiate an engagement "
@@ -173,6 +174,7 @@ def engagement(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         yield item(
             "engagement",
             client,
+            policy=policy,
             title=(
                 f"Engage {client.name}: {len(ep.attempts)} of {need} contact attempts since {fmt_day(ep.start)}"
                 f" ({left} to go: {', '.join(missing) or 'any channel'})"
@@ -206,11 +208,14 @@ def re_engagement(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem
         if ep is None:
             continue
         due = reengagement_due(ep, policy)
+        if due is not None:
+            due = counted_due(policy, due)
         if due is None or due > day or reengagement_started(client, ep.start):
             continue
         yield item(
             "re-engagement",
             client,
+            policy=policy,
             title=(
                 f"Begin re-engagement: book the staffing for {client.name} "
                 f"({plural(len(ep.attempts), 'contact attempt')} since {fmt_day(ep.start)} unsuccessful)"
@@ -264,11 +269,13 @@ def good_cause(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         if trigger is None:
             continue
         since, due, occurrence, reason = trigger
+        due = counted_due(policy, due)
         if last_gc is not None and last_gc >= since:
             continue
         yield item(
             "good-cause",
             client,
+            policy=policy,
             title=f"Determine good cause (can't vs. won't) {reason}: {client.name}",
             why=(
                 "Determine whether any failure to engage is an indication of Good Cause or a choice not to "
@@ -305,7 +312,7 @@ def penalty(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         if visited:
             continue
         month_n_start = add_months(start, warn_month - 1)
-        due = month_n_start - dt.timedelta(days=1)
+        due = counted_due(policy, month_n_start - dt.timedelta(days=1))
         month_now = 1
         while add_months(start, month_now) <= day:
             month_now += 1
@@ -317,6 +324,7 @@ def penalty(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         yield item(
             "penalty",
             client,
+            policy=policy,
             title=f"{client.name} in penalty month {month_now}: re-engage and {offer} before {fmt_day(month_n_start)}",
             why=(
                 f"Penalties: re-engage early. Don't wait until month {policy.penalty.warn_before_month}: clients are "

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from caseterm.vocabulary import AppointmentKind, AppointmentStatus, AssessmentKind, ClientStatus
-from caseterm.rules.common import business_deadline, deadline_priority, fmt_day, group_for, item
+from caseterm.rules.common import business_deadline, counted_due, deadline_priority, fmt_day, group_for, item
 from caseterm.rules.engine import DueItem, Priority, RoutineGroup, rule
 from caseterm.rules.snapshot import ClientSnap, Snapshot
 from caseterm.text import plural
@@ -31,8 +31,9 @@ def interview_deadline(client: ClientSnap, policy: Any) -> dt.date | None:
 
 
 def intake_date(client: ClientSnap, policy: Any, day: dt.date) -> dt.date:
-    """When intake paperwork (first plan, first release) is due: the first interview."""
-    return client.first_interview_date or interview_deadline(client, policy) or day
+    """When intake paperwork (first plan, first release) is due: the first interview
+    (its deadline moved off a weekend or holiday like every deadline)."""
+    return counted_due(policy, client.first_interview_date or interview_deadline(client, policy) or day)
 
 
 @rule("not-initialized")
@@ -46,6 +47,7 @@ def not_initialized(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueIt
         yield item(
             "not-initialized",
             client,
+            policy=policy,
             title=f"Initialize {client.name}'s case and enter activities",
             why="Use the caseload report to initialize cases that show \"not initialized\" and enter activities (001).",
             source="001",
@@ -82,6 +84,7 @@ def initial_interview(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Due
         yield item(
             "initial-interview",
             client,
+            policy=policy,
             title=f"Hold {client.name}'s first interview by {fmt_day(due)}" + (f" {moved}" if moved else ""),
             why=(
                 f"Conduct the first interview within {plural(policy.enrollment.first_interview_days_from_contact, 'day')} of "
@@ -121,6 +124,7 @@ def vi_spdat(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         yield item(
             "vi-spdat",
             client,
+            policy=policy,
             title=title,
             why=(
                 f"Front Door VI-SPDAT within {plural(e.vi_spdat_days, 'day')} of entering a shelter; begin the full "
@@ -164,6 +168,7 @@ def case_plan_review(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueI
         yield item(
             "case-plan-review",
             client,
+            policy=policy,
             title=title,
             why=(
                 f"At a minimum case plans should be updated every {plural(policy.case_plan.review_days, 'day')}; "
@@ -199,6 +204,7 @@ def release(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
             yield item(
                 "release",
                 client,
+                policy=policy,
                 title=f"Get a signed release of information from {client.name} (none on file)",
                 why=why,
                 source="004",
@@ -220,15 +226,19 @@ def release(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
             if expires - day > window:
                 continue
             state = "expired" if expires < day else "expires"
+            # renewed by the business day before an expiry on a weekend or holiday (policy)
+            due, moved = business_deadline(policy, expires)
+            renew = f"; renew by {fmt_day(due)}" if moved and day <= due else ""
             yield item(
                 "release",
                 client,
-                title=f"Renew {client.name}'s release for {names[key]}: {state} {fmt_day(expires)}",
+                policy=policy,
+                title=f"Renew {client.name}'s release for {names[key]}: {state} {fmt_day(expires)}{renew}",
                 why=why,
                 source="004",
-                due=expires,
+                due=due,
                 day=day,
-                priority=deadline_priority(day, expires) if day >= expires else Priority.IMPORTANT,
+                priority=deadline_priority(day, due) if day >= due else Priority.IMPORTANT,
                 group=group_for(client, day, RoutineGroup.DEADLINES),
                 occurrence=f"{key}|{expires.isoformat()}",
                 target={"screen": "client", "tab": "releases"},
@@ -257,6 +267,7 @@ def plan_date(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         yield item(
             "plan-date",
             client,
+            policy=policy,
             title=f"FSSP/FPR review due for {client.name} ({fmt_day(due)}" + (f"; {moved[1:]}" if moved else ")"),
             why="Keep notes on when the FSSP and FPR are due and review them then (001).",
             source="001",

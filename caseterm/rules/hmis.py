@@ -59,6 +59,7 @@ def annual_assessment(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Due
                 continue
             yield item(
                 "hmis-annual-assessment", client,
+                policy=policy,
                 title=f"Annual HMIS assessment for {client.name} ({e.project}), {opens:%b %d} to {closes:%b %d}",
                 why=f"HUD: an annual assessment within {window} days either side of the anniversary of "
                     f"project start ({e.entry_date.isoformat()}): income, benefits, insurance, disabilities, DV.",
@@ -129,6 +130,7 @@ def missing_data(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]
                 shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
                 yield item(
                     "hmis-missing-data", client,
+                    policy=policy,
                     title=f"HMIS {stage} data for {client.name}: {shown}",
                     why="HUD's data quality: every required element recorded at each stage; 99 (data not "
                         "collected) counts as missing. Ask the client (8 and 9 are answers).",
@@ -158,6 +160,7 @@ def exit_destination(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueI
                 continue
             yield item(
                 "hmis-exit", client,
+                policy=policy,
                 title=f"Exit destination for {client.name} ({e.project}), exited {when.isoformat()}",
                 why="HUD: every exit records where the client went (3.12, with the subsidy type for a rental "
                     "with ongoing subsidy): `caseterm hmis exit`.",

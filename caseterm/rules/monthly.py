@@ -109,6 +109,7 @@ def work_verification(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Due
         yield item(
             "work-verification",
             client,
+            policy=policy,
             title=(
                 f"Verify and enter {hours_month:%B} hours: {client.name} "
                 f"({len(missing)} of {total} weeks missing; deadline {fmt_day(deadline)}{moved})"
@@ -150,6 +151,7 @@ def childcare(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         yield item(
             "childcare",
             client,
+            policy=policy,
             title=f"Issue the childcare request: {client.name} ({month:%B} end-of-month requests)",
             why="Toward the end of the month, block a few hours to issue childcare requests (001).",
             source="001",
@@ -184,6 +186,7 @@ def close_case(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         yield item(
             "close-case",
             client,
+            policy=policy,
             title=f"Close {client.name}'s case: {first}close it {when}",
             why="Closing cases: enter work activities by the 20th of the following month and close the case after the 20th (001).",
             source="001",
@@ -236,6 +239,7 @@ def home_visits(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
         yield item(
             "home-visits",
             client,
+            policy=policy,
             title=f"Schedule {client.name}'s {day:%B} home visit",
             why=(
                 "Schedule all home visits for the month at the beginning of each month, at a time convenient "
@@ -275,6 +279,7 @@ def dv_home_visit(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem
             yield item(
                 "dv-home-visit",
                 client,
+                policy=policy,
                 title=f"Move {client.name}'s {what} of {fmt_day(appt.day)} to the office",
                 why=(
                     "Home visits should not take place if there is a report of domestic violence in the home. "

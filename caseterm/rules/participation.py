@@ -30,9 +30,8 @@ def participation(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem
     cal = business_calendar(policy)
     this_monday = monday_of(day)
     last_week = this_monday - dt.timedelta(days=7)
+    # the week's first business day (a Monday holiday: the Tuesday, listed as coming up)
     due = cal.next_business_day(this_monday)
-    if due > day:
-        due = this_monday
     since = dt.datetime.combine(this_monday, dt.time())
     for client in snap.clients:
         if not participates(client, day, policy):
@@ -56,6 +55,7 @@ def participation(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem
         yield item(
             "participation",
             client,
+            policy=policy,
             title=(
                 f"Debrief {client.name}: {_fmt_hours(total)} of {_fmt_hours(required)} hours{exempt} "
                 f"the week of {fmt_day(last_week)}"
@@ -110,6 +110,7 @@ def work_search_limit(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Due
         yield item(
             "work-search-limit",
             client,
+            policy=policy,
             title=title,
             why=(
                 f"Only {plural(p.work_search_limit_weeks, 'week')} of work search count for participation rates in the "

@@ -427,6 +427,9 @@ class NoteScreen(CompactFooterMixin, Screen):
         _post_data_changed(self)
         self.notify("Note saved" + (" (late entry)" if late else "") + ".", timeout=3)
         self.dismiss(note_id)
+        ask = getattr(self.app, "ask_next_review", None)  # the app's (a test host may have none)
+        if ask is not None and self.appointment_id is not None and self.amends_id is None:
+            ask(self.appointment_id, noted=True)  # the note of an FSSP or plan review: when is the next? (23.3)
 
     def _parse_minutes(self, text: str) -> int | None:
         if not text.strip():

@@ -393,9 +393,11 @@ class ScheduleScreen(Screen):
             return
         new = AppointmentStatus(status)
         self._select = row.id
-        self._write(
+        written = self._write(
             set_status, row.id, new, message=f"{row.name} {row.start:%H:%M}: {STATUS_LABELS[new]}", case_number=row.case_number
         )
+        if written and new is AppointmentStatus.KEPT:
+            self.app.ask_next_review(row.id)  # type: ignore[attr-defined]  # a kept FSSP: when is the next review?
 
     def action_reminder(self) -> None:
         from caseterm.services.appointments import log_reminder_call

@@ -255,8 +255,16 @@ def record_consequences(session: Session, appt: Appointment) -> None:
     """What a kept appointment makes true in the client's record (23.3), whichever path marked it.
 
     A kept initial interview is the first interview: its date starts the rules that
-    follow it (release of information, first case plan, plan reviews)."""
-    if appt.status != AppointmentStatus.KEPT or appt.kind != AppointmentKind.INITIAL_INTERVIEW:
+    follow it (release of information, first case plan, plan reviews). A kept FSSP
+    or case-plan review is a review of the client's plan (if there is one): the
+    plan's last-reviewed date moves to it, and the case-plan-review item with it;
+    the next review date is asked for by the screen that marked it (`plans.review_held`)."""
+    if appt.status != AppointmentStatus.KEPT:
+        return
+    if appt.kind in (AppointmentKind.FSSP, AppointmentKind.CASE_PLAN_REVIEW):
+        _plan_reviewed(session, appt)
+        return
+    if appt.kind != AppointmentKind.INITIAL_INTERVIEW:
         return
     client = session.get(Client, appt.client_id)
     assert client is not None
@@ -264,6 +272,22 @@ def record_consequences(session: Session, appt: Appointment) -> None:
         client.first_interview_date = appt.start.date()
         session.add(client)
         session.flush()
+
+
+def _plan_reviewed(session: Session, appt: Appointment) -> None:
+    """The client's current plan reviewed on the appointment's day (never moved back;
+    no plan is made: a first plan is written, not implied by a meeting)."""
+    from caseterm.models import CasePlan
+
+    plan = session.exec(
+        select(CasePlan).where(CasePlan.client_id == appt.client_id).order_by(col(CasePlan.id).desc())
+    ).first()
+    held = appt.start.date()
+    if plan is None or (plan.reviewed_on is not None and plan.reviewed_on >= held):
+        return
+    plan.reviewed_on = held
+    session.add(plan)
+    session.flush()
 
 
 #: How a reminder call can go (001: make reminder calls), as contact outcomes.

@@ -509,21 +509,43 @@ def apply_states(items: Iterable[DueItem], states: dict[str, DueState], day: dt.
     return [i for i in items if not _hidden(states.get(i.key), day)]
 
 
+#: Rules whose item is about an appointment still to come: once the appointment
+#: has begun it goes (a reminder call at 15:40 for a 15:00 interview reminds
+#: nobody, 23.7). Rules have no clock time; `not_begun` drops them here, for the
+#: due list of the app and `caseterm agenda` alike.
+BEFORE_THE_APPOINTMENT = frozenset({"reminder-call"})
+
+
+def seen_at(day: dt.date) -> dt.datetime:
+    """The moment a due list of `day` is seen from: now (`clock.now()`) for today;
+    the start of any other day (an agenda looked at ahead, or back)."""
+    now = clock.now()
+    return now if now.date() == day else dt.datetime.combine(day, dt.time.min)
+
+
+def not_begun(items: Iterable[DueItem], now: dt.datetime) -> list[DueItem]:
+    """`items` without those whose appointment began by `now` (`BEFORE_THE_APPOINTMENT`)."""
+    return [i for i in items if not (i.rule in BEFORE_THE_APPOINTMENT and i.at is not None and i.at <= now)]
+
+
 def due_items(
-    session: Session, day: dt.date, policy: Policy | None = None, client_ids: Iterable[int] | None = None
+    session: Session, day: dt.date, policy: Policy | None = None, client_ids: Iterable[int] | None = None,
+    now: dt.datetime | None = None,
 ) -> list[DueItem]:
     """What is due on `day`, sorted (routine group, overdue first, priority, date).
 
     `client_ids`: only these clients' items (their records, tasks and drafts;
-    no caseload-wide item), from a snapshot of these clients alone."""
+    no caseload-wide item), from a snapshot of these clients alone. `now`:
+    items of appointments begun by then are left out (`seen_at`)."""
     policy = policy or load_policy()
+    now = now or seen_at(day)
     with _no_gc():
         snap = _load_snapshot(session, day, policy, client_ids)
         items = compute_due(snap, policy, day, only=None if client_ids is None else client_rule_ids())
         # Free the snapshot before the collector is back on, so it does not
         # have to walk ~100k objects that are about to die anyway.
         del snap
-        return apply_states(items, _latest_states(session), day)
+        return not_begun(apply_states(items, _latest_states(session), day), now)
 
 
 def _wide_snapshot(session: Session, day: dt.date, client_count: int) -> Snapshot:
@@ -588,16 +610,20 @@ class DueCache:
             if case_number:
                 self._pending_cases.add(case_number)
 
-    def refresh(self, session: Session, day: dt.date, policy: Policy | None = None) -> list[DueItem]:
-        """Apply the pending changes and return the due list of `day` (decisions applied)."""
-        return self.refresh_numbered(session, day, policy)[1]
+    def refresh(
+        self, session: Session, day: dt.date, policy: Policy | None = None, now: dt.datetime | None = None
+    ) -> list[DueItem]:
+        """Apply the pending changes and return the due list of `day` (decisions
+        applied; items of appointments begun by `now` left out, as `due_items`)."""
+        return self.refresh_numbered(session, day, policy, now)[1]
 
     def refresh_numbered(
-        self, session: Session, day: dt.date, policy: Policy | None = None
+        self, session: Session, day: dt.date, policy: Policy | None = None, now: dt.datetime | None = None
     ) -> tuple[int, list[DueItem]]:
         """`refresh`, with the run's number: a later run has a higher number and
         has seen every change a lower one has (the caller shows the newest)."""
         policy = policy or load_policy()
+        now = now or seen_at(day)
         with self._lock:
             with self._pending_lock:
                 everything = self._everything or day != self.day
@@ -614,7 +640,7 @@ class DueCache:
                 self.invalidate()  # a half-applied change: start again from scratch next time
                 raise
             self.runs += 1
-            return self.runs, self._visible(day)
+            return self.runs, not_begun(self._visible(day), now)
 
     # -- internals ----------------------------------------------------------
 

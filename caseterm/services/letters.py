@@ -398,6 +398,93 @@ def _last_missed_on(session: Session, client: Client, today: dt.date) -> dt.date
     return start.date() if start else None
 
 
+class ClientStage(StrEnum):
+    """Where the client is with the case manager: the letter's words follow it (23.7).
+
+    000's example ("learning more about your family") is written to a client the
+    case manager has not yet met; to a client of months it reads wrong."""
+
+    NEW = "new"  #: not met yet: no first interview and never reached
+    ONGOING = "ongoing"  #: met before
+    RE_ENGAGEMENT = "re_engagement"  #: two attempts (one in writing) have failed since the missed activity (003)
+
+
+def _last_reached(session: Session, client: Client, before: dt.datetime) -> dt.datetime | None:
+    """The last time before `before` the client was reached: a note that reached them, or a kept appointment."""
+    from caseterm.rules.snapshot import is_reached
+
+    reached = [
+        n.contact_at
+        for n in session.exec(
+            select(Note).where(Note.client_id == client.id, Note.contact_at < before, Note.amends_id.is_(None))  # type: ignore[union-attr]
+        ).all()
+        if is_reached(n.type, n.method, n.outcome)
+    ]
+    kept = session.exec(
+        select(Appointment.start)
+        .where(Appointment.client_id == client.id, Appointment.status == AppointmentStatus.KEPT)
+        .where(Appointment.start < before)
+    ).all()
+    moments = [*reached, *kept]
+    return max(moments) if moments else None
+
+
+def missed_in_window(session: Session, client: Client, missed_on: dt.date) -> list[Appointment]:
+    """Every missed activity (no-show) of the window the letter is about, oldest first: those
+    since the client was last reached, up to `missed_on`, no further back than the policy's
+    `notes.lookback_days` (the engagement rules' window). Lupe missed Dec 1 and Dec 4: both."""
+    from caseterm.policy import load_policy
+
+    end = dt.datetime.combine(missed_on + dt.timedelta(days=1), dt.time.min)
+    first = dt.datetime.combine(missed_on - dt.timedelta(days=load_policy().notes.lookback_days), dt.time.min)
+    last = _last_reached(session, client, end)
+    if last is not None and last > first:
+        first = last
+    return list(
+        session.exec(
+            select(Appointment)
+            .where(Appointment.client_id == client.id, Appointment.status == AppointmentStatus.NO_SHOW)
+            .where(Appointment.start >= first, Appointment.start < end)
+            .order_by(Appointment.start)
+        ).all()
+    )
+
+
+def client_stage(session: Session, client: Client, missed: list[Appointment], today: dt.date) -> ClientStage:
+    """The client's stage for a letter about the missed activities `missed` (oldest first).
+
+    Re-engagement: the engagement rules' own test (`rules.engagement.reengagement_due`)
+    on the attempts since the first of them. New: no first interview before the first
+    missed activity and never reached before it. Ongoing: everyone else."""
+    from caseterm.policy import load_policy
+    from caseterm.rules.engagement import Episode, is_written, reengagement_due
+    from caseterm.rules.snapshot import ApptSnap, NoteSnap
+
+    before = missed[0].start if missed else dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min)
+    if missed:
+        policy = load_policy()
+        notes = session.exec(
+            select(Note)
+            .where(Note.client_id == client.id, Note.contact_at >= before, Note.amends_id.is_(None))  # type: ignore[union-attr]
+            .where(Note.contact_at < dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min))
+            .order_by(Note.contact_at)
+        ).all()
+        attempts = tuple(
+            snap for snap in (NoteSnap(n.id or 0, n.contact_at, n.type, n.method, n.outcome) for n in notes)
+            if snap.is_attempt
+        )
+        snaps = tuple(ApptSnap(a.id or 0, a.start, a.minutes, a.kind, a.status) for a in missed)
+        episode = Episode(snaps[0], snaps, attempts, any(is_written(n, policy) for n in attempts),
+                          any(not is_written(n, policy) for n in attempts))
+        due = reengagement_due(episode, policy)
+        if due is not None and due <= today:
+            return ClientStage.RE_ENGAGEMENT
+    met = client.first_interview_date is not None and client.first_interview_date < before.date()
+    if met or _last_reached(session, client, before) is not None:
+        return ClientStage.ONGOING
+    return ClientStage.NEW
+
+
 def _recent_attempts(session: Session, client: Client, since: dt.date) -> list[dict[str, Any]]:
     """Contact attempts since `since` (engagement, contact, letter notes), oldest first."""
     notes = session.exec(
@@ -522,16 +609,20 @@ def render_letter(
     attempts_since = today - dt.timedelta(days=30)
     if missed_on is not None:
         attempts_since = min(attempts_since, missed_on)
+    missed_all = missed_in_window(session, client, missed_on) if missed_on is not None else []
+    stage = client_stage(session, client, missed_all, today)
     context: dict[str, Any] = {
         "template": template.value,
         "title": template.title,
         "today": today,
-        "client": _client_fields(client),
+        "client": {**_client_fields(client), "stage": stage.value},
         "cm": _case_manager(session),
         "missed_on": missed_on,
         "missed": _appointment_fields(m) if missed_on and (m := _missed_appointment(session, client, missed_on)) else None,
         "appointment": _appointment_fields(appointment) if appointment else None,
         "attempts": _recent_attempts(session, client, attempts_since),
+        # every missed activity of the window, oldest first (the one on `missed_on` last)
+        "missed_all": [_appointment_fields(m) for m in missed_all],
     }
     name = template.value
     body = render(f"letters/{name}.txt.j2", context)
@@ -549,7 +640,7 @@ def render_letter(
         at=now,
         text=text,
         html=html,
-        note_text=_note_text(template, client, missed_on, appointment),
+        note_text=_note_text(template, client, missed_on, appointment, [m.start.date() for m in missed_all]),
         stem=f"{_safe_stem(client.case_number)}-{name.replace('_', '-')}-{now:%Y%m%d-%H%M%S}",
         missed_on=missed_on,
         appointment_id=appointment.id if appointment else None,
@@ -700,14 +791,18 @@ def suggest_template(session: Session, case_number: str) -> LetterTemplate:
 
 
 def _note_text(
-    template: LetterTemplate, client: Client, missed_on: dt.date | None, appointment: Appointment | None
+    template: LetterTemplate, client: Client, missed_on: dt.date | None, appointment: Appointment | None,
+    missed_days: list[dt.date] | None = None,
 ) -> str:
     """The narrative line a letter leaves in the case file (a written contact attempt)."""
     parts = [f"Written contact attempt: {template.title} mailed"]
     if client.remote:
         parts[0] += " (remote client: mail is the norm)"
     parts[0] += "."
-    if missed_on is not None and template is not LetterTemplate.APPOINTMENT:
+    days = sorted(set(missed_days or []) | ({missed_on} if missed_on else set()))
+    if len(days) > 1 and template is not LetterTemplate.APPOINTMENT:
+        parts.append(f"About the missed appointments on {', '.join(d.isoformat() for d in days)}.")
+    elif missed_on is not None and template is not LetterTemplate.APPOINTMENT:
         parts.append(f"About the missed appointment on {missed_on.isoformat()}.")
     if appointment is not None:
         parts.append(

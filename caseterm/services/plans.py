@@ -107,6 +107,75 @@ def mark_reviewed(session: Session, client: Client, day: dt.date | None = None) 
     return plan
 
 
+def next_review_suggestion(reviewed_on: dt.date, policy: Any = None) -> dt.date:
+    """The next plan review date to offer after a review on `reviewed_on`: the
+    policy's interval (`case_plan.review_days`, 004 "at least every 30 days")
+    later, moved off a weekend or holiday like every deadline."""
+    from caseterm.policy import load_policy
+    from caseterm.rules.common import counted_due
+
+    policy = policy or load_policy()
+    return counted_due(policy, reviewed_on + dt.timedelta(days=policy.case_plan.review_days))
+
+
+def parse_next_review(text: str, today: dt.date) -> dt.date:
+    """The next review date typed in the dialog: YYYY-MM-DD or +N days; after today."""
+    text = text.strip()
+    if text.startswith("+") and text[1:].isdigit():
+        day = today + dt.timedelta(days=int(text[1:]))
+    else:
+        day = clock.parse_date(text, "next plan review")
+    if day <= today:
+        raise BadInput(f"next plan review {day.isoformat()}: pick a date after today ({today.isoformat()})")
+    return day
+
+
+def set_next_review(session: Session, client: Client, day: dt.date) -> Client:
+    """Record the client's next plan review (FSSP/FPR) date: the header and the
+    plan-date item move to it (001 "keep notes on when the FSSP and FPR are due")."""
+    client.plan_review_date = day
+    session.add(client)
+    session.flush()
+    return client
+
+
+@dataclass(frozen=True)
+class ReviewHeld:
+    """A plan review just held (a kept FSSP or case-plan review): whose, and the next date to offer."""
+
+    case_number: str
+    name: str
+    held_on: dt.date
+    suggested: dt.date
+    current: dt.date | None
+
+
+def review_held(session: Session, appointment_id: int | None, noted: bool = False) -> ReviewHeld | None:
+    """The review an appointment was, if it is a kept FSSP or case-plan review (`noted`:
+    or one that has begun and whose note was just saved), and no later review date is
+    recorded yet (else None): what the "next plan review" dialog asks about."""
+    from caseterm.models import Appointment
+    from caseterm.vocabulary import AppointmentKind, AppointmentStatus
+
+    if appointment_id is None:
+        return None
+    appt = session.get(Appointment, appointment_id)
+    if appt is None or appt.kind not in (AppointmentKind.FSSP, AppointmentKind.CASE_PLAN_REVIEW):
+        return None
+    # kept, or its note written (a note for an appointment that has begun says it was held)
+    if appt.status != AppointmentStatus.KEPT and not (
+        appt.status == AppointmentStatus.SCHEDULED and appt.start <= clock.now() and noted
+    ):
+        return None
+    client = session.get(Client, appt.client_id)
+    assert client is not None
+    held = appt.start.date()
+    if client.plan_review_date is not None and client.plan_review_date > held:
+        return None  # the next date is already recorded: nothing to ask (not twice: kept, then its note)
+    return ReviewHeld(client.case_number, client.display_name, held, next_review_suggestion(held),
+                      client.plan_review_date)
+
+
 def save_goal(session: Session, client: Client, values: dict[str, Any], record_id: int | None = None) -> Goal:
     """Keys: text."""
     errors = Errors()

@@ -222,6 +222,47 @@ class RoutesMixin:
 
         self.push_screen(ReminderCall(what), logged)
 
+    def ask_next_review(self, appointment_id: int | None, noted: bool = False) -> None:
+        """After a plan review (an FSSP or case-plan review marked kept, or its note
+        saved): ask for the next review date, prefilled from the policy's interval;
+        Enter accepts it, Esc leaves the date as it is (23.3)."""
+        from caseterm.policy import load_policy
+        from caseterm.services import plans
+        from caseterm.services.clients import get_client
+        from caseterm.widgets.prompts import TextPrompt
+
+        with self.session() as session:
+            held = plans.review_held(session, appointment_id, noted=noted)
+        if held is None:
+            return
+        today = clock.today()
+
+        def chosen(day: Any) -> None:
+            if day is None:
+                return
+            try:
+                with self.session() as session:
+                    plans.set_next_review(session, get_client(session, held.case_number), day)
+            except BadInput as err:
+                self.notify("\n".join(err.errors), severity="error")
+                return
+            self.notify(f"Next plan review for {held.name}: {clock.short_date(day)}.", timeout=3)
+            self.post_message(DataChanged(case_number=held.case_number))
+
+        days = load_policy().case_plan.review_days
+        self.push_screen(
+            TextPrompt(
+                f"Next plan review for {held.name}",
+                help_text=(
+                    f"Plan reviewed {held.held_on:%a %b %d}; review it at least every {days} days (004). "
+                    "A date (YYYY-MM-DD) or +days."
+                ),
+                value=held.suggested.isoformat(),
+                parse=lambda text: plans.parse_next_review(text, today),
+            ),
+            chosen,
+        )
+
     def action_add_task(self, case_number: str | None = None) -> None:
         """A manual task on the due list (optionally for one client)."""
         from caseterm.services import due

@@ -444,6 +444,7 @@ class ClientScreen(
         verb = "Edit" if record_id else "Add"
 
         warnings: list[str] = []
+        appointment: list[int] = []
 
         def checked_save(s: "Session", c: Client, v: dict[str, Any]) -> None:
             if record_id and opened is not None:
@@ -454,11 +455,15 @@ class ClientScreen(
                 from caseterm.services.appointments import clash_warning
 
                 warnings[:] = [w for w in [clash_warning(s, saved)] if w]
+                appointment[:] = [saved.id]
 
         def after_save() -> None:
             # A double booking is the user's call (a group session, a home visit on the way): said, not refused.
             for warning in warnings:
                 self.notify(warning, title="Double booking", severity="warning", timeout=8)
+            ask = getattr(self.app, "ask_next_review", None)  # the app's (a test host may have none)
+            if appointment and ask is not None:
+                ask(appointment[0])  # a kept FSSP: when is the next review? (23.3)
             if on_saved is not None:
                 on_saved()
 
