@@ -117,7 +117,9 @@ async def test_slash_and_a_name_in_one_burst_all_land_in_the_filter(seeded: Engi
         screen = app.screen
         for ch in "/lena":
             app.post_message(events.Key("slash" if ch == "/" else ch, ch))  # all queued at once
+        # the box's text first, then the list it filters (Input.Changed is handled a moment later)
         await until(pilot, lambda: screen.query_one("#caseload-filter").value == "lena")
+        await until(pilot, lambda: [r.case_number for r in screen.visible_rows()] == ["TA-1004"])
         assert app.screen is screen and isinstance(screen, CaseloadScreen)
         assert screen.query_one("#caseload-filter").value == "lena"
         assert [r.case_number for r in screen.visible_rows()] == ["TA-1004"]
