@@ -144,6 +144,12 @@ async def settle(pilot, rounds: int = 3) -> None:  # noqa: ANN001
     # The sidebars and the table redraw through call_after_refresh chains: a few frames.
     for _ in range(rounds):
         await pilot.pause()
+    # A blink tick already queued when the blink was turned off may still have hidden the
+    # cursor (seen on a loaded machine): set it to what the focus says, and draw once more.
+    for widget in app.screen.query("Input, TextArea"):
+        if isinstance(widget, (Input, TextArea)) and widget._cursor_visible != widget.has_focus:
+            widget._cursor_visible = widget.has_focus
+            await pilot.pause()
 
 
 async def until(pilot, predicate, timeout: float = 15.0) -> None:  # noqa: ANN001
