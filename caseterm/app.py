@@ -268,6 +268,12 @@ class CasetermApp(StartupMixin, ScreenLockMixin, RoutesMixin, TerminalMixin, App
 
         self.push_screen(NoticesScreen(self.notice_log))
 
+    def action_set_aside(self) -> None:
+        """The snoozed and dismissed due items, each one undoable."""
+        from caseterm.screens.set_aside import SetAsideScreen
+
+        self.push_screen(SetAsideScreen())
+
     def action_toggle_sidebar(self) -> None:
         self.show_sidebar = not self.show_sidebar
 

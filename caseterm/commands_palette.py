@@ -19,6 +19,7 @@ ACTIONS: list[tuple[str, str, str | None, str]] = [
     ("Recent messages", "reread what the app said this session (toasts go after a few seconds)", None, "recent_notices"),
     ("Search all notes", "full-text search of the case narrative (ctrl+f)", None, "search_notes"),
     ("Hours grid: enter last month's hours", "work-activity verification: clients down, weeks across (h)", None, "hours_grid"),
+    ("Due list: snoozed and dismissed items", "see what is hidden and put an item back (u in the due list)", None, "set_aside"),
     ("Add a task to the due list", "a manual task with a date and priority (+ in the due list)", None, "add_task"),
     ("Caseload: print / export the list", "CSV + HTML print view, marked CONFIDENTIAL (e)", "caseload", "print_caseload"),
     ("Caseload: filter by text", "(/)", "caseload", "filter"),

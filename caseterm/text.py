@@ -9,6 +9,8 @@ Pure: no imports beyond the standard library, so rules may use them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from pathlib import PurePath
 
 #: Nouns whose plural is not the regular one (singular -> plural).
 IRREGULAR: dict[str, str] = {
@@ -114,3 +116,15 @@ def printable_line(text: str) -> str:
     """`printable`, and newlines and tabs as spaces too: for one line of a table or a title."""
     return printable(text).replace("\n", " ").replace("\t", " ")
 
+
+
+def file_lines(paths: Iterable[PurePath], indent: str = "  ") -> str:
+    """Each file's folder on a line, then its names one a line under it (indented).
+
+    Why: a message wraps at its box's width, and a whole path is one long word that
+    breaks mid-name ("TA-113 / 91-engagement"); a name on its own line stays whole.
+    """
+    folders: dict[str, list[str]] = {}
+    for path in paths:
+        folders.setdefault(f"{path.parent}/", []).append(path.name)
+    return "\n".join(f"{folder}\n" + "\n".join(indent + name for name in names) for folder, names in folders.items())

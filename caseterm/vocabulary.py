@@ -140,6 +140,8 @@ class DueAction(StrEnum):
     DONE = "done"
     SNOOZED = "snoozed"
     DISMISSED = "dismissed"
+    #: A snooze or dismissal undone: the item is back on the list (the earlier row stays, as history).
+    RESTORED = "restored"
 
 
 class WorkerRole(StrEnum):

@@ -153,7 +153,10 @@ async def test_print_caseload_writes_confidential_private_files(seeded: Engine) 
         await settle(pilot)
         messages = " ".join(n.message for n in app.notice_log)
         assert "CONFIDENTIAL" in messages
-        paths = [Path(p) for p in messages.split() if p.endswith((".csv", ".html"))]
+        # The folder on its line, then each file name on its own (a toast wraps a long path mid-name).
+        lines = [line.strip() for n in app.notice_log for line in n.message.splitlines()]
+        folder = Path(next(line for line in lines if line.endswith("/")))
+        paths = [folder / line for line in lines if line.endswith((".csv", ".html"))]
         assert {p.suffix for p in paths} == {".csv", ".html"}
         for path in paths:
             assert path.exists()

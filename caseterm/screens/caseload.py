@@ -631,6 +631,7 @@ class CaseloadScreen(CompactFooterMixin, Screen):
     def _printed(self, written: list[Any]) -> None:
         from caseterm.messages import DataChanged
 
-        names = "\n".join(str(path) for path in written)
-        self.notify(f"CONFIDENTIAL caseload list written (owner-only files):\n{names}", timeout=10)
+        from caseterm.text import file_lines
+
+        self.notify(f"CONFIDENTIAL caseload list written (owner-only files):\n{file_lines(written)}", timeout=10)
         self.post_message(DataChanged())

@@ -110,7 +110,7 @@ class HoursGrid(Widget, can_focus=True):
         """name, source, activity, week, total: narrow labels under 120 columns."""
         width = self.size.width or 80
         wide = width >= 120
-        source, activity, week, total = (13, 18, 8, 12) if wide else (9, 8, 6, 10)
+        source, activity, week, total = (13, 18, 8, 21) if wide else (9, 8, 6, 11)
         fixed = source + activity + week * len(self.grid.weeks) + total + (3 + len(self.grid.weeks))
         return max(8, min(34 if wide else 24, width - fixed)), source, activity, week, total
 
@@ -129,7 +129,7 @@ class HoursGrid(Widget, can_focus=True):
         for week in self.grid.weeks:
             label = f"{week:%b} {week.day}" if week_w > 6 else f"{week:%b}{week.day:>3}"[:week_w]
             head.append(label.rjust(week_w) + " ")
-        head.append("Total/req".rjust(total_w))
+        head.append(("Month/req" if source_w > 9 else "Month").rjust(total_w))
         return head
 
     def on_resize(self) -> None:
@@ -172,18 +172,23 @@ class HoursGrid(Widget, can_focus=True):
                     elif cell is not None and cell.entry_id is not None:
                         text, style = cell.text, saved
                     elif column in row.entered:
-                        text, style = fmt_hours(row.entered[column]), dim
+                        # Met or short of the week's requirement, in the grid's met/short colours
+                        # (the words are on the row's line under the grid).
+                        met = self.grid.week_met(row, column)
+                        text, style = fmt_hours(row.entered[column]), done if met else short
                     else:
                         text, style = "·", dim
                 text = text[:width]
                 text = text.ljust(width) if align == "left" else text.rjust(width)
                 line.append(text, style=cursor_style if focused else style)
                 line.append(" ")
-            total = row.total()
-            required = self.grid.required_total(row)
-            complete = all(w in row.entered for w in self.grid.weeks)
-            mark = "✓" if complete else " "
-            line.append(f"{fmt_hours(total)}/{fmt_hours(required)} {mark}".rjust(total_w)[-total_w:], style=done if complete else (short if total < required else ""))
+            # The month in words: met, or short by how much (partial weeks prorated, `MonthGrid`).
+            total = round(self.grid.hours_total(row), 1)
+            required = round(self.grid.required_total(row), 1)
+            met = self.grid.month_met(row)
+            word = "met" if met else f"short {fmt_hours(round(required - total, 1))}"
+            text = f"{fmt_hours(total)}/{fmt_hours(required)} {word}" if wide else word
+            line.append(text.rjust(total_w)[-total_w:], style=done if met else short)
             lines.append(line)
         if not self.grid.rows:
             lines.append(Text("Nobody owes hours for this month.", style=dim))
@@ -219,6 +224,33 @@ class HoursGrid(Widget, can_focus=True):
     def watch_cursor(self, old: tuple[int, int], new: tuple[int, int]) -> None:
         self.scroll_visible_row(new[0])
         self.refresh()
+        self.post_message(self.RowShown())
+
+    class RowShown(Message):
+        """The cursor moved (or a cell was saved): the line under the grid says the row's weeks in words."""
+
+    def row_summary(self) -> str:
+        """The cursor's client, week by week: hours, met or short (policy hours), and the month."""
+        row = self.current_row()
+        if row is None:
+            return ""
+        grid = self.grid
+        parts = []
+        for week in grid.counted_weeks():
+            share = grid.share(week)
+            days = f" ({round(share * 5)} of 5 workdays in {grid.month:%B})" if share < 1 else ""
+            if week not in row.entered:
+                state = "not entered"
+            else:
+                hours = row.entered[week]
+                state = f"{fmt_hours(hours)} h " + ("met" if grid.week_met(row, week) else f"short {fmt_hours(round(row.required - hours, 1))}")
+            parts.append(f"{week:%b} {week.day}{days}: {state}")
+        total, required = round(grid.hours_total(row), 1), round(grid.required_total(row), 1)
+        month = "met" if grid.month_met(row) else f"short {fmt_hours(round(required - total, 1))}"
+        return (
+            f"{row.name}, {fmt_hours(row.required)} h a week · " + " · ".join(parts)
+            + f" · {grid.month:%B}: {fmt_hours(total)} of {fmt_hours(required)} h, {month}"
+        )
 
     def scroll_visible_row(self, r: int) -> None:
         parent = self.parent
@@ -395,6 +427,7 @@ class HoursGridScreen(Screen):
         yield Static("", id="hours-grid-head")
         with VerticalScroll(id="hours-grid-scroll"):
             yield HoursGrid(self.grid, id="hours-grid")
+        yield Static("", id="hours-grid-row", markup=False)
         yield Static(
             "Type hours, Tab/Enter: next cell · source: p paystub, t timesheet, e employer call, o other · "
             "activity (←): e employ s search x work exp d educ b barrier",
@@ -414,6 +447,7 @@ class HoursGridScreen(Screen):
     def on_mount(self) -> None:
         grid = self.query_one(HoursGrid)
         grid.focus()
+        self.on_hours_grid_row_shown()
         if self.start_case:
             for r, row in enumerate(self.grid.rows):
                 if row.case_number == self.start_case:
@@ -427,8 +461,12 @@ class HoursGridScreen(Screen):
         self.query_one("#hours-grid-head", Static).update(head)
 
     def on_data_changed(self, message: DataChanged) -> None:
-        """A cell was saved: the title's count moves; the app refreshes the due list."""
+        """A cell was saved: the title's count and the row's line move; the app refreshes the due list."""
         self.query_one("#hours-grid-title", Static).update(self._title())
+        self.on_hours_grid_row_shown()
+
+    def on_hours_grid_row_shown(self, message: object = None) -> None:
+        self.query_one("#hours-grid-row", Static).update(self.query_one(HoursGrid).row_summary())
 
     def action_back(self) -> None:
         grid = self.query_one(HoursGrid)

@@ -18,7 +18,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from caseterm import clock
-from caseterm.services.reached import reached_sql  # re-exported: the first frame's name for it
+from caseterm.services.reached import last_contact_sql, reached_sql  # re-exported: the first frame's name for it
 from caseterm.vocabulary import AppointmentStatus, AuditAction, ClientStatus
 
 if TYPE_CHECKING:
@@ -110,8 +110,7 @@ SELECT c.case_number, c.preferred_name, c.legal_name, c.program, c.status,
        lc.last, na.next, d.n{who}
 FROM client AS c
 {join}
-LEFT OUTER JOIN (SELECT client_id, max(contact_at) AS last FROM note
-                 WHERE {reached_sql()} GROUP BY client_id) AS lc ON lc.client_id = c.id
+LEFT OUTER JOIN ({last_contact_sql()}) AS lc ON lc.client_id = c.id
 LEFT OUTER JOIN (SELECT client_id, min(start) AS next FROM appointment
                  WHERE start >= :start AND status = '{scheduled}' GROUP BY client_id) AS na
        ON na.client_id = c.id

@@ -165,6 +165,18 @@ class GridRow:
         return sum(self.entered.values())
 
 
+def week_share(week: dt.date, month_first: dt.date) -> float:
+    """The part of the week of Monday `week` that belongs to a month: its workdays
+    (Monday to Friday) in the month over its five.
+
+    Why: the requirement is hours a week (001: 40 "to mimic the workplace"); a week
+    that straddles the month's start or end is counted in each month by its
+    workdays there, so the week of Nov 30 is a fifth of a November week (23.7)."""
+    workdays = [week + dt.timedelta(days=i) for i in range(7) if (week + dt.timedelta(days=i)).weekday() < 5]
+    inside = [d for d in workdays if (d.year, d.month) == (month_first.year, month_first.month)]
+    return len(inside) / len(workdays)
+
+
 @dataclass
 class MonthGrid:
     month: dt.date
@@ -173,9 +185,34 @@ class MonthGrid:
     """Mondays of that month: the weeks the work-verification rule asks for."""
     deadline: dt.date
     rows: list[GridRow]
+    lead_in: dt.date | None = None
+    """The week of the Monday before the 1st when it has workdays in the month: its hours
+    are entered with last month's grid (its Monday's), but its share counts in this month."""
+
+    def counted_weeks(self) -> tuple[dt.date, ...]:
+        """Every week with workdays in the month, the lead-in week first."""
+        return ((self.lead_in,) if self.lead_in else ()) + self.weeks
+
+    def share(self, week: dt.date) -> float:
+        return week_share(week, self.month)
 
     def required_total(self, row: GridRow) -> float:
-        return row.required * len(self.weeks)
+        """The month's requirement: the weekly hours of every week by its share of the month."""
+        return sum(row.required * self.share(w) for w in self.counted_weeks())
+
+    def hours_total(self, row: GridRow) -> float:
+        """The month's hours: each week's entered hours by its share of the month (as the requirement)."""
+        return sum(row.entered.get(w, 0.0) * self.share(w) for w in self.counted_weeks())
+
+    def week_met(self, row: GridRow, week: dt.date) -> bool | None:
+        """Met (True) or short (False) of the weekly requirement; None while the week is not entered.
+        A week's hours are the whole week's, so they meet the whole week's requirement."""
+        if week not in row.entered:
+            return None
+        return row.entered[week] >= row.required
+
+    def month_met(self, row: GridRow) -> bool:
+        return self.hours_total(row) >= self.required_total(row) - 1e-9
 
 
 def month_grid(session: Session, day: dt.date | None = None) -> MonthGrid:
@@ -196,10 +233,12 @@ def month_grid(session: Session, day: dt.date | None = None) -> MonthGrid:
     policy = load_policy()
     month = previous_month(verification_month(day, business_calendar(policy)))
     weeks = weeks_of_month(month)
+    lead_in = monday(month) if monday(month) < month and week_share(monday(month), month) > 0 else None
+    counted = set(weeks) | ({lead_in} if lead_in else set())
     deadline = verification_month(day, business_calendar(policy)).replace(day=policy.monthly.verification_deadline_day)
     owed = [i.case_number for i in work_verification(load_snapshot(session, day, policy), policy, day) if i.case_number]
     if not owed:
-        return MonthGrid(month, weeks, deadline, [])
+        return MonthGrid(month, weeks, deadline, [], lead_in)
     clients = {c.case_number: c for c in session.exec(select(Client).where(col(Client.case_number).in_(owed))).all()}
     ids = {c.id: c.case_number for c in clients.values()}
     entries = session.exec(
@@ -210,7 +249,7 @@ def month_grid(session: Session, day: dt.date | None = None) -> MonthGrid:
     for e in entries:
         cn = ids[e.client_id]
         last[cn] = e
-        if e.week in weeks:
+        if e.week in counted:
             entered[cn][e.week] = entered[cn].get(e.week, 0.0) + e.hours
     rows = []
     for cn in sorted(owed, key=lambda n: (clients[n].display_name.casefold(), n)):
@@ -226,7 +265,7 @@ def month_grid(session: Session, day: dt.date | None = None) -> MonthGrid:
                 entered=entered[cn],
             )
         )
-    return MonthGrid(month, weeks, deadline, rows)
+    return MonthGrid(month, weeks, deadline, rows, lead_in)
 
 
 def save_grid_hours(

@@ -22,3 +22,10 @@ def reached_sql() -> str:
         f"(type NOT IN ({never}) AND (method IS NULL OR method <> '{letter}')"
         f" AND (outcome = '{reached}' OR (outcome IS NULL AND type NOT IN ({not_contact}))))"
     )
+
+
+def last_contact_sql() -> str:
+    """SQL of each client's last contact: `client_id, last` (the newest note that reached
+    the client). The caseload's column, sort and no-contact filter and the caseload report
+    read this one text, so "last contact" means the same everywhere."""
+    return f"SELECT client_id, max(contact_at) AS last FROM note WHERE {reached_sql()} GROUP BY client_id"

@@ -288,6 +288,8 @@ class CaseloadLine:
     due: list[DueLine] = field(default_factory=list)
     #: The program has participation hours (policy), or the client is exempt with allowed hours.
     participation_required: bool = True
+    #: The day of the newest note that reached the client (`services.reached.last_contact_sql`); None: never.
+    last_contact: dt.date | None = None
 
     @property
     def status_label(self) -> str:
@@ -374,6 +376,21 @@ def _due_lines(session: Session, today: dt.date) -> dict[str | None, list[DueLin
     return grouped
 
 
+def _last_contacts(session: Session) -> dict[int, dt.date]:
+    """Each client's last contact day, by the caseload's one definition (its column, sort and filter)."""
+    from sqlalchemy import text
+
+    from caseterm.services.reached import last_contact_sql
+
+    out: dict[int, dt.date] = {}
+    for client_id, last in session.execute(text(last_contact_sql())):
+        if isinstance(last, dt.datetime):
+            out[client_id] = last.date()
+        elif last is not None:  # SQLite: the stored text
+            out[client_id] = dt.date.fromisoformat(str(last)[:10])
+    return out
+
+
 def caseload_report(session: Session, today: dt.date) -> CaseloadReport:
     """Every client with status, program, hours, next appointment and due items; bulk queries only."""
     from caseterm.policy import load_policy
@@ -422,6 +439,7 @@ def caseload_report(session: Session, today: dt.date) -> CaseloadReport:
 
     due = _due_lines(session, today)
     programs = set(policy.participation.programs)
+    last_contact = _last_contacts(session)
 
     lines: list[CaseloadLine] = []
     summaries: list[ParticipationSummary] = []
@@ -444,6 +462,7 @@ def caseload_report(session: Session, today: dt.date) -> CaseloadReport:
                 next_kind=nxt[1] if nxt else None,
                 due=due.get(client.case_number, []),
                 participation_required=client.program in programs or client.exempt_hours is not None,
+                last_contact=last_contact.get(client.id),  # type: ignore[arg-type]
             )
         )
         participating = client.program in programs and client.status in (ClientStatus.OPEN, ClientStatus.PENDED)
@@ -501,6 +520,7 @@ def caseload_csv_text(report: CaseloadReport) -> str:
             line.case_number, line.name, line.legal_name, line.status.value, line.program,
             "; ".join(line.flags), f"{line.required_hours:g}" if line.participation_required else "",
             report.last_week.isoformat(), f"{line.hours_last_week:g}", month, f"{line.hours_month:g}",
+            line.last_contact.isoformat() if line.last_contact else "",
             line.next_appointment.isoformat(timespec="minutes") if line.next_appointment else "",
             line.next_kind.value if line.next_kind else "",
             len(line.due),

@@ -1,11 +1,18 @@
-"""Snooze dates for a due item: the quick choices and a typed date."""
+"""Snooze dates for a due item (the quick choices and a typed date), and the list of
+snoozed and dismissed items with undo."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session
 
 from caseterm import clock
 from caseterm.errors import BadInput
+from caseterm.models import Client, DueState, ManualTask
+from caseterm.vocabulary import DueAction
 
 #: The snooze dialog's quick choices, in days from today.
 QUICK_DAYS = (1, 3, 7)
@@ -39,3 +46,81 @@ def parse_task_due(text: str, today: dt.date) -> dt.date:
     if due < today:
         raise BadInput(f"due {due.isoformat()}: is in the past")
     return due
+
+
+# -- the snoozed and dismissed items, and undo (23.10) ----------------------------------
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A due item the user snoozed (still hidden) or dismissed, as the list of them shows it."""
+
+    item_key: str
+    case_number: str
+    client: str
+    rule: str
+    label: str
+    action: DueAction
+    until: dt.date | None
+    decided_at: dt.datetime
+    reason: str
+
+
+def _label(session: Session, rule: str, occurrence: str) -> str:
+    """The rule's short label; a manual task's own title."""
+    from caseterm.services.reports import RULE_LABELS
+
+    if rule == "manual" and occurrence.startswith("task") and occurrence[4:].isdigit():
+        task = session.get(ManualTask, int(occurrence[4:]))
+        if task is not None:
+            return f"Task: {task.title}"
+    return RULE_LABELS.get(rule, rule)
+
+
+def set_aside(session: Session, today: dt.date) -> list[SetAside]:
+    """Every item whose newest decision is a snooze still running on `today`, or a dismissal.
+
+    Newest decision first. Only the newest row of an item counts (as for the due list).
+    """
+    from caseterm.services.due import _latest_states
+
+    rows = [
+        state for state in _latest_states(session).values()
+        if state.action == DueAction.DISMISSED
+        or (state.action == DueAction.SNOOZED and state.until is not None and today < state.until)
+    ]
+    cases = {state.item_key.split("|")[1] for state in rows if state.item_key.count("|") >= 2}
+    names = {
+        case: name for case, name in session.execute(
+            sa.select(Client.case_number, sa.func.coalesce(Client.preferred_name, Client.legal_name))
+            .where(Client.case_number.in_(cases))
+        )
+    } if cases else {}
+    out = []
+    for state in sorted(rows, key=lambda s: s.id or 0, reverse=True):
+        rule, case, occurrence = (state.item_key.split("|", 2) + ["", ""])[:3]
+        out.append(SetAside(
+            item_key=state.item_key, case_number=case, client=names.get(case, case or "caseload"), rule=rule,
+            label=_label(session, rule, occurrence), action=state.action, until=state.until,
+            decided_at=state.created_at, reason=state.reason or "",
+        ))
+    return out
+
+
+def undo(session: Session, item_key: str, today: dt.date) -> DueState:
+    """Put a snoozed or dismissed item back on the due list.
+
+    Appends a "restored" decision (the snooze or dismissal stays on record); refused,
+    naming the item, if the item is not snoozed or dismissed now (undone twice, or the
+    snooze already ran out)."""
+    from caseterm.services.due import _latest_states, _record
+
+    key = (item_key or "").strip()
+    state = _latest_states(session).get(key)
+    current = state is not None and (
+        state.action == DueAction.DISMISSED
+        or (state.action == DueAction.SNOOZED and state.until is not None and today < state.until)
+    )
+    if not current:
+        raise BadInput(f"undo: {key!r} is not snoozed or dismissed (already back on the due list?)")
+    return _record(session, key, DueAction.RESTORED)

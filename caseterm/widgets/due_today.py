@@ -106,6 +106,7 @@ class DueToday(Vertical):
         Binding("x", "done", "Done", show=True),
         Binding("z", "snooze", "Snooze", show=True),
         Binding("D", "dismiss_item", "Dismiss", show=True),
+        Binding("u", "app.set_aside", "Snoozed", show=True, tooltip="The snoozed and dismissed items: undo one"),
         Binding("plus", "app.add_task", "Add task", show=True, key_display="+"),
     ]
 

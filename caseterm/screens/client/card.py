@@ -81,26 +81,29 @@ class CardMixin:
         from caseterm.widgets.due_today import PRIORITY_MARK, PRIORITY_STYLE
 
         box = self.query_one("#client-due", Static)
+        head = self.query_one("#client-due-head", Static)
         if items is None:
+            head.update("")
             box.update("Due for this client: working it out…")
             return
         mine = [i for i in items if i.case_number == self.case_number]
-        box.set_class(not mine, "-none")
+        self.query_one("#client-due-row").set_class(not mine, "-none")
         if not mine:
+            head.update("")
             box.update("Nothing due for this client.")
             return
         shown = 2 if getattr(self.app, "compact", False) else self.CLIENT_DUE_SHOWN
+        head.update(f"Due ({len(mine)}) ")
         lines = []
-        for index, item in enumerate(mine[:shown]):
+        for item in mine[:shown]:
             priority = int(item.priority)
-            head = f"Due ({len(mine)}) " if index == 0 else " " * len(f"Due ({len(mine)}) ")
             overdue = "overdue " if item.overdue else ""
+            # The date first: at the end of a wrapped title it broke across lines ("· Nov" / "02").
             when = clock.short_date(item.due)
             lines.append(
                 Content.from_markup(
-                    f"[b]$head[/][{PRIORITY_STYLE.get(priority, '')}]$mark[/] [b $text-error]$overdue[/]$title"
-                    " [$text-muted]· $when[/]",
-                    head=head, mark=PRIORITY_MARK.get(priority, "·"), overdue=overdue, title=item.title, when=when,
+                    f"[{PRIORITY_STYLE.get(priority, '')}]$mark[/] [$text-muted]$when ·[/] [b $text-error]$overdue[/]$title",
+                    mark=PRIORITY_MARK.get(priority, "·"), overdue=overdue, title=item.title, when=when,
                 )
             )
         if len(mine) > shown:

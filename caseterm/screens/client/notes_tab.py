@@ -146,12 +146,12 @@ class NotesTabMixin:
         """Written: say where, and refresh (the engagement item moves on)."""
         if result is None:
             return
-        from caseterm.text import a_an
+        from caseterm.text import a_an, file_lines
 
         self._data_written()
         self.notify(
-            f"Wrote {result.text_path} and {result.html_path.name} (CONFIDENTIAL). "
-            f"Logged {a_an(result.template.title)} as a written contact attempt.",
+            f"Logged {a_an(result.template.title)} as a written contact attempt. "
+            f"Wrote (CONFIDENTIAL):\n{file_lines([result.text_path, result.html_path])}",
             timeout=8,
         )
 

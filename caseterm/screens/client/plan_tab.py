@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual.widgets import Static
 
 from caseterm import clock
@@ -38,19 +39,25 @@ class PlanTabMixin:
             f" · services: {plan.services or '-'} · supports: {plan.supports or '-'}"
         )
         compact = self.compact
-        text = (lambda t: _cut(t, self.COMPACT_PLAN_TEXT)) if compact else (lambda t: t)
+        # The text column has a fixed width (`_plan_text_width`): each row is as tall as its text wraps.
+        height = None
+        # The first column alone shows the level: an indent in the text would not carry to its wrapped lines.
+        text = lambda t: Text(t.lstrip(" "))  # noqa: E731
         when = (lambda d: clock.short_date(d, empty="")) if compact else _date
         for gi, gv in enumerate(view.goals, 1):
-            table.add_row(f"G{gi}", text(gv.goal.text), "", "", "", key=f"goal:{gv.goal.id}")
+            table.add_row(f"G{gi}", text(gv.goal.text), "", "", "", key=f"goal:{gv.goal.id}", height=height)
             for oi, ov in enumerate(gv.objectives, 1):
-                table.add_row(f"  O{gi}.{oi}", text("  " + ov.objective.text), "", "", "", key=f"objective:{ov.objective.id}")
+                table.add_row(
+                    f"  O{gi}.{oi}", text("  " + ov.objective.text), "", "", "",
+                    key=f"objective:{ov.objective.id}", height=height,
+                )
                 for task in ov.tasks:
                     overdue = task.status is TaskStatus.OPEN and task.target_date and task.target_date < clock.today()
                     table.add_row(
                         "    •", text("    " + task.title),
-                        _cut(_label(task.responsible), self.COMPACT_LABEL - 2) if compact else _label(task.responsible),
+                        _cut(_label(task.responsible), self.COMPACT_LABEL) if compact else _label(task.responsible),
                         when(task.target_date),
-                        _label(task.status) + (" (late)" if overdue else ""), key=f"task:{task.id}",
+                        _label(task.status) + (" (late)" if overdue else ""), key=f"task:{task.id}", height=height,
                     )
 
     def _plan_parent(self, want: str) -> int | None:

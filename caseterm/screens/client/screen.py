@@ -93,7 +93,10 @@ class ClientScreen(
                     yield Static("", id="card-line", markup=False)
                     yield Static("", id="card-flags", markup=False)
                     yield Static("", id="card-dates", markup=False)
-                yield Static("", id="client-due", markup=False)
+                with Horizontal(id="client-due-row"):
+                    # The items wrap beside the heading, not under it (cut, they lost their point: 23.8).
+                    yield Static("", id="client-due-head", markup=False)
+                    yield Static("", id="client-due", markup=False)
                 yield Static("", id="client-drafts", classes="banner", markup=False)
                 initial = self.initial_tab if self.initial_tab in dict(TABS) else "notes"
                 with TabbedContent(initial=initial, id="client-tabs"):
@@ -167,10 +170,20 @@ class ClientScreen(
         "plan": ["", "Goal / objective / task", "Who", "Target", "Status"],
         "hours": ["Week", "Activity", "Hours", "Verified", "Total", "Req", "vs req", "Short"],
     }
-    #: At 80 columns: the plan's text column, the hours bar, activity and verification.
-    COMPACT_PLAN_TEXT = 30
+    #: At 80 columns: the plan's text column (wrapped), the hours bar, activity and verification.
+    COMPACT_PLAN_TEXT = 32
     COMPACT_BAR = 8
     COMPACT_LABEL = 12
+
+    #: The plan table's columns other than the text, with their padding (level, who, target, status).
+    PLAN_OTHER_COLUMNS = 52
+
+    def _plan_text_width(self) -> int:
+        """The plan's text column: what the pane leaves beside the other columns (fixed at 80 columns)."""
+        if self.compact:
+            return self.COMPACT_PLAN_TEXT
+        pane = self.query_one("#client-pane").size.width
+        return max(self.COMPACT_PLAN_TEXT, (pane or self.app.size.width - 50) - self.PLAN_OTHER_COLUMNS)
 
     @property
     def compact(self) -> bool:
@@ -184,6 +197,11 @@ class ClientScreen(
         compact = self.compact
         if compact == getattr(self, "_laid_out_compact", compact):
             self._laid_out_compact = compact
+            if "plan" in self._built and self._plan_text_width() != getattr(self, "_plan_width", None):
+                # The plan's text column follows the pane's width (its rows wrap to it).
+                self.query_one("#plan-table", RecordTable).clear(columns=True)
+                self._setup_table("plan")
+                self._load_tabs(["plan"])
             return
         self._laid_out_compact = compact
         for tab_id in self._built:
@@ -210,7 +228,15 @@ class ClientScreen(
         if tab_id == "hmis":
             return
         columns = self.COMPACT_COLUMNS.get(tab_id) if self.compact else None
-        self.query_one(f"#{tab_id}-table", RecordTable).add_columns(*(columns or self.COLUMNS[tab_id]))
+        table = self.query_one(f"#{tab_id}-table", RecordTable)
+        if tab_id == "plan":
+            # The goal column has a width and its rows grow to wrap the text: cut (or past the
+            # table's right edge), a goal lost its point and its target and status (23.8).
+            self._plan_width = self._plan_text_width()
+            for index, label in enumerate(columns or self.COLUMNS[tab_id]):
+                table.add_column(label, width=self._plan_width if index == 1 else None)
+            return
+        table.add_columns(*(columns or self.COLUMNS[tab_id]))
 
     async def _ensure_tab(self, tab_id: str) -> None:
         """Build a record tab on first show, and load it if data changed since."""
