@@ -173,3 +173,18 @@ def test_migration_0010_on_a_0009_file(tmp_path: Path) -> None:
     finally:
         clock.pin(None)
         migrated.dispose()
+
+
+def test_a_new_day_stored_in_chunks_equals_a_full_recomputation(seeded, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001, F811
+    """A new day recomputes every client a chunk at a time (bounded memory): two clients per snapshot
+    here, and the list is the same as one snapshot of everyone gives."""
+    monkeypatch.setattr(due_table, "CHUNK_CLIENTS", 2)
+    tomorrow = TODAY + dt.timedelta(days=1)
+    clock.pin(tomorrow)
+    with session_scope(seeded) as s:
+        clients = s.execute(text("SELECT count(*) FROM client")).scalar_one()
+        assert clients > 2
+        assert due_table.bring_up_to_date(s, tomorrow, load_policy()) == clients
+        assert _shape(due_table.stored_due_items(s, tomorrow)) == _shape(due.due_items(s, tomorrow))
+        assert s.execute(text("SELECT count(DISTINCT client_id) FROM due_client WHERE day = :d"),
+                         {"d": tomorrow.isoformat()}).scalar_one() == clients
