@@ -501,23 +501,24 @@ def _draft_type(fields_json: str | None) -> str:
 # --------------------------------------------------------------------------
 
 
-def _latest_states(session: Session) -> dict[str, DueState]:
-    """The newest decision per item key (later rows override earlier ones)."""
-    latest: dict[str, DueState] = {}
-    for state in session.execute(sa.select(DueState).order_by(DueState.id)).scalars():
-        latest[state.item_key] = state
-    return latest
+def _latest_states(session: Session) -> dict[str, tuple[DueAction, dt.date | None]]:
+    """The newest decision per item key (later rows override earlier ones), as (action, until),
+    read with the plain driver (no ORM object per decision)."""
+    actions = DueAction._value2member_map_
+    return {key: (actions.get(action, action), _d(until))  # type: ignore[misc]
+            for key, action, until in _rows(session, "SELECT item_key, action, until FROM due_state ORDER BY id")}
 
 
-def _hidden(state: DueState | None, day: dt.date) -> bool:
+def _hidden(state: tuple[DueAction, dt.date | None] | None, day: dt.date) -> bool:
     if state is None:
         return False
-    if state.action == DueAction.SNOOZED:
-        return state.until is not None and day < state.until
-    return state.action in (DueAction.DONE, DueAction.DISMISSED)
+    action, until = state
+    if action == DueAction.SNOOZED:
+        return until is not None and day < until
+    return action in (DueAction.DONE, DueAction.DISMISSED)
 
 
-def apply_states(items: Iterable[DueItem], states: dict[str, DueState], day: dt.date) -> list[DueItem]:
+def apply_states(items: Iterable[DueItem], states: dict[str, tuple[DueAction, dt.date | None]], day: dt.date) -> list[DueItem]:
     """Drop items done or dismissed for their occurrence, or snoozed past `day`."""
     return [i for i in items if not _hidden(states.get(i.key), day)]
 

@@ -319,28 +319,9 @@ def stored_due_items(session: Session, day: dt.date, policy: Policy | None = Non
     return apply_decisions(items, latest_decisions(session), day)
 
 
-def latest_decisions(session: Session) -> dict[str, tuple[DueAction, dt.date | None]]:
-    """The newest decision per item key, as (action, until) tuples read with the plain driver."""
-    actions = DueAction._value2member_map_
-    return {key: (actions.get(action, action), due._d(until))  # type: ignore[misc]
-            for key, action, until in due._rows(session, "SELECT item_key, action, until FROM due_state ORDER BY id")}
-
-
-def hidden(decision: tuple[DueAction, dt.date | None] | None, day: dt.date) -> bool:
-    if decision is None:
-        return False
-    action, until = decision
-    if action == DueAction.SNOOZED:
-        return until is not None and day < until
-    return action in (DueAction.DONE, DueAction.DISMISSED)
-
-
-def apply_decisions(items: Iterable[DueItem], decisions: dict[str, tuple[DueAction, dt.date | None]],
-                    day: dt.date) -> list[DueItem]:
-    """Drop items done or dismissed for their occurrence, or snoozed past `day`."""
-    if not decisions:
-        return list(items)
-    return [i for i in items if not hidden(decisions.get(i.key), day)]
+latest_decisions = due._latest_states
+hidden = due._hidden
+apply_decisions = due.apply_states
 
 
 # --------------------------------------------------------------------------
