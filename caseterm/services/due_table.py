@@ -41,6 +41,7 @@ from sqlmodel import Session
 from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.policy import Policy, load_policy
+from caseterm.rules.calendar import _holidays_version  # the holiday cache's key: the same version
 from caseterm.rules.engine import CASELOAD_WIDE_RULES, DueItem, Priority, RoutineGroup, load_rules
 from caseterm.rules.snapshot import ACTIVE_STATUSES, Snapshot, TaskSnap
 from caseterm.services import due
@@ -101,12 +102,7 @@ def fingerprint(policy: Policy) -> str:
     for source in sorted((here.parent / "rules").glob("*.py")) + [here / "due.py", here / "due_table.py"]:
         h.update(source.name.encode())
         h.update(source.read_bytes())
-    try:
-        from importlib.metadata import version
-
-        h.update(version("holidays").encode())
-    except Exception:  # noqa: BLE001 - not installed: the calendar has no holidays either way
-        pass
+    h.update(_holidays_version().encode())
     _fingerprints[id(policy)] = (policy, h.hexdigest())
     return _fingerprints[id(policy)][1]
 
@@ -240,6 +236,9 @@ def bring_up_to_date(session: Session, day: dt.date, policy: Policy, client_ids:
 # --------------------------------------------------------------------------
 
 
+_JSON = json.JSONDecoder()
+
+
 def stored_entries(session: Session, client_ids: Iterable[int] | None = None) -> list[tuple[tuple, DueItem, int]]:
     """The stored items (of these clients, or all): (order key, item, client id), unsorted.
 
@@ -256,7 +255,9 @@ def stored_entries(session: Session, client_ids: Iterable[int] | None = None) ->
     priorities: dict[object, object] = {int(p): p for p in Priority}
     texts: dict[str, str] = {}
     days: dict[object, dt.date | None] = {}
+    moments: dict[object, dt.datetime | None] = {None: None}
     no_target: dict = {}
+    scan = _JSON.scan_once  # the C scanner itself: json.loads' wrapper cost more than the parse
     out: list[tuple[tuple, DueItem, int]] = []
     if _sqlite(session):
         cursor = session.connection().connection.cursor()
@@ -272,8 +273,8 @@ def stored_entries(session: Session, client_ids: Iterable[int] | None = None) ->
             item = DueItem(
                 texts.setdefault(rule, rule), case, title, texts.setdefault(why, why), texts.setdefault(source, source),
                 on, bool(overdue), priorities.get(priority, priority), groups.get(grp, grp),  # type: ignore[arg-type]
-                occurrence, json.loads(target) if target != "{}" else no_target.copy(),
-                None if at is None else due._dtm(at))
+                occurrence, scan(target, 0)[0] if target != "{}" else no_target.copy(),
+                moments[at] if at in moments else moments.setdefault(at, due._dtm(at)))
             out.append((_order(item, rule_index.get(rule, last), seq), item, cid))
     finally:
         if cursor is not None:
