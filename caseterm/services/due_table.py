@@ -289,17 +289,32 @@ def wanted_clients(session: Session, client_ids: Iterable[int] | None = None) ->
 
 
 def read_time_entries(session: Session, day: dt.date, policy: Policy, client_count: int) -> list[tuple[tuple, DueItem]]:
-    """The items computed on read: caseload-wide ones, manual tasks of no client, unsaved drafts."""
+    """The caseload-wide items computed on read: caseload-print and manual tasks of no client."""
     tasks = tuple(
         TaskSnap(tid, title, due._d(d), int(prio), None)  # type: ignore[arg-type]
         for tid, title, d, prio in due._rows(
             session, "SELECT id, title, due, priority FROM task WHERE NOT done AND client_id IS NULL ORDER BY due, id"
         )
     )
-    drafts = due._drafts(session, None)
-    snap = Snapshot(day=day, tasks=tasks, drafts=drafts, client_count=client_count)
+    snap = Snapshot(day=day, tasks=tasks, client_count=client_count)
     return [(_order(item, index, seq), item) for index, seq, item in
-            _compute(snap, policy, day, [rid for rid in load_rules() if rid in READ_RULES])]
+            _compute(snap, policy, day, [rid for rid in load_rules() if rid in READ_RULES and rid != "draft"])]
+
+
+def draft_entries(session: Session, day: dt.date, policy: Policy,
+                  client_ids: Iterable[int] | None = None) -> list[tuple[tuple, DueItem, int]]:
+    """The unsaved drafts' items of these clients (None: all the session reads), computed on read (a
+    draft is its author's): (order key, item, client id), kept with the client's stored items."""
+    ids = None if client_ids is None else tuple(sorted(set(client_ids)))
+    drafts = due._drafts(session, ids)
+    if not drafts:
+        return []
+    cases = {d.case_number for d in drafts}
+    case_ids = {case: cid for cid, case in due._rows(
+        session, f"SELECT id, case_number FROM client WHERE 1 = 1{due._in('id', ids)}") if case in cases}
+    snap = Snapshot(day=day, drafts=drafts)
+    return [(_order(item, index, seq), item, case_ids[item.case_number])  # type: ignore[index]
+            for index, seq, item in _compute(snap, policy, day, ["draft"])]
 
 
 def current_entries(session: Session, day: dt.date, policy: Policy | None = None) -> list[tuple[tuple, DueItem]]:
@@ -309,6 +324,7 @@ def current_entries(session: Session, day: dt.date, policy: Policy | None = None
     with due._no_gc():
         bring_up_to_date(session, day, policy)
         entries = [(order, item) for order, item, _cid in stored_entries(session)]
+        entries += [(order, item) for order, item, _cid in draft_entries(session, day, policy)]
         entries += read_time_entries(session, day, policy, len(wanted_clients(session)))
         entries.sort(key=_first)
         return entries
@@ -381,9 +397,9 @@ install()
 class DueCache:
     """The due list kept in memory between changes (issues 14 and 25).
 
-    Items are kept per client (by client id) and, apart, the ones computed on
-    read (`READ_RULES`: caseload-wide items, manual tasks of no client,
-    drafts); with them the merged list in display order and the user's
+    Items are kept per client (by client id: its stored items and its drafts'
+    items) and, apart, the caseload-wide ones computed on read (caseload-print,
+    manual tasks of no client); with them the merged list in display order and the user's
     decisions (`DueState`, read incrementally: rows are only ever added). A
     full refresh (start-up, a new day, `invalidate()` without a client) reads
     the stored table (`due_item`), recomputing only the clients that are not
@@ -461,7 +477,7 @@ class DueCache:
         self._wanted = wanted_clients(session)
         by_client: dict[int, list[Entry]] = {}
         entries: list[Entry] = []
-        for order, item, cid in stored_entries(session):
+        for order, item, cid in stored_entries(session) + draft_entries(session, day, policy):
             entry = (order, item.key, item)
             entries.append(entry)
             by_client.setdefault(cid, []).append(entry)
@@ -491,7 +507,7 @@ class DueCache:
             self._wanted.difference_update(ids)
             self._wanted.update(wanted_clients(session, ids))
             fresh: dict[int, list[Entry]] = {}
-            for order, item, cid in stored_entries(session, ids):
+            for order, item, cid in stored_entries(session, ids) + draft_entries(session, day, policy, ids):
                 fresh.setdefault(cid, []).append((order, item.key, item))
             for rows in fresh.values():
                 rows.sort(key=_first)
@@ -500,7 +516,7 @@ class DueCache:
                 if fresh.get(cid):
                     self._by_client[cid] = fresh[cid]
                     self._insert(fresh[cid])
-        # the read-time items: every time (a status change moves the count, a draft comes and goes; cheap)
+        # the caseload-wide items: every time (a status change moves the count; cheap)
         wide = [(order, item.key, item) for order, item in read_time_entries(session, day, policy, len(self._wanted))]
         wide.sort(key=_first)
         self._remove(self._wide)
