@@ -33,7 +33,7 @@ GOAL_MS = 20.0
 def measure(n: int, runs: int) -> dict[str, list[float]]:
     from caseterm import clock
     from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
-    from caseterm.services import due, notes
+    from caseterm.services import due, due_table, notes
     from caseterm.services.clients import get_client
     from caseterm.store import open_store, session_scope
 
@@ -44,7 +44,7 @@ def measure(n: int, runs: int) -> dict[str, list[float]]:
         cases = conn.execute(text("SELECT case_number FROM client ORDER BY id")).scalars().all()  # those visible
     rng = random.Random(7)
     out: dict[str, list[float]] = {"baseline": [], "save": [], "due": [], "total": [], "full": []}
-    cache = due.DueCache()
+    cache = due_table.DueCache()
     t0 = time.perf_counter()
     with session_scope(engine) as session:
         cache.refresh(session, clock.today())  # the app's first (full) due list

@@ -172,7 +172,7 @@ class CasetermApp(StartupMixin, ScreenLockMixin, RoutesMixin, TerminalMixin, App
         #: which unsaved note F4 opens next (it cycles through them)
         self._next_draft = 0
         self._start_unlock = start_unlock
-        #: the due list kept per client between changes (services.due.DueCache, made on first use)
+        #: the due list kept per client between changes (services.due_table.DueCache, made on first use)
         self._due_cache_made: Any = None
         self._due_cache_lock = threading.Lock()
         self._due_published = -1  # the number of the newest due list shown

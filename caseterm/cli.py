@@ -145,6 +145,7 @@ class CliContext:
             # Looked at before opening (opening makes its write-ahead log): as it was when remembered.
             unchanged = path is not None and checked_unchanged(path)
             self._engine = open_store(self.url, create=create or self.names_default_db)
+            import caseterm.services.due_table  # noqa: F401 - its hook stores a changed client's due items on commit
             current = click.get_current_context(silent=True)
             checked = {"sound": False}
             if current is not None:

@@ -273,6 +273,56 @@ class DueState(SQLModel, table=True):
     created_at: dt.datetime = Field(sa_type=sa.DateTime())
 
 
+class StoredDueItem(SQLModel, table=True):
+    """One computed due item, kept per client (issue 25): `services.due_table`.
+
+    Derived data, never a record: rebuilt for a client in the transaction that
+    changes the client's records, and for everyone when the day or the policy
+    changes (`DueClient` says for which day and policy a client's rows hold).
+    `seq` is the item's place in the rules' output for its client (the order
+    of equal sort keys in a full recomputation).
+    """
+
+    __tablename__ = "due_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(index=True)
+    rule: str = Field(max_length=40)
+    #: the item's key (`rules.engine.DueItem.key`): the occurrence a decision names
+    subject: str = Field(max_length=200)
+    case_number: str | None = Field(default=None, max_length=40)
+    title: str
+    why: str
+    source: str
+    due: dt.date
+    overdue: bool
+    priority: int
+    grp: str = Field(max_length=40)
+    occurrence: str = ""
+    #: the item's target as JSON
+    target: str = "{}"
+    at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime())
+    seq: int = 0
+
+
+class DueClient(SQLModel, table=True):
+    """For which day and policy (a fingerprint) a client's stored due items were computed."""
+
+    __tablename__ = "due_client"
+
+    client_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    day: dt.date
+    fingerprint: str = Field(max_length=64)
+
+
+class DueStale(SQLModel, table=True):
+    """Clients whose records changed since their due items were stored (written by triggers)."""
+
+    __tablename__ = "due_stale"
+
+    client_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+
+
 class AuditEntry(SQLModel, table=True):
     """Who opened, wrote, printed or exported what (HIPAA 164.312(b)).
 

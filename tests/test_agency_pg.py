@@ -446,3 +446,34 @@ async def test_a_covering_worker_sees_the_absent_workers_items_marked(agency: Ag
         await pilot.press("v")
         await settle(pilot)
         assert sorted(table.get_row_at(i)[0] for i in range(table.row_count)) == ["A-1", "A-2"]
+
+
+def test_the_stored_due_list_follows_each_logins_clients(agency: Agency) -> None:
+    """Issue 25.1: one `due_item` table for the team. Each login's stored list equals its own full
+    recomputation and names only its clients (through caseterm and plain SQL); a supervisor's
+    supervision note stores that client's rows in the supervisor's transaction; a case manager
+    cannot write rows for another worker's client."""
+    from caseterm.services import due, due_table
+
+    day = dt.date(2026, 11, 2)
+    for login in (ANA, SUE, ADA, BEN):
+        with session_scope(agency.login(login)) as s:
+            stored = due_table.stored_due_items(s, day)
+            assert [(i, i.key) for i in stored] == [(i, i.key) for i in due.due_items(s, day)], login
+            assert {i.case_number for i in stored if i.case_number} <= set(EXPECTED[login]), login
+        with agency.login(login).connect() as conn:
+            cases = {r[0] for r in conn.execute(text("SELECT case_number FROM due_item"))}
+            assert cases <= set(EXPECTED[login]) and cases, login
+    with session_scope(agency.login(SUE)) as s:
+        add_note(s, get_client(s, "B-1"), type=NoteType.SUPERVISION, text="Reviewed the case with Ben.")
+    with agency.owner.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM due_stale")).scalar() == 0
+    with session_scope(agency.login(BEN)) as s:
+        assert due_table.bring_up_to_date(s, day, due_table.load_policy()) == 0
+        assert [i.key for i in due_table.stored_due_items(s, day)] == [i.key for i in due.due_items(s, day)]
+    with agency.owner.connect() as conn:
+        b1 = conn.execute(text("SELECT id FROM client WHERE case_number = 'B-1'")).scalar()
+    with pytest.raises(DBAPIError, match="row-level security"), agency.login(ANA).begin() as conn:
+        conn.execute(text("INSERT INTO due_item (client_id, rule, subject, title, why, source, due, overdue,"
+                          " priority, grp, occurrence, target, seq) VALUES (:c, 'manual', 'x', 't', 'w', 's',"
+                          " '2026-11-02', false, 1, 'deadlines', '', '{}', 0)"), {"c": b1})

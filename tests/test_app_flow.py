@@ -528,13 +528,14 @@ async def test_f2_hides_and_shows_the_sidebar_everywhere(seeded: Engine) -> None
 
 
 async def test_a_failing_due_list_says_so_and_writes_a_report(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    from caseterm.services import due
+    from caseterm.services import due, due_table
     from caseterm.widgets.due_today import DueToday
 
     def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise RuntimeError("Maria Lopez")
 
-    monkeypatch.setattr(due, "_load_snapshot", broken)  # the app's due list (DueCache) and due_items
+    monkeypatch.setattr(due, "_load_snapshot", broken)  # computing the list (stale clients, due_items)
+    monkeypatch.setattr(due_table, "stored_entries", broken)  # and reading the stored one (issue 25)
     app = CasetermApp(seeded, idle_lock_seconds=0)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

@@ -1,4 +1,5 @@
-"""The incremental due list (services.due.DueCache) never drifts from a full recomputation.
+"""The incremental due list (services.due_table.DueCache) and the stored one (the `due_item` table)
+never drift from a full recomputation.
 
 A property test (hypothesis): a small caseload in a real, migrated SQLite file;
 random sequences of the edits the app makes (notes, appointments and their
@@ -25,7 +26,8 @@ from test_app_flow import seeded  # noqa: F401 - the app's seeded caseload (fixt
 from caseterm import clock
 from caseterm.messages import NO_CLIENT
 from caseterm.models import Appointment, Client, HoursEntry, ManualTask, Note, NoteDraft, Referral, Release
-from caseterm.services import due
+from caseterm.services import due, due_table
+from caseterm.policy import clear_cache, load_policy
 from caseterm.store import open_store, session_scope
 from caseterm.vocabulary import (
     Activity,
@@ -183,7 +185,7 @@ def test_the_incremental_due_list_equals_a_full_recomputation(template: Path, ed
     path = template.with_name(f"example-{uuid.uuid4().hex}.db")
     shutil.copy(template, path)
     engine = open_store(f"sqlite:///{path}")
-    cache = due.DueCache()
+    cache = due_table.DueCache()
     day = DAY
     try:
         clock.pin(day)
@@ -212,7 +214,7 @@ def test_the_incremental_due_list_equals_a_full_recomputation(template: Path, ed
 
 def test_a_change_to_one_client_recomputes_that_client_only(template: Path) -> None:
     engine = open_store(f"sqlite:///{template}")
-    cache = due.DueCache()
+    cache = due_table.DueCache()
     clock.pin(DAY)
     try:
         with session_scope(engine) as s:
@@ -268,3 +270,77 @@ async def test_saving_a_note_in_the_app_recomputes_that_client_only(seeded) -> N
         assert cache.last_recomputed == 1
         with session_scope(seeded) as s:
             assert _shape(app.due_items) == _shape(due.due_items(s, clock.today()))
+
+
+# ---------------------------------------------------------------------------
+# The stored due list (issue 25): the `due_item` table
+# ---------------------------------------------------------------------------
+
+TABLE_EDITS = st.one_of(
+    EDITS,
+    st.tuples(st.just("policy"), st.integers(0, CLIENTS - 1), st.integers(-12, 12), st.integers(0, 7)),
+)
+
+#: Policy files the "policy" step switches between (each moves finish-note, draft and engagement items).
+POLICIES = (
+    "",
+    "[notes]\nfinish_within_hours = 6\n",
+    "[notes]\nfinish_within_hours = 72\n[engagement]\nattempts_required = 3\n",
+)
+
+
+def _marks(s) -> int:  # noqa: ANN001
+    return s.execute(sa.text("SELECT count(*) FROM due_stale")).scalar_one()
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@pytest.mark.slow
+@given(edits=st.lists(TABLE_EDITS, min_size=1, max_size=10))
+def test_the_stored_due_list_equals_a_full_recomputation(template: Path, isolated_dirs: Path, edits: list) -> None:
+    """After random edits (each in its own transaction, as the app and the CLI make them), a new day and
+    a policy change, the list read from the table equals `due.due_items` computed from scratch; every
+    write leaves no mark behind (its client's rows were stored in its own transaction), and a read of a
+    current table recomputes nothing."""
+    from caseterm import paths
+
+    path = template.with_name(f"example-{uuid.uuid4().hex}.db")
+    shutil.copy(template, path)
+    engine = open_store(f"sqlite:///{path}")
+    day = DAY
+    override = paths.policy_override_path()
+    override.parent.mkdir(parents=True, exist_ok=True)
+    override.unlink(missing_ok=True)
+    clear_cache()
+    try:
+        clock.pin(day)
+        with session_scope(engine) as s:
+            shown = due_table.stored_due_items(s, day)
+        for edit in edits:
+            if edit[0] == "next-day":
+                day += dt.timedelta(days=1)
+                clock.pin(day)
+            elif edit[0] == "policy":
+                override.write_text(POLICIES[edit[3] % len(POLICIES)])
+                clear_cache()
+            else:
+                with session_scope(engine) as s:
+                    _apply(s, edit, day, shown)
+                with session_scope(engine) as s:
+                    assert _marks(s) == 0, edit  # stored before the write committed
+            with session_scope(engine) as s:
+                shown = due_table.stored_due_items(s, day)
+            with session_scope(engine) as s:
+                assert due_table.bring_up_to_date(s, day, load_policy()) == 0  # current: nothing recomputed
+                full = due.due_items(s, day)
+            assert _shape(shown) == _shape(full), edit
+    finally:
+        clock.pin(None)
+        override.unlink(missing_ok=True)
+        clear_cache()
+        engine.dispose()
+        path.unlink(missing_ok=True)

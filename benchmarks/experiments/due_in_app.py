@@ -9,7 +9,7 @@ os.environ["CASETERM_TODAY"]="2026-03-10"
 T0=time.perf_counter()
 from caseterm.store import open_store
 from caseterm.app import CasetermApp
-from caseterm.services import due
+from caseterm.services import due_table as due  # DueCache lives there (issue 25)
 orig = due.DueCache.refresh_numbered
 def timed(self, *a, **k):
     t=time.perf_counter(); print(f"refresh start {t-T0:.2f}", flush=True)

@@ -42,8 +42,10 @@ def holidays_from_package(year: int) -> dict[dt.date, str]:
     return dict(holidays.US(years=year, observed=True).items())
 
 
+@lru_cache(maxsize=None)
 def _holidays_version() -> str:
-    """The installed `holidays` version, from its metadata (without importing it)."""
+    """The installed `holidays` version, from its metadata (without importing it; read once per process:
+    the metadata scan costs tens of milliseconds)."""
     from importlib import metadata
 
     try:

@@ -40,7 +40,7 @@ class Priority(IntEnum):
     NOT_TIME_LIMITED = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: ~15,000 of them at 10,000 clients, each without a __dict__
 class DueItem:
     rule: str
     case_number: str | None

@@ -15,7 +15,7 @@ from caseterm.policy import BlockKind, Policy, load_policy
 from caseterm.rules.engine import DueItem
 from caseterm.services.appointments import AppointmentRow, list_for_day
 from caseterm.services.day_template import day_blocks, day_note, phase_blocks
-from caseterm.services.due import due_items
+from caseterm.services.due_table import stored_due_items
 
 __all__ = ["Agenda", "AgendaBlock", "build_agenda", "day_blocks", "day_note", "phase_blocks"]
 
@@ -83,5 +83,5 @@ def build_agenda(session: Session, day: dt.date, policy: Policy | None = None) -
     for b in blocks:
         if b.kind in (BlockKind.WORK_VERIFICATION, BlockKind.CHILDCARE):
             notes.append(f"{b.title} ({b.start:%H:%M}-{b.end:%H:%M}).")
-    due = due_items(session, day, policy)
+    due = stored_due_items(session, day, policy)  # the stored list (issue 25), current first
     return Agenda(day, tuple(blocks), tuple(appointments), tuple(due), tuple(notes))

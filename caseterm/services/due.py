@@ -1,8 +1,10 @@
 """What is due: the caseload snapshot from the database, the rules run over it,
 and what the user did with each item (done, snoozed to a date, dismissed).
 
-The due list is computed on every call (never a stored to-do list that
-drifts); only the user's decisions about single occurrences are stored, in
+`due_items` computes the list from scratch (the reference a stored list is
+held to); the app and `caseterm agenda` read the stored list
+(`services.due_table`), kept in step with the records in the same
+transactions. The user's decisions about single occurrences are stored in
 `DueState`, under the item's `key`.
 
 Why one module of 800 lines: the snapshot loader is one set of bulk queries (a dozen statements
@@ -11,10 +13,8 @@ whatever the caseload size) and the per-client cache must load exactly what the 
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import gc
-import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -114,6 +114,14 @@ def _rows(session: Session, sql: str, **params: object) -> list:
         finally:
             cursor.close()
     return session.execute(sa.text(sql), params).all()
+
+
+def _exec(session: Session, sql: str, **params: object) -> None:
+    """A statement without rows (a DELETE), in the session's transaction; the parameters as `_rows` takes them."""
+    if session.get_bind().dialect.name == "sqlite":
+        _rows(session, sql, **params)
+    else:
+        session.execute(sa.text(sql), params)
 
 
 def _dtm(value: object) -> dt.datetime:
@@ -415,15 +423,7 @@ def _load_snapshot(
         " ORDER BY task.due, task.id",
     )
 
-    drafts = tuple(
-        DraftSnap(did, case, preferred or legal, _dtm(updated), _draft_type(fields), appt_id, amends_id)
-        for did, case, preferred, legal, updated, fields, appt_id, amends_id in _rows(
-            session,
-            "SELECT d.id, c.case_number, c.preferred_name, c.legal_name, d.updated_at, d.fields_json,"
-            " d.appointment_id, d.amends_id FROM notedraft d JOIN client c ON c.id = d.client_id"
-            f" WHERE 1 = 1{_in('d.client_id', ids)} ORDER BY d.updated_at, d.id",
-        )
-    )
+    drafts = _drafts(session, ids)
 
     hmis_enrollments, hmis_people = _hmis_snaps(session, ids)
 
@@ -472,6 +472,19 @@ def _load_snapshot(
     return Snapshot(day=day, clients=tuple(clients), tasks=tasks, drafts=drafts, window_start=window_start)
 
 
+def _drafts(session: Session, ids: tuple[int, ...] | None) -> tuple[DraftSnap, ...]:
+    """Unsaved note drafts of these clients (None: all the session reads), oldest first."""
+    return tuple(
+        DraftSnap(did, case, preferred or legal, _dtm(updated), _draft_type(fields), appt_id, amends_id)
+        for did, case, preferred, legal, updated, fields, appt_id, amends_id in _rows(
+            session,
+            "SELECT d.id, c.case_number, c.preferred_name, c.legal_name, d.updated_at, d.fields_json,"
+            " d.appointment_id, d.amends_id FROM notedraft d JOIN client c ON c.id = d.client_id"
+            f" WHERE 1 = 1{_in('d.client_id', ids)} ORDER BY d.updated_at, d.id",
+        )
+    )
+
+
 def _draft_type(fields_json: str | None) -> str:
     import json
 
@@ -488,23 +501,24 @@ def _draft_type(fields_json: str | None) -> str:
 # --------------------------------------------------------------------------
 
 
-def _latest_states(session: Session) -> dict[str, DueState]:
-    """The newest decision per item key (later rows override earlier ones)."""
-    latest: dict[str, DueState] = {}
-    for state in session.execute(sa.select(DueState).order_by(DueState.id)).scalars():
-        latest[state.item_key] = state
-    return latest
+def _latest_states(session: Session) -> dict[str, tuple[DueAction, dt.date | None]]:
+    """The newest decision per item key (later rows override earlier ones), as (action, until),
+    read with the plain driver (no ORM object per decision)."""
+    actions = DueAction._value2member_map_
+    return {key: (actions.get(action, action), _d(until))  # type: ignore[misc]
+            for key, action, until in _rows(session, "SELECT item_key, action, until FROM due_state ORDER BY id")}
 
 
-def _hidden(state: DueState | None, day: dt.date) -> bool:
+def _hidden(state: tuple[DueAction, dt.date | None] | None, day: dt.date) -> bool:
     if state is None:
         return False
-    if state.action == DueAction.SNOOZED:
-        return state.until is not None and day < state.until
-    return state.action in (DueAction.DONE, DueAction.DISMISSED)
+    action, until = state
+    if action == DueAction.SNOOZED:
+        return until is not None and day < until
+    return action in (DueAction.DONE, DueAction.DISMISSED)
 
 
-def apply_states(items: Iterable[DueItem], states: dict[str, DueState], day: dt.date) -> list[DueItem]:
+def apply_states(items: Iterable[DueItem], states: dict[str, tuple[DueAction, dt.date | None]], day: dt.date) -> list[DueItem]:
     """Drop items done or dismissed for their occurrence, or snoozed past `day`."""
     return [i for i in items if not _hidden(states.get(i.key), day)]
 
@@ -546,192 +560,6 @@ def due_items(
         # have to walk ~100k objects that are about to die anyway.
         del snap
         return not_begun(apply_states(items, _latest_states(session), day), now)
-
-
-def _wide_snapshot(session: Session, day: dt.date, client_count: int) -> Snapshot:
-    """The caseload-wide part of the snapshot: manual tasks of no client, and
-    how many clients the caseload has (the rest belongs to clients)."""
-    tasks = tuple(
-        TaskSnap(tid, title, _d(due), int(prio), None)
-        for tid, title, due, prio in _rows(
-            session,
-            "SELECT id, title, due, priority FROM task WHERE NOT done AND client_id IS NULL ORDER BY due, id",
-        )
-    )
-    return Snapshot(day=day, tasks=tasks, client_count=client_count)
-
-
-class DueCache:
-    """The due list kept in memory between changes (issue 14).
-
-    Items are kept per client (by client id) and, apart, the caseload-wide
-    ones (`CASELOAD_WIDE_RULES`, manual tasks of no client); with them the
-    merged list in display order and the user's decisions (`DueState`, read
-    incrementally: rows are only ever added). A change to one client
-    recomputes that client, from a snapshot restricted to it in SQL, and the
-    caseload-wide items; anything else (`invalidate()` without a client, a
-    new day) recomputes everything. The rules are the same pure functions
-    either way; a property test compares the two after random edits.
-
-    Thread-safe: `invalidate` from any thread (the UI), `refresh` in a worker;
-    refreshes run one at a time and each applies every change pending when
-    it starts, so the last refresh to finish has seen every change before it.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()  # one refresh at a time
-        self._pending_lock = threading.Lock()
-        self._everything = True
-        self._pending_ids: set[int] = set()
-        self._pending_cases: set[str] = set()
-        self.day: dt.date | None = None
-        #: client id -> its entries (sort key, item key, item), in display order
-        self._by_client: dict[int, list[tuple[tuple, str, DueItem]]] = {}
-        self._wide: list[tuple[tuple, str, DueItem]] = []
-        # the merged list in display order, as three parallel lists
-        self._sort: list[tuple] = []
-        self._keys: list[str] = []
-        self._items: list[DueItem] = []
-        self._states: dict[str, tuple[DueAction, dt.date | None]] = {}
-        self._state_id = 0
-        #: the clients in the snapshot (the caseload the count names)
-        self._wanted: set[int] = set()
-        self.runs = 0
-        #: how many clients were recomputed by the last refresh (None: all)
-        self.last_recomputed: int | None = None
-
-    def invalidate(self, client_id: int | None = None, case_number: str | None = None) -> None:
-        """Mark a client (by id or case number) changed; neither: everything."""
-        with self._pending_lock:
-            if client_id is None and not case_number:
-                self._everything = True
-            if client_id is not None:
-                self._pending_ids.add(int(client_id))
-            if case_number:
-                self._pending_cases.add(case_number)
-
-    def refresh(
-        self, session: Session, day: dt.date, policy: Policy | None = None, now: dt.datetime | None = None
-    ) -> list[DueItem]:
-        """Apply the pending changes and return the due list of `day` (decisions
-        applied; items of appointments begun by `now` left out, as `due_items`)."""
-        return self.refresh_numbered(session, day, policy, now)[1]
-
-    def refresh_numbered(
-        self, session: Session, day: dt.date, policy: Policy | None = None, now: dt.datetime | None = None
-    ) -> tuple[int, list[DueItem]]:
-        """`refresh`, with the run's number: a later run has a higher number and
-        has seen every change a lower one has (the caller shows the newest)."""
-        policy = policy or load_policy()
-        now = now or seen_at(day)
-        with self._lock:
-            with self._pending_lock:
-                everything = self._everything or day != self.day
-                ids, cases = self._pending_ids, self._pending_cases
-                self._everything, self._pending_ids, self._pending_cases = False, set(), set()
-            try:
-                with _no_gc():
-                    if everything:
-                        self._full(session, day, policy)
-                    else:
-                        self._update(session, day, policy, ids, cases)
-                    self._load_states(session, reset=everything)
-            except BaseException:
-                self.invalidate()  # a half-applied change: start again from scratch next time
-                raise
-            self.runs += 1
-            return self.runs, not_begun(self._visible(day), now)
-
-    # -- internals ----------------------------------------------------------
-
-    def _full(self, session: Session, day: dt.date, policy: Policy) -> None:
-        snap = _load_snapshot(session, day, policy)
-        items = compute_due(snap, policy, day)
-        self._wanted = {c.id for c in snap.clients}
-        del snap
-        case_ids = dict(_rows(session, "SELECT case_number, id FROM client"))
-        by_client: dict[int, list[tuple[tuple, str, DueItem]]] = defaultdict(list)
-        wide: list[tuple[tuple, str, DueItem]] = []
-        entries = [(i.sort_key(), i.key, i) for i in items]
-        for entry in entries:
-            cid = case_ids.get(entry[2].case_number) if entry[2].case_number is not None else None
-            (wide if cid is None else by_client[cid]).append(entry)
-        self._by_client, self._wide = dict(by_client), wide
-        self._sort = [e[0] for e in entries]
-        self._keys = [e[1] for e in entries]
-        self._items = [e[2] for e in entries]
-        self.day = day
-        self.last_recomputed = None
-
-    def _update(self, session: Session, day: dt.date, policy: Policy, ids: set[int], cases: set[str]) -> None:
-        if cases:
-            marks = ", ".join(f":c{i}" for i in range(len(cases)))
-            found = _rows(
-                session, f"SELECT id FROM client WHERE case_number IN ({marks})", **{f"c{i}": c for i, c in enumerate(cases)}
-            )
-            ids = ids | {row[0] for row in found}
-        if ids:
-            snap = _load_snapshot(session, day, policy, ids)
-            items = compute_due(snap, policy, day, only=client_rule_ids())
-            self._wanted.difference_update(ids)
-            self._wanted.update(c.id for c in snap.clients)
-            del snap
-            case_ids = dict(
-                _rows(session, f"SELECT case_number, id FROM client WHERE 1 = 1{_in('id', tuple(sorted(ids)))}")
-            )
-            fresh: dict[int, list[tuple[tuple, str, DueItem]]] = defaultdict(list)
-            for i in items:
-                cid = case_ids.get(i.case_number)
-                if cid is not None:
-                    fresh[cid].append((i.sort_key(), i.key, i))
-            for cid in ids:
-                self._remove(self._by_client.pop(cid, ()))
-                if fresh.get(cid):
-                    self._by_client[cid] = fresh[cid]
-                    self._insert(fresh[cid])
-        # the caseload-wide items: every time (a status change moves the count; cheap)
-        wide = [(i.sort_key(), i.key, i) for i in compute_due(_wide_snapshot(session, day, len(self._wanted)), policy, day)]
-        self._remove(self._wide)
-        self._wide = wide
-        self._insert(wide)
-        self.last_recomputed = len(ids)
-
-    def _remove(self, entries: Iterable[tuple[tuple, str, DueItem]]) -> None:
-        for skey, _key, item in entries:
-            at = bisect.bisect_left(self._sort, skey)
-            while self._items[at] is not item:
-                at += 1
-            del self._sort[at], self._keys[at], self._items[at]
-
-    def _insert(self, entries: Iterable[tuple[tuple, str, DueItem]]) -> None:
-        # in the entries' order, each after its equals: the order a full sort gives
-        for skey, key, item in entries:
-            at = bisect.bisect_right(self._sort, skey)
-            self._sort.insert(at, skey)
-            self._keys.insert(at, key)
-            self._items.insert(at, item)
-
-    def _load_states(self, session: Session, reset: bool) -> None:
-        if reset:
-            self._states, self._state_id = {}, 0
-        actions = DueAction._value2member_map_
-        for sid, key, action, until in _rows(
-            session, "SELECT id, item_key, action, until FROM due_state WHERE id > :last ORDER BY id", last=self._state_id
-        ):
-            self._states[key] = (actions.get(action, action), _d(until))
-            self._state_id = sid
-
-    def _visible(self, day: dt.date) -> list[DueItem]:
-        hidden = set()
-        for key, (action, until) in self._states.items():
-            if action == DueAction.SNOOZED:
-                if until is not None and day < until:
-                    hidden.add(key)
-            elif action in (DueAction.DONE, DueAction.DISMISSED):
-                hidden.add(key)
-        if not hidden:
-            return list(self._items)
-        return [item for key, item in zip(self._keys, self._items) if key not in hidden]
 
 
 def _check_key(item_key: str) -> str:
@@ -806,7 +634,6 @@ def add_task(session: Session, title: str, due: dt.date, priority: int = 2, case
 
 __all__ = [
     "RULES",
-    "DueCache",
     "add_task",
     "apply_states",
     "dismiss",

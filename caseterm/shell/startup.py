@@ -86,6 +86,7 @@ class StartupMixin:
         exception a screen does not catch would stop that screen's messages.
         """
         from caseterm.errors import store_error_from
+        from caseterm.services import due_table  # noqa: F401 - its hook stores a changed client's due items on commit
         from caseterm.store import session_scope
 
         try:
@@ -167,10 +168,10 @@ class StartupMixin:
         self.store_checked = True
 
     def due_cache(self) -> Any:
-        """The app's `services.due.DueCache` (the due list kept per client)."""
+        """The app's `services.due_table.DueCache` (the due list kept per client)."""
         with self._due_cache_lock:
             if self._due_cache_made is None:
-                from caseterm.services.due import DueCache
+                from caseterm.services.due_table import DueCache
 
                 self._due_cache_made = DueCache()
             return self._due_cache_made
