@@ -22,6 +22,7 @@ from caseterm import clock
 from caseterm.models import Appointment, Client
 from caseterm.services import due
 from caseterm.services.agenda import build_agenda
+from caseterm.services.due_table import DueCache
 from caseterm.store import session_scope
 from caseterm.vocabulary import AppointmentKind
 
@@ -55,7 +56,7 @@ def test_the_reminder_goes_once_the_appointment_has_begun(engine: Engine, hhmm: 
         assert _called(due.due_items(s, MON, now=now)) is listed  # injected
         assert _called(due.due_items(s, MON)) is listed  # from the clock
         assert _called(list(build_agenda(s, MON).due)) is listed  # `caseterm agenda`
-        assert _called(due.DueCache().refresh(s, MON)) is listed  # the app's due list
+        assert _called(DueCache().refresh(s, MON)) is listed  # the app's due list (stored, issue 25)
     assert due.not_begun([], now) == []
 
 

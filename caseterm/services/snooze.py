@@ -77,15 +77,22 @@ def _label(session: Session, rule: str, occurrence: str) -> str:
     return RULE_LABELS.get(rule, rule)
 
 
+def _newest_decisions(session: Session, item_key: str | None = None) -> dict[str, DueState]:
+    """The newest decision row per item key (whole rows: this list shows when and why; the due
+    list itself reads only (action, until) through the plain driver)."""
+    query = sa.select(DueState).order_by(DueState.id)
+    if item_key is not None:
+        query = query.where(DueState.item_key == item_key)
+    return {state.item_key: state for state in session.scalars(query)}
+
+
 def set_aside(session: Session, today: dt.date) -> list[SetAside]:
     """Every item whose newest decision is a snooze still running on `today`, or a dismissal.
 
     Newest decision first. Only the newest row of an item counts (as for the due list).
     """
-    from caseterm.services.due import _latest_states
-
     rows = [
-        state for state in _latest_states(session).values()
+        state for state in _newest_decisions(session).values()
         if state.action == DueAction.DISMISSED
         or (state.action == DueAction.SNOOZED and state.until is not None and today < state.until)
     ]
@@ -113,10 +120,10 @@ def undo(session: Session, item_key: str, today: dt.date) -> DueState:
     Appends a "restored" decision (the snooze or dismissal stays on record); refused,
     naming the item, if the item is not snoozed or dismissed now (undone twice, or the
     snooze already ran out)."""
-    from caseterm.services.due import _latest_states, _record
+    from caseterm.services.due import _record
 
     key = (item_key or "").strip()
-    state = _latest_states(session).get(key)
+    state = _newest_decisions(session, key).get(key)
     current = state is not None and (
         state.action == DueAction.DISMISSED
         or (state.action == DueAction.SNOOZED and state.until is not None and today < state.until)
