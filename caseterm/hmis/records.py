@@ -244,6 +244,30 @@ def check_enrollment(enrollment: HmisEnrollment, project: HmisProject) -> None:
         raise BadInput(f"coc {enrollment.enrollment_coc}: a CoC code is two letters, a dash and three digits")
 
 
+INTAKE_FIELDS = frozenset({
+    "relationship_to_hoh", "enrollment_coc", "living_situation", "rental_subsidy_type", "length_of_stay",
+    "los_under_threshold", "previous_street_essh", "date_to_street_essh", "times_homeless_past_three_years",
+    "months_homeless_past_three_years", "disabling_condition"})
+
+
+def update_intake(session: Session, enrollment: HmisEnrollment, **fields: Any) -> HmisEnrollment:
+    """Change an enrollment's intake block (3.08, 3.15, 3.16, 3.917): the app's intake form on an open enrollment.
+    Every field given is set (None clears an optional one); the codes are checked as at `enroll`."""
+    unknown = set(fields) - INTAKE_FIELDS
+    if unknown:
+        raise BadInput(f"intake: not an intake field: {', '.join(sorted(unknown))}")
+    project = session.get(HmisProject, enrollment.project_id)
+    for name, value in fields.items():
+        setattr(enrollment, name, value)
+    if enrollment.relationship_to_hoh is None:
+        raise BadInput("relationship-to-hoh: needed (1 for the head of household)")
+    check_enrollment(enrollment, project)  # type: ignore[arg-type]
+    enrollment.updated_at = _now()
+    session.add(enrollment)
+    session.flush()
+    return enrollment
+
+
 def exit_enrollment(session: Session, enrollment: HmisEnrollment, exit_date: dt.date, destination: int,
                     subsidy: int | None = None, reason: str | None = None) -> HmisEnrollment:
     project = session.get(HmisProject, enrollment.project_id)
@@ -276,6 +300,8 @@ def set_client_elements(session: Session, client: Client, **fields: Any) -> Hmis
     for name, value in fields.items():
         if value is not None:
             setattr(row, name, value)
+    if fields.get("race") and fields.get("race_none") is None:
+        row.race_none = None  # races given replace an earlier 8/9/99 (RaceNone)
     for name, list_id in CLIENT_LISTS.items():
         check_code(getattr(row, name), list_id, name.replace("_", "-"))
     races = [r for r in row.race.split(",") if r]
