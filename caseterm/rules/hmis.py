@@ -133,7 +133,7 @@ def missing_data(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]
     stage's date. Cleared by recording them."""
     days = dt.timedelta(days=policy.hmis.data_entry_days)
     since = day - dt.timedelta(days=policy.hmis.lookback_days)
-    for client in snap.clients:
+    for client in snap.clients + snap.hmis_only:
         for e in client.hmis_enrollments:
             if not e.hud or (e.exit_date is not None and e.exit_date < since):
                 continue
@@ -155,7 +155,7 @@ def exit_destination(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueI
     """A case closed (or an enrollment exited) with no exit destination recorded (3.12; 99 counts as none).
     Cleared by exiting the enrollment with a destination."""
     days = dt.timedelta(days=policy.hmis.data_entry_days)
-    for client in snap.clients:
+    for client in snap.clients + snap.hmis_only:
         closed_on = client.exit_date if client.exit_date is not None and client.exit_date <= day else None
         if closed_on is None and not client.is_active(day):
             closed_on = day

@@ -73,12 +73,12 @@ class _Reader:
         self.values = values
         self.errors: list[str] = []
 
-    def code(self, name: str, label: str, required: bool = True) -> int | None:
+    def code(self, name: str, label: str, required: bool = True, hud: bool = True) -> int | None:
         text = str(self.values.get(name) or "").strip()
         if not text:
             if required:
-                self.errors.append(f"{label}: not chosen (8, 9 or 99 when the client doesn't know, "
-                                   "prefers not to answer or it was not collected)")
+                self.errors.append(f"{label}: not chosen" + (" (8, 9 or 99 when the client doesn't know, prefers not "
+                                                             "to answer or it was not collected)" if hud else ""))
             return None
         return int(text)
 
@@ -184,7 +184,7 @@ def intake_form(session: Session, client: Client, enrollment_id: int | None = No
         read = _Reader(values)
         project = entry = None
         if enrollment_key is None:
-            chosen = read.code("project", "project")
+            chosen = read.code("project", "project", hud=False)
             project = s.get(HmisProject, chosen) if chosen is not None else None
             entry = read.day("entry", "project start")
         picked = [column for column in RACE_LABELS if values.get(f"race_{column}")]
@@ -277,6 +277,7 @@ def stage_form(session: Session, client: Client, stage: str = "", day: str = "",
         stage_name = str(values.get("stage") or "")
         if stage_name not in records.STAGES:
             read.errors.append("collection stage: not chosen (entry, update, annual or exit)")
+        stage_name = stage_name if stage_name in records.STAGES else "entry"
         information = read.day("date", "information date")
         income: dict[str, float] = {}
         for source in records.INCOME_SOURCES:

@@ -60,6 +60,8 @@ class ImportResult:
 
     added: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
+    #: New clients enrolled in their default HMIS project (the file brought no enrollment for them).
+    enrolled: int = 0
 
     @property
     def changed(self) -> bool:
@@ -72,6 +74,9 @@ class ImportResult:
             return f"{', '.join(items)} {verb}" if items else ""
 
         parts = [p for p in (part(self.added, "added"), part(self.updated, "updated")) if p]
+        if self.enrolled:
+            parts.append(f"{self.enrolled} new {'client' if self.enrolled == 1 else 'clients'} enrolled in "
+                         "the default HMIS project")
         return "; ".join(parts) or "nothing changed"
 
 
@@ -126,6 +131,8 @@ class _Writer:
         #: Audit entries: how many of each the database held before the import, and the file has so far.
         self.audit_held: dict[tuple, int] = {}
         self.audit_in_file: Counter[tuple] = Counter()
+        #: Clients this import added (each gets an HMIS enrollment when the file brings none).
+        self.new_client_ids: list[int] = []
 
     def add(self, kind: str, index: int, record: Any) -> None:
         if kind != self.kind:
@@ -165,6 +172,7 @@ class _Writer:
         if new:
             for id_, case_number in self.conn.execute(insert(table).returning(table.c.id, table.c.case_number), new):
                 self.case_ids[case_number] = id_
+                self.new_client_ids.append(id_)
             _count(self.result.added, "clients", len(new))
         _update(self.conn, table, updates)
         _count(self.result.updated, "clients", len(updates))
