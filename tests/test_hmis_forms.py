@@ -219,3 +219,44 @@ async def test_hmis_due_items_open_their_forms(engine) -> None:
                 await settle(pilot)
                 await pilot.press("escape")  # the client file under it
                 await settle(pilot)
+
+
+@pytest.mark.slow
+async def test_intake_with_no_open_enrollment_enrolls(engine) -> None:
+    clock.pin(TODAY, dt.time(9, 0))
+    with session_scope(engine) as s:
+        demo.populate(s, TODAY)
+        from caseterm.models import Client
+
+        case = next(c.case_number for c in s.exec(select(Client)).all()
+                    if (rows := records.enrollments_of(s, c.id)) and all(e.exit_date for e in rows))  # type: ignore[arg-type]
+        psh = next(p for p in records.projects(s) if p.continuum_project)
+        before = len(records.enrollments_of(s, get_client(s, case).id))  # type: ignore[arg-type]
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await _to_hmis_tab(pilot, app, case)
+        await pilot.press("i")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, RecordForm) and form.form_title.startswith("HMIS intake (enrolls")
+        wanted: dict[str, object] = {
+            "project": psh.id, "entry": "2026-12-02", "name_quality": 1, "ssn_quality": 99, "dob_quality": 1,
+            "race_none": 8, "sex": 1, "veteran": 1, "disabling": 1, "relationship": 1, "coc": "OR-501",
+            "living": 116, "months_homeless": 113}
+        wanted |= {f"race_{column}": False for column in ("AmIndAKNative", "Asian", "BlackAfAmerican", "HispanicLatinaeo",
+                                                          "MidEastNAfrican", "NativeHIPacific", "White")}
+        await _fill(pilot, form, wanted)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen, form.query_one("#form-errors").render().plain  # type: ignore[attr-defined]
+    with session_scope(engine) as s:
+        client = get_client(s, case)
+        rows = records.enrollments_of(s, client.id)  # type: ignore[arg-type]
+        assert len(rows) == before + 1
+        new = rows[-1]
+        assert (new.project_id, new.entry_date, new.exit_date, new.living_situation, new.months_homeless_past_three_years,
+                new.disabling_condition, new.enrollment_coc) == (psh.id, dt.date(2026, 12, 2), None, 116, 113, 1, "OR-501")
+        person = records.client_elements(s, client)
+        assert person is not None and (person.race, person.race_none, person.sex, person.veteran_status,
+                                       person.ssn_data_quality) == ("", 8, 1, 1, 99)
