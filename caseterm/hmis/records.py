@@ -431,22 +431,36 @@ def default_project(session: Session, program: str, entry: dt.date) -> HmisProje
     return ranked[0] if ranked else None
 
 
-def enroll_new_clients(session: Session, client_ids: list[int]) -> int:
+def may_change_projects(session: Session) -> bool:
+    """Agency mode: only the database owner and an admin may write the organization and projects
+    (migration 0009's policies); SQLite: the one user may."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    from sqlalchemy import text
+
+    return bool(session.execute(text("SELECT caseterm_is_owner() OR caseterm_is_admin()")).scalar())
+
+
+def enroll_new_clients(session: Session, client_ids: list[int]) -> tuple[int, int]:
     """Give each new client without an enrollment one in its default project (`default_project`), from
     its earliest date (`first_date`, else today), carrying a closed case's exit date and reason. A
     program with no project gets what the upgrade (migration 0009) made: a non-HUD Services Only
     project named after it (under "Our agency" when there is no organization yet), to edit with
-    `caseterm project edit`. Returns how many were enrolled."""
+    `caseterm project edit` (agency mode: when the login may; else the client waits for an admin).
+    Returns (how many were enrolled, how many were left without a project)."""
     new = [c for c in (session.get(Client, cid) for cid in client_ids)
            if c is not None and not enrollments_of(session, c.id)]  # type: ignore[arg-type]
     entries = {c.id: first_date(session, c) or clock.today() for c in new}
-    enrolled = 0
+    enrolled = left = 0
     for client in new:
         entry = entries[client.id]
         project = default_project(session, client.program, entry)
         if project is None:
             name = (client.program or "Program").strip()[:200] or "Program"
             project = find_project(session, name, missing_ok=True)
+            if project is None and not may_change_projects(session):
+                left += 1
+                continue
             if project is None:
                 if organization(session) is None:
                     set_organization(session, "Our agency", victim_service_provider=False)
@@ -464,4 +478,4 @@ def enroll_new_clients(session: Session, client_ids: list[int]) -> int:
             session.add(enrollment)
             session.flush()
         enrolled += 1
-    return enrolled
+    return enrolled, left

@@ -127,7 +127,7 @@ def import_data(session: Session, checked: CheckedFile) -> ImportResult:
         # a new client is enrolled in the agency's default project unless the file enrolled it (docs/hmis.md)
         from caseterm.hmis.records import enroll_new_clients
 
-        writer.result.enrolled = enroll_new_clients(session, writer.new_client_ids)
+        writer.result.enrolled, writer.result.not_enrolled = enroll_new_clients(session, writer.new_client_ids)
     return writer.result
 
 

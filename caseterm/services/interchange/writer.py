@@ -62,6 +62,8 @@ class ImportResult:
     updated: Counter[str] = field(default_factory=Counter)
     #: New clients enrolled in their default HMIS project (the file brought no enrollment for them).
     enrolled: int = 0
+    #: ... and those left without one (agency mode: no project for their program, and only an admin adds one).
+    not_enrolled: int = 0
 
     @property
     def changed(self) -> bool:
@@ -77,6 +79,9 @@ class ImportResult:
         if self.enrolled:
             parts.append(f"{self.enrolled} new {'client' if self.enrolled == 1 else 'clients'} enrolled in "
                          "the default HMIS project")
+        if self.not_enrolled:
+            parts.append(f"{self.not_enrolled} not enrolled in HMIS (no project for their program: an admin adds "
+                         "one with `caseterm project add`, then `caseterm hmis enroll`)")
         return "; ".join(parts) or "nothing changed"
 
 
