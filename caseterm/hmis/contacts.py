@@ -27,6 +27,7 @@ client's case number and the record's number in this database (stable across exp
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from collections import defaultdict
@@ -48,6 +49,8 @@ NOT_CONTACTS = frozenset({"letter", "supervision", "transfer", "collateral", "ca
 #: caseterm assessment kind -> (4.19.4 level, label)
 ASSESSMENT_LEVELS = {"vi_spdat": (2, "VI-SPDAT"), "spdat": (2, "SPDAT"), "front_door": (1, "Front door assessment")}
 REMOTE_METHODS = frozenset({"phone", "text", "email"})
+#: Up to this many clients, their records are asked for by id; more, the period's rows are read and sorted out.
+IN_LIST_LIMIT = 900
 
 #: Referral text (agency and service, lower case) -> 4.20.2 event; the first pattern that matches wins.
 EVENT_PATTERNS: tuple[tuple[str, int], ...] = (
@@ -80,22 +83,58 @@ def _id(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
+def _matcher(patterns: tuple[tuple[str, int], ...]) -> Callable[[str], int | None]:
+    """The code of the first pattern found in a text, the answers remembered: a caseload's referrals
+    repeat a handful of agencies, services and outcomes."""
+    compiled = [(re.compile(pattern), code) for pattern, code in patterns]
+
+    @functools.lru_cache(maxsize=4096)
+    def match(text: str) -> int | None:
+        lowered = text.lower()
+        return next((code for pattern, code in compiled if pattern.search(lowered)), None)
+
+    return match
+
+
+_event = _matcher(EVENT_PATTERNS)
+_result = _matcher(RESULT_PATTERNS)
+
+
 def event_code(agency: str, service: str) -> int | None:
-    text = f"{agency} {service}".lower()
-    return next((code for pattern, code in EVENT_PATTERNS if re.search(pattern, text)), None)
+    """The 4.20.2 event a referral is, by the words of its agency and service; None: not a HUD event."""
+    return _event(f"{agency} {service}")
 
 
 def result_code(outcome: str | None) -> int | None:
-    text = (outcome or "").lower()
-    return next((code for pattern, code in RESULT_PATTERNS if re.search(pattern, text)), None)
+    """The 4.20.D result an outcome's words say; None: none yet."""
+    return _result(outcome or "")
 
 
-def _plain(session: Session, model: type, client_ids: set[int], columns: tuple[str, ...] = ()) -> list[Any]:
-    """The rows of the exported clients, by id (`columns`: only those, e.g. not a note's text)."""
+def _rows(session: Session, model: type, client_ids: set[int], *where: Any, columns: tuple[str, ...] = ()) -> list[Any]:
+    """The rows of the exported clients matching `where`, by id (`columns`: only those, e.g. not a note's text).
+    The period is in `where`, so a year's export of a large database reads a year's records."""
     table = model.__table__  # type: ignore[attr-defined]
     chosen = [table.c[name] for name in columns] if columns else [table]
-    rows = session.execute(table_select(*chosen).order_by(table.c.id)).all()
+    if len(client_ids) <= IN_LIST_LIMIT:  # a few clients: asked for by id (the client_id index)
+        where = (*where, table.c.client_id.in_(sorted(client_ids)))
+    rows = session.execute(table_select(*chosen).where(*where).order_by(table.c.id)).all()
     return [r for r in rows if r.client_id in client_ids]
+
+
+def _remote_days(session: Session, start: dt.date, end: dt.date) -> set[tuple[int, dt.date]]:
+    """(client, day) of the period's assessments on a day with a phone, text or e-mail note: done by phone.
+    One join down the notes' (client, contact time) index, not a year of notes."""
+    from sqlalchemy import text
+
+    next_day = "date(a.date, '+1 day')" if session.get_bind().dialect.name == "sqlite" else "a.date + 1"
+    kinds = ", ".join(f"'{kind}'" for kind in ASSESSMENT_LEVELS)
+    methods = ", ".join(f"'{method}'" for method in sorted(REMOTE_METHODS))
+    rows = session.execute(text(
+        "SELECT DISTINCT a.client_id, a.date FROM assessment a JOIN note n ON n.client_id = a.client_id"
+        f" AND n.contact_at >= a.date AND n.contact_at < {next_day}"
+        f" WHERE a.date >= :start AND a.date <= :end AND a.kind IN ({kinds}) AND n.method IN ({methods})"
+        " AND n.amends_id IS NULL"), {"start": start, "end": end}).all()
+    return {(cid, day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])) for cid, day in rows}
 
 
 def add_rows(session: Session, out: dict[str, list[Row]], enrollments: Iterable[Any], projects: dict[int, Any],
@@ -119,18 +158,21 @@ def add_rows(session: Session, out: dict[str, list[Row]], enrollments: Iterable[
     from caseterm.hmis.spec import load_spec
 
     cls_codes = load_spec().codes("3.12.1")
-    remote_days: set[tuple[int, dt.date]] = set()
-    assessments = _plain(session, Assessment, ids)
-    needs_notes = bool(assessments) or any(projects[e.project_id].project_type in CLS_PROJECT_TYPES
-                                           for rows in by_client.values() for e in rows)
-    note_columns = ("id", "uid", "client_id", "contact_at", "written_at", "type", "method", "outcome", "amends_id")
-    for n in _plain(session, Note, ids, note_columns) if needs_notes else ():
-        method = getattr(n.method, "value", n.method)
-        if method in REMOTE_METHODS:
-            remote_days.add((n.client_id, n.contact_at.date()))
+    note, assessment, referral = Note.__table__, Assessment.__table__, Referral.__table__  # type: ignore[attr-defined]
+    begins, ends = dt.datetime.combine(start, dt.time()), dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+    in_period = (note.c.contact_at >= begins, note.c.contact_at < ends, note.c.amends_id.is_(None))
+    assessments = [a for a in _rows(session, Assessment, ids, assessment.c.date >= start, assessment.c.date <= end)
+                   if getattr(a.kind, "value", a.kind) in ASSESSMENT_LEVELS]
+    assessed = {a.client_id for a in assessments}
+    remote_days = _remote_days(session, start, end) if assessed else set()
+    cls_clients = {cid for cid, rows in by_client.items()
+                   if any(projects[e.project_id].project_type in CLS_PROJECT_TYPES for e in rows)}
+    note_columns = ("uid", "client_id", "contact_at", "written_at", "type", "outcome")
+    contacts = _rows(session, Note, cls_clients, *in_period, columns=note_columns) if cls_clients else []
+    for n in contacts:
         kind, outcome = getattr(n.type, "value", n.type), getattr(n.outcome, "value", n.outcome)
         day = n.contact_at.date()
-        if n.amends_id is not None or kind in NOT_CONTACTS or outcome not in (None, "reached") or not start <= day <= end:
+        if kind in NOT_CONTACTS or outcome not in (None, "reached"):
             continue
         e = enrollment_on(n.client_id, day, CLS_PROJECT_TYPES)
         if e is None:
@@ -145,8 +187,6 @@ def add_rows(session: Session, out: dict[str, list[Row]], enrollments: Iterable[
 
     for a in assessments:
         kind = getattr(a.kind, "value", a.kind)
-        if kind not in ASSESSMENT_LEVELS or not start <= a.date <= end:
-            continue
         e = enrollment_on(a.client_id, a.date)
         if e is None:
             continue
@@ -167,9 +207,9 @@ def add_rows(session: Session, out: dict[str, list[Row]], enrollments: Iterable[
                 "AssessmentResultID": _id("assessment-result", aid, "total"), **base,
                 "AssessmentResultType": f"{label} total score", "AssessmentResult": str(a.score), **stamp})
 
-    for r in _plain(session, Referral, ids):
+    for r in _rows(session, Referral, ids, referral.c.referred_on >= start, referral.c.referred_on <= end):
         event = event_code(r.agency, r.service or "")
-        if event is None or not start <= r.referred_on <= end:
+        if event is None:
             continue
         e = enrollment_on(r.client_id, r.referred_on)
         if e is None:
