@@ -277,7 +277,6 @@ def stage_form(session: Session, client: Client, stage: str = "", day: str = "",
         stage_name = str(values.get("stage") or "")
         if stage_name not in records.STAGES:
             read.errors.append("collection stage: not chosen (entry, update, annual or exit)")
-        stage_name = stage_name if stage_name in records.STAGES else "entry"
         information = read.day("date", "information date")
         income: dict[str, float] = {}
         for source in records.INCOME_SOURCES:
