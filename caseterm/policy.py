@@ -177,6 +177,7 @@ class HmisPolicy:
     annual_window_days: int
     data_entry_days: int
     lookback_days: int
+    prioritization_min_score: int
 
 
 @dataclass(frozen=True)
@@ -380,6 +381,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "hmis.annual_window_days": (0, 182),
     "hmis.data_entry_days": (0, 3660),
     "hmis.lookback_days": (1, 3660),
+    "hmis.prioritization_min_score": (0, 60),
 }
 
 

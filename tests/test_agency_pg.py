@@ -370,6 +370,8 @@ def test_a_case_managers_import_is_theirs_and_repeats_as_nothing_changed(agency:
     }))
     first = run("--db", agency.url(CARL), "import", str(laptop))
     assert first.returncode == 0, first.output
+    # no HMIS project yet, and only an admin may add one: the client waits, the import goes through
+    assert "1 not enrolled in HMIS" in first.output, first.output
     again = run("--db", agency.url(CARL), "import", str(laptop))
     assert again.returncode == 0, again.output
     assert "nothing changed" in again.output
@@ -477,3 +479,16 @@ def test_the_stored_due_list_follows_each_logins_clients(agency: Agency) -> None
         conn.execute(text("INSERT INTO due_item (client_id, rule, subject, title, why, source, due, overdue,"
                           " priority, grp, occurrence, target, seq) VALUES (:c, 'manual', 'x', 't', 'w', 's',"
                           " '2026-11-02', false, 1, 'deadlines', '', '{}', 0)"), {"c": b1})
+
+
+def test_an_admins_import_enrolls_new_clients_in_the_programs_project(agency: Agency, tmp_path) -> None:  # noqa: ANN001
+    """Agency mode: an admin's import may make the program's HMIS project (docs/hmis.md, default project)."""
+    laptop = tmp_path / "new.json"
+    laptop.write_text(json.dumps({"format": "caseterm/1", "clients": [
+        {"case_number": "N-1", "legal_name": "New Client", "program": "TANF", "referral_date": "2026-10-01"}]}))
+    done = run("--db", agency.url(ADA), "import", str(laptop))
+    assert done.returncode == 0 and "1 new client enrolled in the default HMIS project" in done.output, done.output
+    with agency.owner.connect() as conn:
+        rows = conn.execute(text("SELECT p.name, e.entry_date FROM hmis_enrollment e JOIN hmis_project p ON p.id ="
+                                 " e.project_id JOIN client c ON c.id = e.client_id WHERE c.case_number = 'N-1'")).all()
+        assert [(name, str(day)) for name, day in rows] == [("TANF", "2026-10-01")]

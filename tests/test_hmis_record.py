@@ -25,8 +25,11 @@ def run(db: Path, *args: str) -> subprocess.CompletedProcess:
 def test_record_flow_reaches_the_export(tmp_path: Path) -> None:
     db = tmp_path / "x.db"
     sample = Path(__file__).parent / "data" / "sample.json"
-    assert run(db, "import", str(sample)).returncode == 0
+    imported = run(db, "import", str(sample))
+    assert imported.returncode == 0 and "1 new client enrolled in the default HMIS project" in imported.stdout
     case = json.loads(sample.read_text())["clients"][0]["case_number"]
+    # the import enrolled the client in its program's project (#1): that stay ends before this test's own
+    assert run(db, "hmis", "exit", case, "--date", "2026-11-30", "--destination", "30").returncode == 0
     assert run(db, "project", "org", "Safe Harbor", "--victim-service-provider").returncode == 0
     assert run(db, "project", "add", "--name", "DV RRH", "--type", "rrh", "--hud", "--start", "2024-01-01",
                "--coc", "OR-501", "--geocode", "419036", "--funder", "3", "--grant", "G1", "--housing-type", "3").returncode == 0
@@ -39,7 +42,7 @@ def test_record_flow_reaches_the_export(tmp_path: Path) -> None:
          "--insurance-any", "dnc", "--disability", "9=1", "--disability", "10=3", "--dv", "1", "--dv-when", "1",
          "--dv-fleeing", "1"),
         ("exit", case, "--date", "2026-10-31", "--destination", "435", "--subsidy", "431"),
-        ("record", case, "--stage", "exit", "--date", "2026-10-31", "--income-any", "dk", "--dv", "1",
+        ("record", case, "--stage", "exit", "--enrollment", "2", "--date", "2026-10-31", "--income-any", "dk", "--dv", "1",
          "--dv-when", "2", "--dv-fleeing", "0"),
     ]
     for step in steps:
@@ -48,9 +51,9 @@ def test_record_flow_reaches_the_export(tmp_path: Path) -> None:
     before = run(db, "hmis", "show", case, "--json").stdout
     for args, message in [
         (("record", case, "--stage", "update", "--date", "2026-11-01", "--dv", "1"), "no open enrollment"),
-        (("record", case, "--stage", "update", "--enrollment", "1", "--date", "2026-11-01", "--dv", "1"),
+        (("record", case, "--stage", "update", "--enrollment", "2", "--date", "2026-11-01", "--dv", "1"),
          "after the enrollment's exit"),
-        (("record", case, "--stage", "entry", "--enrollment", "1", "--date", "2026-03-02", "--disability", "9=4"),
+        (("record", case, "--stage", "entry", "--enrollment", "2", "--date", "2026-03-02", "--disability", "9=4"),
          "disability 9: 4 is not in HUD list 1.8"),
         (("client", case, "--sex", "7"), "sex: 7 is not in HUD list 4.21"),
         (("client", case, "--race", "Martian"), "race: Martian not one of"),
@@ -76,10 +79,10 @@ def test_record_flow_reaches_the_export(tmp_path: Path) -> None:
         (client,) = [c for c in table("Client.csv") if c["SSN"] == "xxxxx1234"]
         assert (client["Asian"], client["White"], client["BlackAfAmerican"], client["DOBDataQuality"]) in (
             ("1", "1", "0", "8"), ("1", "1", "0", "99"))  # 99 when the client has no DOB on file
-        (enrollment,) = table("Enrollment.csv")
+        (enrollment,) = [e for e in table("Enrollment.csv") if e["EntryDate"] == "2026-03-01"]
         assert (enrollment["EntryDate"], enrollment["LivingSituation"], enrollment["DisablingCondition"]) == (
             "2026-03-01", "101", "9")
-        (exit_row,) = table("Exit.csv")
+        (exit_row,) = [x for x in table("Exit.csv") if x["EnrollmentID"] == enrollment["EnrollmentID"]]
         assert (exit_row["ExitDate"], exit_row["Destination"], exit_row["DestinationSubsidyType"]) == (
             "2026-10-31", "435", "431")
         income = {r["DataCollectionStage"]: r for r in table("IncomeBenefits.csv")}
@@ -89,7 +92,7 @@ def test_record_flow_reaches_the_export(tmp_path: Path) -> None:
         assert (dv["1"]["WhenOccurred"], dv["1"]["CurrentlyFleeing"], dv["3"]["WhenOccurred"]) == ("1", "1", "2")
         disabilities = {(r["DisabilityType"], r["DisabilityResponse"]) for r in table("Disabilities.csv")}
         assert disabilities == {("9", "1"), ("10", "3")}
-        (participation,) = table("HMISParticipation.csv")
+        (participation,) = [h for h in table("HMISParticipation.csv") if h["ProjectID"] == enrollment["ProjectID"]]
         assert participation["HMISParticipationType"] == "2"  # a victim service provider: comparable database
         (org,) = table("Organization.csv")
         assert org["VictimServiceProvider"] == "1"

@@ -1,5 +1,5 @@
 """The client file's HMIS tab (real keys through App.run_test): `]` reaches it and it shows the client's
-HUD data; a due item of an hmis-* rule opens the file on that tab."""
+HUD data; a due item of an hmis-* rule opens the file on that tab, with its form."""
 
 from __future__ import annotations
 
@@ -50,5 +50,10 @@ async def test_an_hmis_due_item_opens_the_hmis_tab(engine) -> None:
 
         app.post_message(DueTarget(item))
         await settle(pilot)
-        assert isinstance(app.screen, ClientScreen) and app.screen.active_tab == "hmis"
-        assert "Exit destination" in screen_text(app) or "Employment Services" in screen_text(app)
+        # the exit form opens over the file's HMIS tab (test_hmis_forms fills it)
+        from caseterm.widgets.record_form import RecordForm
+
+        assert isinstance(app.screen, RecordForm) and app.screen.form_title.startswith("HMIS exit")
+        under = app.screen_stack[-2]
+        assert isinstance(under, ClientScreen) and under.active_tab == "hmis"
+        assert "Employment Services" in screen_text(app)

@@ -203,6 +203,12 @@ def build(session: Session, start: dt.date, end: dt.date, now: dt.datetime, user
                 **audit(e.created_at, e.updated_at)})
         for c in collections.get(e.id, []):
             _collection_rows(out, c, eid, pid_, audit)
+    # what the case manager did, from the notes, assessments and referrals caseterm keeps (hmis/contacts.py)
+    from caseterm.hmis import contacts
+    from caseterm.policy import load_policy
+
+    contacts.add_rows(session, out, enrollments, projects, clients, personal, start, end, audit,
+                      load_policy().hmis.prioritization_min_score)
     return out
 
 

@@ -244,6 +244,30 @@ def check_enrollment(enrollment: HmisEnrollment, project: HmisProject) -> None:
         raise BadInput(f"coc {enrollment.enrollment_coc}: a CoC code is two letters, a dash and three digits")
 
 
+INTAKE_FIELDS = frozenset({
+    "relationship_to_hoh", "enrollment_coc", "living_situation", "rental_subsidy_type", "length_of_stay",
+    "los_under_threshold", "previous_street_essh", "date_to_street_essh", "times_homeless_past_three_years",
+    "months_homeless_past_three_years", "disabling_condition"})
+
+
+def update_intake(session: Session, enrollment: HmisEnrollment, **fields: Any) -> HmisEnrollment:
+    """Change an enrollment's intake block (3.08, 3.15, 3.16, 3.917): the app's intake form on an open enrollment.
+    Every field given is set (None clears an optional one); the codes are checked as at `enroll`."""
+    unknown = set(fields) - INTAKE_FIELDS
+    if unknown:
+        raise BadInput(f"intake: not an intake field: {', '.join(sorted(unknown))}")
+    project = session.get(HmisProject, enrollment.project_id)
+    for name, value in fields.items():
+        setattr(enrollment, name, value)
+    if enrollment.relationship_to_hoh is None:
+        raise BadInput("relationship-to-hoh: needed (1 for the head of household)")
+    check_enrollment(enrollment, project)  # type: ignore[arg-type]
+    enrollment.updated_at = _now()
+    session.add(enrollment)
+    session.flush()
+    return enrollment
+
+
 def exit_enrollment(session: Session, enrollment: HmisEnrollment, exit_date: dt.date, destination: int,
                     subsidy: int | None = None, reason: str | None = None) -> HmisEnrollment:
     project = session.get(HmisProject, enrollment.project_id)
@@ -276,6 +300,8 @@ def set_client_elements(session: Session, client: Client, **fields: Any) -> Hmis
     for name, value in fields.items():
         if value is not None:
             setattr(row, name, value)
+    if fields.get("race") and fields.get("race_none") is None:
+        row.race_none = None  # races given replace an earlier 8/9/99 (RaceNone)
     for name, list_id in CLIENT_LISTS.items():
         check_code(getattr(row, name), list_id, name.replace("_", "-"))
     races = [r for r in row.race.split(",") if r]
@@ -359,3 +385,97 @@ def record_collection(session: Session, enrollment: HmisEnrollment, stage: int, 
 def collections_of(session: Session, enrollment_id: int) -> list[HmisCollection]:
     return list(session.exec(select(HmisCollection).where(HmisCollection.enrollment_id == enrollment_id)
                              .order_by(col(HmisCollection.information_date), col(HmisCollection.id))).all())
+
+
+# --------------------------------------------------------------------------
+# New clients: an enrollment in the agency's default project
+# --------------------------------------------------------------------------
+
+#: caseterm's exit reason -> HUD destination, where one says it (as migration 0009 maps them).
+DESTINATION_OF_REASON = {"left_without_notice": 30}
+
+
+def first_date(session: Session, client: Client) -> dt.date | None:
+    """The earliest date the client file has (referral, initial contact, first interview, shelter entry;
+    else the first appointment or note): a new enrollment's project start, as the upgrade chose it."""
+    from sqlalchemy import func
+
+    from caseterm.models import Appointment, Note
+
+    known = [d for d in (client.referral_date, client.initial_contact_date, client.first_interview_date,
+                         client.shelter_entry_date) if d is not None]
+    if known:
+        return min(known)
+    firsts = [session.exec(select(func.min(Appointment.start)).where(Appointment.client_id == client.id)).one(),
+              session.exec(select(func.min(Note.contact_at)).where(Note.client_id == client.id)).one()]
+    dates = [d.date() if isinstance(d, dt.datetime) else dt.date.fromisoformat(str(d)[:10]) for d in firsts if d]
+    return min(dates) if dates else None
+
+
+def default_project(session: Session, program: str, entry: dt.date) -> HmisProject | None:
+    """The agency's default project for a new client of `program` starting on `entry` (docs/hmis.md):
+    of the projects operating that day, the one named after the program (the upgrade named them so),
+    else the one most of the program's clients are enrolled in now (ties: the lower number); None
+    when neither (`enroll_new_clients` then makes the program's project)."""
+    open_ = [p for p in projects(session)
+             if p.operating_start <= entry and (p.operating_end is None or p.operating_end >= entry)]
+    named = [p for p in open_ if p.name.strip().lower() == (program or "").strip().lower()]
+    if named:
+        return named[0]
+    counts: dict[int, int] = {}
+    rows = session.exec(select(HmisEnrollment.project_id).join(Client, col(Client.id) == HmisEnrollment.client_id)
+                        .where(Client.program == program, col(HmisEnrollment.exit_date).is_(None))).all()
+    for project_id in rows:
+        counts[project_id] = counts.get(project_id, 0) + 1
+    ranked = sorted((p for p in open_ if counts.get(p.id or 0)), key=lambda p: (-counts[p.id or 0], p.id or 0))
+    return ranked[0] if ranked else None
+
+
+def may_change_projects(session: Session) -> bool:
+    """Agency mode: only the database owner and an admin may write the organization and projects
+    (migration 0009's policies); SQLite: the one user may."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    from sqlalchemy import text
+
+    return bool(session.execute(text("SELECT caseterm_is_owner() OR caseterm_is_admin()")).scalar())
+
+
+def enroll_new_clients(session: Session, client_ids: list[int]) -> tuple[int, int]:
+    """Give each new client without an enrollment one in its default project (`default_project`), from
+    its earliest date (`first_date`, else today), carrying a closed case's exit date and reason. A
+    program with no project gets what the upgrade (migration 0009) made: a non-HUD Services Only
+    project named after it (under "Our agency" when there is no organization yet), to edit with
+    `caseterm project edit` (agency mode: when the login may; else the client waits for an admin).
+    Returns (how many were enrolled, how many were left without a project)."""
+    new = [c for c in (session.get(Client, cid) for cid in client_ids)
+           if c is not None and not enrollments_of(session, c.id)]  # type: ignore[arg-type]
+    entries = {c.id: first_date(session, c) or clock.today() for c in new}
+    enrolled = left = 0
+    for client in new:
+        entry = entries[client.id]
+        project = default_project(session, client.program, entry)
+        if project is None:
+            name = (client.program or "Program").strip()[:200] or "Program"
+            project = find_project(session, name, missing_ok=True)
+            if project is None and not may_change_projects(session):
+                left += 1
+                continue
+            if project is None:
+                if organization(session) is None:
+                    set_organization(session, "Our agency", victim_service_provider=False)
+                start = min(entries[c.id] for c in new if c.program == client.program)
+                project = add_project(session, ProjectFields(
+                    name=name, project_type=6, continuum_project=False, hmis_participation=0, funder=46,
+                    residential_affiliation=False, operating_start=start))
+        entry = max(entry, project.operating_start)
+        enrollment = enroll(session, client, project, entry)
+        if client.exit_date is not None:
+            reason = client.exit_reason.value if client.exit_reason else None
+            enrollment.exit_date = max(client.exit_date, entry)
+            enrollment.exit_reason = reason
+            enrollment.destination = DESTINATION_OF_REASON.get(reason or "")
+            session.add(enrollment)
+            session.flush()
+        enrolled += 1
+    return enrolled, left

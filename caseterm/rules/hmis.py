@@ -64,7 +64,8 @@ def annual_assessment(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[Due
                 why=f"HUD: an annual assessment within {window} days either side of the anniversary of "
                     f"project start ({e.entry_date.isoformat()}): income, benefits, insurance, disabilities, DV.",
                 source=WHY_SOURCE, due=closes, day=day, priority=Priority.IMPORTANT, group=RoutineGroup.DEADLINES,
-                occurrence=f"{e.id}-{due_on.isoformat()}", target={"screen": "client", "tab": "hmis"},
+                occurrence=f"{e.id}-{due_on.isoformat()}",
+                target={"screen": "client", "tab": "hmis", "form": "stage", "stage": "annual", "enrollment_id": e.id},
             )
 
 
@@ -115,6 +116,17 @@ def enrollment_gaps(client: ClientSnap, e: HmisEnrollmentSnap) -> list[tuple[str
     return gaps
 
 
+def _missing_target(client: ClientSnap, e: HmisEnrollmentSnap, stage: str, when: dt.date) -> dict[str, Any]:
+    """Where a missing-data item is done: the intake form when something of the intake itself is missing
+    (the person, the living situation block, the CoC), else the stage's data elements form."""
+    target: dict[str, Any] = {"screen": "client", "tab": "hmis", "enrollment_id": e.id}
+    intake_gap = stage == "entry" and (person_missing(client.hmis_person) or e.enrollment_coc is None or any(
+        _missing(v) for v in (e.relationship_to_hoh, e.living_situation, e.disabling_condition)))
+    if intake_gap:
+        return target | {"form": "intake"}
+    return target | {"form": "stage", "stage": stage, "date": when.isoformat()}
+
+
 @rule("hmis-missing-data")
 def missing_data(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
     """A HUD enrollment (open, or exited within `lookback_days`) whose required elements are missing or
@@ -122,7 +134,7 @@ def missing_data(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]
     stage's date. Cleared by recording them."""
     days = dt.timedelta(days=policy.hmis.data_entry_days)
     since = day - dt.timedelta(days=policy.hmis.lookback_days)
-    for client in snap.clients:
+    for client in snap.clients + snap.hmis_only:
         for e in client.hmis_enrollments:
             if not e.hud or (e.exit_date is not None and e.exit_date < since):
                 continue
@@ -136,7 +148,7 @@ def missing_data(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]
                         "collected) counts as missing. Ask the client (8 and 9 are answers).",
                     source=WHY_SOURCE, due=when + days, day=day, priority=Priority.IMPORTANT,
                     group=RoutineGroup.DEADLINES, occurrence=f"{e.id}-{stage}-{when.isoformat()}",
-                    target={"screen": "client", "tab": "hmis"},
+                    target=_missing_target(client, e, stage, when),
                 )
 
 
@@ -145,7 +157,7 @@ def exit_destination(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueI
     """A case closed (or an enrollment exited) with no exit destination recorded (3.12; 99 counts as none).
     Cleared by exiting the enrollment with a destination."""
     days = dt.timedelta(days=policy.hmis.data_entry_days)
-    for client in snap.clients:
+    for client in snap.clients + snap.hmis_only:
         closed_on = client.exit_date if client.exit_date is not None and client.exit_date <= day else None
         if closed_on is None and not client.is_active(day):
             closed_on = day
@@ -163,7 +175,8 @@ def exit_destination(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueI
                 policy=policy,
                 title=f"Exit destination for {client.name} ({e.project}), exited {when.isoformat()}",
                 why="HUD: every exit records where the client went (3.12, with the subsidy type for a rental "
-                    "with ongoing subsidy): `caseterm hmis exit`.",
+                    "with ongoing subsidy): x on the client file's HMIS tab, or `caseterm hmis exit`.",
                 source=WHY_SOURCE, due=when + days, day=day, priority=Priority.IMPORTANT,
-                group=RoutineGroup.DEADLINES, occurrence=f"{e.id}", target={"screen": "client", "tab": "hmis"},
+                group=RoutineGroup.DEADLINES, occurrence=f"{e.id}",
+                target={"screen": "client", "tab": "hmis", "form": "exit", "enrollment_id": e.id},
             )

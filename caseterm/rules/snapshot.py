@@ -277,6 +277,9 @@ class Snapshot:
     #: how many clients the caseload has when `clients` holds only some of them
     #: (the incremental due list's caseload-wide part); None: len(clients)
     client_count: int | None = None
+    #: closed cases no longer worked on whose HMIS enrollments still owe something (an exit destination,
+    #: exit data): only the hmis-* rules look at them, and they are not counted in the caseload
+    hmis_only: tuple[ClientSnap, ...] = ()
     by_case: dict[str, ClientSnap] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -1,12 +1,14 @@
 """The client file's HMIS tab: the client's HUD universal data elements, enrollments and each stage's
-elements, read-only (recorded with `caseterm hmis enroll|client|record|exit`)."""
+elements, read-only; the keys i, u and x open the forms that record them (`screens/hmis_forms.py`), as
+`caseterm hmis enroll|client|record|exit` do."""
 
 from __future__ import annotations
 
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-HINT = ("Record with: caseterm hmis client CASE ... · hmis enroll CASE --project P --entry D · "
+HINT = ("Keys: i intake (enrolls when needed) · u income, benefits, insurance, disabilities, DV at a stage · "
+        "x exit and destination. Or: caseterm hmis client CASE ... · hmis enroll CASE --project P --entry D · "
         "hmis record CASE --stage entry|update|annual|exit ... · hmis exit CASE --date D --destination N")
 
 

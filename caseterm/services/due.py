@@ -18,6 +18,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -220,14 +221,24 @@ def _load_snapshot(
         "ahead": dt.datetime.combine(day + dt.timedelta(days=AHEAD_DAYS), dt.time()),
     }
     active = ", ".join(f"'{s.value}'" for s in ACTIVE_STATUSES)
-    client_rows = _rows(
-        session,
+    client_columns = (
         "SELECT id, case_number, legal_name, preferred_name, program, status, close_pending, exempt_hours,"
         " penalty_start, needs_childcare, remote, dv_in_home, follow_up_days, follow_up_permission,"
         " plan_review_date, referral_date, initial_contact_date, first_interview_date, shelter_entry_date,"
-        f" exit_date FROM client WHERE (status IN ({active}) OR close_pending OR follow_up_permission){_in('id', ids)}",
+        " exit_date FROM client"
     )
+    worked_on = f"(status IN ({active}) OR close_pending OR follow_up_permission)"
+    client_rows = _rows(session, f"{client_columns} WHERE {worked_on}{_in('id', ids)}")
     wanted = {row[0] for row in client_rows}
+    # Closed cases no longer worked on, still owing HMIS data: an enrollment left open, or exited without a
+    # destination or within the missing-data look-back (hmis-exit, hmis-missing-data see every closed client).
+    hmis_rows = _rows(
+        session,
+        f"{client_columns} WHERE NOT {worked_on} AND id IN (SELECT client_id FROM hmis_enrollment"
+        " WHERE exit_date IS NULL OR destination IS NULL OR destination = 99 OR exit_date >= :since)"
+        f"{_in('id', ids)}",
+        since=day - dt.timedelta(days=policy.hmis.lookback_days),
+    )
 
     sqlite = session.get_bind().dialect.name == "sqlite"
     # Kept appointments: is there a note for the client on that date? (finish-note)
@@ -428,10 +439,10 @@ def _load_snapshot(
     hmis_enrollments, hmis_people = _hmis_snaps(session, ids)
 
     statuses = ClientStatus._value2member_map_
-    clients = []
-    for row in client_rows:
+
+    def client_snap(row: Any) -> ClientSnap:
         cid = row[0]
-        clients.append(
+        return (
             ClientSnap(
                 id=cid,
                 case_number=row[1],
@@ -468,8 +479,13 @@ def _load_snapshot(
                 hmis_person=hmis_people.get(cid),
             )
         )
+
+    clients = [client_snap(row) for row in client_rows]
+    # only their HMIS records matter (the other lists were loaded for the clients worked on)
+    hmis_only = tuple(client_snap(row) for row in hmis_rows)
     tasks = tuple(TaskSnap(tid, title, _d(due), int(prio), case) for tid, title, due, prio, case in task_rows)
-    return Snapshot(day=day, clients=tuple(clients), tasks=tasks, drafts=drafts, window_start=window_start)
+    return Snapshot(day=day, clients=tuple(clients), tasks=tasks, drafts=drafts, window_start=window_start,
+                    hmis_only=hmis_only)
 
 
 def _drafts(session: Session, ids: tuple[int, ...] | None) -> tuple[DraftSnap, ...]:

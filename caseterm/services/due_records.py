@@ -34,7 +34,13 @@ FORM_TABS = {
     "release": "releases",
     "referral": "referrals",
     "plan": "plan",
+    "hmis-intake": "hmis",
+    "hmis-stage": "hmis",
+    "hmis-exit": "hmis",
 }
+
+#: The hmis-* rules: their items name the HMIS form that clears them (`target["form"]`).
+HMIS_RULES: frozenset[str] = frozenset({"hmis-missing-data", "hmis-annual-assessment", "hmis-exit"})
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,11 @@ def record_for(item: Any, today: dt.date) -> RecordRequest:
         return RecordRequest("release", case, prefill={"signed_on": day})
     if rule == "referral-follow-up" and target.get("referral_id") is not None:
         return RecordRequest("referral", case, record_id=int(target["referral_id"]))
+    if rule in HMIS_RULES and target.get("form"):
+        enrollment = target.get("enrollment_id")
+        prefill = {k: str(target[k]) for k in ("stage", "date") if target.get(k)}
+        return RecordRequest(f"hmis-{target['form']}", case,
+                             record_id=int(enrollment) if enrollment is not None else None, prefill=prefill)
     if rule == "work-verification":
         week = target.get("week")
         return RecordRequest("hours", case, prefill={"week": week} if week else {})

@@ -165,6 +165,13 @@ class RoutesMixin:
             self.open_schedule()
         elif where == "hours" and target.get("month"):
             self.action_hours_grid(case_number)
+        elif where == "client" and case_number and target.get("form"):
+            # an HMIS item: its form opens over the HMIS tab (the tab itself is read-only)
+            from caseterm.screens.client import ClientScreen
+            from caseterm.services.due_records import record_for
+
+            self.push_screen(ClientScreen(case_number, tab=target.get("tab"), form=record_for(item, clock.today()),
+                                          form_reason=getattr(item, "title", "")))
         elif where in ("hours", "client") and case_number:
             self.open_client(case_number, target.get("tab") or ("hours" if where == "hours" else None))
         elif where == "caseload":

@@ -62,8 +62,11 @@ class RecordForm(ModalScreen[bool]):
         *,
         fix: dict[str, str] | None = None,
         fix_label: str = "",
+        dense: bool = False,
     ) -> None:
-        super().__init__(classes="record-form")
+        super().__init__(classes="record-form -dense" if dense else "record-form")
+        #: One line a field (compact pickers and inputs): a long form (HMIS) keeps a dozen fields in view at 80x24.
+        self.dense = dense
         self.form_title = title
         self.fields = fields
         self.submit = submit
@@ -83,11 +86,12 @@ class RecordForm(ModalScreen[bool]):
                         yield Label(f.label + (" *" if f.required else ""), classes="form-label")
                         wid = f"field-{f.name}"
                         if f.kind == "choice":
-                            yield PickSelect(f.choices, value=f.value or Select.NULL, allow_blank=not f.required or not f.value, prompt="-", id=wid)
+                            yield PickSelect(f.choices, value=f.value or Select.NULL, allow_blank=not f.required or not f.value,
+                                             prompt="-", id=wid, compact=self.dense)
                         elif f.kind == "flag":
-                            yield FormCheckbox("", value=f.value in ("1", "true", "True", "yes"), id=wid)
+                            yield FormCheckbox("", value=f.value in ("1", "true", "True", "yes"), id=wid, compact=self.dense)
                         else:
-                            yield Input(f.value, placeholder=f.placeholder, id=wid)
+                            yield Input(f.value, placeholder=f.placeholder, id=wid, compact=self.dense)
             yield Static("", id="form-errors", classes="form-errors")
             yield Static("", id="form-offer", classes="form-offer", markup=False)
             yield Static("Enter / Ctrl+S save · Esc cancel", classes="form-keys")

@@ -57,6 +57,9 @@ class ClientScreen(
         Binding("t", "add_task", "Task", tooltip="Add a task (who, by when) to the highlighted objective"),
         Binding("r", "reviewed", "Reviewed today", tooltip="Record that the case plan was reviewed today"),
         Binding("p", "edit_plan", "Plan dates", tooltip="Reviewed and signed dates, services and supports"),
+        Binding("i", "hmis_form('intake')", "HMIS intake", tooltip="HUD universal data elements at project start (enrolls when needed)"),
+        Binding("u", "hmis_form('stage')", "HMIS update", tooltip="Income, benefits, insurance, disabilities, DV at entry, update, annual assessment or exit"),
+        Binding("x", "hmis_form('exit')", "HMIS exit", tooltip="Exit date and destination (with the subsidy type)"),
         Binding("ctrl+f", "search", "Search notes", tooltip="Full-text search of every note"),
         Binding("right_square_bracket", "next_tab", "Next tab", key_display="]"),
         Binding("left_square_bracket", "previous_tab", "Prev tab", key_display="[", show=False),
@@ -151,6 +154,9 @@ class ClientScreen(
         try:
             if request.form == "plan":
                 self.action_edit_plan(prefill=request.prefill, help_text=help_text)
+            elif request.form.startswith("hmis-"):
+                self.action_hmis_form(request.form.removeprefix("hmis-"), enrollment_id=request.record_id,
+                                      prefill=request.prefill, help_text=help_text)
             else:
                 self._record_form(request.tab, request.record_id, prefill=request.prefill, help_text=help_text)
         except BadInput as err:
@@ -365,6 +371,7 @@ class ClientScreen(
         "add_task": {"plan"},
         "reviewed": {"plan"},
         "edit_plan": {"plan"},
+        "hmis_form": {"hmis"},
         "edit": RECORD_TABS,
         "add": RECORD_TABS - {"plan"},
     }
@@ -397,7 +404,7 @@ class ClientScreen(
 
     def _open_form(
         self, title: str, fields: list[FormField], save: Any, help_text: str = "", *,
-        fix: dict[str, str] | None = None, fix_label: str = "", on_saved: Any = None,
+        fix: dict[str, str] | None = None, fix_label: str = "", on_saved: Any = None, dense: bool = False,
     ) -> None:
         def submit(values: dict[str, Any]) -> None:
             with self._session() as session:
@@ -411,7 +418,25 @@ class ClientScreen(
                 if on_saved is not None:
                     on_saved()
 
-        self.app.push_screen(RecordForm(title, fields, submit, help_text, fix=fix, fix_label=fix_label), callback=done)
+        self.app.push_screen(RecordForm(title, fields, submit, help_text, fix=fix, fix_label=fix_label, dense=dense),
+                             callback=done)
+
+    def action_hmis_form(self, which: str, *, enrollment_id: int | None = None,
+                         prefill: dict[str, str] | None = None, help_text: str = "") -> None:
+        """An HMIS form (intake, a stage's data elements, exit): saved through `caseterm.hmis.records`."""
+        from caseterm.screens.hmis_forms import FORMS
+
+        extra = {k: v for k, v in (prefill or {}).items() if which == "stage" and k in ("stage", "date")}
+        if which == "stage" and "date" in extra:
+            extra["day"] = extra.pop("date")
+        try:
+            with self._session() as session:
+                client = get_client(session, self.case_number)
+                title, fields, save = FORMS[which](session, client, enrollment_id=enrollment_id, **extra)
+        except BadInput as err:
+            self.notify("\n".join(err.errors), severity="error")
+            return
+        self._open_form(f"{title} · {self.case_number}", fields, save, help_text, dense=True)
 
     def action_add(self) -> None:
         tab = self.active_tab

@@ -123,6 +123,11 @@ def import_data(session: Session, checked: CheckedFile) -> ImportResult:
             break
     writer.finish()
     errors.raise_if_any()
+    if writer.new_client_ids:
+        # a new client is enrolled in the agency's default project unless the file enrolled it (docs/hmis.md)
+        from caseterm.hmis.records import enroll_new_clients
+
+        writer.result.enrolled, writer.result.not_enrolled = enroll_new_clients(session, writer.new_client_ids)
     return writer.result
 
 

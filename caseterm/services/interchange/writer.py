@@ -60,6 +60,10 @@ class ImportResult:
 
     added: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
+    #: New clients enrolled in their default HMIS project (the file brought no enrollment for them).
+    enrolled: int = 0
+    #: ... and those left without one (agency mode: no project for their program, and only an admin adds one).
+    not_enrolled: int = 0
 
     @property
     def changed(self) -> bool:
@@ -72,6 +76,12 @@ class ImportResult:
             return f"{', '.join(items)} {verb}" if items else ""
 
         parts = [p for p in (part(self.added, "added"), part(self.updated, "updated")) if p]
+        if self.enrolled:
+            parts.append(f"{self.enrolled} new {'client' if self.enrolled == 1 else 'clients'} enrolled in "
+                         "the default HMIS project")
+        if self.not_enrolled:
+            parts.append(f"{self.not_enrolled} not enrolled in HMIS (no project for their program: an admin adds "
+                         "one with `caseterm project add`, then `caseterm hmis enroll`)")
         return "; ".join(parts) or "nothing changed"
 
 
@@ -126,6 +136,8 @@ class _Writer:
         #: Audit entries: how many of each the database held before the import, and the file has so far.
         self.audit_held: dict[tuple, int] = {}
         self.audit_in_file: Counter[tuple] = Counter()
+        #: Clients this import added (each gets an HMIS enrollment when the file brings none).
+        self.new_client_ids: list[int] = []
 
     def add(self, kind: str, index: int, record: Any) -> None:
         if kind != self.kind:
@@ -165,6 +177,7 @@ class _Writer:
         if new:
             for id_, case_number in self.conn.execute(insert(table).returning(table.c.id, table.c.case_number), new):
                 self.case_ids[case_number] = id_
+                self.new_client_ids.append(id_)
             _count(self.result.added, "clients", len(new))
         _update(self.conn, table, updates)
         _count(self.result.updated, "clients", len(updates))
