@@ -122,6 +122,8 @@ class NoteScreen(CompactFooterMixin, Screen):
         self._draft_state = ""
         self._draft_failing = False
         self._draft_written = False
+        #: when this note's text was begun (the restored draft's start, or opening the form)
+        self._started_at = clock.now()
 
     # -- data ----------------------------------------------------------------
 
@@ -142,12 +144,14 @@ class NoteScreen(CompactFooterMixin, Screen):
                 raise BadInput(f"note {self.amends_id}: belongs to another client")
             self._title = f"Amend the note of {original.contact_at:%Y-%m-%d %H:%M} (the original stays) · {client.display_name} · {client.case_number}"
         # Each note in progress is its own draft: the free note, each appointment's note, each amendment.
-        draft = notes_service.load_draft(
+        # Less any text saved as a note since the draft was begun (23.1); None if all of it was.
+        draft = notes_service.restorable_draft(
             session, client, amends_id=self.amends_id, appointment_id=self.appointment_id
         )
         if draft is not None:
             self._restored_at = draft.updated_at
             fields = notes_service.draft_fields(draft)
+            self._started_at = notes_service.draft_started(draft)
             # The draft remembers what it was written for (to clear that due item on save).
             if self.due_item_key is None and isinstance(fields.get("due_item_key"), str):
                 self.due_item_key = fields["due_item_key"]
@@ -338,12 +342,36 @@ class NoteScreen(CompactFooterMixin, Screen):
         except Exception:  # noqa: BLE001 - the widgets may already be gone
             pass
 
+    def on_screen_resume(self) -> None:
+        """Back on this form (another mode, F4 elsewhere): text saved as a note meanwhile goes (23.1)."""
+        if self._saved or self._error is not None or self.client_id is None or self.amends_id is not None:
+            return  # an amendment starts from saved text; a second amendment of one note is refused anyway
+        try:
+            with self._session() as session:
+                saved = notes_service.saved_since(session, self.client_id, self._started_at)
+        except Exception:  # noqa: BLE001 - the form stays as it is; saving checks again
+            return
+        text = self.editor.text
+        rest = notes_service.unsaved_rest(text, saved)
+        if rest is None:
+            self._saved = True  # nothing of this form is unsaved: no draft, no question on quit
+            self.notify("This note was saved meanwhile (from another window); nothing left to save here.",
+                        title="Already saved", timeout=6)
+            self.dismiss(None)
+        elif rest != text:
+            self.editor.set_text(rest)
+            self.notify("Text saved as a note meanwhile was taken out of this form; the rest is still here.",
+                        title="Partly saved", timeout=6)
+
     def save_draft_now(self) -> None:
         """Write the draft at once (also called when the screen closes)."""
         if self._dirty_since is None or self._saved:
             return
         values = self.editor.values()
-        fields = values.fields() | {"appointment_id": self.appointment_id, "due_item_key": self.due_item_key}
+        fields = values.fields() | {
+            "appointment_id": self.appointment_id, "due_item_key": self.due_item_key,
+            "started_at": self._started_at.isoformat(timespec="seconds"),
+        }
         try:
             with self._session() as session:
                 client = get_client(session, self.case_number)
@@ -379,6 +407,11 @@ class NoteScreen(CompactFooterMixin, Screen):
         if self._draft_written:
             _post_data_changed(self)  # listed under "Notes to finish" and marked on the caseload
         self.dismiss(None)
+
+    @property
+    def closed(self) -> bool:
+        """Saved, discarded or found saved elsewhere: this form is done with."""
+        return self._saved or self._error is not None
 
     @property
     def changed(self) -> bool:
@@ -472,6 +505,7 @@ class NoteScreen(CompactFooterMixin, Screen):
                 note = notes_service.add_note(
                     session, client, type=NoteType(values.type), text=values.text,
                     contact_at=contact_at, method=method, outcome=outcome, minutes=minutes,
+                    started_at=self._started_at,
                 )
             notes_service.discard_draft(
                 session, client, amends_id=self.amends_id, appointment_id=self.appointment_id
