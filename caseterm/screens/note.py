@@ -67,6 +67,13 @@ TYPE_FOR_RULE: dict[str, NoteType] = {
     "case-plan-review": NoteType.CASE_PLAN,
     "follow-up": NoteType.CONTACT,
     "referral-follow-up": NoteType.COLLATERAL,
+    # the month's home visit, written up (a home-visit note that reached the client clears it, 23.3)
+    "home-visits": NoteType.HOME_VISIT,
+}
+#: The method a note of this type almost always has: filled in when the type is
+#: chosen (or prefilled) and no method is yet (23.10: fewer keys for the common note).
+METHOD_FOR_TYPE: dict[NoteType, ContactMethod] = {
+    NoteType.HOME_VISIT: ContactMethod.HOME_VISIT,
 }
 #: Rules a single note completes. If the engine still lists such an item after
 #: the note is saved (its data rule does not look at notes), it is marked done.
@@ -198,6 +205,8 @@ class NoteScreen(CompactFooterMixin, Screen):
         elif self.due_item_key:
             rule = self.due_item_key.split("|", 1)[0]
             values.type = TYPE_FOR_RULE.get(rule, NoteType.CONTACT).value
+            method = METHOD_FOR_TYPE.get(NoteType(values.type))
+            values.method = method.value if method else ""
         values.text = notes_service.note_template(NoteType(values.type))
         return values
 
@@ -306,6 +315,7 @@ class NoteScreen(CompactFooterMixin, Screen):
             self._refresh_status()
         if event.field == "type" and self.editor.values().type != getattr(self, "_shown_type", self._initial.type):
             self._swap_template()
+            self._default_method()
             self._refresh_status(recheck=False)
         if event.field == "type":
             self._shown_type = self.editor.values().type
@@ -316,6 +326,15 @@ class NoteScreen(CompactFooterMixin, Screen):
         self._last_edit = draft_clock()
         if self._dirty_since is None:
             self._dirty_since = self._last_edit
+
+    def _default_method(self) -> None:
+        """A home-visit note's method is the home visit: filled in if no method is chosen yet."""
+        from textual.widgets import Select
+
+        values = self.editor.values()
+        method = METHOD_FOR_TYPE.get(NoteType(values.type)) if values.type else None
+        if method is not None and not values.method:
+            self.editor.query_one("#note-method", Select).value = method.value
 
     def _swap_template(self) -> None:
         """A new type brings its template, unless the user has written something."""
