@@ -131,6 +131,10 @@ class NoteScreen(CompactFooterMixin, Screen):
         self._draft_written = False
         #: when this note's text was begun (the restored draft's start, or opening the form)
         self._started_at = clock.now()
+        #: the parties of the client's releases (a collateral note's choices)
+        self._parties: list[str] = []
+        #: why a collateral contact went ahead with no release covering the party (asked at save)
+        self._release_reason: str | None = None
 
     # -- data ----------------------------------------------------------------
 
@@ -142,6 +146,7 @@ class NoteScreen(CompactFooterMixin, Screen):
         client = get_client(session, self.case_number)
         self.client_id = client.id
         self.client_label = client.display_name
+        self._parties = notes_service.release_parties(session, client)
         now = clock.now()
         self._title = f"New note · {client.display_name} · {client.case_number}"
         original = None
@@ -235,6 +240,7 @@ class NoteScreen(CompactFooterMixin, Screen):
                 locked_contact=self.amends_id is not None,
                 amending=self.amends_id is not None,
                 id="note-editor",
+                parties=self._parties,
             )
         yield Footer(compact=True)
 
@@ -311,6 +317,8 @@ class NoteScreen(CompactFooterMixin, Screen):
     @on(NoteEditor.Changed)
     def _edited(self, event: NoteEditor.Changed) -> None:
         self._discard_armed = False
+        if event.field in ("party", "type"):
+            self._release_reason = None  # the reason was given for that party
         if event.field in ("contact_date", "contact_time"):
             self._refresh_status()
         if event.field == "type" and self.editor.values().type != getattr(self, "_shown_type", self._initial.type):
@@ -461,6 +469,9 @@ class NoteScreen(CompactFooterMixin, Screen):
         values = self.editor.values()
         try:
             note_id, late = self._save(values)
+        except notes_service.ReleaseNeeded as err:
+            self._ask_release_reason(err)
+            return
         except BadInput as err:
             # Refused: the text stays on screen and is kept as a draft at once.
             if self._baseline is None or values != self._baseline:
@@ -479,6 +490,24 @@ class NoteScreen(CompactFooterMixin, Screen):
         _post_data_changed(self)
         self.notify("Note saved" + (" (late entry)" if late else "") + ".", timeout=3)
         self.dismiss(note_id)
+
+    def _ask_release_reason(self, err: "notes_service.ReleaseNeeded") -> None:
+        """No release in force covers the party: ask why it was shared, then save with the reason (23.6)."""
+        from caseterm.widgets.prompts import ReleaseReasonPrompt
+
+        def answered(reason: str | None) -> None:
+            if reason:
+                self._release_reason = reason
+                self.action_save()
+            else:
+                self.notify("Not saved: a collateral contact with no release needs its reason. Your draft is kept.",
+                            severity="warning", timeout=5)
+
+        self.app.push_screen(
+            ReleaseReasonPrompt(err.party, err.releases, notes_service.NO_RELEASE_REASONS,
+                                notes_service.release_reason_text),
+            answered,
+        )
 
     def _parse_minutes(self, text: str) -> int | None:
         if not text.strip():
@@ -524,7 +553,7 @@ class NoteScreen(CompactFooterMixin, Screen):
                 note = notes_service.add_note(
                     session, client, type=NoteType(values.type), text=values.text,
                     contact_at=contact_at, method=method, outcome=outcome, minutes=minutes,
-                    started_at=self._started_at,
+                    started_at=self._started_at, party=values.party, release_reason=self._release_reason,
                 )
             notes_service.discard_draft(
                 session, client, amends_id=self.amends_id, appointment_id=self.appointment_id

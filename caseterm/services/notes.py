@@ -23,7 +23,7 @@ from sqlmodel import Session, col, func, select
 
 from caseterm import clock
 from caseterm.errors import BadInput
-from caseterm.models import Client, Note, NoteDraft
+from caseterm.models import Client, Note, NoteDraft, Release
 from caseterm.services import audit
 from caseterm.vocabulary import label, AuditAction, ContactMethod, ContactOutcome, NoteType
 
@@ -219,6 +219,101 @@ def would_be_late(session: Session, client: Client, contact_at: dt.datetime) -> 
     return is_late_entry(contact_at, clock.now(), latest_contact_at(session, client.id))
 
 
+# --------------------------------------------------------------------------
+# Collateral contacts and releases of information (004: share only with consent)
+# --------------------------------------------------------------------------
+
+#: Why a collateral contact may go ahead with no current release covering the
+#: party (23.6): the key (one letter picks it in the form), the words stored.
+NO_RELEASE_REASONS: dict[str, str] = {
+    "verbal": "consent given verbally",
+    "emergency": "emergency",
+    "other": "other",
+}
+MAX_PARTY = 200
+
+
+class ReleaseNeeded(BadInput):
+    """A collateral note whose party no current release of information covers.
+
+    The form asks for a reason (`NO_RELEASE_REASONS`) and saves again with it;
+    the CLI says which option is missing. `releases`: the parties the client's
+    current releases do cover (offered in the question)."""
+
+    def __init__(self, party: str, releases: list[str]) -> None:
+        covered = f"current releases: {', '.join(releases)}" if releases else "no current release on file"
+        super().__init__(
+            f"release: no current release of information covers {party!r} ({covered}); "
+            "give the reason it was shared: consent given verbally, emergency, or other with a few words"
+        )
+        self.party = party
+        self.releases = releases
+
+
+def current_releases(session: Session, client_id: int, day: dt.date) -> list[Release]:
+    """The client's releases in force on `day`: signed on or before it, not expired."""
+    rows = session.exec(select(Release).where(Release.client_id == client_id)).all()
+    return [
+        r for r in rows
+        if r.signed_on is not None and r.signed_on <= day and (r.expires_on is None or r.expires_on >= day)
+    ]
+
+
+def release_parties(session: Session, client: Client) -> list[str]:
+    """Every party the client has a release for (the collateral note's choices), current first."""
+    assert client.id is not None
+    today = clock.today()
+    rows = sorted(
+        session.exec(select(Release).where(Release.client_id == client.id)).all(),
+        key=lambda r: (r not in current_releases(session, client.id, today), r.party.casefold()),  # type: ignore[arg-type]
+    )
+    return list(dict.fromkeys(r.party for r in rows if r.party.strip()))
+
+
+def _party_words(party: str) -> str:
+    return " ".join(re.findall(r"\w+", party.casefold()))
+
+
+def release_covers(release_party: str, party: str) -> bool:
+    """A release names the party: the same words, or one name inside the other
+    ("Housing Authority" covers "Springfield Housing Authority")."""
+    a, b = _party_words(release_party), _party_words(party)
+    if not a or not b:
+        return False
+    return a == b or f" {a} " in f" {b} " or f" {b} " in f" {a} "
+
+
+def release_reason_text(kind: str, text: str = "") -> str:
+    """The reason as stored with the note: "consent given verbally: <text>" (other needs its text)."""
+    key = kind.strip().casefold()
+    if key not in NO_RELEASE_REASONS:
+        raise BadInput(f"release reason: {kind!r} is not one of {', '.join(NO_RELEASE_REASONS)}")
+    words = " ".join(text.split())
+    if key == "other" and not words:
+        raise BadInput("release reason: other needs a few words saying why")
+    reason = NO_RELEASE_REASONS[key] + (f": {words}" if words else "")
+    if len(reason) > 400:
+        raise BadInput("release reason: longer than 400 characters")
+    return reason
+
+
+def check_collateral(
+    session: Session, client: Client, party: str | None, release_reason: str | None, day: dt.date
+) -> str:
+    """The party of a collateral note, checked: named, and covered by a release in force on
+    the contact's day unless a reason is given (ReleaseNeeded then)."""
+    name = " ".join((party or "").split())
+    if not name:
+        raise BadInput("party: a collateral note names who was contacted (a landlord, an employer, an agency)")
+    if len(name) > MAX_PARTY:
+        raise BadInput(f"party: longer than {MAX_PARTY} characters")
+    assert client.id is not None
+    current = current_releases(session, client.id, day)
+    if any(release_covers(r.party, name) for r in current) or (release_reason or "").strip():
+        return name
+    raise ReleaseNeeded(name, list(dict.fromkeys(r.party for r in current)))
+
+
 def _check_note_fields(text: str, contact_at: dt.datetime, written_at: dt.datetime, minutes: int | None) -> None:
     errors: list[str] = []
     if not text.strip():
@@ -252,6 +347,8 @@ def add_note(
     appointment_id: int | None = None,
     audited: bool = True,
     started_at: dt.datetime | None = None,
+    party: str | None = None,
+    release_reason: str | None = None,
 ) -> Note:
     """Append a note; the author and written-at are filled in, late entry is derived.
 
@@ -268,6 +365,10 @@ def add_note(
     `started_at`: when the writer began this text (a form and its draft). A text
     whose own words were all saved as a note of the client since then is refused:
     it is that note again (23.1). Saving ends the drafts the note became.
+
+    A collateral note names its `party`; with no release in force covering it the
+    note needs a `release_reason` (`release_reason_text`), kept with the note and
+    marked in its audit entry (23.6). Other types keep neither.
     """
     from caseterm.config import load_settings
 
@@ -284,6 +385,14 @@ def add_note(
                 "text: already saved as a note since this note was started (from another window or F4); "
                 "nothing new to save"
             )
+    if NoteType(type) is not NoteType.COLLATERAL:
+        party = release_reason = None
+    elif amends is not None:
+        party = party or amends.party
+        release_reason = release_reason or amends.release_reason
+    elif validate:
+        party = check_collateral(session, client, party, release_reason, contact.date())
+    release_reason = " ".join(release_reason.split()) if release_reason and release_reason.strip() else None
     if amends is not None:
         late = amends.late_entry
     else:
@@ -304,6 +413,8 @@ def add_note(
         amends_id=amends.id if amends else None,
         amend_reason=amend_reason,
         appointment_id=appointment_id,
+        party=party,
+        release_reason=release_reason,
     )
     session.add(note)
     session.flush()
@@ -312,7 +423,11 @@ def add_note(
     end_saved_drafts(session, client.id, [text])
     if audited:
         action = AuditAction.NOTE_AMENDED if amends is not None else AuditAction.NOTE_SAVED
-        audit.record(session, action, client.case_number, audit.detail_of(type=NoteType(type).value, note=note.uid))
+        audit.record(session, action, client.case_number, audit.detail_of(
+            type=NoteType(type).value, note=note.uid,
+            # shared without a release in force: the reason's kind is in the trail (its words are in the note)
+            without_release=release_reason.split(":", 1)[0] if release_reason else None,
+        ))
     return note
 
 
