@@ -234,3 +234,24 @@ async def test_escape_from_the_question_keeps_the_note_unsaved_on_screen(engine,
         assert app.screen is form and form.editor.text == "Called about the repair request."
     with session_scope(engine) as s:
         assert s.exec(select(Note)).all() == []
+
+
+def test_party_reason_and_draft_ending_on_both_engines(any_engine):
+    """Agency mode too: the columns take the table's policies; the draft ends with its note (23.1)."""
+    clock.pin(DAY, NOW.time())
+    with session_scope(any_engine) as s:
+        c = Client(case_number="TA-9", legal_name="Keisha Williams", preferred_name="Keisha")
+        s.add(c)
+        s.flush()
+        s.add(Release(client_id=c.id, party="Coordinated Entry", signed_on=dt.date(2026, 9, 1)))
+        notes.save_draft(s, c, text="Called about the repair request.",
+                         fields={"type": "collateral", "started_at": "2026-12-07T10:00:00"})
+    with pytest.raises(notes.ReleaseNeeded), session_scope(any_engine) as s:
+        collateral(s, "landlord")
+    with session_scope(any_engine) as s:
+        collateral(s, "landlord", release_reason=notes.release_reason_text("verbal"))
+        collateral(s, "Coordinated Entry")
+    with session_scope(any_engine) as s:
+        assert [(n.party, n.release_reason) for n in s.exec(select(Note).order_by(Note.id)).all()] == [
+            ("landlord", "consent given verbally"), ("Coordinated Entry", None)]
+        assert notes.all_drafts(s) == []
