@@ -117,7 +117,9 @@ class NoteEditor(Widget):
                 with Vertical(classes="note-field reason"):
                     yield Label("Reason for the amendment (required, one line)", classes="field-label")
                     yield Input(v.reason, placeholder="what was wrong in the original", id="amend-reason", compact=True)
-        with Horizontal(classes="note-fields party-row", id="party-row"):
+        party_row = Horizontal(classes="note-fields party-row", id="party-row")
+        party_row.display = v.type == NoteType.COLLATERAL.value  # no flash of it on other notes' forms
+        with party_row:
             with Vertical(classes="note-field reason"):
                 releases = f" (releases: {', '.join(self.parties)})" if self.parties else " (no release on file)"
                 yield Label(f"Party contacted{releases}", classes="field-label", id="party-label")
