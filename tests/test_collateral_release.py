@@ -22,7 +22,7 @@ from caseterm.app import CasetermApp
 from caseterm.errors import BadInput
 from caseterm.models import AuditEntry, Client, Note, Release
 from caseterm.screens.note import NoteScreen
-from caseterm.services import notes
+from caseterm.services import collateral, notes
 from caseterm.store import HEAD_REVISION, make_engine, open_store, resolve_url, session_scope, stored_revision
 from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
 from caseterm.widgets.prompts import ReleaseReasonPrompt
@@ -49,7 +49,7 @@ def rows(engine) -> list:
         return [conn.execute(text(f"SELECT * FROM {t} ORDER BY id")).all() for t in ("note", "audit")]
 
 
-def collateral(s, party: str | None, **kw) -> Note:
+def call_about(s, party: str | None, **kw) -> Note:
     client = s.exec(select(Client).where(Client.case_number == "TA-9")).one()
     return notes.add_note(s, client, type=NoteType.COLLATERAL, text="Called about the repair request.",
                           party=party, **CALL, **kw)
@@ -61,17 +61,17 @@ def collateral(s, party: str | None, **kw) -> Note:
 @pytest.mark.parametrize("party", ["landlord", "Eastside Property Management"])  # none; an expired release
 def test_a_collateral_note_with_no_release_in_force_for_the_party_is_refused_without_a_reason(engine, keisha, party):
     before = rows(engine)
-    with pytest.raises(notes.ReleaseNeeded) as err, session_scope(engine) as s:
-        collateral(s, party)
+    with pytest.raises(collateral.ReleaseNeeded) as err, session_scope(engine) as s:
+        call_about(s, party)
     assert err.value.errors[0].startswith(f"release: no current release of information covers {party!r}")
     assert err.value.releases == ["Coordinated Entry"]
     assert rows(engine) == before
 
 
 def test_the_reason_is_kept_with_the_note_and_in_the_audit_trail(engine, keisha):
-    reason = notes.release_reason_text("verbal", "Keisha said yes on the phone at 10:50")
+    reason = collateral.release_reason_text("verbal", "Keisha said yes on the phone at 10:50")
     with session_scope(engine) as s:
-        note = collateral(s, "landlord", release_reason=reason)
+        note = call_about(s, "landlord", release_reason=reason)
         uid = note.uid
     with session_scope(engine) as s:
         note = s.exec(select(Note)).one()
@@ -83,19 +83,19 @@ def test_the_reason_is_kept_with_the_note_and_in_the_audit_trail(engine, keisha)
 @pytest.mark.parametrize("party", ["Coordinated Entry", "coordinated  entry", "Coordinated Entry (CoC)"])
 def test_a_party_a_release_covers_needs_no_reason(engine, keisha, party):
     with session_scope(engine) as s:
-        note = collateral(s, party)
+        note = call_about(s, party)
         assert note.release_reason is None
 
 
 def test_bad_party_and_reason_are_named(engine, keisha):
     before = rows(engine)
     with pytest.raises(BadInput, match="^party: a collateral note names who was contacted"), session_scope(engine) as s:
-        collateral(s, "  ")
+        call_about(s, "  ")
     with pytest.raises(BadInput, match="release reason: other needs a few words"):
-        notes.release_reason_text("other", " ")
+        collateral.release_reason_text("other", " ")
     with pytest.raises(BadInput, match="release reason: 'maybe' is not one of verbal, emergency, other"):
-        notes.release_reason_text("maybe")
-    assert notes.release_reason_text("emergency") == "emergency"
+        collateral.release_reason_text("maybe")
+    assert collateral.release_reason_text("emergency") == "emergency"
     assert rows(engine) == before
 
 
@@ -104,7 +104,7 @@ def test_other_note_types_keep_no_party_and_an_amendment_keeps_the_original_s(en
         client = s.exec(select(Client).where(Client.case_number == "TA-9")).one()
         contact = notes.add_note(s, client, type=NoteType.CONTACT, text="Office visit.", party="landlord", **CALL)
         assert contact.party is None
-        original = collateral(s, "landlord", release_reason=notes.release_reason_text("emergency", "no heat"))
+        original = call_about(s, "landlord", release_reason=collateral.release_reason_text("emergency", "no heat"))
         amended = notes.amend_note(s, original, text="Called about the heating repair.", reason="wrong repair")
         assert (amended.party, amended.release_reason) == ("landlord", "emergency: no heat")
 
@@ -246,11 +246,11 @@ def test_party_reason_and_draft_ending_on_both_engines(any_engine):
         s.add(Release(client_id=c.id, party="Coordinated Entry", signed_on=dt.date(2026, 9, 1)))
         notes.save_draft(s, c, text="Called about the repair request.",
                          fields={"type": "collateral", "started_at": "2026-12-07T10:00:00"})
-    with pytest.raises(notes.ReleaseNeeded), session_scope(any_engine) as s:
-        collateral(s, "landlord")
+    with pytest.raises(collateral.ReleaseNeeded), session_scope(any_engine) as s:
+        call_about(s, "landlord")
     with session_scope(any_engine) as s:
-        collateral(s, "landlord", release_reason=notes.release_reason_text("verbal"))
-        collateral(s, "Coordinated Entry")
+        call_about(s, "landlord", release_reason=collateral.release_reason_text("verbal"))
+        call_about(s, "Coordinated Entry")
     with session_scope(any_engine) as s:
         assert [(n.party, n.release_reason) for n in s.exec(select(Note).order_by(Note.id)).all()] == [
             ("landlord", "consent given verbally"), ("Coordinated Entry", None)]

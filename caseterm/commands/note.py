@@ -51,7 +51,7 @@ def add_cmd(
     party: str | None, release_kind: str | None, reason_words: str,
 ) -> None:
     """Add a note to CASE_NUMBER's record (never changed afterwards; amend it in the app)."""
-    from caseterm.services import notes
+    from caseterm.services import collateral, notes
     from caseterm.services.clients import get_client
     from caseterm.services.records import Errors, parse_datetime, parse_int
     from caseterm.store import session_scope
@@ -70,7 +70,7 @@ def add_cmd(
     reason = None
     if release_kind:
         try:
-            reason = notes.release_reason_text(release_kind, reason_words)
+            reason = collateral.release_reason_text(release_kind, reason_words)
         except BadInput as err:
             errors += [f"note add: --reason-words: {e.split(': ', 1)[-1]}" for e in err.errors]
     if note_type is NoteType.TRANSFER:
@@ -86,7 +86,7 @@ def add_cmd(
                 method=method, outcome=outcome, minutes=minutes,  # type: ignore[arg-type]
                 party=party, release_reason=reason,
             )
-        except notes.ReleaseNeeded as err:
+        except collateral.ReleaseNeeded as err:
             covered = ", ".join(err.releases) or "none"
             raise BadInput(
                 f"note add: --release-reason: no release of information in force covers {err.party!r} "

@@ -31,6 +31,7 @@ from caseterm.vocabulary import (
     NoteType,
     Place,
 )
+from caseterm.services import collateral
 from caseterm.services import notes as notes_service
 from caseterm.services.clients import get_client
 from caseterm.widgets.note_editor import NoteEditor, NoteValues
@@ -146,7 +147,7 @@ class NoteScreen(CompactFooterMixin, Screen):
         client = get_client(session, self.case_number)
         self.client_id = client.id
         self.client_label = client.display_name
-        self._parties = notes_service.release_parties(session, client)
+        self._parties = collateral.release_parties(session, client)
         now = clock.now()
         self._title = f"New note · {client.display_name} · {client.case_number}"
         original = None
@@ -469,7 +470,7 @@ class NoteScreen(CompactFooterMixin, Screen):
         values = self.editor.values()
         try:
             note_id, late = self._save(values)
-        except notes_service.ReleaseNeeded as err:
+        except collateral.ReleaseNeeded as err:
             self._ask_release_reason(err)
             return
         except BadInput as err:
@@ -491,7 +492,7 @@ class NoteScreen(CompactFooterMixin, Screen):
         self.notify("Note saved" + (" (late entry)" if late else "") + ".", timeout=3)
         self.dismiss(note_id)
 
-    def _ask_release_reason(self, err: "notes_service.ReleaseNeeded") -> None:
+    def _ask_release_reason(self, err: "collateral.ReleaseNeeded") -> None:
         """No release in force covers the party: ask why it was shared, then save with the reason (23.6)."""
         from caseterm.widgets.prompts import ReleaseReasonPrompt
 
@@ -504,8 +505,8 @@ class NoteScreen(CompactFooterMixin, Screen):
                             severity="warning", timeout=5)
 
         self.app.push_screen(
-            ReleaseReasonPrompt(err.party, err.releases, notes_service.NO_RELEASE_REASONS,
-                                notes_service.release_reason_text),
+            ReleaseReasonPrompt(err.party, err.releases, collateral.NO_RELEASE_REASONS,
+                                collateral.release_reason_text),
             answered,
         )
 
