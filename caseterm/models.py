@@ -138,6 +138,10 @@ class Note(SQLModel, table=True):
     amend_reason: str | None = None
     #: The appointment this note documents, when it was written for one.
     appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
+    #: A collateral note: who was contacted about the client (23.6).
+    party: str | None = Field(default=None, max_length=200)
+    #: Why it was shared with no current release covering the party ("consent given verbally: …").
+    release_reason: str | None = Field(default=None, max_length=400)
 
 
 class NoteDraft(SQLModel, table=True):

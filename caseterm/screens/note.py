@@ -31,6 +31,7 @@ from caseterm.vocabulary import (
     NoteType,
     Place,
 )
+from caseterm.services import collateral
 from caseterm.services import notes as notes_service
 from caseterm.services.clients import get_client
 from caseterm.widgets.note_editor import NoteEditor, NoteValues
@@ -67,6 +68,13 @@ TYPE_FOR_RULE: dict[str, NoteType] = {
     "case-plan-review": NoteType.CASE_PLAN,
     "follow-up": NoteType.CONTACT,
     "referral-follow-up": NoteType.COLLATERAL,
+    # the month's home visit, written up (a home-visit note that reached the client clears it, 23.3)
+    "home-visits": NoteType.HOME_VISIT,
+}
+#: The method a note of this type almost always has: filled in when the type is
+#: chosen (or prefilled) and no method is yet (23.10: fewer keys for the common note).
+METHOD_FOR_TYPE: dict[NoteType, ContactMethod] = {
+    NoteType.HOME_VISIT: ContactMethod.HOME_VISIT,
 }
 #: Rules a single note completes. If the engine still lists such an item after
 #: the note is saved (its data rule does not look at notes), it is marked done.
@@ -122,6 +130,12 @@ class NoteScreen(CompactFooterMixin, Screen):
         self._draft_state = ""
         self._draft_failing = False
         self._draft_written = False
+        #: when this note's text was begun (the restored draft's start, or opening the form)
+        self._started_at = clock.now()
+        #: the parties of the client's releases (a collateral note's choices)
+        self._parties: list[str] = []
+        #: why a collateral contact went ahead with no release covering the party (asked at save)
+        self._release_reason: str | None = None
 
     # -- data ----------------------------------------------------------------
 
@@ -133,6 +147,7 @@ class NoteScreen(CompactFooterMixin, Screen):
         client = get_client(session, self.case_number)
         self.client_id = client.id
         self.client_label = client.display_name
+        self._parties = collateral.release_parties(session, client)
         now = clock.now()
         self._title = f"New note · {client.display_name} · {client.case_number}"
         original = None
@@ -142,12 +157,14 @@ class NoteScreen(CompactFooterMixin, Screen):
                 raise BadInput(f"note {self.amends_id}: belongs to another client")
             self._title = f"Amend the note of {original.contact_at:%Y-%m-%d %H:%M} (the original stays) · {client.display_name} · {client.case_number}"
         # Each note in progress is its own draft: the free note, each appointment's note, each amendment.
-        draft = notes_service.load_draft(
+        # Less any text saved as a note since the draft was begun (23.1); None if all of it was.
+        draft = notes_service.restorable_draft(
             session, client, amends_id=self.amends_id, appointment_id=self.appointment_id
         )
         if draft is not None:
             self._restored_at = draft.updated_at
             fields = notes_service.draft_fields(draft)
+            self._started_at = notes_service.draft_started(draft)
             # The draft remembers what it was written for (to clear that due item on save).
             if self.due_item_key is None and isinstance(fields.get("due_item_key"), str):
                 self.due_item_key = fields["due_item_key"]
@@ -194,6 +211,8 @@ class NoteScreen(CompactFooterMixin, Screen):
         elif self.due_item_key:
             rule = self.due_item_key.split("|", 1)[0]
             values.type = TYPE_FOR_RULE.get(rule, NoteType.CONTACT).value
+            method = METHOD_FOR_TYPE.get(NoteType(values.type))
+            values.method = method.value if method else ""
         values.text = notes_service.note_template(NoteType(values.type))
         return values
 
@@ -222,6 +241,7 @@ class NoteScreen(CompactFooterMixin, Screen):
                 locked_contact=self.amends_id is not None,
                 amending=self.amends_id is not None,
                 id="note-editor",
+                parties=self._parties,
             )
         yield Footer(compact=True)
 
@@ -298,10 +318,13 @@ class NoteScreen(CompactFooterMixin, Screen):
     @on(NoteEditor.Changed)
     def _edited(self, event: NoteEditor.Changed) -> None:
         self._discard_armed = False
+        if event.field in ("party", "type"):
+            self._release_reason = None  # the reason was given for that party
         if event.field in ("contact_date", "contact_time"):
             self._refresh_status()
         if event.field == "type" and self.editor.values().type != getattr(self, "_shown_type", self._initial.type):
             self._swap_template()
+            self._default_method()
             self._refresh_status(recheck=False)
         if event.field == "type":
             self._shown_type = self.editor.values().type
@@ -312,6 +335,15 @@ class NoteScreen(CompactFooterMixin, Screen):
         self._last_edit = draft_clock()
         if self._dirty_since is None:
             self._dirty_since = self._last_edit
+
+    def _default_method(self) -> None:
+        """A home-visit note's method is the home visit: filled in if no method is chosen yet."""
+        from textual.widgets import Select
+
+        values = self.editor.values()
+        method = METHOD_FOR_TYPE.get(NoteType(values.type)) if values.type else None
+        if method is not None and not values.method:
+            self.editor.query_one("#note-method", Select).value = method.value
 
     def _swap_template(self) -> None:
         """A new type brings its template, unless the user has written something."""
@@ -338,12 +370,36 @@ class NoteScreen(CompactFooterMixin, Screen):
         except Exception:  # noqa: BLE001 - the widgets may already be gone
             pass
 
+    def on_screen_resume(self) -> None:
+        """Back on this form (another mode, F4 elsewhere): text saved as a note meanwhile goes (23.1)."""
+        if self._saved or self._error is not None or self.client_id is None or self.amends_id is not None:
+            return  # an amendment starts from saved text; a second amendment of one note is refused anyway
+        try:
+            with self._session() as session:
+                saved = notes_service.saved_since(session, self.client_id, self._started_at)
+        except Exception:  # noqa: BLE001 - the form stays as it is; saving checks again
+            return
+        text = self.editor.text
+        rest = notes_service.unsaved_rest(text, saved)
+        if rest is None:
+            self._saved = True  # nothing of this form is unsaved: no draft, no question on quit
+            self.notify("This note was saved meanwhile (from another window); nothing left to save here.",
+                        title="Already saved", timeout=6)
+            self.dismiss(None)
+        elif rest != text:
+            self.editor.set_text(rest)
+            self.notify("Text saved as a note meanwhile was taken out of this form; the rest is still here.",
+                        title="Partly saved", timeout=6)
+
     def save_draft_now(self) -> None:
         """Write the draft at once (also called when the screen closes)."""
         if self._dirty_since is None or self._saved:
             return
         values = self.editor.values()
-        fields = values.fields() | {"appointment_id": self.appointment_id, "due_item_key": self.due_item_key}
+        fields = values.fields() | {
+            "appointment_id": self.appointment_id, "due_item_key": self.due_item_key,
+            "started_at": self._started_at.isoformat(timespec="seconds"),
+        }
         try:
             with self._session() as session:
                 client = get_client(session, self.case_number)
@@ -381,6 +437,11 @@ class NoteScreen(CompactFooterMixin, Screen):
         self.dismiss(None)
 
     @property
+    def closed(self) -> bool:
+        """Saved, discarded or found saved elsewhere: this form is done with."""
+        return self._saved or self._error is not None
+
+    @property
     def changed(self) -> bool:
         """Text typed here that is not saved as a note yet (quitting asks first)."""
         if self._saved or self._error is not None:
@@ -409,6 +470,9 @@ class NoteScreen(CompactFooterMixin, Screen):
         values = self.editor.values()
         try:
             note_id, late = self._save(values)
+        except collateral.ReleaseNeeded as err:
+            self._ask_release_reason(err)
+            return
         except BadInput as err:
             # Refused: the text stays on screen and is kept as a draft at once.
             if self._baseline is None or values != self._baseline:
@@ -430,6 +494,24 @@ class NoteScreen(CompactFooterMixin, Screen):
         ask = getattr(self.app, "ask_next_review", None)  # the app's (a test host may have none)
         if ask is not None and self.appointment_id is not None and self.amends_id is None:
             ask(self.appointment_id, noted=True)  # the note of an FSSP or plan review: when is the next? (23.3)
+
+    def _ask_release_reason(self, err: "collateral.ReleaseNeeded") -> None:
+        """No release in force covers the party: ask why it was shared, then save with the reason (23.6)."""
+        from caseterm.widgets.prompts import ReleaseReasonPrompt
+
+        def answered(reason: str | None) -> None:
+            if reason:
+                self._release_reason = reason
+                self.action_save()
+            else:
+                self.notify("Not saved: a collateral contact with no release needs its reason. Your draft is kept.",
+                            severity="warning", timeout=5)
+
+        self.app.push_screen(
+            ReleaseReasonPrompt(err.party, err.releases, collateral.NO_RELEASE_REASONS,
+                                collateral.release_reason_text),
+            answered,
+        )
 
     def _parse_minutes(self, text: str) -> int | None:
         if not text.strip():
@@ -475,6 +557,7 @@ class NoteScreen(CompactFooterMixin, Screen):
                 note = notes_service.add_note(
                     session, client, type=NoteType(values.type), text=values.text,
                     contact_at=contact_at, method=method, outcome=outcome, minutes=minutes,
+                    started_at=self._started_at, party=values.party, release_reason=self._release_reason,
                 )
             notes_service.discard_draft(
                 session, client, amends_id=self.amends_id, appointment_id=self.appointment_id

@@ -3,7 +3,7 @@
 Also the note being typed (drafts, which may be deleted: they are not notes),
 the quick log of a contact attempt, and full-text search over all notes.
 
-Why one module of 950 lines: the append-only rule (add, amend, never change) and the record
+Why one module of 1,100 lines: the append-only rule (add, amend, never change) and the record
 standard apply to every path that writes a note; keeping the paths together keeps them honest.
 """
 
@@ -25,6 +25,7 @@ from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.models import Client, Note, NoteDraft
 from caseterm.services import audit
+from caseterm.services.collateral import check_collateral
 from caseterm.vocabulary import label, AuditAction, ContactMethod, ContactOutcome, NoteType
 
 #: A note written more than this long after its contact is a "late entry" (004).
@@ -251,6 +252,9 @@ def add_note(
     amend_reason: str | None = None,
     appointment_id: int | None = None,
     audited: bool = True,
+    started_at: dt.datetime | None = None,
+    party: str | None = None,
+    release_reason: str | None = None,
 ) -> Note:
     """Append a note; the author and written-at are filled in, late entry is derived.
 
@@ -263,6 +267,14 @@ def add_note(
     is not itself a contact out of order. The audit trail gets one entry in
     the same transaction (note_saved or note_amended; `audited=False` for a
     caller that audits the whole action itself, as a letter does).
+
+    `started_at`: when the writer began this text (a form and its draft). A text
+    whose own words were all saved as a note of the client since then is refused:
+    it is that note again (23.1). Saving ends the drafts the note became.
+
+    A collateral note names its `party`; with no release in force covering it the
+    note needs a `release_reason` (`release_reason_text`), kept with the note and
+    marked in its audit entry (23.6). Other types keep neither.
     """
     from caseterm.config import load_settings
 
@@ -272,6 +284,21 @@ def add_note(
         _check_note_fields(text, contact, written, minutes)
         check_record_standard(type, method, outcome, minutes, text)
     assert client.id is not None
+    if started_at is not None and has_own_words(text):
+        saved = saved_since(session, client.id, started_at)
+        if saved and unsaved_rest(text, saved) is None:
+            raise BadInput(
+                "text: already saved as a note since this note was started (from another window or F4); "
+                "nothing new to save"
+            )
+    if NoteType(type) is not NoteType.COLLATERAL:
+        party = release_reason = None
+    elif amends is not None:
+        party = party or amends.party
+        release_reason = release_reason or amends.release_reason
+    elif validate:
+        party = check_collateral(session, client, party, release_reason, contact.date())
+    release_reason = " ".join(release_reason.split()) if release_reason and release_reason.strip() else None
     if amends is not None:
         late = amends.late_entry
     else:
@@ -292,14 +319,21 @@ def add_note(
         amends_id=amends.id if amends else None,
         amend_reason=amend_reason,
         appointment_id=appointment_id,
+        party=party,
+        release_reason=release_reason,
     )
     session.add(note)
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
         session.refresh(note, ["author"])  # agency mode: the database sets it from the login (0006)
+    end_saved_drafts(session, client.id, [text])
     if audited:
         action = AuditAction.NOTE_AMENDED if amends is not None else AuditAction.NOTE_SAVED
-        audit.record(session, action, client.case_number, audit.detail_of(type=NoteType(type).value, note=note.uid))
+        audit.record(session, action, client.case_number, audit.detail_of(
+            type=NoteType(type).value, note=note.uid,
+            # shared without a release in force: the reason's kind is in the trail (its words are in the note)
+            without_release=release_reason.split(":", 1)[0] if release_reason else None,
+        ))
     return note
 
 
@@ -530,9 +564,18 @@ def save_draft(
     appointment (a free note and an appointment's note are separate drafts).
 
     An empty text with no fields removes the draft: there is nothing to lose.
+    Text already saved as a note since the draft was started (`fields["started_at"]`,
+    ISO) is not kept again: a form left open after its text was saved elsewhere
+    (F4 in another mode) cannot bring that text back as an unsaved note (23.1);
+    if nothing of the writer's own is left, there is no draft.
     """
     draft = load_draft(session, client, amends_id=amends_id, appointment_id=appointment_id)
-    if not text.strip():
+    fields = dict(fields or {})
+    started = _started_at(fields) or (draft_started(draft) if draft is not None else None) or clock.now()
+    fields["started_at"] = started.isoformat(timespec="seconds")
+    assert client.id is not None
+    rest = unsaved_rest(text, saved_since(session, client.id, started))
+    if rest is None or not rest.strip():
         if draft is not None:
             session.delete(draft)
             session.flush()
@@ -542,8 +585,8 @@ def save_draft(
         draft = NoteDraft(
             client_id=client.id, amends_id=amends_id, appointment_id=appointment_id, updated_at=clock.now()
         )
-    draft.text = text
-    draft.fields_json = json.dumps(fields or {}, sort_keys=True, default=str)
+    draft.text = rest
+    draft.fields_json = json.dumps(fields, sort_keys=True, default=str)
     draft.updated_at = clock.now()
     session.add(draft)
     session.flush()
@@ -611,6 +654,114 @@ def draft_fields(draft: NoteDraft) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _started_at(fields: dict[str, Any]) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(str(fields["started_at"]))
+    except (KeyError, ValueError):
+        return None
+
+
+def draft_started(draft: NoteDraft) -> dt.datetime:
+    """When the draft's text was first typed: its `started_at`, or (a draft from before
+    that was kept) the start of the day it was last written."""
+    return _started_at(draft_fields(draft)) or dt.datetime.combine(draft.updated_at.date(), dt.time.min)
+
+
+def saved_since(session: Session, client_id: int, since: dt.datetime) -> list[str]:
+    """The texts of the client's notes written after `since` (what a draft begun then may have become)."""
+    query = select(Note.text).where(Note.client_id == client_id, col(Note.written_at) > since)
+    return list(session.exec(query).all())
+
+
+def _norm(text: str) -> str:
+    return " ".join(own_words(text).split()).casefold()
+
+
+def unsaved_text(text: str, saved: Sequence[str]) -> str:
+    """The draft's text less what is already saved: each line whose own words are in one
+    of the `saved` note texts keeps only its template heading (if it had one).
+
+    Line by line: a line the writer went on typing after the save stays whole (new words
+    are never dropped); a line copied into a note goes."""
+    if not saved:
+        return text
+    haystacks = [_norm(body) for body in saved]
+    prompts = _template_prompts()
+    out: list[str] = []
+    for line in text.splitlines(keepends=True):
+        words = _norm(line)
+        if words and any(words in hay for hay in haystacks):
+            heading = " ".join(p for p in prompts if p in line)
+            if heading:
+                out.append(heading + ("\n" if line.endswith("\n") else ""))
+            continue
+        out.append(line)
+    return "".join(out)
+
+
+def unsaved_rest(text: str, saved: Sequence[str]) -> str | None:
+    """`unsaved_text`, or None when the text had words of its own and all of them are saved
+    (a draft of only a template and chosen fields is not a saved note's: it stays)."""
+    rest = unsaved_text(text, saved)
+    if has_own_words(text) and not has_own_words(rest):
+        return None
+    return rest
+
+
+def end_saved_drafts(session: Session, client_id: int | None, saved: Sequence[str]) -> None:
+    """A note just saved ends the drafts it became, in its own transaction (23.1).
+
+    Every path that writes a note comes through `add_note`, which calls this: the
+    note form, the quick log, a letter, `caseterm note add`. A draft whose own words
+    are all in the note goes; one partly in it keeps only the rest; others are untouched.
+    """
+    if client_id is None:
+        return
+    for draft in session.exec(select(NoteDraft).where(NoteDraft.client_id == client_id)).all():
+        rest = unsaved_rest(draft.text, saved)
+        if rest is None:
+            session.delete(draft)
+        elif rest != draft.text:
+            draft.text = rest
+            session.add(draft)
+    session.flush()
+
+
+def restorable_draft(
+    session: Session, client: Client, amends_id: int | None = None, appointment_id: int | None = None
+) -> NoteDraft | None:
+    """The draft to offer back, less any text saved as a note since it was started.
+
+    A draft all of whose text is saved is deleted here (None): restoring it would be
+    the way to a duplicate note (23.1)."""
+    draft = load_draft(session, client, amends_id=amends_id, appointment_id=appointment_id)
+    if draft is None:
+        return None
+    assert client.id is not None
+    rest = unsaved_rest(draft.text, saved_since(session, client.id, draft_started(draft)))
+    if rest is None:
+        session.delete(draft)
+        session.flush()
+        return None
+    if rest != draft.text:
+        draft.text = rest
+        session.add(draft)
+        session.flush()
+    return draft
+
+
+def prune_saved_drafts(session: Session) -> int:
+    """Reduce every draft by what was saved since it was started (see `restorable_draft`);
+    the number ended. Run before the unsaved notes are listed (F4, the start-up notice)."""
+    ended = 0
+    for draft, client in session.exec(
+        select(NoteDraft, Client).join(Client, col(Client.id) == col(NoteDraft.client_id))
+    ).all():
+        if restorable_draft(session, client, amends_id=draft.amends_id, appointment_id=draft.appointment_id) is None:
+            ended += 1
+    return ended
 
 
 def discard_draft(

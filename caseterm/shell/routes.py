@@ -33,14 +33,35 @@ class RoutesMixin:
     ) -> None:
         from caseterm.screens.note import NoteScreen
 
+        if self._go_to_open_note(case_number, appointment_id, amends_id):
+            return
         self.push_screen(
             NoteScreen(case_number, appointment_id=appointment_id, due_item_key=due_item_key, amends_id=amends_id)
         )
 
+    def _go_to_open_note(self, case_number: str, appointment_id: int | None, amends_id: int | None) -> bool:
+        """The same note already open in another mode (left there by `1`/`2`/`3`): show that form
+        instead of a second one on the same draft, the way to a duplicate note (23.1)."""
+        from caseterm.screens.note import NoteScreen
+
+        for mode, stack in self._screen_stacks.items():
+            top = stack[-1] if stack else None
+            if (
+                isinstance(top, NoteScreen) and not top.closed
+                and (top.case_number, top.appointment_id, top.amends_id) == (case_number, appointment_id, amends_id)
+            ):
+                if mode != self.current_mode:
+                    self.switch_mode(mode)
+                self.notify("This note is already open: here it is.", timeout=3)
+                return True
+        return False
+
     def unsaved_notes(self) -> list[Any]:
-        from caseterm.services.notes import all_drafts
+        """The drafts to finish, after ending those whose text was saved as a note since (23.1)."""
+        from caseterm.services.notes import all_drafts, prune_saved_drafts
 
         with self.session() as session:
+            prune_saved_drafts(session)
             return all_drafts(session)
 
     def _announce_drafts(self) -> None:

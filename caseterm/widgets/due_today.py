@@ -104,6 +104,7 @@ class DueToday(Vertical):
     BINDINGS = [
         Binding("enter", "go", "Go", show=True),
         Binding("x", "done", "Done", show=True),
+        Binding("w", "note", "Note", show=True, tooltip="Write a note for the item's client, prefilled for the item"),
         Binding("z", "snooze", "Snooze", show=True),
         Binding("D", "dismiss_item", "Dismiss", show=True),
         Binding("u", "app.set_aside", "Snoozed", show=True, tooltip="The snoozed and dismissed items: undo one"),
@@ -281,6 +282,16 @@ class DueToday(Vertical):
             if not option.disabled:
                 option_list.highlighted = next_index
                 return
+
+    def action_note(self) -> None:
+        """A note for the item (its client, its appointment, typed for its rule): the home visit
+        that happened is written up from "Schedule … home visit" in one key (23.10)."""
+        item = self.current
+        if item is None or not item.case_number:
+            return
+        target = dict(getattr(item, "target", None) or {})
+        appointment_id = target.get("appointment_id") if target.get("screen") in ("note", "schedule") else None
+        self.app.open_note(item.case_number, appointment_id, item.key)  # type: ignore[attr-defined]
 
     def action_done(self) -> None:
         """Done needs its record: open the form that makes it; tick off only what has none."""

@@ -88,6 +88,11 @@ class NoteTimeline(OptionList):
             text.append("  LATE ENTRY", style=self._style("late"))
         if thread.superseded:
             text.append(f"  AMENDED ×{len(thread.superseded)}", style=self._style("amended-by"))
+        if original.party:
+            # a collateral contact: with whom, and why it went ahead if no release covered them (23.6)
+            text.append(f"\n{INDENT}Contacted: {original.party}", style=self._style("meta"))
+            if original.release_reason:
+                text.append(f" · no release in force — {original.release_reason}", style=self._style("late"))
         versions = list(reversed(thread.superseded)) + [thread.current]
         for index, note in enumerate(versions):
             text.append("\n")

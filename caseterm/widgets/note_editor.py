@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
+from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from caseterm.widgets.form_fields import PickSelect
@@ -42,6 +43,8 @@ class NoteValues:
     text: str = ""
     #: Why an amendment is made (one line; only when amending).
     reason: str = ""
+    #: A collateral note: who was contacted (23.6).
+    party: str = ""
 
     def fields(self) -> dict[str, str]:
         """Everything but the text (stored in the draft's fields_json)."""
@@ -75,10 +78,13 @@ class NoteEditor(Widget):
     late = reactive(False)
 
     def __init__(
-        self, values: NoteValues, *, locked_contact: bool = False, amending: bool = False, id: str | None = None
+        self, values: NoteValues, *, locked_contact: bool = False, amending: bool = False, id: str | None = None,
+        parties: list[str] | None = None,
     ) -> None:
         super().__init__(id=id)
         self._initial = values
+        #: the parties of the client's releases: the collateral note's choices (free text allowed)
+        self.parties = list(parties or [])
         self._loading = False
         self.locked_contact = locked_contact
         self.amending = amending
@@ -111,10 +117,23 @@ class NoteEditor(Widget):
                 with Vertical(classes="note-field reason"):
                     yield Label("Reason for the amendment (required, one line)", classes="field-label")
                     yield Input(v.reason, placeholder="what was wrong in the original", id="amend-reason", compact=True)
+        party_row = Horizontal(classes="note-fields party-row", id="party-row")
+        party_row.display = v.type == NoteType.COLLATERAL.value  # no flash of it on other notes' forms
+        with party_row:
+            with Vertical(classes="note-field reason"):
+                releases = f" (releases: {', '.join(self.parties)})" if self.parties else " (no release on file)"
+                yield Label(f"Party contacted{releases}", classes="field-label", id="party-label")
+                yield Input(v.party, placeholder="who was contacted: landlord, employer, agency", id="note-party",
+                            suggester=SuggestFromList(self.parties, case_sensitive=False), compact=True)
         yield Static("", id="note-status")
         yield TextArea(v.text, id="note-text", soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
 
+    def _show_party(self) -> None:
+        """The party field belongs to a collateral note only."""
+        self.query_one("#party-row").display = self.values().type == NoteType.COLLATERAL.value
+
     def on_mount(self) -> None:
+        self._show_party()
         if self.amending and not self.query_one("#amend-reason", Input).value:
             # An amendment starts with why: typed into the body, the reason would become note text (23.9).
             self.query_one("#amend-reason", Input).focus()
@@ -140,6 +159,7 @@ class NoteEditor(Widget):
             minutes=self.query_one("#note-minutes", Input).value,
             text=self.query_one("#note-text", TextArea).text,
             reason=self.query_one("#amend-reason", Input).value if self.amending else "",
+            party=self.query_one("#note-party", Input).value,
         )
 
     @property
@@ -176,4 +196,6 @@ class NoteEditor(Widget):
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
         event.stop()
+        if event.select.id == "note-type":
+            self._show_party()
         self._changed((event.select.id or "").replace("note-", ""))

@@ -169,3 +169,75 @@ class ConfirmPrompt(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class ReleaseReasonPrompt(ModalScreen[Any]):
+    """A collateral contact with no release in force covering the party: why was it shared? (23.6)
+
+    One key picks the reason (consent given verbally, emergency, other), Tab goes to
+    its words (required for other), Enter saves the note with it; Esc goes back to
+    the note, unsaved. The result is the reason as stored (`release_reason_text`)."""
+
+    DEFAULT_CLASSES = "prompt"
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Save note", show=True, priority=True),
+        # Enter saves from the reason's dropdown too (a letter picked it); an open list takes its own Enter.
+        Binding("enter", "submit", "Save note", show=False, priority=True),
+        Binding("escape", "cancel", "Back to the note", show=True),
+    ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "submit" and self.is_mounted:
+            from textual.widgets import Select
+
+            if self.query_one("#release-kind", Select).expanded:
+                return False
+        return True
+
+    def __init__(self, party: str, releases: list[str], reasons: dict[str, str],
+                 make: Callable[[str, str], str]) -> None:
+        super().__init__()
+        self.party = party
+        self.releases = releases
+        self.reasons = reasons
+        self.make = make
+
+    def compose(self) -> ComposeResult:
+        from caseterm.widgets.form_fields import PickSelect
+
+        covered = ", ".join(self.releases) if self.releases else "none"
+        with Vertical(classes="prompt-box"):
+            yield Label(f"No release of information covers {self.party}", classes="prompt-title")
+            yield Static(f"Releases in force: {covered}. Why was it shared? The reason is kept with the note.",
+                         classes="prompt-help")
+            yield PickSelect([(words, key) for key, words in self.reasons.items()], prompt="reason",
+                             id="release-kind", compact=True)
+            yield Input(placeholder="a few words (who agreed and when; the emergency)", id="release-words")
+            yield Label("", classes="prompt-error", id="prompt-error")
+            yield Static("a letter picks the reason · Tab to the words · Enter saves the note · Esc back",
+                         classes="prompt-help")
+
+    def on_mount(self) -> None:
+        self.query_one("#release-kind").focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        from textual.widgets import Select
+
+        kind = self.query_one("#release-kind", Select).value
+        if kind is Select.NULL or kind is Select.BLANK:
+            self.query_one("#prompt-error", Label).update("reason: pick one (consent given verbally, emergency, other)")
+            return
+        try:
+            result = self.make(str(kind), self.query_one("#release-words", Input).value)
+        except BadInput as err:
+            self.query_one("#prompt-error", Label).update("\n".join(err.errors))
+            return
+        self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
