@@ -58,9 +58,13 @@ class FrameWatch:
         return self.time
 
 
-def _client_ready(app) -> bool:  # noqa: ANN001
+def _client_ready(app, case_number: str | None = None) -> bool:  # noqa: ANN001
+    """The client screen is up with `case_number`'s notes (a kept screen shows the last
+    client's notes until it has read the new one's)."""
     screen = app.screen
     if type(screen).__name__ != "ClientScreen" or not screen.is_mounted:
+        return False
+    if case_number is not None and getattr(screen, "shown_case_number", screen.case_number) != case_number:
         return False
     found = screen.query("#note-list")
     if not found:
@@ -113,7 +117,8 @@ async def measure(n: int, opens: int) -> tuple[list[float], list[float], float]:
             table.move_cursor(row=row, animate=False)
             table.focus()
             await pilot.pause()
-            watch = FrameWatch(driver, lambda: _client_ready(app))
+            case_number = str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+            watch = FrameWatch(driver, lambda: _client_ready(app, case_number))
             t2 = time.perf_counter()
             await pilot.press("enter")
             t3 = await watch.wait()
