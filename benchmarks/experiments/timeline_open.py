@@ -81,6 +81,11 @@ def patch() -> None:
     span(NoteScreen, "__init__")
     span(ScheduleScreen, "on_mount")
     span(ScheduleScreen, "__init__")
+    span(ScheduleScreen, "load_day")
+    span(ScheduleScreen, "_show_day_now")
+    span(ScheduleScreen, "on_screen_resume")
+    span(NoteScreen, "compose")
+    span(NoteScreen, "_refresh_status")
     span(DueToday, "watch_items")
     span(Screen, "_refresh_layout")
     span(Compositor, "render_update")
@@ -123,6 +128,9 @@ async def run(n: int, opens: int, what: str) -> None:
         await pilot.pause()
         table = app.screen.query_one("#caseload-table")
         total = table.row_count
+        import gc
+
+        OUT.append(f"frozen objects: {gc.get_freeze_count():,}; tracked: {len(gc.get_objects()):,}")
         for k in range(opens + 1):
             table = app.screen.query_one("#caseload-table")
             table.move_cursor(row=int(k * (total - 1) / max(opens, 1)), animate=False)
@@ -136,8 +144,10 @@ async def run(n: int, opens: int, what: str) -> None:
                 key = "n" if what == "note" else "m"
                 ready = lambda: type(app.screen).__name__ == "NoteScreen" and app.screen.is_mounted  # noqa: E731
             elif what == "schedule":
-                key = "s"
-                ready = lambda: type(app.screen).__name__ == "ScheduleScreen" and app.screen.is_mounted  # noqa: E731
+                key = "2"
+                import bench_schedule
+
+                ready = lambda: bench_schedule._schedule_ready(app)  # noqa: E731
             else:
                 case_number = str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
                 key, ready = "enter", lambda: bench._client_ready(app, case_number)
@@ -167,6 +177,8 @@ async def run(n: int, opens: int, what: str) -> None:
             if k:
                 OUT.append("  render: " + ", ".join(f"{name} {1000 * t:.1f}" for name, t in sorted(RENDER.items(), key=lambda kv: -kv[1])))
                 OUT.append(f"  widgets on screen: {len(list(app.screen.walk_children()))}")
+            if what == "schedule":
+                await pilot.press("1")
             while type(app.screen).__name__ != "CaseloadScreen":
                 await pilot.press("escape")
                 await pilot.pause()
