@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from caseterm import clock
 from caseterm.app import CasetermApp
-from caseterm.models import AuditEntry as Audit, Client
+from caseterm.models import AuditEntry as Audit, Client, Note
 from caseterm.screens.client import ClientScreen
 from caseterm.services import notes as notes_service
 from caseterm.store import session_scope
@@ -106,3 +106,32 @@ async def test_a_file_opened_over_the_kept_one_is_a_screen_of_its_own(engine, tw
         await settle(app, pilot)
         assert app.screen is first
         assert all("first client visit" in t for t in texts(first))
+
+
+async def test_a_long_file_shows_every_note_and_an_old_one_asked_for(engine, two_clients) -> None:
+    """The entries past a screenful are added after the first frame: all of them arrive,
+    in order, and a note asked for (from search) is found even if it is among them."""
+    with session_scope(engine) as s:
+        c = s.exec(select(Client).where(Client.case_number == "C2")).one()
+        for day in range(3, 43):
+            notes_service.add_note(
+                s, c, text=f"older note {day}", type=NoteType.CONTACT,
+                contact_at=NOW - dt.timedelta(days=day), method=ContactMethod.PHONE,
+                outcome=ContactOutcome.REACHED, minutes=10,
+            )
+        oldest = s.exec(select(Note.id).where(Note.text == "older note 42")).one()
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_client("C2", "notes", note_id=oldest)
+        await settle(app, pilot)
+        screen = app.screen
+        timeline = screen.query_one(NoteTimeline)
+        assert timeline.option_count == 42
+        assert "older note 42" in str(timeline.get_option_at_index(41).prompt)
+        assert timeline.highlighted == 41
+        await pilot.press("escape")
+        await settle(app, pilot)
+        again = await open_file(app, pilot, "C2")
+        assert again.query_one(NoteTimeline).option_count == 42
+        assert again.query_one(NoteTimeline).highlighted == 0
