@@ -212,9 +212,6 @@ class StartupMixin:
         self._due_published = number
         self.due_failed = False
         self.due_items = items
-        if not getattr(self, "_heap_frozen", False):
-            self._heap_frozen = True
-            self.call_after_refresh(freeze_start_up_heap)
 
     def _worker_ended(self, event: Worker.StateChanged) -> None:
         self._worker_failed(event)
@@ -248,14 +245,3 @@ class StartupMixin:
         self.data_version += 1
         self._due_started = True
         self.refresh_due(message.client_id, message.case_number)
-
-
-def freeze_start_up_heap() -> None:
-    """Once the first due list is shown: what start-up built (the caseload rows, the
-    first due list, the screens, the imported modules) moves out of the collector's
-    reach (`gc.freeze`). A full collection then walks only what was made since: at
-    10,000 clients an unfrozen one took 1.5 s on a loaded machine and landed on
-    whatever the user did next, e.g. opening a client (issue 25.3)."""
-    import gc
-
-    gc.freeze()
