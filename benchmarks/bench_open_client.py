@@ -11,7 +11,7 @@ cards are all mounted. Escape goes back (untimed) before the next open.
 
 Baseline, in the same app and loop: pushing a bare Screen (header, one line,
 footer) and waiting for its frame — what Textual itself needs to show a screen.
-Goal: < 50 ms at 150 clients, < 100 ms at 10,000.
+Goal (issue 25.3): < 50 ms at 150 and at 10,000 clients.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ os.environ["BENCH_READY"] = "manual"
 
 from _common import db_url, ensure, fmt_ms, line, median, pin_in_process, record  # noqa: E402
 
-GOALS_MS = {150: 50.0, 10_000: 100.0}
+GOALS_MS = {150: 50.0, 10_000: 50.0}  # issue 25.3 (issue 8 asked < 100 ms at 10,000)
 
 
 async def _wait(predicate, timeout: float = 180.0, step: float = 0.0005) -> None:  # noqa: ANN001
@@ -58,9 +58,13 @@ class FrameWatch:
         return self.time
 
 
-def _client_ready(app) -> bool:  # noqa: ANN001
+def _client_ready(app, case_number: str | None = None) -> bool:  # noqa: ANN001
+    """The client screen is up with `case_number`'s notes (a kept screen shows the last
+    client's notes until it has read the new one's)."""
     screen = app.screen
     if type(screen).__name__ != "ClientScreen" or not screen.is_mounted:
+        return False
+    if case_number is not None and getattr(screen, "shown_case_number", screen.case_number) != case_number:
         return False
     found = screen.query("#note-list")
     if not found:
@@ -113,7 +117,8 @@ async def measure(n: int, opens: int) -> tuple[list[float], list[float], float]:
             table.move_cursor(row=row, animate=False)
             table.focus()
             await pilot.pause()
-            watch = FrameWatch(driver, lambda: _client_ready(app))
+            case_number = str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+            watch = FrameWatch(driver, lambda: _client_ready(app, case_number))
             t2 = time.perf_counter()
             await pilot.press("enter")
             t3 = await watch.wait()

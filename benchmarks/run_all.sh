@@ -12,6 +12,8 @@ if [ "${QUICK:-0}" = 1 ]; then R=3; O=5; else R=5; O=15; fi
 "$PY" benchmarks/generate.py || exit 1  # no-op when the databases exist
 "$PY" benchmarks/bench_startup.py --runs "$R" --due
 "$PY" benchmarks/bench_open_client.py --opens "$O"
+"$PY" benchmarks/bench_note_form.py --opens "$O"
+"$PY" benchmarks/bench_schedule.py --opens "$O"
 "$PY" benchmarks/bench_note_save.py --runs $((R * 2))
 "$PY" benchmarks/bench_search.py --runs "$R"
 "$PY" benchmarks/bench_agenda.py --runs "$R"

@@ -51,13 +51,26 @@ def _caseload_screen() -> "Screen":
 def _schedule_screen() -> "Screen":
     from caseterm.screens.schedule import ScheduleScreen
 
-    return ScheduleScreen()
+    return _styled_now(ScheduleScreen())
+
+
+def _styled_now(screen: "Screen") -> "Screen":
+    """A mode's screen made just now is styled from the stylesheet in force when it mounts.
+
+    Textual marks a new screen's styles out of date (`_css_update_count` -1), so the
+    first switch to its mode re-read every stylesheet and restyled every widget of
+    every screen (`App.refresh_css`), twice for the first schedule (~20 ms of CPU each
+    on a loaded machine; issue 25.3). A theme change still refreshes it (`watch_theme`)."""
+    from textual._context import active_app
+
+    screen._css_update_count = active_app.get()._css_update_count
+    return screen
 
 
 def _team_screen() -> "Screen":
     from caseterm.screens.team import TeamScreen
 
-    return TeamScreen()
+    return _styled_now(TeamScreen())
 
 
 def _clients_provider():  # noqa: ANN202 - lazy provider for the palette

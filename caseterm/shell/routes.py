@@ -21,7 +21,19 @@ class RoutesMixin:
         Screens open a file through here rather than importing the client screen."""
         from caseterm.screens.client import ClientScreen
 
-        self.push_screen(ClientScreen(case_number, tab=tab, note_id=note_id))
+        kept: ClientScreen | None = getattr(self, "_kept_client_screen", None)
+        stacked = kept is not None and any(kept in stack for stack in self._screen_stacks.values())
+        if kept is not None and kept.is_mounted and not stacked:
+            # One file screen is kept and re-pointed (issue 25.3): no compose per open.
+            kept.show_client(case_number, tab, note_id=note_id)
+            self.push_screen(kept)
+            return
+        screen = ClientScreen(case_number, tab=tab, note_id=note_id)
+        if kept is None:
+            self.install_screen(screen, name="client-file")
+            self._kept_client_screen = screen
+        # A second file over the kept one (search from a file): a screen of its own, dropped on close.
+        self.push_screen(screen)
 
     def open_note(
         self,

@@ -73,6 +73,7 @@ class NoteTimeline(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.threads: list[NoteThread] = []
+        self._rest: list[NoteThread] = []
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"note-timeline--{name}", partial=True)
@@ -121,15 +122,34 @@ class NoteTimeline(OptionList):
                 body.append(line, style=styles[part.op])
         return body
 
+    #: An entry is at least this many lines (heading, signature, text, gap): entries
+    #: beyond a screenful of them are added after the first frame.
+    MIN_ENTRY_LINES = 4
+
     def show(self, threads: list[NoteThread]) -> None:
-        """Replace the entries, keeping the highlight on the same note if it is still there."""
+        """Replace the entries, keeping the highlight on the same note if it is still there.
+
+        Adding an option wraps its text to measure it; a file's first frame needs only
+        the entries a screen can hold, so the rest are added once it is painted
+        (wrapping every note was two thirds of opening a file's own work; issue 25.3).
+        """
         keep = self.highlighted_option.id if self.highlighted_option is not None else None
         self.threads = threads
-        self.set_options(Option(self.entry(t), id=str(t.current.id)) for t in threads)
-        if not threads:
-            return
         ids = [str(t.current.id) for t in threads]
-        self.highlighted = ids.index(keep) if keep in ids else 0
+        index = ids.index(keep) if keep in ids else 0
+        first = max(index + 1, self.app.size.height // self.MIN_ENTRY_LINES + 1)
+        self.set_options(Option(self.entry(t), id=str(t.current.id)) for t in threads[:first])
+        self._rest = threads[first:]
+        if self._rest:
+            self.call_after_refresh(self._add_rest)
+        if threads:
+            self.highlighted = index
+
+    def _add_rest(self) -> None:
+        """The entries `show` left for after the first frame (none if shown again meanwhile)."""
+        rest, self._rest = getattr(self, "_rest", []), []
+        if rest:
+            self.add_options(Option(self.entry(t), id=str(t.current.id)) for t in rest)
 
     @property
     def current_thread(self) -> NoteThread | None:
@@ -142,6 +162,7 @@ class NoteTimeline(OptionList):
         """Highlight the entry holding this note (current or amended version)."""
         for index, thread in enumerate(self.threads):
             if any(n.id == note_id for n in (thread.current, *thread.superseded)):
+                self._add_rest()
                 self.highlighted = index
                 self.scroll_to_highlight(top=True)
                 return True

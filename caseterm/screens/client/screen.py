@@ -80,6 +80,7 @@ class ClientScreen(
         self.form_reason = form_reason
         self.initial_tab = TAB_ALIASES.get(tab or "", tab) if tab else None
         self.client: Client | None = None
+        self.shown_case_number: str | None = None
         self._stale = False
         #: record tabs whose widgets exist / whose data changed since they were shown
         self._built: set[str] = set()
@@ -121,6 +122,36 @@ class ClientScreen(
     def on_mount(self) -> None:
         for tab_id in self._built:
             self._setup_table(tab_id)
+        app = self.app
+        if hasattr(app, "data_version"):
+            self.watch(app, "data_version", self._data_changed, init=False)
+        if hasattr(app, "show_sidebar"):
+            self.watch(app, "show_sidebar", self._sidebar_shown)
+        if hasattr(app, "due_items"):
+            self.watch(app, "due_items", self._show_client_due, init=False)
+        self._opened()
+
+    def show_client(self, case_number: str, tab: str | None = None, *, note_id: int | None = None) -> None:
+        """Point this (kept) screen at another client's file before it is pushed again.
+
+        The app keeps one client screen installed (`RoutesMixin.open_client`): opening a
+        file then reads one client's rows and repaints, instead of composing, styling
+        and laying out some fifty widgets each time (issue 25.3). Everything one open
+        could leave behind is reset here: tab, engagement filter, highlight, cursors.
+        """
+        self.case_number = case_number
+        self.note_id = note_id
+        self.form_request = None
+        self.form_reason = ""
+        self.initial_tab = TAB_ALIASES.get(tab or "", tab) if tab else None
+        self.client = None
+        self.shown_case_number: str | None = None
+        self._cursor_rows = {}
+        self._drafts = []
+        self._repointed = True
+
+    def _opened(self) -> None:
+        """What each open of a file does: read it, audit the open, focus, offer drafts."""
         try:
             self.reload()
         except BadInput as err:
@@ -133,12 +164,8 @@ class ClientScreen(
 
             case_number = self.client.case_number if self.client else self.case_number
             app.audit(AuditAction.CLIENT_OPENED, case_number, f"tab={self.initial_tab or 'notes'}")
-        if hasattr(app, "data_version"):
-            self.watch(app, "data_version", self._data_changed, init=False)
-        if hasattr(app, "show_sidebar"):
-            self.watch(app, "show_sidebar", self._sidebar_shown)
         if hasattr(app, "due_items"):
-            self.watch(app, "due_items", self._show_client_due)
+            self._show_client_due(app.due_items)
         self.call_after_refresh(self._focus_tab)
         if self.note_id is not None:
             self.call_after_refresh(self.select_note, self.note_id)
@@ -146,6 +173,22 @@ class ClientScreen(
             self.call_after_refresh(self._open_requested_form)
         else:
             self._offer_drafts()
+
+    def _reopen(self) -> None:
+        """A kept screen shown again for `show_client`'s client: back to the tab asked for, then read."""
+        self._repointed = False
+        self.set_reactive(ClientScreen.engagement_only, False)
+        tabs = self.query_one("#client-tabs", TabbedContent)
+        tabs.active = self.initial_tab if self.initial_tab in dict(TABS) else "notes"
+        timeline = self.query_one("#note-list", NoteTimeline)
+        timeline.highlighted = None
+        timeline.scroll_home(animate=False)
+        self._reflow()
+        self._opened()
+        # The sidebar of a screen that was not showing catches up after this frame.
+        from caseterm.widgets.due_today import DueToday
+
+        self.call_after_refresh(self.query_one(DueToday).catch_up)
 
     def _open_requested_form(self) -> None:
         """The form whose record clears the due item `x` was pressed on, prefilled."""
@@ -274,6 +317,8 @@ class ClientScreen(
             self._show_card(client, card_name(session, client))
             self._show_notes(session, client)
             self._show_drafts(session, client)
+            #: whose file is on show (a kept screen is re-pointed before it reads the next one)
+            self.shown_case_number = client.case_number
         self._tab_stale = set(self._built)
         active = self.active_tab
         if active in self._built:
@@ -309,8 +354,10 @@ class ClientScreen(
             self._stale = True
 
     def on_screen_resume(self) -> None:
+        if getattr(self, "_repointed", False) and self.is_mounted:
+            self._reopen()
         # Coming back from note entry or a form: show what was written meanwhile.
-        if self._stale and self.is_mounted:
+        elif self._stale and self.is_mounted:
             self.reload()
 
     def _sidebar_shown(self, shown: bool) -> None:
