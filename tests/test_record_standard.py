@@ -99,31 +99,6 @@ def test_editing_into_a_home_visit_is_refused_moving_one_out_is_not(engine, dana
             appointments.set_status(s, cancelled.id, "scheduled")
 
 
-def test_a_home_visit_moved_to_the_office_keeps_its_kind(engine, dana):
-    """23.9: Ctrl+O moves the visit, it does not re-kind it. The home visit at the
-    office may be edited, rescheduled and put back to scheduled; back home it is refused."""
-    with session_scope(engine) as s:
-        old = Appointment(client_id=dana.id, start=dt.datetime(2026, 11, 5, 10), kind=AppointmentKind.HOME_VISIT, place=Place.HOME)
-        s.add(old)
-        s.flush()
-        old_id = old.id
-    with pytest.raises(appointments.HomeVisitRefused) as err, session_scope(engine) as s:
-        records.save_appointment(s, client(s, "DV-1"), {"start": "2026-11-06 10:00", "minutes": "60", "kind": "home_visit", "place": "home"}, old_id)
-    assert err.value.fix == {"place": "office"}  # the offer keeps the kind
-    with session_scope(engine) as s:
-        moved = records.save_appointment(s, client(s, "DV-1"), {"start": "2026-11-05 10:00", "minutes": "60", "kind": "home_visit", "place": "office"}, old_id)
-        assert (moved.kind, moved.place) == (AppointmentKind.HOME_VISIT, Place.OFFICE)
-    with session_scope(engine) as s:
-        titles = [i.title for i in due.due_items(s, NOW.date()) if i.rule == "dv-home-visit"]
-        assert titles == []  # at the office: nothing to move
-        again = appointments.reschedule(s, old_id, dt.datetime(2026, 11, 9, 10))
-        assert (again.kind, again.place) == (AppointmentKind.HOME_VISIT, Place.OFFICE)
-        appointments.set_status(s, again.id, "cancelled")
-        appointments.set_status(s, again.id, "scheduled")
-    with pytest.raises(BadInput, match="no home visits"), session_scope(engine) as s:
-        records.save_appointment(s, client(s, "DV-1"), {"start": "2026-11-05 10:00", "minutes": "60", "kind": "home_visit", "place": "home"}, old_id)
-
-
 # -- the fields each note type needs -------------------------------------------
 
 

@@ -100,11 +100,11 @@ async def test_a_home_visit_for_a_dv_client_is_refused_and_the_office_offered(se
         await pilot.press("ctrl+o")
         await pilot.pause()
         assert form.query_one("#field-place", Select).value == "office"
-        assert form.query_one("#field-kind", Select).value == "home_visit"  # the kind stays (23.9)
+        assert form.query_one("#field-kind", Select).value == "other"
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert app.screen is screen
-    assert appointments_of(seeded) == [(AppointmentKind.HOME_VISIT, Place.OFFICE, dt.datetime(2026, 11, 4, 12))]
+    assert appointments_of(seeded) == [(AppointmentKind.OTHER, Place.OFFICE, dt.datetime(2026, 11, 4, 12))]
 
 
 async def test_a_contact_note_without_a_method_is_refused_and_the_draft_kept(seeded):
@@ -314,5 +314,4 @@ async def test_x_on_a_dv_home_visit_item_opens_its_form_with_the_office_offered(
         await settle(app, pilot)
         assert isinstance(app.screen, ClientScreen)
         assert all(i.rule != "dv-home-visit" for i in app.due_items)
-    # moved, not re-kinded: still the home visit, now at the office (23.9)
-    assert appointments_of(seeded) == [(AppointmentKind.HOME_VISIT, Place.OFFICE, dt.datetime(2026, 11, 4, 10))]
+    assert appointments_of(seeded) == [(AppointmentKind.OTHER, Place.OFFICE, dt.datetime(2026, 11, 4, 10))]

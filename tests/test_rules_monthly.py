@@ -219,7 +219,7 @@ def test_dv_home_visit(day: dt.date, fires: bool) -> None:
     ("kind", "place", "status", "fires"),
     [
         (AppointmentKind.HOME_VISIT, Place.HOME, AppointmentStatus.SCHEDULED, True),
-        (AppointmentKind.HOME_VISIT, Place.OFFICE, AppointmentStatus.SCHEDULED, False),  # moved, kind kept (23.9)
+        (AppointmentKind.HOME_VISIT, Place.OFFICE, AppointmentStatus.SCHEDULED, True),   # kind says home visit
         (AppointmentKind.FSSP, Place.HOME, AppointmentStatus.SCHEDULED, True),           # place says home
         (AppointmentKind.FSSP, Place.OFFICE, AppointmentStatus.SCHEDULED, False),        # moved to the office
         (AppointmentKind.HOME_VISIT, Place.HOME, AppointmentStatus.CANCELLED, False),

@@ -263,18 +263,17 @@ def is_home_visit(appt: ApptSnap) -> bool:
 
 @rule("dv-home-visit")
 def dv_home_visit(snap: Snapshot, policy: Any, day: dt.date) -> Iterator[DueItem]:
-    """Every scheduled meeting at the client's home (a home visit, or any kind
-    with place home) from `day` on of a client flagged for domestic violence in
-    the home: move it to the office (004: "Home visits should not take place if
-    there is a report of domestic violence in the home. Instead, schedule the
-    meeting in your office."). Due at once; cleared when the visit is moved
-    (the place no longer home: a home visit moved to the office keeps its kind,
-    23.9), cancelled or rescheduled, or the flag is cleared."""
+    """Every scheduled home visit (kind home visit, or place home) from `day` on
+    of a client flagged for domestic violence in the home: move it to the
+    office (004: "Home visits should not take place if there is a report of
+    domestic violence in the home. Instead, schedule the meeting in your
+    office."). Due at once; cleared when the visit is moved (kind and place no
+    longer home), cancelled or rescheduled, or the flag is cleared."""
     for client in snap.clients:
         if not client.dv_in_home:
             continue
         for appt in client.appointments:
-            if appt.status != AppointmentStatus.SCHEDULED or appt.day < day or appt.place != Place.HOME:
+            if appt.status != AppointmentStatus.SCHEDULED or appt.day < day or not is_home_visit(appt):
                 continue
             what = "home visit" if appt.kind == AppointmentKind.HOME_VISIT else f"{kind_label(appt.kind)} at home"
             yield item(

@@ -120,19 +120,16 @@ def is_home_visit(kind: AppointmentKind | str | None, place: Place | str | None)
 class HomeVisitRefused(BadInput):
     """A home visit for a client flagged for domestic violence in the home (004).
 
-    `fix`: the form values that book the same meeting at the office instead. An
-    existing appointment keeps its kind, only the place changes (23.9: a home
-    visit moved to the office is still the visit); a new booking of kind home
-    visit becomes an appointment ("other"), since that kind is not offered.
+    `fix`: the form values that book the same meeting at the office instead.
     """
 
-    def __init__(self, client: Client, kind: AppointmentKind | str | None, existing: bool = False) -> None:
+    def __init__(self, client: Client, kind: AppointmentKind | str | None) -> None:
         super().__init__(
             f"place: no home visits for {client.display_name} ({client.case_number}): domestic violence "
             "in the home is reported. \"Instead, schedule the meeting in your office\" (004)."
         )
         self.fix: dict[str, str] = {"place": Place.OFFICE.value}
-        if kind == AppointmentKind.HOME_VISIT and not existing:
+        if kind == AppointmentKind.HOME_VISIT:
             self.fix["kind"] = AppointmentKind.OTHER.value
         self.fix_label = "Book it at the office instead"
 
@@ -155,10 +152,7 @@ def check_home_visit_safety(
         return
     if before is not None and is_home_visit(before.kind, before.place) and status != AppointmentStatus.SCHEDULED:
         return
-    # The place is what is unsafe: an existing home visit moved away from the home keeps its kind (23.9).
-    if place != Place.HOME and before is not None and before.kind == AppointmentKind.HOME_VISIT:
-        return
-    raise HomeVisitRefused(client, kind, existing=before is not None)
+    raise HomeVisitRefused(client, kind)
 
 
 def list_for_day(session: Session, day: dt.date) -> list[AppointmentRow]:
@@ -240,7 +234,7 @@ def set_status(session: Session, appointment_id: int, status: AppointmentStatus 
     if new is AppointmentStatus.SCHEDULED and appt.status is not AppointmentStatus.SCHEDULED:
         client = session.get(Client, appt.client_id)
         assert client is not None
-        check_home_visit_safety(client, appt.kind, appt.place, before=appt)
+        check_home_visit_safety(client, appt.kind, appt.place)
     if new in (AppointmentStatus.KEPT, AppointmentStatus.NO_SHOW) and appt.start.date() > clock.today():
         raise BadInput(
             f"appointment on {appt.start:%Y-%m-%d}: cannot be marked {STATUS_LABELS[new]} before it happens"
@@ -357,7 +351,7 @@ def reschedule(session: Session, appointment_id: int, new_start: dt.datetime) ->
         raise BadInput(f"new time {new_start:%Y-%m-%d %H:%M}: is in the past")
     client = session.get(Client, old.client_id)
     assert client is not None
-    check_home_visit_safety(client, old.kind, old.place, before=old)
+    check_home_visit_safety(client, old.kind, old.place)
     old.status = AppointmentStatus.RESCHEDULED
     session.add(old)
     new = Appointment(

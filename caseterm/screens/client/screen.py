@@ -18,7 +18,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from caseterm.screens.footer import CompactFooterMixin
 from caseterm.errors import BadInput
-from caseterm.vocabulary import Place
+from caseterm.vocabulary import AppointmentKind, Place
 from caseterm.services import records
 from caseterm.services.clients import get_client
 from caseterm.widgets.note_card import NoteTimeline
@@ -530,7 +530,9 @@ class ClientScreen(
                 help_text = f"{help_text} {safety}".strip()
                 current = records.get_record(session, client, "appointment", record_id) if record_id else None
                 if current is not None and is_home_visit(current.kind, current.place):
-                    fix = {"place": Place.OFFICE.value}  # the kind stays: only the place moves (23.9)
+                    fix = {"place": Place.OFFICE.value}
+                    if current.kind is AppointmentKind.HOME_VISIT:
+                        fix["kind"] = AppointmentKind.OTHER.value
                     fix_label = "Move it to the office"
         for f in fields:
             if prefill and f.name in prefill:
