@@ -48,8 +48,12 @@ def made_trail(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def trail(made_trail: Path, tmp_path: Path) -> Path:
     """This test's own copy of the made trail (a closed file: every process that wrote it has exited)."""
     db = tmp_path / "trail.db"
-    with sqlite3.connect(made_trail) as source, sqlite3.connect(db) as copy:
+    source, copy = sqlite3.connect(made_trail), sqlite3.connect(db)
+    try:
         source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
     os.chmod(db, 0o600)
     return db
 
