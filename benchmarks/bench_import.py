@@ -13,6 +13,9 @@ so one run's peak never hides another's). `--reimport` also times importing
 the same file a second time into the database the first import filled (the
 "nothing changed" path).
 
+Under BENCH_PG (benchmarks/_pg.py) each run imports into a fresh, migrated
+PostgreSQL database in the benchmark cluster (as its owner), dropped afterwards.
+
 BENCH_TREE (see _common.py) measures another version of caseterm's import
 with the same file and the same empty database.
 """
@@ -27,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import OUT, PYTHON, ROOT, TREE, isolated_env, line, median, record
+from _common import OUT, PG, PYTHON, ROOT, TREE, discard_copy, isolated_env, line, median, record
 
 sys.path.insert(0, str(ROOT))
 
@@ -90,17 +93,25 @@ def _comparable(text: str) -> str:
     return fixed.replace(",\n  ]", "\n  ]")
 
 
-def empty_db() -> Path:
-    """A fresh, migrated, empty database (migration time is not the import's)."""
+def empty_db() -> Path | str:
+    """A fresh, migrated, empty database (migration time is not the import's);
+    under BENCH_PG a new PostgreSQL database's URL."""
     from caseterm.store import open_store, resolve_url
 
+    if PG:
+        import _pg
+
+        cluster = _pg.cluster()
+        url = cluster.url(cluster.create_database())
+        open_store(url).dispose()
+        return url
     folder = Path(tempfile.mkdtemp(prefix="import-", dir=OUT))
     path = folder / "empty.db"
     open_store(resolve_url(str(path))).dispose()
     return path
 
 
-def run_import(db: Path, source: Path) -> tuple[float, float, int, str]:
+def run_import(db: Path | str, source: Path) -> tuple[float, float, int, str]:
     """(seconds, peak MiB, exit status, last line of output) of one `caseterm import`."""
     cmd = [PYTHON, "-m", "caseterm", "--db", str(db), "import", str(source)]
     t0 = time.perf_counter()
@@ -139,7 +150,9 @@ def main() -> None:
                 again.append(seconds)
                 again_peaks.append(peak)
         print(f"  run: {times[-1]:.1f} s, {peaks[-1]:.0f} MiB; {last}", file=sys.stderr)
-    print(f"import of {source.name} ({size_mb:.1f} MB) into an empty database, median of {args.runs} runs (tree {TREE})")
+        if PG:
+            discard_copy(db)  # drops the scratch PostgreSQL database
+    print(f"import of {source.name} ({size_mb:.1f} MB) into an empty {'PostgreSQL ' if PG else ''}database, median of {args.runs} runs (tree {TREE})")
     line("wall time", f"{median(times):.1f} s", f"runs: {', '.join(f'{t:.1f}' for t in times)}")
     line("peak RSS", f"{median(peaks):.0f} MiB", f"{median(peaks) / (size_mb / 1.048576):.1f}x the file")
     summary: dict[str, object] = {"file_mb": round(size_mb, 1), "runs": args.runs, "seconds": round(median(times), 2),

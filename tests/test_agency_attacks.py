@@ -71,9 +71,9 @@ class Agency:
 
 
 @pytest.fixture
-def agency(pg_cluster, pg_url: str) -> Iterator[Agency]:  # noqa: ANN001
+def agency(pg_cluster, pg_migrated_url: str) -> Iterator[Agency]:  # noqa: ANN001
     clock.pin(dt.date(2026, 11, 2), dt.time(12, 0))
-    engine = open_store(pg_url)
+    engine = open_store(pg_migrated_url)
     with session_scope(engine) as s:
         workers.team_init(s, AGENCY_ZONE)
         for login, name, role, boss in ((SUE, "Sue Park", WorkerRole.SUPERVISOR, None),
@@ -95,7 +95,7 @@ def agency(pg_cluster, pg_url: str) -> Iterator[Agency]:  # noqa: ANN001
         workers.find_worker(s, IVY).active = False
         today = workers.agency_today(s)
     engine.dispose()
-    yield Agency(pg_cluster, make_url(normalise_url(pg_url)).database, today)
+    yield Agency(pg_cluster, make_url(normalise_url(pg_migrated_url)).database, today)
 
 
 def clients_of(agency: Agency, login: str, conn: psycopg.Connection | None = None) -> list[str]:

@@ -71,11 +71,11 @@ def _client(session, case_number: str, worker: str | None) -> Client:  # noqa: A
 
 
 @pytest.fixture
-def agency(pg_cluster, pg_url: str):  # noqa: ANN001
+def agency(pg_cluster, pg_migrated_url: str):  # noqa: ANN001
     """sue supervises ana and ben; carl has no supervisor; ada is an admin. Two clients each for ana,
     one for ben, one for carl, each with a note (written by the database owner)."""
     clock.pin(dt.date(2026, 11, 2), dt.time(12, 0))  # the notes below are written on time
-    owner = open_store(pg_url)
+    owner = open_store(pg_migrated_url)
     with session_scope(owner) as s:
         workers.team_init(s)
         for login, name, role, boss in ((SUE, "Sue Park", WorkerRole.SUPERVISOR, None),
@@ -87,7 +87,7 @@ def agency(pg_cluster, pg_url: str):  # noqa: ANN001
             workers.ensure_login_role(s, login, role, None)
         for number, worker in (("A-1", ANA), ("A-2", ANA), ("B-1", BEN), ("C-1", CARL)):
             _client(s, number, worker)
-    agency = Agency(pg_cluster, make_url(normalise_url(pg_url)).database, owner, {})
+    agency = Agency(pg_cluster, make_url(normalise_url(pg_migrated_url)).database, owner, {})
     yield agency
     for engine in agency.engines.values():
         engine.dispose()

@@ -27,14 +27,34 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
                           env=dict(os.environ), timeout=120)
 
 
+@pytest.fixture(scope="module")
+def made_trail(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with a live trail of a few entries (real commands, each audited), made once
+    per module: five processes, ~7 s of CPU, that every test here would otherwise repeat."""
+    folder = tmp_path_factory.mktemp("trail")
+    db = folder / "trail.db"
+    env = dict(os.environ, XDG_DATA_HOME=str(folder / "data"), XDG_CONFIG_HOME=str(folder / "config"),
+               XDG_STATE_HOME=str(folder / "state"), XDG_CACHE_HOME=str(folder / "cache"))
+    for name in ("CASETERM_DB", "CASETERM_TODAY", "CASETERM_NOW", "CASETERM_PASSPHRASE"):
+        env.pop(name, None)
+    for args in (["import", str(SAMPLE)], *[["export", "-o", "-"]] * 3, ["backup", "-o", str(folder / "b.db")]):
+        made = subprocess.run([sys.executable, "-m", "caseterm", "--db", str(db), *args], capture_output=True,
+                              text=True, env=env, timeout=120)
+        assert made.returncode == 0, made.stderr
+    return db
+
+
 @pytest.fixture
-def trail(tmp_path: Path) -> Path:
-    """A database with a live trail of a few entries (real commands, each audited)."""
+def trail(made_trail: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the made trail (a closed file: every process that wrote it has exited)."""
     db = tmp_path / "trail.db"
-    assert run("--db", str(db), "import", str(SAMPLE)).returncode == 0
-    for _ in range(3):
-        assert run("--db", str(db), "export", "-o", "-").returncode == 0
-    assert run("--db", str(db), "backup", "-o", str(tmp_path / "b.db")).returncode == 0
+    source, copy = sqlite3.connect(made_trail), sqlite3.connect(db)
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    os.chmod(db, 0o600)
     return db
 
 

@@ -88,13 +88,13 @@ def test_the_check_passes_when_nothing_changed_and_names_someone_when_unstamped(
         records.check_unchanged(s, "referral", rid, opened)  # the second save goes through
 
 
-def test_on_the_server_the_check_names_the_other_login(pg_cluster, pg_url: str) -> None:  # noqa: ANN001
+def test_on_the_server_the_check_names_the_other_login(pg_cluster, pg_migrated_url: str) -> None:  # noqa: ANN001
     """Two logins edit one appointment on PostgreSQL: the loser is told the winner's login."""
     from caseterm.services import workers
     from caseterm.vocabulary import WorkerRole
 
     clock.pin(NOW.date(), NOW.time())
-    owner = open_store(pg_url)
+    owner = open_store(pg_migrated_url)
     with session_scope(owner) as s:
         workers.team_init(s)
         for login in ("t_vic", "t_wes"):
@@ -104,7 +104,7 @@ def test_on_the_server_the_check_names_the_other_login(pg_cluster, pg_url: str) 
         s.add(c)
         s.flush()
         s.add(Appointment(client_id=c.id, start=dt.datetime(2026, 11, 5, 9, 0)))
-    database = pg_url.split("/")[3].split("?")[0]
+    database = pg_migrated_url.split("/")[3].split("?")[0]
     vic, wes = (open_store(pg_cluster.url(database, user=u)) for u in ("t_vic", "t_wes"))
     with session_scope(vic) as s:
         appt_id = s.exec(select(Appointment)).one().id

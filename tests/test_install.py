@@ -26,9 +26,11 @@ def test_wheel_installs_and_runs_outside_the_source_tree(tmp_path: Path) -> None
     assert "caseterm/policy.toml" in names
 
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-    pip = venv / "bin" / "pip"
-    subprocess.run([str(pip), "install", "-q", str(wheel)], check=True, capture_output=True, timeout=900)
+    # A fresh venv without pip of its own, filled by this pip (`--python`), its dependencies from the
+    # index as a user's install; not byte-compiled (half the install's CPU; 28 s -> ~17 s for the test).
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=300)
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q",
+                    "--no-compile", str(wheel)], check=True, capture_output=True, timeout=900)
     caseterm = venv / "bin" / "caseterm"
     away = tmp_path / "elsewhere"
     away.mkdir()

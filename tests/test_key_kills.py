@@ -93,16 +93,51 @@ def bulk(db: Path, copies: int) -> int:
     return count
 
 
-@pytest.fixture
-def big(tmp_path: Path) -> tuple[Path, int]:
-    """A plain caseterm database of several thousand notes (a few MB: an export takes a moment)."""
+def _as_jo_smith() -> None:
     settings = paths.settings_path()
     settings.parent.mkdir(parents=True, exist_ok=True)
     settings.write_text('full_name = "Jo Smith"\n', encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def made_big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """A plain caseterm database of several thousand notes (a few MB: an export takes a moment),
+    made once per module in folders of its own (the demo and its notes: seconds of CPU a test)."""
+    from caseterm import config
+
+    home = tmp_path_factory.mktemp("big-home")
+    with pytest.MonkeyPatch.context() as mp:
+        for var, sub in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state"),
+                         ("XDG_CACHE_HOME", "cache")):
+            mp.setenv(var, str(home / sub))
+        for var in ("CASETERM_DB", "CASETERM_TODAY", "CASETERM_NOW", "CASETERM_PASSPHRASE"):
+            mp.delenv(var, raising=False)
+        config.load_settings.cache_clear()
+        try:
+            _as_jo_smith()
+            db = home / "made" / "r.db"
+            db.parent.mkdir()
+            assert run("--db", str(db), "--today", "2026-11-02", "demo") == 0
+            return db, bulk(db, 40)
+        finally:
+            config.load_settings.cache_clear()
+
+
+@pytest.fixture
+def big(made_big: tuple[Path, int], tmp_path: Path) -> tuple[Path, int]:
+    """This test's own copy of the big database (a consistent copy by SQLite's backup)."""
+    made, notes = made_big
+    _as_jo_smith()
     db = tmp_path / "template" / "r.db"
     db.parent.mkdir()
-    assert run("--db", str(db), "--today", "2026-11-02", "demo") == 0
-    return db, bulk(db, 40)
+    source, copy = sqlite3.connect(made), sqlite3.connect(db)
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    os.chmod(db, 0o600)
+    return db, notes
 
 
 def encrypted_copy(plain: Path, where: Path, key: str) -> Path:

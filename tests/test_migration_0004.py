@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from caseterm import migrations_dir
 from caseterm.store import HEAD_REVISION, make_engine, open_store, resolve_url, stored_revision
+
+#: The store's own tests: every new database here is made by the real migrations (tests/conftest.py).
+pytestmark = pytest.mark.real_migrations
 
 KEYS = [
     "engagement|TA-1|reengage-2026-10-28",   # the re-engagement stage: moves

@@ -18,6 +18,9 @@ from caseterm.vocabulary import ContactMethod, ContactOutcome, NoteType
 from caseterm.services.notes import add_note
 from caseterm.store import HEAD_REVISION, backup, check, make_engine, open_store, resolve_url, session_scope, stored_revision
 
+#: The store's own tests: every new database here is made by the real migrations (tests/conftest.py).
+pytestmark = pytest.mark.real_migrations
+
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
