@@ -197,14 +197,19 @@ def changed(db: Path, stamp: int | None) -> bool:
         return True
 
 
-def kill_at_random(proc: subprocess.Popen[bytes], db: Path, before: set[str], rng: random.Random) -> bool:
+def kill_at_random(proc: subprocess.Popen[bytes], db: Path, before: set[str], rng: random.Random,
+                   at_once: bool = False) -> bool:
     """Kill `proc` (KILL, TERM or HUP) at a random point, whatever its way of working: during
     start-up; as it starts writing a new file (beside the database or in backups/, its rollback
     journal too); once that file is nearly whole (the check, fsync and rename come next); or once,
     after that, the database file itself changes (pages written in place, or the rename).
-    True if it was killed by the signal while such a file existed."""
+    True if it was killed by the signal while such a file existed.
+
+    `at_once`: kill as soon as the new file appears (the first run of each loop), so that every
+    loop has at least one kill mid-way whatever the machine's speed (a fast machine may finish
+    the whole write inside a random pause)."""
     sig = rng.choice([signal.SIGKILL, signal.SIGTERM, signal.SIGHUP])
-    mode = rng.choice(["start-up", "writing", "nearly whole", "file changes"])
+    mode = "at once" if at_once else rng.choice(["start-up", "writing", "nearly whole", "file changes"])
     deadline = time.monotonic() + PATIENCE
 
     def wait(condition: Callable[[], bool]) -> None:
@@ -213,9 +218,10 @@ def kill_at_random(proc: subprocess.Popen[bytes], db: Path, before: set[str], rn
 
     if mode == "start-up":
         time.sleep(rng.uniform(0.0, 1.5))
-    elif mode == "writing":
+    elif mode in ("writing", "at once"):
         wait(lambda: bool(files_of(db) - before))
-        time.sleep(rng.uniform(0.0, 0.2))
+        if mode == "writing":
+            time.sleep(rng.uniform(0.0, 0.2))
     else:
         whole = int(db.stat().st_size * 0.9)
         wait(lambda: bool(files_of(db, whole) - before))
@@ -261,7 +267,7 @@ def kill_loop(command: list[str], stdin: str, make: Callable[[Path], Path], befo
         db = make(tmp_path / f"run{n}" / "r.db")
         present = files_of(db)
         proc = spawn(db, *command, key=before, stdin=stdin)
-        outcomes["mid_way"] += kill_at_random(proc, db, present, rng)
+        outcomes["mid_way"] += kill_at_random(proc, db, present, rng, at_once=n == 0)
         stderr = proc.stderr.read().decode() if proc.stderr else ""
         assert "Traceback" not in stderr
         key = exactly_one(db, before, after, notes)
@@ -337,7 +343,7 @@ def test_restore_killed_anywhere_keeps_a_database_and_its_key(big: tuple[Path, i
         shutil.copy(secret, db)
         present = files_of(db)
         proc = spawn(db, "restore", str(backup), "--yes", key=OLD)
-        mid_way += kill_at_random(proc, db, present, rng)
+        mid_way += kill_at_random(proc, db, present, rng, at_once=n == 0)
         assert opens_with(db, None) is None  # never plain
         count = opens_with(db, OLD)
         assert plain_files(db) == []  # the plain backup's data is only ever written encrypted

@@ -36,8 +36,10 @@ def contacted(engine: Engine) -> Engine:
         by_case = {c.case_number: c for c in s.exec(select(Client)).all()}
 
         def note(case: str, when: dt.datetime, type: NoteType, method: ContactMethod | None, outcome: ContactOutcome | None) -> None:
+            # a collateral call names its party, and says why without a release (issue 23.6)
+            collateral = {"party": "landlord", "release_reason": "emergency: heat off"} if type is NoteType.COLLATERAL else {}
             add_note(s, by_case[case], type=type, text="Contact.", contact_at=when, written_at=when, author="jdoe",
-                     method=method, outcome=outcome, minutes=10)
+                     method=method, outcome=outcome, minutes=10, **collateral)
 
         note("TA-001", dt.datetime(2026, 10, 30, 9, 0), NoteType.CONTACT, ContactMethod.PHONE, ContactOutcome.REACHED)
         note("TA-001", dt.datetime(2026, 10, 31, 9, 0), NoteType.LETTER, ContactMethod.LETTER, None)

@@ -210,9 +210,12 @@ def test_migration_0005_indexes_the_notes_already_there(tmp_path: Path):
         # Core: the model's later columns (client.worker_id, 0006) are not in a 0003 table
         row = s.connection().execute(Client.__table__.insert().values(case_number="TA-1", legal_name="Ann Able"))
         client = Client(id=row.inserted_primary_key[0], case_number="TA-1", legal_name="Ann Able")
-        # Not audited: a 0003 audit table has no hash chain yet (0008); the app migrates before it writes.
-        notes_service.add_note(s, client, type=NoteType.CONTACT, text=TEXTS["business"], contact_at=NOW,
-                               audited=False, **CONTACT)
+        # A note as revision 0003 stored it, in plain SQL: the model's later columns (party, 0011)
+        # and the audit chain (0008) are not there yet; the app migrates before it writes.
+        s.connection().execute(text(
+            "INSERT INTO note (uid, client_id, contact_at, written_at, type, method, outcome, minutes, author, text,"
+            " late_entry) VALUES ('u-1', :c, :at, :at, 'contact', 'phone', 'reached', 10, 'me', :t, 0)"),
+            {"c": client.id, "at": NOW, "t": TEXTS["business"]})
     engine.dispose()
     migrated = open_store(resolve_url(str(db)))
     assert found(migrated, "bus") == {"business"}

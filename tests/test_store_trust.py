@@ -69,15 +69,20 @@ def foreign_file(path: Path) -> Path:
 
 
 def damage(db: Path) -> None:
-    """Overwrite a page in the middle of the file, as a disk fault would."""
+    """Overwrite three pages in the middle of the file, as a disk fault would: pages of the
+    records, not of the schema (a file whose schema is unreadable is refused before the app
+    starts, which other tests cover; the schema grows with each migration)."""
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     page_size = conn.execute("PRAGMA page_size").fetchone()[0]
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    schema = {row[0] for row in conn.execute("SELECT pageno FROM dbstat WHERE name IN ('sqlite_schema', 'sqlite_master')")}
     conn.close()
+    chosen = [n for n in range(pages // 2 + 1, pages + 1) if n not in schema][:3]
+    assert chosen, f"no record page to damage in {pages} pages"
     with open(db, "r+b") as handle:
-        for page in range(pages // 2, pages // 2 + 3):
-            handle.seek(page * page_size)
+        for pageno in chosen:  # page numbers count from 1
+            handle.seek((pageno - 1) * page_size)
             handle.write(os.urandom(page_size))
 
 

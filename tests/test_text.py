@@ -101,7 +101,8 @@ def test_import_summary_counts_in_english(tmp_path: Path, capsys: pytest.Capture
     except SystemExit as exit_:
         assert not exit_.code, capsys.readouterr().err
     out = capsys.readouterr().out
-    assert "1 client, 1 note added." in out, out
+    # the counts in words; then what followed from them (the new client's HMIS enrollment, issue 24)
+    assert "1 client, 1 note added; 1 new client enrolled in the default HMIS project." in out, out
 
 
 def test_engagement_why_names_one_business_day() -> None:
