@@ -260,3 +260,28 @@ async def test_intake_with_no_open_enrollment_enrolls(engine) -> None:
         person = records.client_elements(s, client)
         assert person is not None and (person.race, person.race_none, person.sex, person.veteran_status,
                                        person.ssn_data_quality) == ("", 8, 1, 1, 99)
+
+
+async def test_the_intake_form_does_not_show_the_ssn(engine) -> None:
+    """The SSN on file is edited masked (•••): the intake form opens with it and never draws it."""
+    from textual.widgets import Input
+
+    clock.pin(TODAY, dt.time(9, 0))
+    with session_scope(engine) as s:
+        demo.populate(s, TODAY)
+    case = _open_case(engine)
+    with session_scope(engine) as s:
+        person = records.client_elements(s, get_client(s, case))
+        ssn = person.ssn if person is not None else None
+    assert ssn and len(ssn) >= 4
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await _to_hmis_tab(pilot, app, case)
+        await pilot.press("i")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        box = form.query_one("#field-ssn", Input)
+        assert box.value == ssn and box.password
+        assert ssn not in app.export_screenshot() and ssn[-4:] not in app.export_screenshot()

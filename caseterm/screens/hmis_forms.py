@@ -154,7 +154,8 @@ def intake_form(session: Session, client: Client, enrollment_id: int | None = No
     races = set(person.race.split(",")) if person and person.race else set()
     fields += [
         _choice("name_quality", "Name data quality", "3.01.5", person.name_data_quality if person else None),
-        FormField("ssn", "SSN (optional)", person.ssn or "" if person else "", placeholder="123456789 or xxxxx1234"),
+        FormField("ssn", "SSN (optional)", person.ssn or "" if person else "", placeholder="123456789 or xxxxx1234",
+                  secret=True),
         _choice("ssn_quality", "SSN data quality", "3.02.2", person.ssn_data_quality if person else None),
         _choice("dob_quality", "DOB data quality", "3.03.2", person.dob_data_quality if person else None),
     ]

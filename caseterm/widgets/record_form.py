@@ -36,6 +36,8 @@ class FormField:
     choices: list[tuple[str, str]] = field(default_factory=list)
     placeholder: str = ""
     required: bool = False
+    #: typed and kept like a password (•••): an SSN is not for whoever stands behind the desk
+    secret: bool = False
 
     @classmethod
     def choice(cls, name: str, label: str, enum: type[StrEnum], value: Any = "", required: bool = True) -> "FormField":
@@ -91,7 +93,7 @@ class RecordForm(ModalScreen[bool]):
                         elif f.kind == "flag":
                             yield FormCheckbox("", value=f.value in ("1", "true", "True", "yes"), id=wid, compact=self.dense)
                         else:
-                            yield Input(f.value, placeholder=f.placeholder, id=wid, compact=self.dense)
+                            yield Input(f.value, placeholder=f.placeholder, id=wid, compact=self.dense, password=f.secret)
             yield Static("", id="form-errors", classes="form-errors")
             yield Static("", id="form-offer", classes="form-offer", markup=False)
             yield Static("Enter / Ctrl+S save · Esc cancel", classes="form-keys")
