@@ -14,8 +14,10 @@ Environment:
   BENCH_READY_FILE   where to write JSON timestamps (time.time()) of
                      first_paint, screen_paint, ready
   BENCH_READY        paint            -> ready at the first frame
-                     rows:<selector>  -> ready at the first frame in which the
-                                         DataTable <selector> has rows
+                     rows:<selector>  -> ready at the first frame that draws the
+                                         DataTable <selector>'s first row (its
+                                         first cell's text is in the frame: a
+                                         table with rows is not yet a drawn one)
                      due:<selector>   -> as rows, and the app's due list loaded
   BENCH_SCREEN       class name of the screen whose first paint is screen_paint
   BENCH_HOLD         seconds to keep running after ready (memory benchmark)
@@ -48,6 +50,7 @@ class PaintDriver(HeadlessDriver):
         self._mode = os.environ.get("BENCH_READY", "paint")
         self._screen = os.environ.get("BENCH_SCREEN", "")
         self._done = False
+        self._row_drawn = False
         self.bytes_written = 0
         self.last_write = 0.0
         self.on_write = None
@@ -61,7 +64,7 @@ class PaintDriver(HeadlessDriver):
         print(f"bench: not ready after {_TIMEOUT}s", file=sys.stderr)
         self._app.exit(return_code=3)
 
-    def _is_ready(self) -> bool:
+    def _is_ready(self, data: str = "") -> bool:
         if self._mode == "paint":
             return True
         kind, _, selector = self._mode.partition(":")
@@ -71,6 +74,11 @@ class PaintDriver(HeadlessDriver):
             return False
         if not getattr(table, "row_count", 0):
             return False
+        if not self._row_drawn:
+            first = str(table.get_row_at(0)[0]) if hasattr(table, "get_row_at") else ""
+            self._row_drawn = not first or first in data
+            if not self._row_drawn:
+                return False
         if kind == "due":
             return getattr(self._app, "due_items", None) is not None
         return True
@@ -90,7 +98,7 @@ class PaintDriver(HeadlessDriver):
         self._marks.setdefault("first_paint", now)
         if self._screen and type(self._app.screen).__name__ == self._screen:
             self._marks.setdefault("screen_paint", now)
-        if self._is_ready():
+        if self._is_ready(data):
             self._marks["ready"] = now
             self._done = True
             path = os.environ.get("BENCH_READY_FILE")

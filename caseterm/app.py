@@ -15,6 +15,7 @@ keys, reactive state and message handlers (Textual's `@on` needs them here).
 from __future__ import annotations
 
 import threading
+import weakref
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -45,7 +46,7 @@ __all__ = ["CasetermApp", "printable_strip", "printable_update"]
 def _caseload_screen() -> "Screen":
     from caseterm.screens.caseload import CaseloadScreen
 
-    return CaseloadScreen()
+    return CaseloadScreen()  # not _styled_now: at start-up the theme's variables are set after the stylesheet is read
 
 
 def _schedule_screen() -> "Screen":
@@ -189,6 +190,10 @@ class CasetermApp(StartupMixin, ScreenLockMixin, RoutesMixin, TerminalMixin, App
         self._due_cache_made: Any = None
         self._due_cache_lock = threading.Lock()
         self._due_published = -1  # the number of the newest due list shown
+        #: Screens that have drawn a frame, and what waits for a screen's first one (shell/terminal.py).
+        self._screens_drawn: "weakref.WeakSet[Any]" = weakref.WeakSet()
+        self._after_first_frame: dict[int, list[Callable[[], Any]]] = {}
+        self._frame_dropped = False
 
     def on_mount(self) -> None:
         from caseterm.config import load_settings

@@ -12,9 +12,11 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
+from textual.drivers.headless_driver import HeadlessDriver
 
 from caseterm import cipher, readonly
 from caseterm.cli import CliContext
@@ -312,3 +314,95 @@ async def test_a_store_that_cannot_come_up_is_said_and_the_rows_stay(seeded: Eng
         assert app.screen.query_one("#caseload-table").row_count > 0
         assert any("damaged (test)" in str(n.message) for n in app.notice_log)
     app.readonly.close()
+
+
+class FrameRecorder(HeadlessDriver):
+    """A driver that keeps what the app writes, frame by frame (a terminal that records).
+
+    Textual's HeadlessDriver says it is headless, so the app draws nothing through it;
+    this one says it is not, so every frame is rendered and written as for a terminal."""
+
+    frames: list[str]
+
+    @property
+    def is_headless(self) -> bool:
+        return False
+
+    def write(self, data: str) -> None:
+        if len(data) >= 64:  # smaller writes are cursor and mode sequences, not a frame
+            type(self).frames.append(data)
+
+
+def recording(app: Any) -> type[FrameRecorder]:
+    """The app draws through a fresh FrameRecorder class (run it with `run_test(headless=False)`)."""
+    recorder = type("Recorder", (FrameRecorder,), {"frames": []})
+    app.driver_class = recorder
+    return recorder
+
+
+async def test_the_first_frame_written_has_the_rows_and_the_store_waits_for_it(seeded: Engine) -> None:  # noqa: F811
+    """Issue 25.4: a light start reads its first page before the first frame and that
+    frame, the first one written, draws the rows; the store (SQLAlchemy's import, the
+    schema check) starts only after it, so it never competes with that frame. Before,
+    the rows came from a worker after the first frame; and Textual drops the frame it
+    draws inside its start-up batch, so the first frame written had no rows."""
+    path = Path(seeded.url.database)
+    seeded.dispose()
+    app = make_app(CliContext(db=str(path)))
+    recorder = recording(app)
+    frames_before_store: list[int] = []
+    opener = app._open_engine
+
+    def open_engine():  # noqa: ANN202
+        frames_before_store.append(len(recorder.frames))
+        return opener()
+
+    app._open_engine = open_engine
+    async with app.run_test(size=(120, 40), headless=False) as pilot:
+        await until(pilot, lambda: app.due_items is not None and app.store_check_ended)
+        table = app.screen.query_one("#caseload-table")
+        first_row = [str(cell) for cell in table.get_row_at(0)]
+    assert recorder.frames, "nothing was written"
+    first = recorder.frames[0]
+    assert first_row[0] in first and first_row[1] in first  # case number and name: the first row is drawn
+    assert "Filter" in first  # and the rest of the screen with it (the footer)
+    assert frames_before_store and frames_before_store[0] >= 1
+    app.engine.dispose()
+
+
+async def test_a_first_page_that_cannot_be_read_light_comes_from_the_worker(seeded: Engine) -> None:  # noqa: F811
+    """The read-only connection went away before the first page (closed here): the
+    caseload still fills, read by the worker through the store."""
+    from caseterm.services.caseload import first_page_readonly
+
+    path = Path(seeded.url.database)
+    seeded.dispose()
+    app = make_app(CliContext(db=str(path)))
+    app.readonly.close()
+    assert first_page_readonly(app.readonly, TODAY, 10) is None
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.due_items is not None and app.store_check_ended)
+        with session_scope(app.engine) as session:
+            expected = len(caseload_rows(session, TODAY))
+        assert app.screen.query_one("#caseload-table").row_count == expected > 0
+    app.engine.dispose()
+
+
+def test_the_first_page_is_full_rows_up_to_the_limit_then_the_clients_own_columns(seeded: Engine) -> None:  # noqa: F811
+    """Up to `details_up_to` clients the first page has last contact and next appointment;
+    above it only the clients' own columns (partial), in either case every client."""
+    from caseterm.services.caseload import first_page_readonly
+
+    url = str(seeded.url)
+    with session_scope(seeded) as session:
+        full = caseload_rows(session, TODAY)
+    conn = readonly.connect(url)
+    try:
+        rows, partial = first_page_readonly(conn, TODAY, len(full))
+        assert not partial and rows == full
+        rows, partial = first_page_readonly(conn, TODAY, len(full) - 1)
+        assert partial and [r.case_number for r in rows] == [r.case_number for r in full]
+        assert all(r.last_contact is None and r.next_appointment is None for r in rows)
+        assert any(r.last_contact is not None for r in full)
+    finally:
+        conn.close()

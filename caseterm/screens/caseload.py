@@ -88,8 +88,9 @@ def _flags_cell(flags: str, loud: bool) -> Content:
     return Content.from_markup("[b $text-error]$f[/]", f=flags) if loud else Content(flags)
 
 
-#: Rows added before the first paint, then per chunk after it.
-FIRST_CHUNK = 120
+#: Rows added before the first paint (a screenful: the terminal's height, at least
+#: this many; each is also measured before that paint), then per chunk after it.
+FIRST_CHUNK = 24
 CHUNK = 2000
 #: Above this many clients, filtering waits for a pause in typing.
 DEBOUNCE_ROWS = 1500
@@ -124,6 +125,10 @@ class CaseloadScreen(CompactFooterMixin, Screen):
         Binding("u", "next_worker", "Worker", show=False, tooltip="One worker's clients, the next, then all (a team's caseload)"),
     ]
 
+    #: Focused from the start (Textual's default is the first focusable widget, the hidden
+    #: filter box: the focus then moved, and the first frame was styled and drawn twice).
+    AUTO_FOCUS = "CaseloadTable"
+
     quick: reactive[QuickFilter] = reactive(QuickFilter.ALL, init=False)
     filter_text: reactive[str] = reactive("", init=False)
     sort_column: reactive[str] = reactive("name", init=False)
@@ -154,16 +159,28 @@ class CaseloadScreen(CompactFooterMixin, Screen):
         return [*COLUMNS, WORKER_COLUMN] if len(self._workers) > 1 else COLUMNS
 
     def compose(self) -> ComposeResult:
+        self._width_classes()
         yield Header()
         with Horizontal(classes="main"):
             with Vertical(id="caseload-pane", classes="pane"):
                 yield Static("", id="quick-bar")
-                yield Input(placeholder="filter: name, case #, program… (Enter keeps, Esc clears)", id="caseload-filter")
+                box = Input(placeholder="filter: name, case #, program… (Enter keeps, Esc clears)", id="caseload-filter")
+                box.display = False  # shown by `/`; hidden from the start, not after the first layout
+                yield box
                 yield CaseloadTable(id="caseload-table", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="caseload-status")
                 yield Static(Content.from_markup("[$text-muted]flags: $legend[/]", legend=FLAG_LEGEND), id="flag-legend")
             yield DueToday(id="sidebar")
         yield Footer(compact=True)
+
+    def _width_classes(self) -> None:
+        """The width's classes (the app's HORIZONTAL_BREAKPOINTS: -narrow, -wide) before
+        the first layout. Textual sets them on the first resize, after laying the screen
+        out, so the start-up frame was laid out and drawn twice, the table at two widths."""
+        breakpoints = sorted(self.app.HORIZONTAL_BREAKPOINTS or [], reverse=True)
+        width = self.app.size.width
+        chosen = next((name for least, name in breakpoints if width >= least), None)
+        self.update_classes({name: name == chosen for _, name in breakpoints}, animate=False)
 
     def _add_columns(self) -> None:
         table = self.query_one(CaseloadTable)
@@ -184,15 +201,29 @@ class CaseloadScreen(CompactFooterMixin, Screen):
         table = self.query_one(CaseloadTable)
         self._compact = not getattr(self.app, "compact", False)
         self._reflow()
-        self.query_one("#caseload-filter", Input).display = False
         self.watch(self.app, "show_sidebar", self._sidebar_shown)
         self.watch(self.app, "due_items", self._due_changed)
         if hasattr(self.app, "covering"):
             self.watch(self.app, "covering", self._covering_changed, init=False)
         self.watch(self.app, "data_version", self._data_changed, init=False)
         self._show_quick_bar()
-        self.load_rows()
+        if not self._first_page():
+            self.load_rows()
         table.focus()
+
+    def _first_page(self) -> bool:
+        """A light start reads its first page here, so the first frame has the rows
+        (issue 25.4); False when there is nothing to read it with (the worker reads)."""
+        readonly = getattr(self.app, "readonly", None)
+        if readonly is None or self._loaded:
+            return False
+        from caseterm.services.caseload import first_page_readonly
+
+        first = first_page_readonly(readonly, clock.today(), DETAILS_LATER_ROWS)
+        if first is None:
+            return False
+        self._rows_loaded(*first)
+        return True
 
     @property
     def no_contact_days(self) -> int:
@@ -208,19 +239,10 @@ class CaseloadScreen(CompactFooterMixin, Screen):
     def load_rows(self) -> None:
         from caseterm.services.caseload import read_caseload
 
-        # On a light start the first page comes through the app's read-only connection
-        # while the store is still coming up; the service chooses (issue 14).
+        # On a light start the rows come through the app's read-only connection while
+        # the store is still coming up; the service chooses (issue 14).
         app: Any = self.app
         day, readonly = clock.today(), app.readonly
-        if readonly is not None and not self._loaded:
-            # A large caseload paints its clients first, then the columns read from notes
-            # and appointments (the service reads them; the screen only says which).
-            first = read_caseload(app.session, day, readonly=readonly, details=False)
-            if len(first) > DETAILS_LATER_ROWS:
-                if not get_current_worker().is_cancelled:
-                    # painted first; then this worker runs again for the full rows
-                    self.app.call_from_thread(self._rows_loaded, first, True)
-                return
         rows = read_caseload(app.session, day, readonly=readonly)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._rows_loaded, rows)
@@ -244,10 +266,16 @@ class CaseloadScreen(CompactFooterMixin, Screen):
         if partial:
             # The full rows after this frame is painted: reading them meanwhile would hold
             # the interpreter the frame needs.
-            self.call_after_refresh(self.load_rows)
+            self._after_frame(self.load_rows)
         if not partial and not self._ready_sent:
             self._ready_sent = True
-            self.post_message(ScreenReady())
+            # After the frame with the rows: what starts on it (the store, the due list)
+            # must not hold the interpreter that frame needs.
+            self._after_frame(self.post_message, ScreenReady())
+
+    def _after_frame(self, callback: Any, *args: Any) -> None:
+        """After this screen's next frame — on start-up its first, which the rows are in."""
+        self.app.call_after_first_frame(self, callback, *args)  # type: ignore[attr-defined]
 
     def _due_changed(self, items: list[Any] | None) -> None:
         if items is None:
@@ -318,19 +346,21 @@ class CaseloadScreen(CompactFooterMixin, Screen):
         self._show_quick_bar()
         rows = self.visible_rows()
         table.clear()
-        self._add_rows(self._generation, rows, keep, FIRST_CHUNK)
+        self._add_rows(self._generation, rows, keep, max(self.app.size.height, FIRST_CHUNK), first=True)
         self._show_status(len(rows))
 
-    def _add_rows(self, generation: int, rows: list[CaseloadRow], keep: Any, size: int) -> None:
+    def _add_rows(self, generation: int, rows: list[CaseloadRow], keep: Any, size: int, first: bool = False) -> None:
         if generation != self._generation:
             return  # a newer filter or sort is filling the table
         table = self.query_one(CaseloadTable)
         today = clock.today()
         for row in rows[:size]:
             table.add_row(*self._cells(row, today), key=row.case_number)
+        if first:
+            table.measure_now()  # the rows on screen are drawn once, at their widths
         rest = rows[size:]
         if rest:
-            self.call_after_refresh(self._add_rows, generation, rest, keep, CHUNK)
+            self._after_frame(self._add_rows, generation, rest, keep, CHUNK)
         elif keep is not None:
             try:
                 table.move_cursor(row=table.get_row_index(keep), animate=False)

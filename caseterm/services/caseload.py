@@ -192,6 +192,30 @@ def caseload_rows_readonly(conn: Any, day: dt.date, details: bool = True) -> lis
         cursor.close()
 
 
+def first_page_readonly(conn: Any, day: dt.date, details_up_to: int) -> tuple[list[CaseloadRow], bool] | None:
+    """The rows of the first frame, read through `conn` (`caseterm.readonly`) on the
+    UI thread before that frame is drawn (issue 25.4): a worker would only get the
+    interpreter between the frame's own steps.
+
+    Up to `details_up_to` clients: the full rows (a few ms). More: the clients' own
+    columns, and `partial` True — last contact and next appointment follow from a
+    worker. None when the file cannot be read this way (busy, let go of): the
+    caller reads as before, and the store reports real damage.
+    """
+    from caseterm.cipher import DB_ERRORS
+
+    try:
+        cursor = conn.execute("SELECT count(*) FROM client")
+        try:
+            (clients,) = cursor.fetchone()
+        finally:
+            cursor.close()
+        partial = clients > details_up_to
+        return caseload_rows_readonly(conn, day, details=not partial), partial
+    except DB_ERRORS:
+        return None
+
+
 def _sqlite_datetime(when: dt.datetime) -> str:
     """A datetime as SQLAlchemy stores it in SQLite (compared as text)."""
     return when.strftime("%Y-%m-%d %H:%M:%S.%f")

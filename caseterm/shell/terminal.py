@@ -1,11 +1,13 @@
 """The app and the terminal (a mixin of `CasetermApp`): SIGTERM/SIGHUP end it the
 way ctrl+q does, every frame's text is made printable before it is written (issue 21
-item 6), and an unexpected error becomes a crash report, never a traceback that
-could hold client data.
+item 6), work can wait for a screen's first frame, and an unexpected error becomes a
+crash report, never a traceback that could hold client data.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from caseterm.errors import BadInput
@@ -63,6 +65,38 @@ class TerminalMixin:
         shown visibly (U+FFFD) before it reaches the terminal (issue 21 item 6), whatever
         widget, notification or title drew them. Textual's own codes are not in the text."""
         super()._display(screen, printable_update(renderable))
+        if renderable is not None and self._batch_count:
+            self._frame_dropped = True
+        elif renderable is not None and screen not in self._screens_drawn:
+            self._screens_drawn.add(screen)
+            for callback in self._after_first_frame.pop(id(screen), ()):
+                self.call_later(callback)
+
+    def _end_batch(self) -> None:
+        """Textual draws the first screen inside its start-up batch and drops that frame;
+        the next one redraws only what changed since, so the caseload's rows (drawn then)
+        stayed blank until something else touched them. A dropped frame is drawn again."""
+        super()._end_batch()  # type: ignore[misc]
+        if not self._batch_count and self._frame_dropped:
+            self._frame_dropped = False
+            if self._screen_stack:  # not while shutting down
+                # All of the screen is drawn by the next frame, whatever draws it (a
+                # resize draws at once, not on the refresh timer as `refresh()` would).
+                screen = self.screen
+                screen._set_dirty()
+                screen._dirty_widgets.add(screen)
+                screen.check_idle()
+
+    def call_after_first_frame(self, screen: "Screen", callback: Callable[..., Any], *args: Any) -> None:
+        """Run `callback` once `screen`'s first frame is drawn (or after the next refresh,
+        if it has been). Start-up's follow-on work — more rows, the store, the due list —
+        must not run before the frame with the first rows, nor hold the interpreter it
+        needs (issue 25.4); Textual's call_after_refresh can run before a screen that is
+        still being mounted has drawn anything."""
+        if screen in self._screens_drawn:
+            screen.call_after_refresh(callback, *args)
+        else:
+            self._after_first_frame.setdefault(id(screen), []).append(partial(callback, *args))
 
     def _handle_exception(self, error: Exception) -> None:
         """Bad input and a busy or damaged database become a notification (the screen,

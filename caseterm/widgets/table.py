@@ -24,3 +24,14 @@ class MeasuredTable(DataTable):
         if [column.get_render_width(self) for column in self.ordered_columns] != before:
             self._clear_caches()
             self.refresh()
+
+    def measure_now(self) -> None:
+        """Measure the rows added so far now, not when the app is next idle (what
+        DataTable's idle handler does): the frame about to be drawn then has the
+        columns' real widths, instead of being drawn once with the headings' widths
+        and again after the measurement (a third of the caseload's first frame)."""
+        if self._require_update_dimensions:
+            self._require_update_dimensions = False
+            new_rows = self._new_rows.copy()
+            self._new_rows.clear()
+            self._update_dimensions(new_rows)
