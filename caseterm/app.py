@@ -29,6 +29,7 @@ from textual.worker import Worker
 
 from caseterm import clock
 from caseterm.messages import DataChanged, DueTarget, MakeRecord, OpenClient, OpenNote, OpenSchedule, ScreenReady
+from caseterm.shell.key_order import KeyOrderMixin
 from caseterm.shell.routes import RoutesMixin
 from caseterm.shell.screen_lock import ScreenLockMixin
 from caseterm.shell.startup import StartupMixin
@@ -98,7 +99,7 @@ NOTICES_KEPT = 200
 DUE_START_FALLBACK_SECONDS = 1.5
 
 
-class CasetermApp(StartupMixin, ScreenLockMixin, RoutesMixin, TerminalMixin, App[None]):
+class CasetermApp(StartupMixin, ScreenLockMixin, RoutesMixin, TerminalMixin, KeyOrderMixin, App[None]):
     CSS_PATH = "caseterm.tcss"
     TITLE = "caseterm"
     MODES = {"caseload": _caseload_screen, "schedule": _schedule_screen, "team": _team_screen}
@@ -194,6 +195,9 @@ class CasetermApp(StartupMixin, ScreenLockMixin, RoutesMixin, TerminalMixin, App
         self._screens_drawn: "weakref.WeakSet[Any]" = weakref.WeakSet()
         self._after_first_frame: dict[int, list[Callable[[], Any]]] = {}
         self._frame_dropped = False
+        #: Widgets handed keys since a priority binding last waited for them (shell/key_order.py).
+        self._keys_out: dict[int, Any] = {}
+        self._keys_requeued = 0  # keys posted again to keep their order, not yet acted on
 
     def on_mount(self) -> None:
         from caseterm.config import load_settings
