@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import work
+
 from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.messages import DataChanged, DueTarget, MakeRecord
@@ -76,16 +78,22 @@ class RoutesMixin:
             prune_saved_drafts(session)
             return all_drafts(session)
 
+    @work(thread=True, exclusive=True, group="drafts-notice", exit_on_error=False)
     def _announce_drafts(self) -> None:
-        """At start-up: the notes left unsaved (after Esc, a crash or kill -9)."""
-        from caseterm.text import plural
+        """At start-up: the notes left unsaved (after Esc, a crash or kill -9).
 
+        In a worker: ending the drafts already saved checks each one against the notes
+        (450 drafts took 1.9 s, the screen frozen, at start-up; issue 25 round 4)."""
         try:
             drafts = self.unsaved_notes()
         except Exception:  # noqa: BLE001 - the screens report a broken database
             return
-        if not drafts:
-            return
+        if drafts:
+            self.call_from_thread(self._say_drafts, drafts)
+
+    def _say_drafts(self, drafts: list[Any]) -> None:
+        from caseterm.text import plural
+
         names = list(dict.fromkeys(d.name for d in drafts))
         self.notify(
             f"{plural(len(drafts), 'unsaved note')}: {', '.join(names)} — press F4 to open "
