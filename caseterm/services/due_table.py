@@ -172,7 +172,7 @@ def refresh_clients(session: Session, day: dt.date, policy: Policy, client_ids: 
 
 def _refresh_chunk(session: Session, day: dt.date, policy: Policy, ids: tuple[int, ...]) -> int:
     sqlite = _sqlite(session)
-    found = due._rows(session, f"SELECT id, case_number FROM client WHERE 1 = 1{due._in('id', ids)} ORDER BY id")
+    found = due._rows(session, f"SELECT id, case_number FROM client WHERE 1 = 1{due._in('id', ids, session)} ORDER BY id")
     case_ids = {case: cid for cid, case in found}
     stamp = fingerprint(policy)
     # The stamps first: in PostgreSQL the upsert locks each client's stamp row, so two sessions
@@ -185,7 +185,7 @@ def _refresh_chunk(session: Session, day: dt.date, policy: Policy, ids: tuple[in
     day_value = day.isoformat() if sqlite else day
     _write(session, upsert, [{"client_id": cid, "day": day_value, "fp": stamp} for cid, _case in found])
     for table in ("due_item", "due_stale"):
-        due._exec(session, f"DELETE FROM {table} WHERE 1 = 1{due._in('client_id', ids)}")
+        due._exec(session, f"DELETE FROM {table} WHERE 1 = 1{due._in('client_id', ids, session)}")
     snap = due._load_snapshot(session, day, policy, ids)
     rows = []
     for _index, seq, item in _compute(snap, policy, day, stored_rule_ids()):
@@ -213,8 +213,8 @@ def stale_clients(session: Session, day: dt.date, policy: Policy, client_ids: It
         for row in due._rows(
             session,
             "SELECT c.id FROM client c LEFT JOIN due_client d ON d.client_id = c.id"
-            f" WHERE (d.client_id IS NULL OR d.day <> :day OR d.fingerprint <> :fp){due._in('c.id', ids)}"
-            f" UNION SELECT client_id FROM due_stale WHERE 1 = 1{due._in('client_id', ids)}",
+            f" WHERE (d.client_id IS NULL OR d.day <> :day OR d.fingerprint <> :fp){due._in('c.id', ids, session)}"
+            f" UNION SELECT client_id FROM due_stale WHERE 1 = 1{due._in('client_id', ids, session)}",
             day=day,
             fp=fingerprint(policy),
         )
@@ -248,7 +248,7 @@ def stored_entries(session: Session, client_ids: Iterable[int] | None = None) ->
     ids = None if client_ids is None else tuple(sorted(set(client_ids)))
     sql = ("SELECT rule, case_number, title, why, source, due, overdue, priority, grp, occurrence, target, at, seq,"
            " client_id"
-           f" FROM due_item WHERE 1 = 1{due._in('client_id', ids)}")
+           f" FROM due_item WHERE 1 = 1{due._in('client_id', ids, session)}")
     rule_index = _rule_index()
     last = len(rule_index)
     groups: dict[object, object] = {g.value: g for g in RoutineGroup}
@@ -285,7 +285,7 @@ def stored_entries(session: Session, client_ids: Iterable[int] | None = None) ->
 def wanted_clients(session: Session, client_ids: Iterable[int] | None = None) -> set[int]:
     """The clients the caseload counts (worked on, pending a close, or followed up)."""
     ids = None if client_ids is None else tuple(sorted(set(client_ids)))
-    return {row[0] for row in due._rows(session, f"SELECT id FROM client WHERE {_wanted_sql()}{due._in('id', ids)}")}
+    return {row[0] for row in due._rows(session, f"SELECT id FROM client WHERE {_wanted_sql()}{due._in('id', ids, session)}")}
 
 
 def read_time_entries(session: Session, day: dt.date, policy: Policy, client_count: int) -> list[tuple[tuple, DueItem]]:
@@ -311,7 +311,7 @@ def draft_entries(session: Session, day: dt.date, policy: Policy,
         return []
     cases = {d.case_number for d in drafts}
     case_ids = {case: cid for cid, case in due._rows(
-        session, f"SELECT id, case_number FROM client WHERE 1 = 1{due._in('id', ids)}") if case in cases}
+        session, f"SELECT id, case_number FROM client WHERE 1 = 1{due._in('id', ids, session)}") if case in cases}
     snap = Snapshot(day=day, drafts=drafts)
     return [(_order(item, index, seq), item, case_ids[item.case_number])  # type: ignore[index]
             for index, seq, item in _compute(snap, policy, day, ["draft"])]
