@@ -73,12 +73,20 @@ def mark(name: str) -> None:
     _events.append(entry)
 
 
+#: What-if runs: MEM_NOOP="module:Qual.name,..." makes these steps do nothing (returning None),
+#: to see what each adds to the max RSS (e.g. the unsaved-notes notice, the file check).
+_NOOP = {tuple(s.split(":", 1)) for s in os.environ.get("MEM_NOOP", "").split(",") if s}
+
+
 def _wrap(module: str, qualname: str) -> None:
     mod = importlib.import_module(module)
     owner_name, _, attr = qualname.rpartition(".")
     owner = getattr(mod, owner_name) if owner_name else mod
     original = getattr(owner, attr)
     label = qualname
+    if (module, qualname) in _NOOP:
+        label = f"{qualname} (no-op)"
+        original = lambda *args, **kwargs: None  # noqa: E731
 
     @functools.wraps(original)
     def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
@@ -152,6 +160,7 @@ class MemDriver(PaintDriver):
         mark("driver made (imports done)")
         super().__init__(*args, **kwargs)
         extra = [tuple(s.split(":", 1)) for s in os.environ.get("MEM_WRAP", "").split(",") if s]
+        extra += [step for step in _NOOP if step not in STEPS and step not in extra]
         later: dict[str, list[str]] = {}
         for module, qualname in STEPS + extra:
             if module in sys.modules:

@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _common import HERE, OUT, PYTHON, TODAY, TODAY_ISO, TREE, copy_db, discard_copy, ensure, isolated_env  # noqa: E402
 
 
-def run(db: Path, trace: bool, top: bool, frames: int, wrap: str = "", today: str = TODAY_ISO) -> tuple[float, dict]:
+def run(db: Path, trace: bool, top: bool, frames: int, wrap: str = "", today: str = TODAY_ISO,
+        noop: str = "") -> tuple[float, dict]:
     fd, log = tempfile.mkstemp(prefix="memlog-", suffix=".json", dir=OUT)
     os.close(fd)
     fd, marks = tempfile.mkstemp(prefix="mem-", suffix=".json", dir=OUT)
@@ -48,6 +49,7 @@ def run(db: Path, trace: bool, top: bool, frames: int, wrap: str = "", today: st
         MEM_FRAMES=str(frames),
         MEM_WRAP=wrap,
         CASETERM_TODAY=today,
+        MEM_NOOP=noop,
     )
     proc = subprocess.Popen([PYTHON, "-m", "caseterm", "--db", str(db)], env=env, cwd=TREE,
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -69,6 +71,8 @@ def main() -> None:
     parser.add_argument("--top", action="store_true")
     parser.add_argument("--frames", type=int, default=1)
     parser.add_argument("--wrap", default="", help="more steps: module:Qual.name,...")
+    parser.add_argument("--noop", default="", help="steps made to do nothing (what-if): module:Qual.name,...")
+    parser.add_argument("--quiet", action="store_true", help="only the max RSS line")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     db = copy_db(ensure(args.size), "memtl")
@@ -76,10 +80,13 @@ def main() -> None:
         # the day before (a new day: every client's stamp is yesterday's) or the same day first
         before = TODAY - dt.timedelta(days=1) if args.day == "new" else TODAY
         run(db, False, False, 1, today=before.isoformat())
-        maxrss, data = run(db, args.trace, args.top, args.frames, args.wrap)
+        maxrss, data = run(db, args.trace, args.top, args.frames, args.wrap, noop=args.noop)
     finally:
         discard_copy(db)
-    print(f"max RSS (wait4) {maxrss:.1f} MiB; {args.size:,} clients, {args.day} day{', traced' if args.trace else ''}")
+    print(f"max RSS (wait4) {maxrss:.1f} MiB; {args.size:,} clients, {args.day} day{', traced' if args.trace else ''}"
+          f"{'; no-op: ' + args.noop if args.noop else ''}")
+    if args.quiet:
+        return
     print(f"{'t s':>7} {'RSS':>7} {'peak<':>7} {'thr':>3} {'mods':>5} {'sqlite':>6} {'sq-hw':>6} {'traced':>7} {'tpeak<':>7}  step")
     for e in data["events"]:
         traced = f"{e['traced']:7.1f} {e['traced_peak_since']:7.1f}" if "traced" in e else " " * 15
