@@ -572,6 +572,10 @@ def quick_check(engine: Engine) -> None:
     try:
         with engine.connect() as conn:
             rows = conn.exec_driver_sql("PRAGMA quick_check(10)").fetchall()
+            # It read every page through this pooled connection's page cache (2 MiB, kept while the
+            # connection is pooled): let it go, the app's start-up check runs beside the due list
+            # (issue 25.5: -1.8 MiB of the max RSS at 10,000 clients).
+            conn.exec_driver_sql("PRAGMA shrink_memory")
     except DatabaseError as err:
         raise _store_error(str(engine.url), err) from None
     verdict = "; ".join(str(r[0]) for r in rows)

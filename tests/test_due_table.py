@@ -188,3 +188,29 @@ def test_a_new_day_stored_in_chunks_equals_a_full_recomputation(seeded, monkeypa
         assert _shape(due_table.stored_due_items(s, tomorrow)) == _shape(due.due_items(s, tomorrow))
         assert s.execute(text("SELECT count(DISTINCT client_id) FROM due_client WHERE day = :d"),
                          {"d": tomorrow.isoformat()}).scalar_one() == clients
+
+
+def test_a_chunk_s_ids_are_one_json_value_not_an_in_list_of_literals(seeded, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001, F811
+    """Issue 25.5 (round 4): a new day's store inlined each chunk's 1,000 ids as literals in a dozen
+    queries; SQLite compiles such a list to a ~150 KB program and the driver keeps 128 statements per
+    connection prepared: ~20 MiB held at 10,000 clients. More than `INLINE_IDS` ids now go as one JSON
+    text (`json_each`); the stored list is the same as a full recomputation's."""
+    import re
+
+    monkeypatch.setattr(due_table, "CHUNK_CLIENTS", 3)
+    monkeypatch.setattr(due, "INLINE_IDS", 1)
+    tomorrow = TODAY + dt.timedelta(days=1)
+    clock.pin(tomorrow)
+    statements: list[str] = []
+    with session_scope(seeded) as s:
+        s.connection().connection.driver_connection.set_trace_callback(statements.append)
+        try:
+            clients = s.execute(text("SELECT count(*) FROM client")).scalar_one()
+            assert clients > 3
+            assert due_table.bring_up_to_date(s, tomorrow, load_policy()) == clients
+        finally:
+            s.connection().connection.driver_connection.set_trace_callback(None)
+        assert _shape(due_table.stored_due_items(s, tomorrow)) == _shape(due.due_items(s, tomorrow))
+    listed = [sql for sql in statements if re.search(r"IN \(\d+, \d+", sql)]
+    assert not listed, listed[:2]
+    assert any("json_each('[" in sql for sql in statements)

@@ -159,3 +159,38 @@ def test_not_a_database(tmp_path: Path) -> None:
     junk.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="not a caseterm database"):
         open_store(resolve_url(str(junk)))
+
+
+def test_quick_check_lets_go_of_the_pages_it_read(tmp_path: Path) -> None:
+    """`quick_check` reads every page through a pooled connection; its page cache (2 MiB, kept as long
+    as the connection is pooled) is let go of after the check (issue 25.5: the app's start-up check
+    runs beside the due list). Measured with SQLite's own heap counter, in the library `sqlite3` uses."""
+    import ctypes
+    import sqlite3
+
+    from caseterm.store import quick_check
+
+    try:
+        lib = ctypes.CDLL("libsqlite3.so.0")
+    except OSError:
+        pytest.skip("no shared libsqlite3 to read the heap counter from")
+    lib.sqlite3_libversion.restype = ctypes.c_char_p
+    if lib.sqlite3_libversion().decode() != sqlite3.sqlite_version:
+        pytest.skip("the sqlite3 module is not linked with this libsqlite3")
+    lib.sqlite3_memory_used.restype = ctypes.c_int64
+    engine = open_store(f"sqlite:///{tmp_path / 'big.db'}")
+    with engine.begin() as conn:  # ~6 MiB of pages, more than the 2 MiB page cache holds
+        conn.exec_driver_sql("CREATE TABLE filler (x TEXT)")
+        conn.exec_driver_sql("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500)"
+                             " INSERT INTO filler SELECT hex(randomblob(2000)) FROM n")
+    engine.dispose()
+    engine = make_engine(f"sqlite:///{tmp_path / 'big.db'}")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1").fetchall()  # the pooled connection, open and idle
+        before = lib.sqlite3_memory_used()
+        quick_check(engine)
+        grown = lib.sqlite3_memory_used() - before
+        assert grown < 512 * 1024, f"the check left {grown / 2**20:.1f} MiB of pages held"
+    finally:
+        engine.dispose()

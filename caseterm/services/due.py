@@ -164,7 +164,7 @@ def _hmis_snaps(session: Session, ids: tuple[int, ...] | None) -> tuple[dict[int
         session,
         "SELECT s.enrollment_id, s.stage, s.information_date, s.income_from_any_source, s.benefits_from_any_source,"
         " s.insurance_from_any_source, s.dv_survivor, s.disabilities FROM hmis_collection s"
-        f" JOIN hmis_enrollment e ON e.id = s.enrollment_id WHERE 1 = 1{_in('e.client_id', ids)}"
+        f" JOIN hmis_enrollment e ON e.id = s.enrollment_id WHERE 1 = 1{_in('e.client_id', ids, session)}"
         " ORDER BY s.information_date, s.id",
     ):
         stages[eid].append(HmisStageSnap(stage, _d(date), income, benefits, insurance, dv,  # type: ignore[arg-type]
@@ -174,7 +174,7 @@ def _hmis_snaps(session: Session, ids: tuple[int, ...] | None) -> tuple[dict[int
         session,
         "SELECT e.id, e.client_id, p.name, p.continuum_project, e.entry_date, e.exit_date, e.destination,"
         " e.relationship_to_hoh, e.living_situation, e.disabling_condition, e.enrollment_coc"
-        f" FROM hmis_enrollment e JOIN hmis_project p ON p.id = e.project_id WHERE 1 = 1{_in('e.client_id', ids)}"
+        f" FROM hmis_enrollment e JOIN hmis_project p ON p.id = e.project_id WHERE 1 = 1{_in('e.client_id', ids, session)}"
         " ORDER BY e.entry_date, e.id",
     ):
         enrollments[cid].append(HmisEnrollmentSnap(eid, project, bool(hud), _d(entry), _d(exit_date),  # type: ignore[arg-type]
@@ -183,19 +183,32 @@ def _hmis_snaps(session: Session, ids: tuple[int, ...] | None) -> tuple[dict[int
     for cid, name_q, ssn_q, dob_q, race, race_none, sex, veteran in _rows(
         session,
         "SELECT client_id, name_data_quality, ssn_data_quality, dob_data_quality, race, race_none, sex,"
-        f" veteran_status FROM hmis_client WHERE 1 = 1{_in('client_id', ids)}",
+        f" veteran_status FROM hmis_client WHERE 1 = 1{_in('client_id', ids, session)}",
     ):
         people[cid] = HmisPersonSnap(name_q, ssn_q, dob_q, bool(race), race_none, sex, veteran)
     return enrollments, people
 
 
-def _in(column: str, ids: tuple[int, ...] | None) -> str:
-    """` AND column IN (ids)` (ids are ints, inlined), or nothing for the whole caseload."""
+#: Up to this many ids an IN list is inlined as literals (one client's refresh); more (a chunk of a
+#: new day's store) are passed on SQLite as one JSON text (`_in`).
+INLINE_IDS = 16
+
+
+def _in(column: str, ids: tuple[int, ...] | None, session: Session | None = None) -> str:
+    """` AND column IN (ids)` (ids are ints, inlined), or nothing for the whole caseload.
+
+    On SQLite (`session` given) a longer list is one JSON text read by `json_each`: an IN list of
+    1,000 literals compiles to a program of ~150 KB, and the driver keeps the last 128 statements
+    of each connection prepared, so a new day's store (10 chunks x a dozen queries) left ~20 MiB
+    held by the connection until it closed (issue 25.5, round 4); the JSON text is one value."""
     if ids is None:
         return ""
     if not ids:
         return " AND 1 = 0"
-    return f" AND {column} IN ({', '.join(str(int(i)) for i in ids)})"
+    listed = ", ".join(str(int(i)) for i in ids)
+    if len(ids) > INLINE_IDS and session is not None and session.get_bind().dialect.name == "sqlite":
+        return f" AND {column} IN (SELECT value FROM json_each('[{listed}]'))"
+    return f" AND {column} IN ({listed})"
 
 
 def _load_snapshot(
@@ -228,7 +241,7 @@ def _load_snapshot(
         " exit_date FROM client"
     )
     worked_on = f"(status IN ({active}) OR close_pending OR follow_up_permission)"
-    client_rows = _rows(session, f"{client_columns} WHERE {worked_on}{_in('id', ids)}")
+    client_rows = _rows(session, f"{client_columns} WHERE {worked_on}{_in('id', ids, session)}")
     wanted = {row[0] for row in client_rows}
     # Closed cases no longer worked on, still owing HMIS data: an enrollment left open, or exited without a
     # destination or within the missing-data look-back (hmis-exit, hmis-missing-data see every closed client).
@@ -236,7 +249,7 @@ def _load_snapshot(
         session,
         f"{client_columns} WHERE NOT {worked_on} AND id IN (SELECT client_id FROM hmis_enrollment"
         " WHERE exit_date IS NULL OR destination IS NULL OR destination = 99 OR exit_date >= :since)"
-        f"{_in('id', ids)}",
+        f"{_in('id', ids, session)}",
         since=day - dt.timedelta(days=policy.hmis.lookback_days),
     )
 
@@ -258,7 +271,7 @@ def _load_snapshot(
         f" AND n.contact_at >= {day_start} AND n.contact_at < {day_end} AND n.amends_id IS NULL"
         # the appointment's reminder call (a note linked to it, made before it) is not its note
         " AND NOT (n.appointment_id IS NOT NULL AND n.appointment_id = a.id AND n.contact_at < a.start)) END"
-        f" FROM appointment a WHERE (1 = 1{_in('a.client_id', ids)}) AND ((a.start >= :start AND a.start < :ahead"
+        f" FROM appointment a WHERE (1 = 1{_in('a.client_id', ids, session)}) AND ((a.start >= :start AND a.start < :ahead"
         # past appointments still "scheduled", cancelled or rescheduled matter only this month/week
         " AND (a.status IN ('kept', 'no_show') OR a.start >= :recent)"
         # after today, only the kinds a rule looks ahead for (home visits, staffings, first interviews, debriefs)
@@ -292,8 +305,8 @@ def _load_snapshot(
             # notes from each such client's first no-show in the window on: attempts come after it
             "SELECT n.id, n.client_id, n.contact_at, n.type, n.method, n.outcome FROM note n"
             " JOIN (SELECT client_id, MIN(start) AS first FROM appointment WHERE status = 'no_show'"
-            f" AND start >= :start AND start < :end{_in('client_id', ids)} GROUP BY client_id) ns ON ns.client_id = n.client_id"
-            f" WHERE n.contact_at >= ns.first AND n.contact_at < :end AND n.amends_id IS NULL{_in('n.client_id', ids)}",
+            f" AND start >= :start AND start < :end{_in('client_id', ids, session)} GROUP BY client_id) ns ON ns.client_id = n.client_id"
+            f" WHERE n.contact_at >= ns.first AND n.contact_at < :end AND n.amends_id IS NULL{_in('n.client_id', ids, session)}",
             **p,
         ):
             if cid in engaged:
@@ -313,7 +326,7 @@ def _load_snapshot(
         # first reached note (usually the newest), instead of reading all the notes
         "SELECT c.id, (SELECT n.contact_at FROM note n WHERE n.client_id = c.id AND n.contact_at < :end"
         f" AND {reached_sql()} ORDER BY n.contact_at DESC LIMIT 1)"
-        f" FROM client c WHERE (c.status IN ({active}) OR c.close_pending OR c.follow_up_permission){_in('c.id', ids)}",
+        f" FROM client c WHERE (c.status IN ({active}) OR c.close_pending OR c.follow_up_permission){_in('c.id', ids, session)}",
         end=p["end"],
     ):
         if contact is not None:
@@ -321,7 +334,7 @@ def _load_snapshot(
     for cid, good_cause in _rows(
         session,
         "SELECT client_id, MAX(contact_at) FROM note WHERE type = 'good_cause' AND contact_at < :end"
-        f"{_in('client_id', ids)} GROUP BY client_id",
+        f"{_in('client_id', ids, session)} GROUP BY client_id",
         end=p["end"],
     ):
         last_gc[cid] = _dtm(good_cause)
@@ -332,14 +345,14 @@ def _load_snapshot(
         # of the day's month only (all the rule asks), so the contact_at index bounds the read
         "SELECT client_id, MAX(contact_at) FROM note WHERE contact_at >= :month AND contact_at < :end"
         " AND (type = 'home_visit' OR method = 'home_visit') AND outcome = 'reached' AND amends_id IS NULL"
-        f"{_in('client_id', ids)} GROUP BY client_id",
+        f"{_in('client_id', ids, session)} GROUP BY client_id",
         month=dt.datetime.combine(day.replace(day=1), dt.time()),
         end=p["end"],
     ):
         last_visit[cid] = _dtm(visited)
     for cid, kept in _rows(
         session,
-        f"SELECT client_id, MAX(start) FROM appointment WHERE status = 'kept' AND start < :end{_in('client_id', ids)}"
+        f"SELECT client_id, MAX(start) FROM appointment WHERE status = 'kept' AND start < :end{_in('client_id', ids, session)}"
         " GROUP BY client_id",
         end=p["end"],
     ):
@@ -362,7 +375,7 @@ def _load_snapshot(
     for cid, week, amount in _rows(
         session,
         "SELECT h.client_id, h.week, SUM(h.hours) FROM hours h JOIN client c ON c.id = h.client_id"
-        f" WHERE h.week IN ({', '.join(':w%d' % i for i in range(len(weeks)))}){program_filter}{_in('h.client_id', ids)}"
+        f" WHERE h.week IN ({', '.join(':w%d' % i for i in range(len(weeks)))}){program_filter}{_in('h.client_id', ids, session)}"
         " GROUP BY h.client_id, h.week ORDER BY h.week",
         **{f"w{i}": w for i, w in enumerate(weeks)},
         **{f"p{i}": prog for i, prog in enumerate(programs)},
@@ -377,8 +390,8 @@ def _load_snapshot(
         session,
         # only clients at or over the warning: nobody else can reach the rule
         "SELECT client_id, week FROM hours WHERE activity = 'work_search' AND hours > 0 AND week >= :since"
-        f"{_in('client_id', ids)} AND client_id IN (SELECT client_id FROM hours WHERE activity = 'work_search' AND hours > 0"
-        f" AND week >= :since{_in('client_id', ids)} GROUP BY client_id HAVING COUNT(DISTINCT week) >= :warn)"
+        f"{_in('client_id', ids, session)} AND client_id IN (SELECT client_id FROM hours WHERE activity = 'work_search' AND hours > 0"
+        f" AND week >= :since{_in('client_id', ids, session)} GROUP BY client_id HAVING COUNT(DISTINCT week) >= :warn)"
         " GROUP BY client_id, week ORDER BY week",
         since=ws_start,
         warn=policy.participation.work_search_warn_weeks,
@@ -396,7 +409,7 @@ def _load_snapshot(
 
     releases: dict[int, list[ReleaseSnap]] = defaultdict(list)
     for cid, party, signed, expires in _rows(
-        session, f'SELECT client_id, party, signed_on, expires_on FROM "release" WHERE 1 = 1{_in("client_id", ids)}'
+        session, f'SELECT client_id, party, signed_on, expires_on FROM "release" WHERE 1 = 1{_in("client_id", ids, session)}'
     ):
         releases[cid].append(ReleaseSnap(party, _day(signed), _day(expires)))
 
@@ -404,7 +417,7 @@ def _load_snapshot(
     for rid, cid, agency, service, referred in _rows(
         session,
         "SELECT id, client_id, agency, service, referred_on FROM referral"
-        f" WHERE (outcome IS NULL OR outcome = ''){_in('client_id', ids)} ORDER BY referred_on",
+        f" WHERE (outcome IS NULL OR outcome = ''){_in('client_id', ids, session)} ORDER BY referred_on",
     ):
         referrals[cid].append(ReferralSnap(rid, agency, service or "", _d(referred), None))
 
@@ -415,14 +428,14 @@ def _load_snapshot(
         # vi-spdat reads the assessments of a shelter stay only
         "SELECT a.client_id, a.kind, a.date FROM assessment a JOIN client c ON c.id = a.client_id"
         " WHERE c.shelter_entry_date IS NOT NULL AND a.date >= c.shelter_entry_date"
-        f" AND a.kind IN ('vi_spdat', 'spdat'){_in('a.client_id', ids)} ORDER BY a.date",
+        f" AND a.kind IN ('vi_spdat', 'spdat'){_in('a.client_id', ids, session)} ORDER BY a.date",
     ):
         assessments[cid].append(AssessmentSnap(akinds[kind], _day(date)))
 
     plans: dict[int, dt.date | None] = {}
     for cid, last in _rows(
         session,
-        f"SELECT client_id, MAX(COALESCE(reviewed_on, signed_on)) FROM caseplan WHERE 1 = 1{_in('client_id', ids)}"
+        f"SELECT client_id, MAX(COALESCE(reviewed_on, signed_on)) FROM caseplan WHERE 1 = 1{_in('client_id', ids, session)}"
         " GROUP BY client_id",
     ):
         plans[cid] = _d(last)
@@ -430,7 +443,7 @@ def _load_snapshot(
     task_rows = _rows(
         session,
         "SELECT task.id, task.title, task.due, task.priority, client.case_number FROM task"
-        f" LEFT JOIN client ON task.client_id = client.id WHERE NOT task.done{_in('task.client_id', ids)}"
+        f" LEFT JOIN client ON task.client_id = client.id WHERE NOT task.done{_in('task.client_id', ids, session)}"
         " ORDER BY task.due, task.id",
     )
 
@@ -496,7 +509,7 @@ def _drafts(session: Session, ids: tuple[int, ...] | None) -> tuple[DraftSnap, .
             session,
             "SELECT d.id, c.case_number, c.preferred_name, c.legal_name, d.updated_at, d.fields_json,"
             " d.appointment_id, d.amends_id FROM notedraft d JOIN client c ON c.id = d.client_id"
-            f" WHERE 1 = 1{_in('d.client_id', ids)} ORDER BY d.updated_at, d.id",
+            f" WHERE 1 = 1{_in('d.client_id', ids, session)} ORDER BY d.updated_at, d.id",
         )
     )
 
