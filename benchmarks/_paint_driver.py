@@ -35,6 +35,8 @@ import time
 from textual.drivers.headless_driver import HeadlessDriver
 
 _TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "60"))
+#: The spawner's start time (BENCH_T0), so marks all come back as "seconds since spawn".
+_T0 = float(os.environ.get("BENCH_T0", "0"))
 #: Smaller writes are terminal mode / cursor sequences, not a frame.
 MIN_FRAME_BYTES = 64
 
@@ -100,6 +102,9 @@ class PaintDriver(HeadlessDriver):
             self._marks.setdefault("screen_paint", now)
         if self._is_ready(data):
             self._marks["ready"] = now
+            # CPU of the process (every thread) until this frame: what a loaded machine
+            # moves least. Stored as an offset so the spawner's `- t0` leaves it as is.
+            self._marks["ready_cpu"] = time.process_time() + _T0
             self._done = True
             path = os.environ.get("BENCH_READY_FILE")
             if path:
