@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
 from caseterm.screens.footer import CompactFooterMixin
@@ -38,6 +38,7 @@ from caseterm.services.caseload import (
     with_due_counts,
 )
 from caseterm.widgets.due_today import DueToday
+from caseterm.widgets.footer import KeyFooter
 
 #: (column key, heading, sort attribute)
 #: (column key = CaseloadRow attribute, heading). What the morning review
@@ -163,7 +164,7 @@ class CaseloadScreen(CompactFooterMixin, Screen):
                 yield Static("", id="caseload-status")
                 yield Static(Content.from_markup("[$text-muted]flags: $legend[/]", legend=FLAG_LEGEND), id="flag-legend")
             yield DueToday(id="sidebar")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def _add_columns(self) -> None:
         table = self.query_one(CaseloadTable)

@@ -31,7 +31,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from caseterm import clock
 from caseterm.errors import BadInput
@@ -40,6 +40,7 @@ from caseterm.services import hours as hours_service
 from caseterm.services.hours import GridRow, MonthGrid
 from caseterm.text import plural
 from caseterm.vocabulary import label, Activity, VerifiedBy
+from caseterm.widgets.footer import KeyFooter
 
 #: keys of the source column, and of the activity column
 SOURCE_KEYS = {"p": VerifiedBy.PAYSTUB, "t": VerifiedBy.TIMESHEET, "e": VerifiedBy.EMPLOYER_CALL, "o": VerifiedBy.OTHER}
@@ -434,7 +435,7 @@ class HoursGridScreen(Screen):
             id="hours-grid-help",
             markup=False,
         )
-        yield Footer()
+        yield KeyFooter()
 
     def _title(self) -> str:
         g = self.grid

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from caseterm.screens.footer import CompactFooterMixin
 from caseterm import clock
@@ -34,6 +34,7 @@ from caseterm.vocabulary import (
 from caseterm.services import collateral
 from caseterm.services import notes as notes_service
 from caseterm.services.clients import get_client
+from caseterm.widgets.footer import KeyFooter
 from caseterm.widgets.note_editor import NoteEditor, NoteValues
 
 if TYPE_CHECKING:
@@ -225,7 +226,7 @@ class NoteScreen(CompactFooterMixin, Screen):
         except BadInput as err:
             self._error = "\n".join(err.errors)
             yield Static(self._error, classes="banner -error")
-            yield Footer()
+            yield KeyFooter()
             return
         with Vertical(id="note-screen"):
             yield Static(self._title, id="note-title", classes="screen-title")
@@ -243,7 +244,7 @@ class NoteScreen(CompactFooterMixin, Screen):
                 id="note-editor",
                 parties=self._parties,
             )
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         if self._error is not None:

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -23,6 +23,7 @@ from caseterm.vocabulary import label
 from caseterm.services.notes import HIT_END, HIT_START, SearchHit, search_notes
 from caseterm.services.workers import display_author
 from caseterm.text import plural
+from caseterm.widgets.footer import KeyFooter
 
 PAGE = 50
 #: Seconds of no typing before the query runs.
@@ -75,7 +76,7 @@ class SearchScreen(Screen):
             yield Input(self.initial_query, placeholder="Search all notes (words; the last one may be a prefix)", id="search-input")
             yield Static("Type to search.", id="search-status", markup=False)
             yield SearchResults(id="search-results")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#search-input", Input).focus()
