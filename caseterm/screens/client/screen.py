@@ -17,6 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from caseterm.screens.footer import CompactFooterMixin
+from caseterm.screens.resume import RestyledWhenChanged
 from caseterm.errors import BadInput
 from caseterm.vocabulary import AppointmentKind, Place
 from caseterm.services import records
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 class ClientScreen(
     CardMixin, NotesTabMixin, AppointmentsTabMixin, PlanTabMixin, HoursTabMixin, RecordsTabMixin,
-    CompactFooterMixin, Screen,
+    CompactFooterMixin, RestyledWhenChanged, Screen,
 ):
     """A client's file, opened by case number (optionally on one tab)."""
 

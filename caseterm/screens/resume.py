@@ -1,0 +1,58 @@
+"""A screen shown again is restyled only if something its styles depend on has changed.
+
+Textual restyles every widget of a screen each time it is shown (`ScreenResume`),
+in case the theme, the stylesheet or the app's classes changed while it was away:
+18-40 ms of a client file's open (55 widgets), and a new screen pays it right after
+its widgets were styled as they mounted. Nothing else a widget's style depends on
+(its own and its ancestors' classes, focus, hover) waits for the resume: Textual
+restyles those nodes when they change, shown or not. So the restyle is needed only
+when the screen-wide inputs differ from the last time it was styled as a whole;
+`RestyledWhenChanged` compares them and skips it otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events
+from textual.screen import Screen
+
+
+def style_inputs(screen: Screen) -> tuple[Any, ...]:
+    """What every widget's style on `screen` depends on beyond the widget and its own ancestors:
+    the stylesheet's rules (a new theme, CSS or screen class re-parses them into a new list),
+    Textual's CSS generation, the app's classes (`-compact`) and pseudo-classes (dark, focus),
+    and the theme."""
+    app = screen.app
+    return (
+        id(app.stylesheet.rules),
+        app._css_update_count,
+        frozenset(app.classes),
+        app.pseudo_classes,
+        app.app_focus,
+        app.theme,
+    )
+
+
+class RestyledWhenChanged(Screen):
+    """Mix into a screen (before `Screen`) whose resume restyle is worth skipping."""
+
+    _styled_with: tuple[Any, ...] | None = None
+    #: the rules list whose id is in `_styled_with` (kept so the id is not reused)
+    _styled_rules: Any = None
+
+    def _on_mount(self, event: events.Mount) -> None:
+        # Its widgets are styled as they mount, from the rules in force now.
+        self._remember_styles()
+
+    def _remember_styles(self) -> None:
+        self._styled_rules = self.app.stylesheet.rules
+        self._styled_with = style_inputs(self)
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Textual's `Screen._on_screen_resume` (the subclass's handler first),
+        # which restyles only if `refresh_styles` is still set.
+        if event.refresh_styles and self._styled_with is not None and style_inputs(self) == self._styled_with:
+            event.refresh_styles = False
+        elif event.refresh_styles:
+            self._remember_styles()
