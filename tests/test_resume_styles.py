@@ -95,3 +95,56 @@ async def test_a_file_shown_again_unchanged_is_not_restyled_and_looks_the_same(e
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+async def test_a_new_note_form_is_styled_once_and_looks_as_after_a_full_restyle(engine, two_clients, monkeypatch) -> None:  # noqa: F811
+    """A new screen: its widgets styled as they mount with the app's width class already
+    on it, no second restyle of the whole form; the late-entry style on the status line."""
+    from textual.widgets import Input
+
+    from caseterm.screens.note import NoteScreen
+
+    restyled: list[int] = []
+    update_nodes = Stylesheet.update_nodes
+
+    def counting(self, nodes, animate=False):  # noqa: ANN001, ANN202
+        nodes = list(nodes)
+        restyled.append(len(nodes))
+        return update_nodes(self, nodes, animate)
+
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(app, pilot)
+        await open_file(app, pilot, "C1")
+        monkeypatch.setattr(Stylesheet, "update_nodes", counting)
+        await pilot.press("n")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, NoteScreen)
+        assert form.has_class("-wide")  # the app's breakpoint class, as Textual's resize gives it
+        widgets = len(list(form.walk_children(with_self=True)))
+        assert max(restyled, default=0) < widgets / 2
+        monkeypatch.setattr(Stylesheet, "update_nodes", update_nodes)
+        styled_once = styles_of(form)
+        form.update_node_styles(animate=False)
+        await settle(app, pilot)
+        assert styles_of(form) == styled_once
+        # Late entry: the status line turns bold in the warning colour, and back.
+        status = form.query_one("#note-status", Static)
+        plain = (status.styles.color, status.styles.text_style.bold)
+        form.query_one("#contact-date", Input).value = "2026-10-20"
+        await until_true(pilot, lambda: "LATE ENTRY" in str(status.render()))
+        await settle(app, pilot)
+        assert status.styles.text_style.bold and status.styles.color != plain[0]
+        form.query_one("#contact-date", Input).value = "2026-11-02"
+        await until_true(pilot, lambda: "LATE ENTRY" not in str(status.render()))
+        await settle(app, pilot)
+        assert (status.styles.color, status.styles.text_style.bold) == plain
+
+
+async def until_true(pilot, condition, tries: int = 200) -> None:  # noqa: ANN001
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause()
+    raise AssertionError("condition not reached")

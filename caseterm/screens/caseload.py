@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
 from caseterm.screens.footer import CompactFooterMixin
+from caseterm.screens.resume import RestyledWhenChanged
 from caseterm.widgets.table import MeasuredTable
 from caseterm import clock
 from caseterm.messages import OpenClient, ScreenReady
@@ -105,7 +106,7 @@ class CaseloadTable(MeasuredTable):
     """The caseload table (row cursor)."""
 
 
-class CaseloadScreen(CompactFooterMixin, Screen):
+class CaseloadScreen(CompactFooterMixin, RestyledWhenChanged, Screen):
     TITLE = "caseterm · Caseload"
 
     BINDINGS = [

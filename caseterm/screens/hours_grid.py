@@ -40,6 +40,7 @@ from caseterm.services import hours as hours_service
 from caseterm.services.hours import GridRow, MonthGrid
 from caseterm.text import plural
 from caseterm.vocabulary import label, Activity, VerifiedBy
+from caseterm.screens.resume import RestyledWhenChanged
 from caseterm.widgets.footer import KeyFooter
 
 #: keys of the source column, and of the activity column
@@ -407,7 +408,7 @@ class HoursGrid(Widget, can_focus=True):
         self.refresh()
 
 
-class HoursGridScreen(Screen):
+class HoursGridScreen(RestyledWhenChanged, Screen):
     """Last month's hours for every client who owes them, one keyboard grid."""
 
     CSS_PATH = "client.tcss"

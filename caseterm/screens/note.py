@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from caseterm.screens.footer import CompactFooterMixin
+from caseterm.screens.resume import RestyledWhenChanged
 from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.vocabulary import (
@@ -91,7 +92,7 @@ def _post_data_changed(screen: Screen) -> None:
     )
 
 
-class NoteScreen(CompactFooterMixin, Screen):
+class NoteScreen(CompactFooterMixin, RestyledWhenChanged, Screen):
     """Write a note for a client, optionally for an appointment or a due item, or amend one."""
 
     CSS_PATH = "client.tcss"

@@ -8,6 +8,11 @@ its widgets were styled as they mounted. Nothing else a widget's style depends o
 restyles those nodes when they change, shown or not. So the restyle is needed only
 when the screen-wide inputs differ from the last time it was styled as a whole;
 `RestyledWhenChanged` compares them and skips it otherwise.
+
+A new screen paid a second full restyle for the app's width classes
+(`HORIZONTAL_BREAKPOINTS`: "-narrow", "-wide"), which Textual adds on the screen's
+first `Resize`, after its widgets were styled without them: the mixin gives the
+screen those classes when it is made, so the first `Resize` changes nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events
+from textual._context import active_app
 from textual.screen import Screen
 
 
@@ -40,6 +46,23 @@ class RestyledWhenChanged(Screen):
     _styled_with: tuple[Any, ...] | None = None
     #: the rules list whose id is in `_styled_with` (kept so the id is not reused)
     _styled_rules: Any = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._add_breakpoint_classes()
+
+    def _add_breakpoint_classes(self) -> None:
+        """The width and height classes Textual's `Screen._on_resize` would give it now."""
+        try:
+            app = active_app.get()
+        except LookupError:  # made outside an app: the first Resize gives them
+            return
+        width, height = app.size
+        horizontal = (app.HORIZONTAL_BREAKPOINTS if self.HORIZONTAL_BREAKPOINTS is None else self.HORIZONTAL_BREAKPOINTS) or []
+        vertical = (app.VERTICAL_BREAKPOINTS if self.VERTICAL_BREAKPOINTS is None else self.VERTICAL_BREAKPOINTS) or []
+        names = set(self._get_breakpoint_classes(width, horizontal)) | set(self._get_breakpoint_classes(height, vertical))
+        if names:
+            self.add_class(*names, update=False)
 
     def _on_mount(self, event: events.Mount) -> None:
         # Its widgets are styled as they mount, from the rules in force now.

@@ -25,6 +25,7 @@ from caseterm.text import plural
 from caseterm.vocabulary import AppointmentStatus
 from caseterm.services.appointments import AppointmentRow, DaySchedule, ScheduleBlock, is_home_visit
 from caseterm.widgets.due_today import PRIORITY_MARK, PRIORITY_STYLE, DueToday
+from caseterm.screens.resume import RestyledWhenChanged
 from caseterm.widgets.footer import KeyFooter
 
 #: How many of a block's due items are listed beside it (the sidebar has them all).
@@ -128,7 +129,7 @@ class BlockView(Horizontal):
         due.update(Content("\n").join(lines))
 
 
-class ScheduleScreen(Screen):
+class ScheduleScreen(RestyledWhenChanged, Screen):
     TITLE = "caseterm · Schedule"
 
     BINDINGS = [

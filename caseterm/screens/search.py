@@ -23,6 +23,7 @@ from caseterm.vocabulary import label
 from caseterm.services.notes import HIT_END, HIT_START, SearchHit, search_notes
 from caseterm.services.workers import display_author
 from caseterm.text import plural
+from caseterm.screens.resume import RestyledWhenChanged
 from caseterm.widgets.footer import KeyFooter
 
 PAGE = 50
@@ -53,7 +54,7 @@ def hit_prompt(hit: SearchHit, match: Style, meta: Style) -> Text:
     return Text("\n").join([head, body, Text()])
 
 
-class SearchScreen(Screen):
+class SearchScreen(RestyledWhenChanged, Screen):
     """Search all notes; Enter opens the note in its client's file."""
 
     CSS_PATH = "client.tcss"

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 
 def prune_closed_watchers(obj: Any) -> int:
@@ -54,6 +56,14 @@ class KeyFooter(Footer):
         ]
         shown.append((self.show_command_palette, app.ENABLE_COMMAND_PALETTE))
         return tuple(shown)
+
+    def compose(self) -> ComposeResult:
+        # Each key made compact already: bound to the footer's `compact`, a key would
+        # otherwise take the class (and a restyle of its own) just after it mounts.
+        for widget in super().compose():
+            if self.compact and isinstance(widget, FooterKey):
+                widget.add_class("-compact", update=False)
+            yield widget
 
     async def recompose(self) -> None:
         if not self.is_attached or self._pruning:
