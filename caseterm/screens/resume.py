@@ -26,12 +26,15 @@ from textual.screen import Screen
 
 def style_inputs(screen: Screen) -> tuple[Any, ...]:
     """What every widget's style on `screen` depends on beyond the widget and its own ancestors:
-    the stylesheet's rules (a new theme, CSS or screen class re-parses them into a new list),
-    Textual's CSS generation, the app's classes (`-compact`) and pseudo-classes (dark, focus),
-    and the theme."""
+    the stylesheet's sources and variables (a theme, CSS or screen class changes them; a
+    re-parse of the same ones, as Textual's first switch back to the caseload does, makes
+    equal rules), Textual's CSS generation, the app's classes (`-compact`) and
+    pseudo-classes (dark, focus), and the theme."""
     app = screen.app
+    stylesheet = app.stylesheet
     return (
-        id(app.stylesheet.rules),
+        dict(stylesheet.source),
+        dict(stylesheet._variables),
         app._css_update_count,
         frozenset(app.classes),
         app.pseudo_classes,
@@ -44,8 +47,6 @@ class RestyledWhenChanged(Screen):
     """Mix into a screen (before `Screen`) whose resume restyle is worth skipping."""
 
     _styled_with: tuple[Any, ...] | None = None
-    #: the rules list whose id is in `_styled_with` (kept so the id is not reused)
-    _styled_rules: Any = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -69,7 +70,6 @@ class RestyledWhenChanged(Screen):
         self._remember_styles()
 
     def _remember_styles(self) -> None:
-        self._styled_rules = self.app.stylesheet.rules
         self._styled_with = style_inputs(self)
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
