@@ -1,10 +1,12 @@
 """Each open's time and the garbage collections inside it (the 10,000 vs 150 question).
 
-    python benchmarks/experiments/open_gc.py CLIENTS [OPENS] [none|freeze]
+    python benchmarks/experiments/open_gc.py CLIENTS [OPENS] [none|freeze|thr=A,B,C]
 
-Runs bench_open_client's loop in process; `freeze` calls gc.freeze() once the rows and
-the due list are in (what the app would do after start-up). Prints each open's ms and
-the gc time (per generation) that fell inside it.
+Runs bench_open_client's loop in process; `freeze` calls gc.collect() + gc.freeze() once
+the rows and the due list are in (the app now does this itself: shell/heap.py), `thr=`
+sets gc.set_threshold(A, B, C) then. COUNT=1 adds the tracked objects after each open
+(to see a leak). Prints the median, spread and CPU, then each open's ms and the gc
+time (per generation) that fell inside it.
 """
 
 from __future__ import annotations
