@@ -129,3 +129,28 @@ async def test_the_start_up_heap_is_frozen_once_and_thawed_when_the_app_ends(eng
         assert gc.get_threshold()[0] > thresholds[0]  # young objects collected less often
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == thresholds
+
+
+async def test_closed_note_forms_leave_nothing_watching_the_app(engine, three_clients) -> None:
+    """A note form's TextArea watches the app's theme (Textual #6666): closed, it must not
+    stay referenced by the app, with the note's text in it."""
+    from textual.widgets import TextArea
+
+    from caseterm.screens.note import NoteScreen
+
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(app, pilot)
+        app.open_client("F1")
+        await until(pilot, lambda: isinstance(app.screen, ClientScreen))
+        await settle(app, pilot)
+        for _ in range(3):
+            await pilot.press("n")
+            await until(pilot, lambda: isinstance(app.screen, NoteScreen))
+            await settle(app, pilot)
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, ClientScreen))
+            await settle(app, pilot)
+        watching = [node for entries in getattr(app, "__watchers", {}).values() for node, _ in entries]
+        assert not [node for node in watching if isinstance(node, TextArea)]
+        assert not [node for node in watching if node._closing]

@@ -23,6 +23,8 @@ from textual import events
 from textual._context import active_app
 from textual.screen import Screen
 
+from caseterm.widgets.footer import prune_closed_watchers
+
 
 def style_inputs(screen: Screen) -> tuple[Any, ...]:
     """What every widget's style on `screen` depends on beyond the widget and its own ancestors:
@@ -72,7 +74,14 @@ class RestyledWhenChanged(Screen):
     def _remember_styles(self) -> None:
         self._styled_with = style_inputs(self)
 
+    def _on_unmount(self, event: events.Unmount) -> None:
+        # Closed (a note form), its widgets still watch the app (a TextArea its theme,
+        # with the note's text in it) until the watched value changes: let them go.
+        prune_closed_watchers(self.app)
+
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Whatever else was closed since (a screen without this mixin, a removed widget).
+        prune_closed_watchers(self.app)
         # Runs before Textual's `Screen._on_screen_resume` (the subclass's handler first),
         # which restyles only if `refresh_styles` is still set.
         if event.refresh_styles and self._styled_with is not None and style_inputs(self) == self._styled_with:
