@@ -222,6 +222,11 @@ class CasetermApp(StartupMixin, ScreenLockMixin, RoutesMixin, TerminalMixin, Key
             every = self._idle_check_seconds or min(15.0, max(self.idle_lock_seconds / 4, 0.05))
             self.set_interval(every, self._check_idle)
 
+    def on_unmount(self) -> None:
+        from caseterm.shell import heap
+
+        heap.thaw(self)
+
     def on_resize(self, event: events.Resize) -> None:
         """Reflow at 80 columns: fields on two rows, narrower columns, the due list a count."""
         compact = event.size.width < COMPACT_WIDTH

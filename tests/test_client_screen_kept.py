@@ -135,3 +135,36 @@ async def test_a_long_file_shows_every_note_and_an_old_one_asked_for(engine, two
         again = await open_file(app, pilot, "C2")
         assert again.query_one(NoteTimeline).option_count == 42
         assert again.query_one(NoteTimeline).highlighted == 0
+
+
+async def test_the_due_box_shows_only_this_clients_items_of_the_newest_list(engine, two_clients) -> None:
+    """card.py reads a client's items through an index made once per due list
+    (widgets/due_today.items_of_case): a new list, even a changed copy, is indexed again."""
+    from textual.widgets import Static
+
+    from caseterm.rules.engine import DueItem, Priority, RoutineGroup
+
+    def item(case: str, title: str) -> DueItem:
+        return DueItem(rule="contact-gap", case_number=case, title=title, why="", source="", due=NOW.date(),
+                       overdue=False, priority=Priority.IMPORTANT,
+                       group=list(RoutineGroup)[0], occurrence=title)
+
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.due_items = [item("C2", "Call Bo"), item("C1", "Visit Ada"), item(None, "Team meeting")]
+        screen = await open_file(app, pilot, "C1")
+        box = str(screen.query_one("#client-due", Static).render())
+        assert "Visit Ada" in box and "Call Bo" not in box and "Team meeting" not in box
+        items = list(app.due_items) + [item("C1", "Write Ada's plan")]
+        app.due_items = items
+        await settle(app, pilot)
+        box = str(screen.query_one("#client-due", Static).render())
+        assert "Visit Ada" in box and "Write Ada's plan" in box
+        app.due_items = [item("C2", "Call Bo")]
+        await settle(app, pilot)
+        assert "Nothing due for this client" in str(screen.query_one("#client-due", Static).render())
+        await pilot.press("escape")
+        await settle(app, pilot)
+        screen = await open_file(app, pilot, "C2")
+        assert "Call Bo" in str(screen.query_one("#client-due", Static).render())

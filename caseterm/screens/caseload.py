@@ -16,10 +16,11 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
 from caseterm.screens.footer import CompactFooterMixin
+from caseterm.screens.resume import RestyledWhenChanged
 from caseterm.widgets.table import MeasuredTable
 from caseterm import clock
 from caseterm.messages import OpenClient, ScreenReady
@@ -38,6 +39,7 @@ from caseterm.services.caseload import (
     with_due_counts,
 )
 from caseterm.widgets.due_today import DueToday
+from caseterm.widgets.footer import KeyFooter
 
 #: (column key, heading, sort attribute)
 #: (column key = CaseloadRow attribute, heading). What the morning review
@@ -105,7 +107,7 @@ class CaseloadTable(MeasuredTable):
     """The caseload table (row cursor)."""
 
 
-class CaseloadScreen(CompactFooterMixin, Screen):
+class CaseloadScreen(CompactFooterMixin, RestyledWhenChanged, Screen):
     TITLE = "caseterm · Caseload"
 
     BINDINGS = [
@@ -171,7 +173,7 @@ class CaseloadScreen(CompactFooterMixin, Screen):
                 yield Static("", id="caseload-status")
                 yield Static(Content.from_markup("[$text-muted]flags: $legend[/]", legend=FLAG_LEGEND), id="flag-legend")
             yield DueToday(id="sidebar")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def _width_classes(self) -> None:
         """The width's classes (the app's HORIZONTAL_BREAKPOINTS: -narrow, -wide) before

@@ -31,7 +31,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from caseterm import clock
 from caseterm.errors import BadInput
@@ -40,6 +40,8 @@ from caseterm.services import hours as hours_service
 from caseterm.services.hours import GridRow, MonthGrid
 from caseterm.text import plural
 from caseterm.vocabulary import label, Activity, VerifiedBy
+from caseterm.screens.resume import RestyledWhenChanged
+from caseterm.widgets.footer import KeyFooter
 
 #: keys of the source column, and of the activity column
 SOURCE_KEYS = {"p": VerifiedBy.PAYSTUB, "t": VerifiedBy.TIMESHEET, "e": VerifiedBy.EMPLOYER_CALL, "o": VerifiedBy.OTHER}
@@ -406,7 +408,7 @@ class HoursGrid(Widget, can_focus=True):
         self.refresh()
 
 
-class HoursGridScreen(Screen):
+class HoursGridScreen(RestyledWhenChanged, Screen):
     """Last month's hours for every client who owes them, one keyboard grid."""
 
     CSS_PATH = "client.tcss"
@@ -434,7 +436,7 @@ class HoursGridScreen(Screen):
             id="hours-grid-help",
             markup=False,
         )
-        yield Footer()
+        yield KeyFooter()
 
     def _title(self) -> str:
         g = self.grid

@@ -19,10 +19,11 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from caseterm import paths
 from caseterm.errors import BadInput
+from caseterm.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from caseterm.services.letters import LetterChoices, LetterResult, RenderedLetter
@@ -72,7 +73,7 @@ class LetterPreview(ModalScreen["LetterResult | None"]):
             with VerticalScroll(id="letter-scroll"):
                 yield Static("", id="letter-text", markup=False)
             yield Static("", id="letter-others", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#letter-scroll").focus()

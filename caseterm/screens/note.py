@@ -17,9 +17,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from caseterm.screens.footer import CompactFooterMixin
+from caseterm.screens.resume import RestyledWhenChanged
 from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.vocabulary import (
@@ -34,6 +35,7 @@ from caseterm.vocabulary import (
 from caseterm.services import collateral
 from caseterm.services import notes as notes_service
 from caseterm.services.clients import get_client
+from caseterm.widgets.footer import KeyFooter
 from caseterm.widgets.note_editor import NoteEditor, NoteValues
 
 if TYPE_CHECKING:
@@ -90,7 +92,7 @@ def _post_data_changed(screen: Screen) -> None:
     )
 
 
-class NoteScreen(CompactFooterMixin, Screen):
+class NoteScreen(CompactFooterMixin, RestyledWhenChanged, Screen):
     """Write a note for a client, optionally for an appointment or a due item, or amend one."""
 
     CSS_PATH = "client.tcss"
@@ -225,7 +227,7 @@ class NoteScreen(CompactFooterMixin, Screen):
         except BadInput as err:
             self._error = "\n".join(err.errors)
             yield Static(self._error, classes="banner -error")
-            yield Footer()
+            yield KeyFooter()
             return
         with Vertical(id="note-screen"):
             yield Static(self._title, id="note-title", classes="screen-title")
@@ -243,7 +245,7 @@ class NoteScreen(CompactFooterMixin, Screen):
                 id="note-editor",
                 parties=self._parties,
             )
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         if self._error is not None:

@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 from textual.worker import get_current_worker
 
 from caseterm import clock
@@ -25,6 +25,8 @@ from caseterm.text import plural
 from caseterm.vocabulary import AppointmentStatus
 from caseterm.services.appointments import AppointmentRow, DaySchedule, ScheduleBlock, is_home_visit
 from caseterm.widgets.due_today import PRIORITY_MARK, PRIORITY_STYLE, DueToday
+from caseterm.screens.resume import RestyledWhenChanged
+from caseterm.widgets.footer import KeyFooter
 
 #: How many of a block's due items are listed beside it (the sidebar has them all).
 BLOCK_DUE_SHOWN = 4
@@ -127,7 +129,7 @@ class BlockView(Horizontal):
         due.update(Content("\n").join(lines))
 
 
-class ScheduleScreen(Screen):
+class ScheduleScreen(RestyledWhenChanged, Screen):
     TITLE = "caseterm · Schedule"
 
     BINDINGS = [
@@ -168,7 +170,7 @@ class ScheduleScreen(Screen):
                 yield VerticalScroll(id="day")
                 yield Label("", id="schedule-status")
             yield DueToday(id="sidebar")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.day = clock.today()

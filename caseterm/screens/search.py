@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -23,6 +23,8 @@ from caseterm.vocabulary import label
 from caseterm.services.notes import HIT_END, HIT_START, SearchHit, search_notes
 from caseterm.services.workers import display_author
 from caseterm.text import plural
+from caseterm.screens.resume import RestyledWhenChanged
+from caseterm.widgets.footer import KeyFooter
 
 PAGE = 50
 #: Seconds of no typing before the query runs.
@@ -52,7 +54,7 @@ def hit_prompt(hit: SearchHit, match: Style, meta: Style) -> Text:
     return Text("\n").join([head, body, Text()])
 
 
-class SearchScreen(Screen):
+class SearchScreen(RestyledWhenChanged, Screen):
     """Search all notes; Enter opens the note in its client's file."""
 
     CSS_PATH = "client.tcss"
@@ -75,7 +77,7 @@ class SearchScreen(Screen):
             yield Input(self.initial_query, placeholder="Search all notes (words; the last one may be a prefix)", id="search-input")
             yield Static("Type to search.", id="search-status", markup=False)
             yield SearchResults(id="search-results")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#search-input", Input).focus()

@@ -9,11 +9,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.text import plural
+from caseterm.widgets.footer import KeyFooter
 
 
 class TeamScreen(Screen):
@@ -38,7 +39,7 @@ class TeamScreen(Screen):
         yield Header()
         yield Static("", id="team-note")
         yield DataTable(id="team-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Team"
@@ -103,7 +104,7 @@ class MemberScreen(Screen):
         yield Header()
         yield Static("", id="member-note")
         yield DataTable(id="member-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         from caseterm.services.caseload import short_date

@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 from caseterm import clock
 from caseterm.errors import BadInput
 from caseterm.messages import DataChanged
+from caseterm.shell import heap
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -213,6 +214,7 @@ class StartupMixin:
         self._due_published = number
         self.due_failed = False
         self.due_items = items
+        heap.freeze_start_up(self)  # the long-lived heap out of the collector's way (issue 25.3)
 
     def _worker_ended(self, event: Worker.StateChanged) -> None:
         self._worker_failed(event)

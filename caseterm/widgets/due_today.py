@@ -31,6 +31,25 @@ PRIORITY_MARK = {1: "▲", 2: "■", 3: "·"}
 SHOWN_PER_GROUP = 60
 
 
+#: The last due list indexed by case number: (the list, its index). One list at a time:
+#: the app's list is replaced, never changed in place, when the due list is refreshed.
+_by_case: tuple[list[Any] | None, dict[str, list[Any]]] = (None, {})
+
+
+def items_of_case(items: list[Any], case_number: str) -> list[Any]:
+    """One client's items of a due list, in the list's order, through an index built
+    once per list: a client file opened at 10,000 clients no longer scans 15,000 items."""
+    global _by_case
+    indexed, index = _by_case
+    if indexed is not items:
+        index = {}
+        for item in items:
+            if item.case_number:
+                index.setdefault(item.case_number, []).append(item)
+        _by_case = (items, index)
+    return index.get(case_number, [])
+
+
 def item_prompt(item: Any, covering_for: str | None = None) -> Content:
     """Two lines: what to do (coloured by priority), then whose and when (and for whom, when covering)."""
     priority = int(item.priority)

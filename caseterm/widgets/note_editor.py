@@ -125,7 +125,7 @@ class NoteEditor(Widget):
                 yield Label(f"Party contacted{releases}", classes="field-label", id="party-label")
                 yield Input(v.party, placeholder="who was contacted: landlord, employer, agency", id="note-party",
                             suggester=SuggestFromList(self.parties, case_sensitive=False), compact=True)
-        yield Static("", id="note-status")
+        yield Static("", id="note-status", classes="-late" if self.late else "")
         yield TextArea(v.text, id="note-text", soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
 
     def _show_party(self) -> None:
@@ -177,7 +177,10 @@ class NoteEditor(Widget):
             self.query_one("#note-status", Static).update(status)
 
     def watch_late(self, late: bool) -> None:
-        self.set_class(late, "-late")
+        # On the status line, the one widget it styles: on the editor it restyled all of
+        # the form's ~45 widgets each time a new note's form opened late.
+        for status in self.query("#note-status"):
+            status.set_class(late, "-late")
 
     def _changed(self, field: str) -> None:
         if not self._loading:

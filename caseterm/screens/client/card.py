@@ -78,7 +78,7 @@ class CardMixin:
         """This client's due items, at the top (the sidebar stays the whole caseload's)."""
         from textual.content import Content
 
-        from caseterm.widgets.due_today import PRIORITY_MARK, PRIORITY_STYLE
+        from caseterm.widgets.due_today import PRIORITY_MARK, PRIORITY_STYLE, items_of_case
 
         box = self.query_one("#client-due", Static)
         head = self.query_one("#client-due-head", Static)
@@ -86,7 +86,7 @@ class CardMixin:
             head.update("")
             box.update("Due for this client: working it out…")
             return
-        mine = [i for i in items if i.case_number == self.case_number]
+        mine = items_of_case(items, self.case_number)
         self.query_one("#client-due-row").set_class(not mine, "-none")
         if not mine:
             head.update("")

@@ -14,15 +14,17 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from caseterm.screens.footer import CompactFooterMixin
+from caseterm.screens.resume import RestyledWhenChanged
 from caseterm.errors import BadInput
 from caseterm.vocabulary import AppointmentKind, Place
 from caseterm.services import records
 from caseterm.services.clients import get_client
 from caseterm.widgets.note_card import NoteTimeline
 from caseterm.widgets.record_form import FormField, RecordForm
+from caseterm.widgets.footer import KeyFooter
 from caseterm.screens.client.common import RECORD_KIND, RECORD_TABS, RecordTable, TABS, TAB_ALIASES
 from caseterm.screens.client.card import CardMixin
 from caseterm.screens.client.notes_tab import NotesTabMixin
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
 
 class ClientScreen(
     CardMixin, NotesTabMixin, AppointmentsTabMixin, PlanTabMixin, HoursTabMixin, RecordsTabMixin,
-    CompactFooterMixin, Screen,
+    CompactFooterMixin, RestyledWhenChanged, Screen,
 ):
     """A client's file, opened by case number (optionally on one tab)."""
 
@@ -117,7 +119,7 @@ class ClientScreen(
             from caseterm.widgets.due_today import DueToday
 
             yield DueToday(id="sidebar")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         for tab_id in self._built:
