@@ -161,7 +161,6 @@ class CaseloadScreen(CompactFooterMixin, RestyledWhenChanged, Screen):
         return [*COLUMNS, WORKER_COLUMN] if len(self._workers) > 1 else COLUMNS
 
     def compose(self) -> ComposeResult:
-        self._width_classes()
         yield Header()
         with Horizontal(classes="main"):
             with Vertical(id="caseload-pane", classes="pane"):
@@ -174,15 +173,6 @@ class CaseloadScreen(CompactFooterMixin, RestyledWhenChanged, Screen):
                 yield Static(Content.from_markup("[$text-muted]flags: $legend[/]", legend=FLAG_LEGEND), id="flag-legend")
             yield DueToday(id="sidebar")
         yield KeyFooter(compact=True)
-
-    def _width_classes(self) -> None:
-        """The width's classes (the app's HORIZONTAL_BREAKPOINTS: -narrow, -wide) before
-        the first layout. Textual sets them on the first resize, after laying the screen
-        out, so the start-up frame was laid out and drawn twice, the table at two widths."""
-        breakpoints = sorted(self.app.HORIZONTAL_BREAKPOINTS or [], reverse=True)
-        width = self.app.size.width
-        chosen = next((name for least, name in breakpoints if width >= least), None)
-        self.update_classes({name: name == chosen for _, name in breakpoints}, animate=False)
 
     def _add_columns(self) -> None:
         table = self.query_one(CaseloadTable)
