@@ -80,6 +80,19 @@ class NoteType(StrEnum):
     TRANSFER = "transfer"
 
 
+#: Note types that are no contact with the client themself (unless their outcome
+#: says the client was reached: a staffing the client attended). The rules and the
+#: caseload's "last contact" read the same sets (`rules.snapshot`, `services.reached`).
+NOT_CONTACT_TYPES = frozenset(
+    {NoteType.COLLATERAL, NoteType.CASE_CONFERENCE, NoteType.RE_ENGAGEMENT_STAFFING, NoteType.LETTER}
+)
+
+#: Note types that never reach the client, whatever their outcome: a collateral
+#: contact is with someone else (employer, landlord, provider); a letter is a
+#: written attempt (its reply is a contact of its own).
+NEVER_REACHES_CLIENT = frozenset({NoteType.COLLATERAL, NoteType.LETTER})
+
+
 class ContactMethod(StrEnum):
     PHONE = "phone"
     TEXT = "text"

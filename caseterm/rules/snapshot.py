@@ -12,7 +12,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 
+# NEVER_REACHES_CLIENT and NOT_CONTACT_TYPES are vocabulary's (the first frame reads them without this module).
 from caseterm.vocabulary import (
+    NEVER_REACHES_CLIENT,
+    NOT_CONTACT_TYPES,
     Activity,
     AppointmentKind,
     AppointmentStatus,
@@ -29,17 +32,6 @@ ACTIVE_STATUSES = frozenset({ClientStatus.OPEN, ClientStatus.PENDED, ClientStatu
 
 #: Note types that are an attempt to reach the client (003 "engagement contact").
 ATTEMPT_TYPES = frozenset({NoteType.ENGAGEMENT, NoteType.CONTACT, NoteType.HOME_VISIT, NoteType.LETTER})
-
-#: Note types that are no contact with the client themself (unless their
-#: outcome says the client was reached: a staffing the client attended).
-NOT_CONTACT_TYPES = frozenset(
-    {NoteType.COLLATERAL, NoteType.CASE_CONFERENCE, NoteType.RE_ENGAGEMENT_STAFFING, NoteType.LETTER}
-)
-
-#: Note types that never reach the client, whatever their outcome: a collateral
-#: contact is with someone else (employer, landlord, provider); a letter is a
-#: written attempt (its reply is a contact of its own).
-NEVER_REACHES_CLIENT = frozenset({NoteType.COLLATERAL, NoteType.LETTER})
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,7 @@ def reached_sql() -> str:
     the client), built from the same sets; a test checks they agree. It lives here,
     in a light module below both, so the first frame (services.caseload) and the
     due service share one text without importing each other."""
-    from caseterm.rules.snapshot import NEVER_REACHES_CLIENT, NOT_CONTACT_TYPES
-    from caseterm.vocabulary import ContactMethod, ContactOutcome
+    from caseterm.vocabulary import NEVER_REACHES_CLIENT, NOT_CONTACT_TYPES, ContactMethod, ContactOutcome
 
     never = ", ".join(f"'{t.value}'" for t in sorted(NEVER_REACHES_CLIENT))
     not_contact = ", ".join(f"'{t.value}'" for t in sorted(NOT_CONTACT_TYPES))
