@@ -380,7 +380,7 @@ async def test_a_first_page_that_cannot_be_read_light_comes_from_the_worker(seed
     seeded.dispose()
     app = make_app(CliContext(db=str(path)))
     app.readonly.close()
-    assert first_page_readonly(app.readonly, TODAY, 10) is None
+    assert first_page_readonly(app.readonly, TODAY, 10, 10) is None
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.due_items is not None and app.store_check_ended)
         with session_scope(app.engine) as session:
@@ -389,21 +389,69 @@ async def test_a_first_page_that_cannot_be_read_light_comes_from_the_worker(seed
     app.engine.dispose()
 
 
-def test_the_first_page_is_full_rows_up_to_the_limit_then_the_clients_own_columns(seeded: Engine) -> None:  # noqa: F811
-    """Up to `details_up_to` clients the first page has last contact and next appointment;
-    above it only the clients' own columns (partial), in either case every client."""
-    from caseterm.services.caseload import first_page_readonly
+def test_the_first_page_is_full_rows_up_to_the_limit_then_a_screenful_in_the_opening_order(
+    seeded: Engine,  # noqa: F811
+) -> None:
+    """Up to `details_up_to` clients the first page is every full row. Above it, a
+    screenful of the clients' own columns in exactly the order the caseload opens in
+    (sort_rows by name: case-blind, accents included, closed and denied cases last,
+    ties by case number), and the count of all of them."""
+    from caseterm.models import Client
+    from caseterm.services.caseload import first_page_readonly, sort_rows
+    from caseterm.vocabulary import ClientStatus
 
-    url = str(seeded.url)
+    with session_scope(seeded) as session:
+        session.add(Client(case_number="TA-1090", legal_name="Émile Zola", preferred_name="émile"))
+        session.add(Client(case_number="TA-1091", legal_name="aaron Ash", status=ClientStatus.CLOSED))
+        session.add(Client(case_number="TA-1089", legal_name="Bob Two", preferred_name=""))  # blank preferred: legal
+        session.add(Client(case_number="TA-1088", legal_name="bob"))  # the same key as the seeded "Bob": by case number
+        session.add(Client(case_number="TA-1087", legal_name="Zed Denied", status=ClientStatus.DENIED))
     with session_scope(seeded) as session:
         full = caseload_rows(session, TODAY)
-    conn = readonly.connect(url)
+    opening = sort_rows(full, "name")
+    conn = readonly.connect(str(seeded.url))
     try:
-        rows, partial = first_page_readonly(conn, TODAY, len(full))
-        assert not partial and rows == full
-        rows, partial = first_page_readonly(conn, TODAY, len(full) - 1)
-        assert partial and [r.case_number for r in rows] == [r.case_number for r in full]
-        assert all(r.last_contact is None and r.next_appointment is None for r in rows)
+        first = first_page_readonly(conn, TODAY, len(full), 4)
+        assert first is not None and not first.partial and first.rows == full and first.total == len(full)
+        for screenful in (1, 4, len(full) - 1, len(full) + 5):
+            first = first_page_readonly(conn, TODAY, len(full) - 1, screenful)
+            assert first is not None and first.partial and first.total == len(full)
+            assert [r.case_number for r in first.rows] == [r.case_number for r in opening[:screenful]]
+            assert all(r.last_contact is None and r.next_appointment is None for r in first.rows)
         assert any(r.last_contact is not None for r in full)
+        assert [r.case_number for r in opening[-2:]] == ["TA-1091", "TA-1087"]  # ended cases last ("aaron" < "Zed")
     finally:
         conn.close()
+
+
+async def test_a_large_caseload_s_first_frame_counts_every_client(
+    seeded: Engine, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """The first frame of a large caseload holds a screenful; its status line says how many
+    clients there are in all and the quick filters show no counts until every row is read."""
+    from caseterm.screens import caseload as screen_module
+
+    monkeypatch.setattr(screen_module, "DETAILS_LATER_ROWS", 0)
+    monkeypatch.setattr(screen_module, "FIRST_CHUNK", 1)
+    seen: list[tuple[int, str, str]] = []
+    loaded = screen_module.CaseloadScreen._rows_loaded
+
+    def spy(self, rows, partial=False):  # noqa: ANN001, ANN202
+        result = loaded(self, rows, partial)
+        status = str(self.query_one("#caseload-status").render())
+        bar = str(self.query_one("#quick-bar").render())
+        seen.append((len(rows), status, bar))
+        return result
+
+    monkeypatch.setattr(screen_module.CaseloadScreen, "_rows_loaded", spy)
+    path = Path(seeded.url.database)
+    seeded.dispose()
+    app = make_app(CliContext(db=str(path)))
+    async with app.run_test(size=(120, 3)) as pilot:  # a terminal 3 lines tall: a screenful is 3 rows
+        await until(pilot, lambda: app.due_items is not None and app.store_check_ended)
+    (first_rows, first_status, first_bar), (all_rows, all_status, all_bar) = seen[0], seen[-1]
+    assert first_rows == 3 < all_rows == 5
+    assert "3 of 5 clients" in first_status and "last contacts…" in first_status
+    assert "all 5" not in first_bar and "all 3" not in first_bar
+    assert "5 of 5 clients" in all_status and "all 5" in all_bar
+    app.engine.dispose()

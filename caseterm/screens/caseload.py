@@ -144,6 +144,8 @@ class CaseloadScreen(CompactFooterMixin, RestyledWhenChanged, Screen):
         self._ready_sent = False
         #: last contact, next appointment and drafts are still being read (a large light start)
         self._details_pending = False
+        #: a large light start's first frame holds a screenful of this many clients (the rest follow)
+        self._screenful_of: int | None = None
         self._stale = False  # the data changed while another screen showed
         self._due_stale = False  # the due list changed while another screen showed
         self._generation = 0  # of table fills: a newer one stops an older one's chunks
@@ -211,10 +213,13 @@ class CaseloadScreen(CompactFooterMixin, RestyledWhenChanged, Screen):
             return False
         from caseterm.services.caseload import first_page_readonly
 
-        first = first_page_readonly(readonly, clock.today(), DETAILS_LATER_ROWS)
+        first = first_page_readonly(readonly, clock.today(), DETAILS_LATER_ROWS,
+                                    max(self.app.size.height, FIRST_CHUNK))
         if first is None:
             return False
-        self._rows_loaded(*first)
+        # A large caseload's first frame has a screenful: the status line counts them all.
+        self._screenful_of = first.total if first.partial else None
+        self._rows_loaded(first.rows, first.partial)
         return True
 
     @property
@@ -254,6 +259,8 @@ class CaseloadScreen(CompactFooterMixin, RestyledWhenChanged, Screen):
         self._loaded = True
         self._stale = False
         self._details_pending = partial
+        if not partial:
+            self._screenful_of = None
         self._populate()
         if partial:
             # The full rows after this frame is painted: reading them meanwhile would hold
@@ -394,7 +401,7 @@ class CaseloadScreen(CompactFooterMixin, RestyledWhenChanged, Screen):
             Content.from_markup(
                 "$shown of $total · sorted by $col $arrow$loading",
                 shown=str(shown),
-                total=plural(len(self._rows), 'client'),
+                total=plural(len(self._rows) if self._screenful_of is None else self._screenful_of, 'client'),
                 col=heading,
                 arrow=arrow,
                 loading=loading,
@@ -406,7 +413,7 @@ class CaseloadScreen(CompactFooterMixin, RestyledWhenChanged, Screen):
 
         counts = {}
         covered: list[CaseloadRow] = []
-        if self._loaded:
+        if self._loaded and self._screenful_of is None:  # a first screenful counts nothing yet
             mine, covered = self._mine_and_covered(with_due_counts(self._rows, self._due_counts))
             counts = quick_counts(mine, clock.today(), self.no_contact_days)
             counts[QuickFilter.COVERING] = len(covered)

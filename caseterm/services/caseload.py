@@ -192,15 +192,42 @@ def caseload_rows_readonly(conn: Any, day: dt.date, details: bool = True) -> lis
         cursor.close()
 
 
-def first_page_readonly(conn: Any, day: dt.date, details_up_to: int) -> tuple[list[CaseloadRow], bool] | None:
+class FirstPage(NamedTuple):
+    """The first frame's rows (`first_page_readonly`)."""
+
+    rows: list[CaseloadRow]
+    #: Only the first screenful of clients, their own columns: the rest and the details follow.
+    partial: bool
+    #: How many clients the caseload has (all of them, also when `rows` is a screenful).
+    total: int
+
+
+#: A large caseload's first screenful: the clients' own columns in the caseload's opening
+#: order (`sort_rows` by name: open cases first, names case-blind, ties by case number).
+_FIRST_SCREEN_SQL = f"""
+SELECT case_number, preferred_name, legal_name, program, status,
+       penalty_start, exempt_hours, remote, dv_in_home, close_pending, NULL, NULL, NULL
+FROM client
+ORDER BY status IN ({", ".join(f"'{s.value}'" for s in (ClientStatus.CLOSED, ClientStatus.DENIED))}),
+         caseterm_casefold(coalesce(nullif(preferred_name, ''), legal_name)), case_number
+LIMIT :rows
+"""
+
+
+def _casefold(text: object) -> object:
+    return text.casefold() if isinstance(text, str) else text
+
+
+def first_page_readonly(conn: Any, day: dt.date, details_up_to: int, screenful: int) -> FirstPage | None:
     """The rows of the first frame, read through `conn` (`caseterm.readonly`) on the
     UI thread before that frame is drawn (issue 25.4): a worker would only get the
     interpreter between the frame's own steps.
 
-    Up to `details_up_to` clients: the full rows (a few ms). More: the clients' own
-    columns, and `partial` True — last contact and next appointment follow from a
-    worker. None when the file cannot be read this way (busy, let go of): the
-    caller reads as before, and the store reports real damage.
+    Up to `details_up_to` clients: the full rows (a few ms). More: `screenful` clients'
+    own columns in the opening order (`partial`; ~10 ms at 10,000 instead of ~60 for
+    all of them) — every row and the details follow from a worker. None when the file
+    cannot be read this way (busy, let go of): the caller reads as before, and the
+    store reports real damage.
     """
     from caseterm.cipher import DB_ERRORS
 
@@ -210,8 +237,15 @@ def first_page_readonly(conn: Any, day: dt.date, details_up_to: int) -> tuple[li
             (clients,) = cursor.fetchone()
         finally:
             cursor.close()
-        partial = clients > details_up_to
-        return caseload_rows_readonly(conn, day, details=not partial), partial
+        if clients <= details_up_to:
+            return FirstPage(caseload_rows_readonly(conn, day), False, clients)
+        # Python's case-blind order, the one `sort_rows` uses (SQLite's lower() is ASCII only).
+        conn.create_function("caseterm_casefold", 1, _casefold, deterministic=True)
+        cursor = conn.execute(_FIRST_SCREEN_SQL, {"rows": screenful})
+        try:
+            return FirstPage(_rows_from(cursor), True, clients)
+        finally:
+            cursor.close()
     except DB_ERRORS:
         return None
 
