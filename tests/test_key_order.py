@@ -57,6 +57,18 @@ async def open_note_form(app: CasetermApp, pilot: Any, case_number: str) -> Note
     return screen
 
 
+async def open_quick_log(app: CasetermApp, pilot: Any, case_number: str) -> Any:
+    """The client's file, then `l`: the quick log open over it (the file is returned)."""
+    await settle(pilot)
+    app.open_client(case_number)
+    await until(pilot, lambda: isinstance(app.screen, ClientScreen) and app.screen.is_mounted)
+    await settle(pilot)
+    client_screen = app.screen
+    await pilot.press("l")
+    await until(pilot, lambda: type(app.screen).__name__ == "QuickLog")
+    return client_screen
+
+
 async def test_a_note_typed_and_saved_in_one_burst_is_saved_whole(seeded) -> None:  # noqa: F811
     before = note_texts(seeded)
     app = CasetermApp(seeded, idle_lock_seconds=0)
@@ -86,13 +98,7 @@ async def test_a_burst_that_is_only_text_and_ctrl_s_is_not_refused_as_empty(seed
 async def test_quick_log_keys_in_one_burst_log_the_outcome_typed_and_stay(seeded) -> None:  # noqa: F811
     app = CasetermApp(seeded, idle_lock_seconds=0)
     async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
-        app.open_client("TA-1001")
-        await until(pilot, lambda: isinstance(app.screen, ClientScreen) and app.screen.is_mounted)
-        await settle(pilot)
-        client_screen = app.screen
-        await pilot.press("l")
-        await until(pilot, lambda: type(app.screen).__name__ == "QuickLog")
+        client_screen = await open_quick_log(app, pilot, "TA-1001")
         burst(app, ["p", "3", "enter"])  # phone, left message, log it
         await until(pilot, lambda: app.screen is client_screen)
         await settle(pilot)
@@ -107,12 +113,7 @@ async def test_keys_after_a_waiting_priority_key_keep_their_place(seeded) -> Non
     logs and closes it, then "n" opens a new note on the client screen (not "n" first)."""
     app = CasetermApp(seeded, idle_lock_seconds=0)
     async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
-        app.open_client("TA-1001")
-        await until(pilot, lambda: isinstance(app.screen, ClientScreen) and app.screen.is_mounted)
-        await settle(pilot)
-        await pilot.press("l")
-        await until(pilot, lambda: type(app.screen).__name__ == "QuickLog")
+        await open_quick_log(app, pilot, "TA-1001")
         burst(app, ["t", "1", "enter", "n"])  # text, reached, log it; then a new note
         await until(pilot, lambda: isinstance(app.screen, NoteScreen))
         await settle(pilot)
