@@ -166,26 +166,10 @@ def of_worker(rows: Iterable[CaseloadRow], worker: str | None) -> list[CaseloadR
     return list(rows) if worker is None else [row for row in rows if row.worker == worker]
 
 
-#: Every client's own columns, without what is aggregated from notes, appointments and
-#: drafts (the first frame of a large caseload: 25 ms instead of 250 ms at 10,000).
-_CLIENTS_ONLY_SQL = """
-SELECT case_number, preferred_name, legal_name, program, status,
-       penalty_start, exempt_hours, remote, dv_in_home, close_pending, NULL, NULL, NULL
-FROM client ORDER BY case_number
-"""
-
-
-def caseload_rows_readonly(conn: Any, day: dt.date, details: bool = True) -> list[CaseloadRow]:
-    """`caseload_rows` through a plain DB-API connection to SQLite (`caseterm.readonly`).
-
-    `details=False`: the clients' own columns only; last contact and next
-    appointment None and no drafts (the caller says they are still to come).
-    """
+def caseload_rows_readonly(conn: Any, day: dt.date) -> list[CaseloadRow]:
+    """`caseload_rows` through a plain DB-API connection to SQLite (`caseterm.readonly`)."""
     start = _sqlite_datetime(dt.datetime.combine(day, dt.time.min))
-    if details:
-        cursor = conn.execute(caseload_sql(), {"start": start})
-    else:
-        cursor = conn.execute(_CLIENTS_ONLY_SQL)
+    cursor = conn.execute(caseload_sql(), {"start": start})
     try:
         return _rows_from(cursor)
     finally:
@@ -259,16 +243,13 @@ def read_caseload(
     session_scope: Callable[[], AbstractContextManager[Session]],
     day: dt.date,
     readonly: Any | None = None,
-    *,
-    details: bool = True,
 ) -> list[CaseloadRow]:
     """The caseload's rows: through `readonly` (a read-only DB-API connection from
     `caseterm.readonly`, while the full store is still coming up) when there is
-    one, else through a session of the store. `details=False` (with `readonly`
-    only): the clients' own columns, for a first frame before the full rows."""
+    one, else through a session of the store."""
     if readonly is not None:
         try:
-            return caseload_rows_readonly(readonly, day, details)
+            return caseload_rows_readonly(readonly, day)
         except Exception as err:
             from caseterm.cipher import DB_ERRORS
 
