@@ -20,14 +20,13 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import time
 
 os.environ["TEXTUAL_DRIVER"] = "_paint_driver:PaintDriver"
 os.environ["BENCH_READY"] = "manual"
 
-from _common import db_url, ensure, fmt_ms, line, median, pin_in_process, record  # noqa: E402
+from _common import db_url, ensure, fmt_ms, line, median, pin_in_process, record, run_child  # noqa: E402
 
 GOALS_MS = {150: 50.0, 10_000: 50.0}  # issue 25.3 (issue 8 asked < 100 ms at 10,000)
 
@@ -133,15 +132,7 @@ async def measure(n: int, opens: int) -> tuple[list[float], list[float], float]:
 
 
 def _child(n: int, opens: int) -> tuple[list[float], list[float], float]:
-    """Each size in its own interpreter: a second app in the same process measures
-    the garbage of the first one (10,000 after 150 in one process: 537 ms vs 147 ms)."""
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", str(n), "--opens", str(opens)],
-        capture_output=True, text=True, check=False,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"open-client benchmark at {n} clients failed:\n{proc.stderr[-3000:]}")
-    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    data = run_child(__file__, n, opens, "open-client")
     return data["client"], data["bare"], data["loaded"]
 
 

@@ -15,18 +15,14 @@ Goal (issue 25.3): < 50 ms.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
 import os
-import subprocess
 import sys
 import time
 
 os.environ["TEXTUAL_DRIVER"] = "_paint_driver:PaintDriver"
 os.environ["BENCH_READY"] = "manual"
 
-from _common import db_url, ensure, fmt_ms, line, median, pin_in_process, record  # noqa: E402
+from _common import db_url, ensure, screen_bench  # noqa: E402
 from bench_open_client import FrameWatch, _wait  # noqa: E402
 
 GOAL_MS = 50.0
@@ -89,41 +85,9 @@ async def measure(n: int, opens: int) -> dict[str, list[float]]:
     return times
 
 
-def _child(n: int, opens: int) -> dict[str, list[float]]:
-    """Each size in its own interpreter (see bench_open_client.py)."""
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", str(n), "--opens", str(opens)],
-        capture_output=True, text=True, check=False,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"schedule benchmark at {n} clients failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--opens", type=int, default=15)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[150, 10_000])
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    pin_in_process()
-    if args.child:
-        print(json.dumps(asyncio.run(measure(args.child, args.opens))))
-        return
-    summary: dict[str, object] = {"opens": args.opens}
-    print(f"show the day's schedule from the caseload to its painted blocks, median of {args.opens}")
-    for n in args.sizes:
-        times = _child(n, args.opens)
-        b = median(times["bare"])
-        line(f"{n:,} clients: bare screen (baseline)", fmt_ms(b))
-        summary[f"{n}_bare_ms"] = round(b * 1000, 1)
-        for what, label in (("first", "schedule, first of the session"), ("again", "schedule, shown again")):
-            t = median(times[what])
-            ok = ("goal met" if t * 1000 < GOAL_MS else "GOAL MISSED") + f" (< {GOAL_MS:.0f} ms)"
-            line(f"{n:,} clients: {label}", fmt_ms(t), f"{t / b:.1f}x bare  {ok}")
-            summary[f"{n}_{what}_ms"] = round(t * 1000, 1)
-            summary[f"{n}_{what}_max_ms"] = round(max(times[what]) * 1000, 1)
-    record("schedule", summary)
+    screen_bench(__file__, "schedule", "show the day's schedule from the caseload to its painted blocks",
+                 measure, [("first", "schedule, first of the session"), ("again", "schedule, shown again")], GOAL_MS)
 
 
 if __name__ == "__main__":
