@@ -64,7 +64,8 @@ async def test_a_width_changed_while_the_file_was_away_shows_when_it_comes_back(
         assert third.query_one(DueToday).size.height > 1
 
 
-async def test_a_file_shown_again_unchanged_is_not_restyled_and_looks_the_same(engine, two_clients, monkeypatch) -> None:  # noqa: F811
+def count_restyles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, how many nodes each restyle (`Stylesheet.update_nodes`) covers."""
     restyled: list[int] = []
     update_nodes = Stylesheet.update_nodes
 
@@ -73,6 +74,12 @@ async def test_a_file_shown_again_unchanged_is_not_restyled_and_looks_the_same(e
         restyled.append(len(nodes))
         return update_nodes(self, nodes, animate)
 
+    monkeypatch.setattr(Stylesheet, "update_nodes", counting)
+    return restyled
+
+
+async def test_a_file_shown_again_unchanged_is_not_restyled_and_looks_the_same(engine, two_clients, monkeypatch) -> None:  # noqa: F811
+    update_nodes = Stylesheet.update_nodes
     app = CasetermApp(engine, idle_lock_seconds=0)
     async with app.run_test(size=(150, 45)) as pilot:
         await settle(app, pilot)
@@ -81,7 +88,7 @@ async def test_a_file_shown_again_unchanged_is_not_restyled_and_looks_the_same(e
         await open_file(app, pilot, "C2")
         styled_once = styles_of(first)
         await back_to_caseload(app, pilot)
-        monkeypatch.setattr(Stylesheet, "update_nodes", counting)
+        restyled = count_restyles(monkeypatch)
         again = await open_file(app, pilot, "C2")
         assert again is first
         widgets = len(list(first.walk_children(with_self=True)))
@@ -104,19 +111,12 @@ async def test_a_new_note_form_is_styled_once_and_looks_as_after_a_full_restyle(
 
     from caseterm.screens.note import NoteScreen
 
-    restyled: list[int] = []
     update_nodes = Stylesheet.update_nodes
-
-    def counting(self, nodes, animate=False):  # noqa: ANN001, ANN202
-        nodes = list(nodes)
-        restyled.append(len(nodes))
-        return update_nodes(self, nodes, animate)
-
     app = CasetermApp(engine, idle_lock_seconds=0)
     async with app.run_test(size=(150, 45)) as pilot:
         await settle(app, pilot)
         await open_file(app, pilot, "C1")
-        monkeypatch.setattr(Stylesheet, "update_nodes", counting)
+        restyled = count_restyles(monkeypatch)
         await pilot.press("n")
         await settle(app, pilot)
         form = app.screen
