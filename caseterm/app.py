@@ -195,8 +195,9 @@ class CasetermApp(StartupMixin, ScreenLockMixin, RoutesMixin, TerminalMixin, Key
         self._screens_drawn: "weakref.WeakSet[Any]" = weakref.WeakSet()
         self._after_first_frame: dict[int, list[Callable[[], Any]]] = {}
         self._frame_dropped = False
-        #: Widgets handed keys since a priority binding last waited for them (shell/key_order.py).
-        self._keys_out: dict[int, Any] = {}
+        #: Widgets handed keys since a priority binding last waited for them (shell/key_order.py);
+        #: weak, so a closed note form's text box is not kept alive by the keys typed into it.
+        self._keys_out: "weakref.WeakValueDictionary[int, Any]" = weakref.WeakValueDictionary()
         self._keys_requeued = 0  # keys posted again to keep their order, not yet acted on
 
     def on_mount(self) -> None:

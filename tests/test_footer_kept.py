@@ -154,3 +154,32 @@ async def test_closed_note_forms_leave_nothing_watching_the_app(engine, three_cl
         watching = [node for entries in getattr(app, "__watchers", {}).values() for node, _ in entries]
         assert not [node for node in watching if isinstance(node, TextArea)]
         assert not [node for node in watching if node._closing]
+
+
+async def test_a_closed_note_form_is_not_kept_by_the_keys_typed_into_it(engine, three_clients) -> None:
+    """The app remembers which widgets it handed keys to (shell/key_order.py) until a
+    Ctrl+S or Enter waits for them: weakly, so a note form closed after typing is let go
+    of, text and all, instead of waiting in memory for the next such key."""
+    import gc
+
+    from textual.widgets import TextArea
+
+    from caseterm.screens.note import NoteScreen
+
+    app = CasetermApp(engine, idle_lock_seconds=0)
+    async with app.run_test(size=(150, 45)) as pilot:
+        await settle(app, pilot)
+        app.open_client("F1")
+        await until(pilot, lambda: isinstance(app.screen, ClientScreen))
+        await settle(app, pilot)
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, NoteScreen))
+        await settle(app, pilot)
+        app.screen.query_one(TextArea).focus()
+        await pilot.press(*"zq-marker")
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ClientScreen))
+        await settle(app, pilot)
+        gc.collect()
+        kept = [o for o in gc.get_objects() if isinstance(o, TextArea) and "zq-marker" in o.text]
+        assert kept == []
